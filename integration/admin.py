@@ -1,0 +1,184 @@
+"""The Django admin: settings for integration admins, read-only records for support."""
+
+from django import forms
+from django.contrib import admin
+
+from integration.fields import mask
+from integration.models import Attempt, MosipSettings, OpenCrvsSettings, Submission
+
+MOSIP_SECRETS = (
+    "packet_client_secret",
+    "websub_client_secret",
+    "websub_secret",
+    "credential_keystore_password",
+)
+
+
+class SecretsForm(forms.ModelForm):
+    """Secrets are write-only: the form shows what is set, masked; blank keeps it."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields[name]
+            current = getattr(self.instance, name, "")
+            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+            field.required = False
+            field.help_text = f"Currently {mask(current)}. Leave blank to keep it."
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.secret_fields:
+            if not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name, "")
+        return cleaned
+
+
+class MosipSettingsForm(SecretsForm):
+    secret_fields = MOSIP_SECRETS
+    keystore_upload = forms.FileField(
+        label="credential keystore (PKCS#12)",
+        required=False,
+        help_text="Upload a .p12 to replace the stored one.",
+    )
+
+    class Meta:
+        model = MosipSettings
+        # The keystore itself comes in through keystore_upload and is never shown.
+        fields = [f.name for f in MosipSettings._meta.fields if f.editable and f.name != "id"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = bool(self.instance.credential_keystore)
+        self.fields["keystore_upload"].help_text = (
+            "A keystore is stored; upload a .p12 to replace it." if stored else "None stored yet."
+        )
+
+    def clean(self):
+        from integration.crypto.keystore import KeystoreError, load_pkcs12
+
+        cleaned = super().clean()
+        upload = cleaned.get("keystore_upload")
+        keystore = upload.read() if upload else bytes(self.instance.credential_keystore or b"")
+        if keystore:
+            try:
+                load_pkcs12(keystore, cleaned.get("credential_keystore_password") or "")
+            except KeystoreError as exc:
+                self.add_error(
+                    "keystore_upload" if upload else "credential_keystore_password", str(exc)
+                )
+        if upload:
+            self.instance.credential_keystore = keystore
+        return cleaned
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MosipSettings)
+class MosipSettingsAdmin(SingletonAdmin):
+    form = MosipSettingsForm
+    fieldsets = [
+        (
+            "Auth manager",
+            {
+                "fields": [
+                    "auth_url",
+                    "app_id",
+                    "packet_client_id",
+                    "packet_client_secret",
+                    "websub_client_id",
+                    "websub_client_secret",
+                ]
+            },
+        ),
+        (
+            "Packets",
+            {
+                "fields": [
+                    "create_packet_url",
+                    "process_url",
+                    "center_id",
+                    "machine_id",
+                    "source",
+                    "birth_process",
+                    "death_process",
+                    "schema_version",
+                    "transaction_id_prefix",
+                    "id_schema",
+                ]
+            },
+        ),
+        (
+            "Credentials (WebSub)",
+            {
+                "fields": [
+                    "websub_hub_url",
+                    "websub_topic",
+                    "websub_callback_url",
+                    "websub_secret",
+                    "keystore_upload",
+                    "credential_keystore_password",
+                    "verify_credential_proof",
+                    "verification_method_allowlist",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(OpenCrvsSettings)
+class OpenCrvsSettingsAdmin(SingletonAdmin):
+    fields = ["gateway_url", "public_key_url"]
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "started_at",
+        "step",
+        "http_status",
+        "duration_ms",
+        "error",
+        "url",
+        "response_excerpt",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = [
+        "tracking_id",
+        "certificate_number",
+        "event_type",
+        "status",
+        "transaction_id",
+        "created_at",
+        "last_error",
+    ]
+    list_filter = ["status", "event_type"]
+    search_fields = ["=tracking_id", "=certificate_number", "=transaction_ids__value", "=vid"]
+    show_full_result_count = False
+    inlines = [AttemptInline]
+    exclude = ["token"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "token"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

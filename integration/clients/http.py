@@ -1,0 +1,102 @@
+"""What every client shares: timeouts, the error kinds the flow retries on, and a record
+of each outbound call (an `Attempt`) that never holds a secret or a token."""
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from integration.models import Attempt, Submission
+
+# Retrying these can succeed later; any other 4xx will fail the same way again.
+RETRIABLE_STATUSES = {408, 429}
+EXCERPT_CHARS = 500
+_SECRETISH = re.compile(
+    r'("?(?:token|authorization|secret|secretKey|password|credential|jws|access_token|'
+    r'id_token|client_assertion)"?\s*[:=]\s*"?)([^",&\s}]+)',
+    re.IGNORECASE,
+)
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]*\.[\w-]*")
+
+
+class RemoteError(Exception):
+    """A remote system did not do what we asked. `retriable` says whether to try again."""
+
+    def __init__(self, message: str, *, retriable: bool, http_status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retriable = retriable
+        self.http_status = http_status
+
+
+def timeouts() -> tuple[float, float]:
+    return (settings.PORTAL_HTTP_CONNECT_TIMEOUT, settings.PORTAL_HTTP_READ_TIMEOUT)
+
+
+def redact(text: str) -> str:
+    """Strip tokens and secrets from text before it is stored or logged."""
+    text = _JWT.sub("[token]", text)
+    return _SECRETISH.sub(lambda m: m.group(1) + "[redacted]", text)
+
+
+def excerpt(response: requests.Response | None) -> str:
+    if response is None:
+        return ""
+    return redact(response.text[:EXCERPT_CHARS])
+
+
+def raise_for_status(response: requests.Response, what: str) -> None:
+    """Turn an HTTP failure into a RemoteError of the right kind."""
+    status = response.status_code
+    if status < 400:
+        return
+    retriable = status >= 500 or status in RETRIABLE_STATUSES
+    raise RemoteError(
+        f"{what} answered HTTP {status}: {excerpt(response)[:200] or response.reason}",
+        retriable=retriable,
+        http_status=status,
+    )
+
+
+@dataclass
+class CallRecord:
+    submission: Submission | None = None  # may be set during the call, once known
+    response: requests.Response | None = None
+    error: str = ""
+
+
+@contextmanager
+def recorded_call(step: str, url: str, submission: Submission | None) -> Iterator[CallRecord]:
+    """Time one outbound call and store it as an Attempt, whatever happens.
+
+    Connection problems are turned into retriable RemoteErrors here, so no client
+    handles them twice.
+    """
+    record = CallRecord(submission)
+    started = time.monotonic()
+    try:
+        yield record
+    except requests.Timeout as exc:
+        record.error = f"no answer in time from {url}"
+        raise RemoteError(record.error, retriable=True) from exc
+    except requests.ConnectionError as exc:
+        record.error = f"could not connect to {url}"
+        raise RemoteError(record.error, retriable=True) from exc
+    except RemoteError as exc:
+        record.error = exc.message
+        raise
+    finally:
+        response = record.response
+        Attempt.objects.create(
+            submission=record.submission,
+            step=step,
+            url=url[:500],
+            duration_ms=int((time.monotonic() - started) * 1000),
+            http_status=response.status_code if response is not None else None,
+            error=redact(record.error),
+            response_excerpt=excerpt(response),
+        )

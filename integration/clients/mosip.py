@@ -1,0 +1,198 @@
+"""The MOSIP client: auth token, create packet, start workflow, WebSub subscription.
+
+Every MOSIP call carries the auth manager's token as the cookie `Authorization=<token>`.
+Tokens are JWTs; one is reused until shortly before it expires (the reference asked
+for a new one per record).
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jwt
+import requests
+from django.core.cache import cache
+
+from integration.clients.http import RemoteError, raise_for_status, recorded_call, timeouts
+from integration.models import MosipSettings, Submission
+from integration.models.submission import Step
+
+TOKEN_SAFETY_MARGIN_SECONDS = 60
+TOKEN_FALLBACK_TTL_SECONDS = 300  # for a token that is not a JWT we can read `exp` from
+
+
+@dataclass
+class Packet:
+    """What goes into one MOSIP packet, apart from the connection settings."""
+
+    transaction_id: str
+    process: str
+    fields: dict
+    meta_info: dict
+    audits: list
+    notification: dict
+
+
+def request_time() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _token_cache_key(auth_url: str, client_id: str) -> str:
+    return "mosip-token:" + hashlib.sha256(f"{auth_url}|{client_id}".encode()).hexdigest()
+
+
+def _token_ttl(token: str) -> float:
+    try:
+        # Our own credential from MOSIP: we only read its expiry, we don't trust it.
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    except (jwt.PyJWTError, KeyError, TypeError):
+        return TOKEN_FALLBACK_TTL_SECONDS
+    return float(exp) - time.time() - TOKEN_SAFETY_MARGIN_SECONDS
+
+
+def _mosip_errors(response: requests.Response, what: str) -> dict:
+    """Parse a MOSIP JSON reply; a non-empty `errors` inside a 200 is a failure."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise RemoteError(f"{what} answered something that is not JSON", retriable=True) from exc
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors:
+        described = "; ".join(
+            f"{e.get('errorCode', '?')}: {e.get('message', '')}" if isinstance(e, dict) else str(e)
+            for e in errors
+        )
+        raise RemoteError(f"{what} refused the request: {described}", retriable=False)
+    return body
+
+
+class MosipClient:
+    def __init__(
+        self, config: MosipSettings | None = None, session: requests.Session | None = None
+    ):
+        self.config = config or MosipSettings.load()
+        self.session = session or requests.Session()
+
+    # --- auth ---------------------------------------------------------------------------
+    def auth_token(self, client_id: str, secret: str, submission: Submission | None = None) -> str:
+        key = _token_cache_key(self.config.auth_url, client_id)
+        token = cache.get(key)
+        if token:
+            return token
+        body = {
+            "id": "string",
+            "version": "string",
+            "requesttime": request_time(),
+            "metadata": {},
+            "request": {"clientId": client_id, "secretKey": secret, "appId": self.config.app_id},
+        }
+        with recorded_call(Step.AUTH, self.config.auth_url, submission) as call:
+            call.response = self.session.post(self.config.auth_url, json=body, timeout=timeouts())
+            raise_for_status(call.response, "MOSIP auth")
+            token = call.response.cookies.get("Authorization")
+            if not token:
+                _mosip_errors(call.response, "MOSIP auth")
+                raise RemoteError("MOSIP auth set no Authorization cookie", retriable=False)
+        ttl = _token_ttl(token)
+        if ttl > 0:
+            cache.set(key, token, ttl)
+        return token
+
+    def forget_token(self, client_id: str) -> None:
+        cache.delete(_token_cache_key(self.config.auth_url, client_id))
+
+    def _packet_token(self, submission: Submission | None) -> str:
+        return self.auth_token(
+            self.config.packet_client_id, self.config.packet_client_secret, submission
+        )
+
+    def _call(self, step: str, method: str, url: str, body: dict, submission: Submission) -> dict:
+        cookies = {"Authorization": self._packet_token(submission)}
+        with recorded_call(step, url, submission) as call:
+            call.response = self.session.request(
+                method, url, json=body, cookies=cookies, timeout=timeouts()
+            )
+            if call.response.status_code == 401:
+                # A revoked or expired token: ask for a new one on the next try.
+                self.forget_token(self.config.packet_client_id)
+                raise RemoteError("MOSIP refused the auth token", retriable=True, http_status=401)
+            raise_for_status(call.response, f"MOSIP {Step(step).label.lower()}")
+            return _mosip_errors(call.response, f"MOSIP {Step(step).label.lower()}")
+
+    # --- packets --------------------------------------------------------------------------
+    def create_packet(self, packet: Packet, submission: Submission) -> dict:
+        config = self.config
+        body = {
+            "id": "string",
+            "version": "string",
+            "requesttime": request_time(),
+            "request": {
+                "id": packet.transaction_id,
+                "refId": f"{config.center_id}_{config.machine_id}",
+                "offlineMode": False,
+                "process": packet.process,
+                "source": config.source,
+                "schemaVersion": config.schema_version,
+                "fields": packet.fields,
+                "metaInfo": packet.meta_info,
+                "audits": packet.audits,
+                "schemaJson": json.dumps(config.id_schema),
+            },
+        }
+        return self._call(Step.CREATE_PACKET, "PUT", config.create_packet_url, body, submission)
+
+    def start_workflow(self, packet: Packet, submission: Submission) -> str:
+        body = {
+            "id": "mosip.registration.processor.workflow.instance",
+            "requesttime": request_time(),
+            "version": "v1",
+            "request": {
+                "registrationId": packet.transaction_id,
+                "process": packet.process,
+                "source": self.config.source,
+                "additionalInfoReqId": "",
+                "notificationInfo": packet.notification,
+            },
+        }
+        reply = self._call(Step.START_WORKFLOW, "POST", self.config.process_url, body, submission)
+        return str((reply.get("response") or {}).get("workflowInstanceId", ""))
+
+    # --- WebSub -----------------------------------------------------------------------------
+    def subscribe(self, mode: str = "subscribe") -> None:
+        config = self.config
+        token = self.auth_token(config.websub_client_id, config.websub_client_secret)
+        form = {
+            "hub.mode": mode,
+            "hub.topic": config.websub_topic,
+            "hub.callback": config.websub_callback_url,
+        }
+        if config.websub_secret:
+            form["hub.secret"] = config.websub_secret
+        with recorded_call("websub_" + mode, config.websub_hub_url, None) as call:
+            call.response = self.session.post(
+                config.websub_hub_url,
+                data=form,
+                cookies={"Authorization": token},
+                timeout=timeouts(),
+            )
+            raise_for_status(call.response, "MOSIP WebSub hub")
+
+    def fetch_verification_key(self, url: str) -> str:
+        """The PEM key of a VC verification method (a JSON document with publicKeyPem)."""
+        cache_key = "vc-key:" + hashlib.sha256(url.encode()).hexdigest()
+        pem = cache.get(cache_key)
+        if pem:
+            return pem
+        with recorded_call(Step.CREDENTIAL, url, None) as call:
+            call.response = self.session.get(url, timeout=timeouts())
+            raise_for_status(call.response, "the VC verification-method document")
+            try:
+                pem = call.response.json()["publicKeyPem"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise RemoteError(
+                    "the verification-method document has no publicKeyPem", retriable=True
+                ) from exc
+        cache.set(cache_key, pem, 3600)
+        return pem

@@ -1,0 +1,80 @@
+"""The OpenCRVS client: the auth service's public key, and the gateway's tRPC actions
+that confirm (`register.accept`) or reject a record with its single-record token."""
+
+import uuid
+
+import requests
+
+from integration.clients.http import RemoteError, raise_for_status, recorded_call, timeouts
+from integration.models import OpenCrvsSettings, Submission
+from integration.models.submission import Step
+
+ACCEPT_PROCEDURE = "event.actions.register.accept"
+REJECT_PROCEDURE = "event.actions.register.reject"
+
+
+class TokenRejected(RemoteError):
+    """OpenCRVS no longer accepts the record's token (expired or revoked)."""
+
+
+def fetch_public_key(url: str, session: requests.Session | None = None) -> str:
+    response = (session or requests).get(url, timeout=(5, 10))
+    response.raise_for_status()
+    return response.text
+
+
+def _trpc_error(response: requests.Response) -> str | None:
+    """tRPC answers a batch with a list; an entry with `error` is a failure."""
+    try:
+        entries = response.json()
+    except ValueError:
+        return None
+    entry = entries[0] if isinstance(entries, list) and entries else entries
+    if isinstance(entry, dict) and "error" in entry:
+        error = (entry["error"] or {}).get("json", {})
+        return f"{error.get('message', 'error')} ({error.get('data', {}).get('code', '?')})"
+    return None
+
+
+class OpenCrvsClient:
+    def __init__(
+        self, config: OpenCrvsSettings | None = None, session: requests.Session | None = None
+    ):
+        self.config = config or OpenCrvsSettings.load()
+        self.session = session or requests.Session()
+
+    def _mutate(self, step: str, procedure: str, payload: dict, submission: Submission) -> dict:
+        url = f"{self.config.gateway_url.rstrip('/')}/events/{procedure}?batch=1"
+        body = {
+            "0": {
+                "json": {
+                    "transactionId": f"mosip-interop-{uuid.uuid4()}",
+                    "eventId": submission.event_id,
+                    "actionId": submission.action_id,
+                    **payload,
+                }
+            }
+        }
+        headers = {"Authorization": f"Bearer {submission.token}"}
+        with recorded_call(step, url, submission) as call:
+            call.response = self.session.post(url, json=body, headers=headers, timeout=timeouts())
+            status = call.response.status_code
+            error = _trpc_error(call.response)
+            if status in (401, 403):
+                raise TokenRejected(
+                    f"OpenCRVS refused the record's token: {error or status}",
+                    retriable=False,
+                    http_status=status,
+                )
+            raise_for_status(call.response, "OpenCRVS gateway")
+            if error:
+                raise RemoteError(f"OpenCRVS refused: {error}", retriable=False, http_status=status)
+            return call.response.json()
+
+    def accept(self, submission: Submission, declaration: dict) -> dict:
+        payload = {"registrationNumber": submission.certificate_number, "declaration": declaration}
+        return self._mutate(Step.CONFIRM, ACCEPT_PROCEDURE, payload, submission)
+
+    def reject(self, submission: Submission, reason: str) -> dict:
+        payload = {"content": {"reason": reason}}
+        return self._mutate(Step.REJECT, REJECT_PROCEDURE, payload, submission)

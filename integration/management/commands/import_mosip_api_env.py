@@ -1,0 +1,103 @@
+"""Fill the settings from the reference mosip-api's environment variables, so a country
+migrates with one command: `manage.py import_mosip_api_env [--env-file .env]`."""
+
+import json
+import os
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from integration.crypto.keystore import KeystoreError, load_pkcs12
+from integration.models import MosipSettings, OpenCrvsSettings
+
+# reference variable -> our MOSIP settings field
+MOSIP_VARIABLES = {
+    "MOSIP_AUTH_URL": "auth_url",
+    "MOSIP_AUTH_CLIENT_APP_ID": "app_id",
+    "MOSIP_PACKET_AUTH_CLIENT_ID": "packet_client_id",
+    "MOSIP_PACKET_AUTH_CLIENT_SECRET": "packet_client_secret",
+    "MOSIP_WEBSUB_AUTH_CLIENT_ID": "websub_client_id",
+    "MOSIP_WEBSUB_AUTH_CLIENT_SECRET": "websub_client_secret",
+    "MOSIP_CREATE_PACKET_URL": "create_packet_url",
+    "MOSIP_PROCESS_PACKET_URL": "process_url",
+    "MOSIP_CENTER_ID": "center_id",
+    "MOSIP_MACHINE_ID": "machine_id",
+    "MOSIP_SOURCE": "source",
+    "MOSIP_BIRTH_PROCESS_TYPE": "birth_process",
+    "MOSIP_DEATH_PROCESS_TYPE": "death_process",
+    "MOSIP_SCHEMA_VERSION": "schema_version",
+    "TRANSACTION_ID_PREFIX": "transaction_id_prefix",
+    "MOSIP_WEBSUB_HUB_URL": "websub_hub_url",
+    "MOSIP_WEBSUB_TOPIC": "websub_topic",
+    "MOSIP_WEBSUB_CALLBACK_URL": "websub_callback_url",
+    "MOSIP_WEBSUB_SECRET": "websub_secret",
+    "DECRYPT_P12_FILE_PASSWORD": "credential_keystore_password",
+}
+OPENCRVS_VARIABLES = {
+    "OPENCRVS_GATEWAY_URL": "gateway_url",
+    "OPENCRVS_PUBLIC_KEY_URL": "public_key_url",
+}
+
+
+class Command(BaseCommand):
+    help = "Import settings from the reference mosip-api's environment variables."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--env-file", type=Path, help="a .env file to read first")
+
+    def handle(self, *args, env_file: Path | None = None, **options):
+        values = dict(os.environ)
+        if env_file:
+            if not env_file.is_file():
+                raise CommandError(f"{env_file} does not exist")
+            values.update(read_env_file(env_file))
+        mosip, opencrvs = MosipSettings.load(), OpenCrvsSettings.load()
+        imported = [
+            *apply(mosip, MOSIP_VARIABLES, values),
+            *apply(opencrvs, OPENCRVS_VARIABLES, values),
+        ]
+        if allowlist := values.get("MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST"):
+            mosip.verification_method_allowlist = [u.strip() for u in allowlist.split(",") if u]
+            imported.append("MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST")
+        if path := values.get("DECRYPT_P12_FILE_PATH"):
+            mosip.credential_keystore = read_keystore(Path(path), mosip)
+            imported.append("DECRYPT_P12_FILE_PATH")
+        if path := values.get("MOSIP_ID_SCHEMA_PATH"):
+            mosip.id_schema = json.loads(Path(path).read_text())
+            imported.append("MOSIP_ID_SCHEMA_PATH")
+        mosip.save()
+        opencrvs.save()
+        if not imported:
+            raise CommandError("none of the mosip-api environment variables is set")
+        # Names only: the values include secrets.
+        self.stdout.write(f"Imported {len(imported)} settings: {', '.join(sorted(imported))}")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def apply(target, variables: dict[str, str], values: dict[str, str]) -> list[str]:
+    imported = []
+    for variable, field in variables.items():
+        if values.get(variable):
+            setattr(target, field, values[variable])
+            imported.append(variable)
+    return imported
+
+
+def read_keystore(path: Path, mosip: MosipSettings) -> bytes:
+    if not path.is_file():
+        raise CommandError(f"DECRYPT_P12_FILE_PATH {path} does not exist")
+    data = path.read_bytes()
+    try:
+        load_pkcs12(data, mosip.credential_keystore_password)
+    except KeystoreError as exc:
+        raise CommandError(f"{path}: {exc} (check DECRYPT_P12_FILE_PASSWORD)") from exc
+    return data

@@ -1,0 +1,116 @@
+"""Connection settings edited by integration admins in the Django admin.
+
+Each is a single row (a "singleton"): `MosipSettings.load()` returns it, creating an
+empty one on first use. Secrets use encrypted fields and are never shown back in full.
+"""
+
+from typing import Self
+
+from django.db import models
+
+from integration.fields import EncryptedBinaryField, EncryptedTextField
+
+
+class SingletonModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> Self:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class MosipSettings(SingletonModel):
+    auth_url = models.URLField(
+        "auth URL", blank=True, help_text="…/v1/authmanager/authenticate/clientidsecretkey"
+    )
+    packet_client_id = models.CharField(max_length=200, blank=True, default="mosip-regproc-client")
+    packet_client_secret = EncryptedTextField(blank=True)
+    websub_client_id = models.CharField(max_length=200, blank=True, default="mosip-websub-client")
+    websub_client_secret = EncryptedTextField(blank=True)
+    app_id = models.CharField("app id", max_length=100, default="admin")
+
+    create_packet_url = models.URLField(
+        "create-packet URL", blank=True, help_text="…/commons/v1/packetmanager/createPacket"
+    )
+    process_url = models.URLField(
+        "process URL",
+        blank=True,
+        help_text="…/registrationprocessor/v1/workflowmanager/workflowinstance",
+    )
+    center_id = models.CharField(max_length=50, default="10001")
+    machine_id = models.CharField(max_length=50, default="10004")
+    source = models.CharField(max_length=50, default="OPENCRVS")
+    birth_process = models.CharField("process name for births", max_length=50, default="CRVS_NEW")
+    death_process = models.CharField("process name for deaths", max_length=50, default="CRVS_DEATH")
+    schema_version = models.CharField(max_length=20, default="0.100")
+    id_schema = models.JSONField("ID schema", default=dict, blank=True)
+    transaction_id_prefix = models.CharField(
+        "transaction-id prefix",
+        max_length=10,
+        default="10001",
+        help_text="Followed by 10 random digits; becomes MOSIP's registration id.",
+    )
+
+    websub_hub_url = models.URLField("WebSub hub URL", blank=True)
+    websub_topic = models.CharField("WebSub topic", max_length=100, default="CREDENTIAL_ISSUED")
+    websub_callback_url = models.URLField(
+        "WebSub callback URL",
+        blank=True,
+        help_text="This portal's /websub/callback as MOSIP reaches it.",
+    )
+    websub_secret = EncryptedTextField(
+        "WebSub secret",
+        blank=True,
+        help_text="Sent as hub.secret; deliveries must then carry a matching X-Hub-Signature.",
+    )
+
+    credential_keystore = EncryptedBinaryField(
+        "credential keystore (PKCS#12)",
+        blank=True,
+        editable=False,  # uploaded through the admin form, never shown back
+        help_text="Decrypts issued credentials.",
+    )
+    credential_keystore_password = EncryptedTextField("keystore password", blank=True)
+    verification_method_allowlist = models.JSONField(
+        "allowed VC verification-method URLs",
+        default=list,
+        blank=True,
+        help_text="A credential's proof must name one of these URLs; its key is fetched there.",
+    )
+    verify_credential_proof = models.BooleanField(
+        "verify the credential's proof",
+        default=True,
+        help_text="Turn off only to diagnose: unverified credentials are then accepted.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "MOSIP settings"
+
+    def __str__(self) -> str:
+        return "MOSIP settings"
+
+    def process_for(self, event_type: str) -> str:
+        return self.death_process if event_type == "death" else self.birth_process
+
+
+class OpenCrvsSettings(SingletonModel):
+    gateway_url = models.URLField(
+        "gateway URL", blank=True, help_text="Base of the tRPC API, e.g. http://gateway:7070"
+    )
+    public_key_url = models.URLField(
+        "public-key URL",
+        blank=True,
+        help_text="PEM key that verifies OpenCRVS tokens, e.g. http://auth:4040/.well-known",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "OpenCRVS settings"
+
+    def __str__(self) -> str:
+        return "OpenCRVS settings"

@@ -1,0 +1,127 @@
+"""One registration on its way through the portal, and every outbound call made for it."""
+
+from django.db import models
+from django.utils import timezone
+
+from integration.fields import EncryptedTextField
+
+
+class EventType(models.TextChoices):
+    BIRTH = "birth", "Birth"
+    DEATH = "death", "Death"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    SENDING = "sending", "Sending to MOSIP"
+    PACKET_CREATED = "packet_created", "Packet created"
+    AWAITING_CREDENTIAL = "awaiting_credential", "Awaiting credential"
+    CREDENTIAL_RECEIVED = "credential_received", "Credential received"
+    CONFIRMING = "confirming", "Confirming in OpenCRVS"
+    RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
+    CONFIRMED = "confirmed", "Confirmed"
+    FAILED = "failed", "Failed"
+    TOKEN_EXPIRED = "token_expired", "Token expired"
+    REJECTED = "rejected", "Rejected"
+    RESOLVED = "resolved", "Resolved"
+
+
+# States after which nothing more happens on its own.
+FINAL_STATUSES = (Status.CONFIRMED, Status.REJECTED, Status.RESOLVED)
+# States a person has to act on.
+NEEDS_ACTION_STATUSES = (Status.FAILED, Status.TOKEN_EXPIRED)
+
+
+class Submission(models.Model):
+    event_type = models.CharField(max_length=10, choices=EventType.choices)
+    source_format = models.CharField(max_length=20, default="interop")
+    tracking_id = models.CharField(max_length=64, db_index=True)
+    certificate_number = models.CharField(max_length=64, unique=True)
+    event_id = models.CharField("OpenCRVS event id", max_length=64, blank=True)
+    action_id = models.CharField("OpenCRVS action id", max_length=64, blank=True)
+    token = EncryptedTextField(
+        "single-record token", blank=True, help_text="Wiped once confirmed or rejected."
+    )
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    raw_request = models.JSONField(help_text="The request body as OpenCRVS sent it.")
+    fields_sent = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
+    transaction_id = models.CharField("current MOSIP transaction id", max_length=40, blank=True)
+    vid = models.CharField("VID received", max_length=64, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    packet_created_at = models.DateTimeField(null=True, blank=True)
+    workflow_started_at = models.DateTimeField(null=True, blank=True)
+    credential_received_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    failed_step = models.CharField(max_length=30, blank=True)
+    last_error = models.TextField("last error", blank=True)
+    retry_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="submission_status_next"),
+            models.Index(fields=["status", "updated_at"], name="submission_status_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.tracking_id} ({self.certificate_number})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class TransactionId(models.Model):
+    """Every MOSIP transaction id a submission has had: a late credential for an older
+    packet must still find its submission after a resubmission."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="transaction_ids"
+    )
+    value = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Step(models.TextChoices):
+    AUTH = "auth", "MOSIP auth"
+    CREATE_PACKET = "create_packet", "Create packet"
+    START_WORKFLOW = "start_workflow", "Start workflow"
+    CREDENTIAL = "credential", "Credential"
+    CONFIRM = "confirm", "Confirm in OpenCRVS"
+    REJECT = "reject", "Reject in OpenCRVS"
+    WEBSUB_SUBSCRIBE = "websub_subscribe", "WebSub subscription"
+    WEBSUB_UNSUBSCRIBE = "websub_unsubscribe", "WebSub unsubscription"
+
+
+class Attempt(models.Model):
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="attempts", null=True, blank=True
+    )
+    step = models.CharField(max_length=30, choices=Step.choices)
+    url = models.URLField(max_length=500)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["step", "started_at"], name="attempt_step_started")]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.http_status or self.error[:40]}"
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.error

@@ -1,0 +1,118 @@
+"""MOSIP's CREDENTIAL_ISSUED event: decrypt the credential, check its proof, find the
+submission by transaction id, keep the VID and queue the confirmation.
+
+A credential delivered twice changes nothing the second time.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import Q
+from django.utils import timezone
+
+from integration.clients.http import RemoteError, recorded_call
+from integration.clients.mosip import MosipClient
+from integration.crypto.credential import CredentialError, decrypt_credential
+from integration.crypto.keystore import KeystoreError, load_pkcs12
+from integration.crypto.vc_proof import ProofError, verification_method, verify_proof
+from integration.models import MosipSettings, Status, Submission, TransactionId
+from integration.models.submission import FINAL_STATUSES, Step
+
+log = logging.getLogger(__name__)
+
+
+class CredentialRefused(Exception):
+    """The credential cannot be used; the reason is safe to log and to store."""
+
+
+@dataclass
+class Outcome:
+    accepted: bool
+    reason: str = ""
+
+
+@lru_cache(maxsize=4)
+def _partner_key(keystore_digest: str, keystore: bytes, password: str):
+    return load_pkcs12(keystore, password)
+
+
+def _open(config: MosipSettings, credential_b64: str) -> dict:
+    if not config.credential_keystore:
+        raise CredentialRefused("no credential keystore is configured in the MOSIP settings")
+    try:
+        digest = hashlib.sha256(config.credential_keystore).hexdigest()
+        key, certificate = _partner_key(
+            digest, bytes(config.credential_keystore), config.credential_keystore_password
+        )
+        return decrypt_credential(credential_b64, key, certificate)
+    except (KeystoreError, CredentialError) as exc:
+        raise CredentialRefused(str(exc)) from exc
+
+
+def _check_proof(config: MosipSettings, vc: dict) -> None:
+    if not config.verify_credential_proof:
+        log.warning("credential proof check is turned off in the MOSIP settings")
+        return
+    try:
+        method = verification_method(vc)
+        if method not in (config.verification_method_allowlist or []):
+            raise CredentialRefused(f"verification method {method} is not on the allowlist")
+        verify_proof(vc, MosipClient(config).fetch_verification_key(method))
+    except (ProofError, RemoteError) as exc:
+        raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
+
+
+def _transaction_id(vc: dict, registration_id: str) -> str:
+    subject_id = str((vc.get("credentialSubject") or {}).get("id", ""))
+    transaction_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
+    if registration_id and transaction_id != registration_id:
+        raise CredentialRefused("the credential's subject does not match its registrationId")
+    return transaction_id
+
+
+def receive_credential(event: dict) -> Outcome:
+    data = (event or {}).get("data") or {}
+    registration_id = str(data.get("registrationId", ""))
+    with recorded_call(Step.CREDENTIAL, "websub:/websub/callback", None) as call:
+        call.submission = _find(registration_id)  # for the timeline; may be None
+        try:
+            config = MosipSettings.load()
+            vc = _open(config, str(data.get("credential", "")))
+            _check_proof(config, vc)
+            submission = _find(_transaction_id(vc, registration_id))
+            if submission is None:
+                raise CredentialRefused(f"no submission has transaction id {registration_id}")
+            _store_vid(submission, str(vc["credentialSubject"].get("VID", "")))
+        except CredentialRefused as exc:
+            call.error = str(exc)
+            log.warning("credential for %s refused: %s", registration_id or "?", exc)
+            return Outcome(False, str(exc))
+    return Outcome(True)
+
+
+def _find(transaction_id: str) -> Submission | None:
+    link = TransactionId.objects.select_related("submission").filter(value=transaction_id).first()
+    return link.submission if link else None
+
+
+def _store_vid(submission: Submission, vid: str) -> None:
+    from integration.tasks import enqueue_confirmation
+
+    if submission.credential_received_at and submission.vid == vid:
+        return  # the same credential again
+    if submission.status in FINAL_STATUSES:
+        log.info("credential for finished submission %s ignored", submission.pk)
+        return
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).exclude(status__in=FINAL_STATUSES).update(
+        vid=vid, credential_received_at=now, updated_at=now
+    )
+    # While a worker is mid-flight it finishes the hand-over itself (see delivery).
+    idle = ~Q(status__in=[Status.SENDING, Status.CONFIRMING, *FINAL_STATUSES])
+    moved = Submission.objects.filter(idle, pk=submission.pk).update(
+        status=Status.CREDENTIAL_RECEIVED, next_attempt_at=None, retry_count=0, updated_at=now
+    )
+    if moved:
+        enqueue_confirmation(submission.pk)

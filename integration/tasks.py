@@ -1,0 +1,35 @@
+"""Celery tasks: thin wrappers around the services. Enqueue only after commit, so a
+worker never looks for a row that is not there yet."""
+
+from celery import shared_task
+from django.db import transaction
+
+from integration.services import confirmation, delivery, sweep, websub
+
+
+@shared_task(name="integration.deliver")
+def deliver(submission_id: int) -> None:
+    delivery.deliver(submission_id)
+
+
+@shared_task(name="integration.confirm")
+def confirm(submission_id: int) -> None:
+    confirmation.confirm(submission_id)
+
+
+@shared_task(name="integration.sweep")
+def sweep_lost_work() -> dict:
+    return sweep.sweep()
+
+
+@shared_task(name="integration.subscribe_websub")
+def subscribe_websub() -> None:
+    websub.subscribe_if_configured()
+
+
+def enqueue_delivery(submission_id: int, countdown: float | None = None) -> None:
+    transaction.on_commit(lambda: deliver.apply_async((submission_id,), countdown=countdown))
+
+
+def enqueue_confirmation(submission_id: int, countdown: float | None = None) -> None:
+    transaction.on_commit(lambda: confirm.apply_async((submission_id,), countdown=countdown))

@@ -1,0 +1,17 @@
+"""Test settings: the real settings, with a private scratch folder and fast retries.
+
+DATABASE_URL and CELERY_BROKER_URL still come from the environment, so the same suite
+runs on the embedded defaults and on PostgreSQL and Redis (see .ci/run).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-"))
+os.environ.setdefault("PORTAL_RETRY_BASE_SECONDS", "0.2")
+os.environ.setdefault("PORTAL_RETRY_MAX_SECONDS", "1.0")
+os.environ.setdefault("PORTAL_MAX_ATTEMPTS", "30")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
