@@ -13,9 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def make_submission(body: dict, event_type: str) -> Submission:
-    number = body["requestFields"].get("birthCertificateNumber") or body["requestFields"][
-        "deathCertificateNumber"
-    ]
+    number = (
+        body["requestFields"].get("birthCertificateNumber")
+        or body["requestFields"]["deathCertificateNumber"]
+    )
     return Submission.objects.create(
         event_type=event_type,
         tracking_id=body["trackingId"],

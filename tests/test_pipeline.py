@@ -1,0 +1,41 @@
+"""The whole loop over real HTTP: portal on a live server, a real Celery worker, the
+stand-in MOSIP and OpenCRVS servers."""
+
+import pytest
+
+from integration.models import Status
+from tests.fixtures import birth_request, death_request
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_birth_reaches_confirmed_with_the_vid_in_the_accept_call(pipeline):
+    reply = pipeline.register(birth_request("2026B00000001", "B00000001"))
+    assert reply.status_code == 202
+    assert reply.json() == {}
+
+    submission = pipeline.wait_for("2026B00000001", Status.CONFIRMED)
+
+    vid = pipeline.mosip.issued[submission.transaction_id]
+    assert vid and submission.vid == vid
+    [accept] = pipeline.opencrvs.accepted
+    assert accept.input["declaration"] == {"child.nid": vid}
+    assert accept.input["registrationNumber"] == "2026B00000001"
+    assert accept.input["eventId"] == submission.event_id
+    packet = pipeline.mosip.packets[submission.transaction_id]
+    assert packet["process"] == "CRVS_NEW"
+    assert packet["fields"]["birthCertificateNumber"] == "2026B00000001"
+    assert submission.token == ""  # wiped once confirmed
+
+
+def test_a_death_reaches_confirmed_without_a_child_nid(pipeline):
+    reply = pipeline.register(death_request("2026D00000001"), event_type="death")
+    assert reply.status_code == 202
+
+    submission = pipeline.wait_for("2026D00000001", Status.CONFIRMED)
+
+    packet = pipeline.mosip.packets[submission.transaction_id]
+    assert packet["process"] == "CRVS_DEATH"
+    assert "deathCertificateNumber" not in packet["fields"]
+    [accept] = pipeline.opencrvs.accepted
+    assert "child.nid" not in accept.input["declaration"]
