@@ -11,7 +11,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from integration.demo import configure_for_stand_ins
-from integration.models import Submission
+from integration.models import Attempt, Submission
 from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
@@ -85,6 +85,17 @@ class Pipeline:
             f"{certificate_number} is {state}, not {statuses}: "
             f"{submission.last_error if submission else ''}"
         )
+
+    def wait_for_attempts(self, certificate_number: str, failures: int, timeout: float = 20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            failed = Attempt.objects.filter(
+                submission__certificate_number=certificate_number
+            ).exclude(error="")
+            if failed.count() >= failures:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"fewer than {failures} failed attempts for {certificate_number}")
 
 
 @pytest.fixture

@@ -1,0 +1,371 @@
+"""Stand-in MOSIP: auth manager, packet manager, registration processor, WebSub hub and the
+credential service's callback (PROTOCOLS.md §4 and §5), answering in the captured shapes.
+
+Choices worth knowing:
+- Tokens are HS256 JWTs (``sub`` = client id, ``exp`` = now + ``token_ttl_seconds``) that the
+  protected endpoints check from the ``Authorization`` cookie; ``revoke_tokens()`` makes
+  every token issued so far invalid, as an auth-manager restart does.
+- A packet id seen before is refused with an ``errors`` entry, as MOSIP refuses it, *unless*
+  ``process`` and ``fields`` are identical: a client retrying after a lost response must not
+  be stuck, while different content under the same id is the real conflict.
+- A VID is drawn once per registration id; re-issuing (second workflow start) repeats it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from . import mosip_crypto as crypto
+from . import mosip_issuer as issuer
+from .base import JSON, Controls, StandIn, iso_now, json_response, read_json
+from .paths import certs_dir
+from .websub import Delivery, Hub, HubSignature, Subscription
+
+DEFAULT_SECRET = "abcdeABCDE123456"
+DEFAULT_CLIENTS = {"mosip-regproc-client": DEFAULT_SECRET, "mosip-websub-client": DEFAULT_SECRET}
+WORKFLOW_ID = "mosip.registration.processor.workflow.instance"
+INTENT_DELAY_SECONDS = 0.05  # let the subscriber read "Subscribed successfully." first
+
+# "proof": content changed after signing; "signing_key": listed key URL, other key;
+# "verification_method": signed by a key served at an URL that is on no allowlist.
+Tamper = Literal["proof", "signing_key", "verification_method"]
+
+
+@dataclass
+class Issuance:
+    """One credential issued: the VC (decrypted form), the event body posted, deliveries."""
+
+    registration_id: str
+    vid: str | None
+    credential: JSON
+    body: bytes
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def _error(code: str, message: str) -> JSON:
+    return {"errorCode": code, "message": message}
+
+
+class MosipStandIn(StandIn):
+    name = "mosip"
+
+    def __init__(
+        self,
+        client_secrets: dict[str, str] | None = None,
+        signing_key_pem_path: str | Path | None = None,
+        partner_cert_path: str | Path | None = None,
+        credential_delay_seconds: float = 0.2,
+        *,
+        token_ttl_seconds: int = 3600,
+        zero_thumbprint: bool = False,
+        public_url: str | None = None,
+        controls: Controls | None = None,
+        quiet: bool = True,
+    ) -> None:
+        super().__init__(controls, quiet=quiet)
+        certs = certs_dir()
+        self.client_secrets = dict(DEFAULT_CLIENTS if client_secrets is None else client_secrets)
+        self.signing_key = crypto.load_private_key(
+            signing_key_pem_path or certs / "mock-only-private-key.pem")
+        self.partner_cert = crypto.load_certificate(partner_cert_path or certs / "ida-partner.crt")
+        self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.credential_delay_seconds = credential_delay_seconds
+        self.token_ttl_seconds = token_ttl_seconds
+        self.zero_thumbprint = zero_thumbprint  # as the reference mock (fixture) does
+        self.public_url = public_url  # base URL put in credentials; default: where it listens
+        self.hub = Hub()
+        self.auth_calls = 0
+        self.auth_clients: list[str] = []  # client id of each successful auth call
+        self.packets: dict[str, JSON] = {}  # registration id → createPacket "request" object
+        self.workflows: dict[str, list[str]] = {}  # registration id → workflow instance ids
+        self.issued: dict[str, str | None] = {}  # registration id → VID (None for death)
+        self.issuances: list[Issuance] = []
+        self.background_errors: list[str] = []
+        self._token_secret = secrets.token_bytes(32)
+
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("/v1/authmanager/authenticate/clientidsecretkey", endpoint="auth",
+                 methods=["POST"]),
+            Rule("/commons/v1/packetmanager/createPacket", endpoint="create_packet",
+                 methods=["PUT"]),
+            Rule("/registrationprocessor/v1/workflowmanager/workflowinstance",
+                 endpoint="workflow", methods=["POST"]),
+            Rule("/websub/hub", endpoint="hub", methods=["POST"]),
+            Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
+            Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
+            Rule("/.well-known/controller.json", endpoint="controller", methods=["GET"]),
+        ]
+
+    # -- convenience views -----------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or self.url).rstrip("/")
+
+    @property
+    def public_key_url(self) -> str:
+        return f"{self.base_url}/.well-known/public-key.json"
+
+    @property
+    def unlisted_key_url(self) -> str:
+        return f"{self.base_url}/.well-known/unlisted-key.json"
+
+    @property
+    def subscriptions(self) -> dict[tuple[str, str], Subscription]:
+        return self.hub.subscriptions
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return self.hub.deliveries
+
+    def wait_for_subscription(self, callback: str | None = None,
+                              timeout: float = 5.0) -> Subscription | None:
+        return self.hub.wait_for_subscription(callback, issuer.TOPIC, timeout)
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def mint_token(self, client_id: str, ttl_seconds: int | None = None) -> str:
+        now = int(time.time())
+        ttl = self.token_ttl_seconds if ttl_seconds is None else ttl_seconds
+        claims = {"sub": client_id, "azp": client_id, "iat": now, "exp": now + ttl,
+                  "jti": str(uuid.uuid4())}
+        return jwt.encode(claims, self._token_secret, algorithm="HS256")
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every token issued so far (new signing secret)."""
+        self._token_secret = secrets.token_bytes(32)
+
+    def client_of(self, request: Request) -> str | None:
+        """The client id of a valid, unexpired cookie token, else None."""
+        token = request.cookies.get("Authorization")
+        if not token:
+            return None
+        try:
+            claims = jwt.decode(token, self._token_secret, algorithms=["HS256"],
+                                options={"require": ["exp", "sub"]})
+        except jwt.PyJWTError:
+            return None
+        return str(claims["sub"])
+
+    def _unauthorized(self, message: str = "Invalid or expired token") -> Response:
+        return json_response({"id": None, "version": None, "responsetime": iso_now(),
+                              "metadata": None, "response": None,
+                              "errors": [_error("KER-ATH-401", message)]}, 401)
+
+    def on_auth(self, request: Request) -> Response:
+        body = read_json(request)
+        body = body if isinstance(body, dict) else {}
+        creds = body.get("request") if isinstance(body.get("request"), dict) else {}
+        client_id, secret = creds.get("clientId"), creds.get("secretKey")
+        known = self.client_secrets.get(client_id) if isinstance(client_id, str) else None
+        if not known or not isinstance(secret, str) or not secrets.compare_digest(known, secret):
+            return self._unauthorized("Client ID and secret key combination is invalid")
+        client_id = str(client_id)
+        with self._lock:
+            self.auth_calls += 1
+            self.auth_clients.append(client_id)
+        reply = json_response({
+            "id": body.get("id"), "version": body.get("version"), "responsetime": iso_now(),
+            "metadata": None,
+            "response": {"status": "Success",
+                         "message": "Clientid and Token combination had been validated "
+                                    "successfully"},
+            "errors": None,
+        })
+        # The same cookie attributes MOSIP sets (captured).
+        reply.headers["Set-Cookie"] = (f"Authorization={self.mint_token(client_id)}; Path=/; "
+                                       "HttpOnly; Secure; SameSite=Strict")
+        return reply
+
+    # -- packets and workflow --------------------------------------------------------------
+
+    def on_create_packet(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        body = read_json(request)
+        problems = _packet_problems(body)
+        if problems:
+            return _packet_reply(None, [_error("PKT-INVALID", p) for p in problems])
+        packet = body["request"]
+        reg_id = packet["id"]
+        with self._lock:
+            seen = self.packets.get(reg_id)
+            same = seen is not None and (seen["process"], seen["fields"]) == (
+                packet["process"], packet["fields"])
+            if seen is not None and not same:
+                return _packet_reply(None, [_error(
+                    "PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")])
+            self.packets.setdefault(reg_id, packet)
+        return _packet_reply(_packet_infos(packet), [])
+
+    def on_workflow(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        body = read_json(request)
+        wanted = body.get("request") if isinstance(body, dict) else None
+        reg_id = wanted.get("registrationId") if isinstance(wanted, dict) else None
+        with self._lock:
+            known = isinstance(reg_id, str) and reg_id in self.packets
+            if known:
+                instance = str(uuid.uuid4())
+                self.workflows.setdefault(reg_id, []).append(instance)
+        if not known:
+            message = f"No packet was created for registrationId {reg_id!r}"
+            return _workflow_reply(None, [_error("RPR-WFM-404", message)])
+        self.in_background(self._issue_quietly, reg_id, delay=self.credential_delay_seconds)
+        return _workflow_reply({"workflowInstanceId": instance}, None)
+
+    def _issue_quietly(self, registration_id: str) -> None:
+        try:
+            self.issue_credential(registration_id)
+        except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
+            self.background_errors.append(f"{registration_id}: {exc!r}")
+
+    # -- WebSub hub ------------------------------------------------------------------------
+
+    def on_hub(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        form = request.form
+        mode, topic, callback = (form.get(f"hub.{k}", "") for k in ("mode", "topic", "callback"))
+        if mode not in ("subscribe", "unsubscribe") or not topic or not callback:
+            return Response("hub.mode (subscribe|unsubscribe), hub.topic and hub.callback "
+                            "are required", 400, content_type="text/plain")
+        attempt = self.hub.request(mode, topic, callback, form.get("hub.secret") or None)
+        self.in_background(self.hub.verify, attempt, delay=INTENT_DELAY_SECONDS)
+        done = "Subscribed" if mode == "subscribe" else "Unsubscribed"
+        return Response(f"{done} successfully.", content_type="text/plain")
+
+    # -- key documents ---------------------------------------------------------------------
+
+    def on_public_key(self, request: Request) -> Response:
+        return json_response(issuer.public_key_document(
+            self.public_key_url, self.base_url, crypto.public_key_pem(self.signing_key)))
+
+    def on_unlisted_key(self, request: Request) -> Response:
+        return json_response(issuer.public_key_document(
+            self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)))
+
+    def on_controller(self, request: Request) -> Response:
+        return json_response(issuer.controller_document(self.base_url, self.public_key_url))
+
+    # -- credentials -----------------------------------------------------------------------
+
+    def build_credential(self, registration_id: str, process: str, fields: JSON,
+                         vid: str | None, tamper: Tamper | None = None) -> JSON:
+        """A signed VC (the decrypted form); ``tamper`` makes its proof fail on purpose."""
+        subject = issuer.credential_subject(registration_id, process, fields, vid)
+        unsigned = issuer.unsigned_credential(self.base_url, subject)
+        key, method = self.signing_key, self.public_key_url
+        if tamper == "signing_key":
+            key = self.unlisted_key
+        elif tamper == "verification_method":
+            key, method = self.unlisted_key, self.unlisted_key_url
+        signed = crypto.sign_credential(unsigned, key, method, unsigned["issuanceDate"])
+        if tamper == "proof":
+            issuer.tamper_content(signed)
+        return signed
+
+    def encrypt_credential(self, credential: JSON) -> str:
+        plaintext = json.dumps(credential, separators=(",", ":")).encode()
+        return crypto.encrypt_for_partner(plaintext, self.partner_cert,
+                                          zero_thumbprint=self.zero_thumbprint)
+
+    def issue_credential(
+        self, registration_id: str, *, tamper: Tamper | None = None,
+        process: str | None = None, fields: JSON | None = None,
+        times: int | None = None, hub_signature: HubSignature = "valid",
+    ) -> Issuance:
+        """Build, sign, encrypt and deliver a credential to every verified CREDENTIAL_ISSUED
+        subscriber, synchronously. ``process``/``fields`` default to the created packet's;
+        ``times`` defaults to 2 when ``controls.duplicate_callbacks`` else 1."""
+        with self._lock:
+            packet = self.packets.get(registration_id, {})
+            process = process or packet.get("process", issuer.BIRTH)
+            fields = packet.get("fields", {}) if fields is None else fields
+            vid = None
+            if process == issuer.BIRTH:
+                vid = self.issued.get(registration_id) or issuer.new_vid()
+            self.issued[registration_id] = vid
+        credential = self.build_credential(registration_id, process, fields, vid, tamper)
+        event = issuer.callback_body(registration_id, self.encrypt_credential(credential))
+        body = json.dumps(event, separators=(",", ":")).encode()
+        issuance = Issuance(registration_id, vid, credential, body)
+        with self._lock:
+            self.issuances.append(issuance)
+        count = times if times is not None else (2 if self.controls.duplicate_callbacks else 1)
+        for _ in range(count):
+            issuance.deliveries += self.hub.publish(issuer.TOPIC, body, hub_signature)
+        return issuance
+
+    def deliver(self, body: bytes | JSON, *, callback: str | None = None,
+                secret: str | None = None, hub_signature: HubSignature = "valid",
+                topic: str = issuer.TOPIC) -> list[Delivery]:
+        """POST a (possibly hand-made) event to ``callback`` with ``secret``, or to every
+        verified subscriber of ``topic`` with their own secrets."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if callback is not None:
+            return [self.hub.post(callback, topic, raw, secret, hub_signature)]
+        return self.hub.publish(topic, raw, hub_signature)
+
+    def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[Delivery]:
+        return self.hub.wait_for_deliveries(count, timeout)
+
+
+def _packet_problems(body: Any) -> list[str]:
+    packet = body.get("request") if isinstance(body, dict) else None
+    if not isinstance(packet, dict):
+        return ["request must be an object"]
+    problems = [f"request.{key} must be a non-empty string"
+                for key in ("id", "refId", "process", "source", "schemaVersion")
+                if not isinstance(packet.get(key), str) or not packet[key].strip()]
+    if not isinstance(packet.get("fields"), dict):
+        problems.append("request.fields must be an object")
+    schema = packet.get("schemaJson")
+    try:
+        if not isinstance(json.loads(schema), dict):  # type: ignore[arg-type]
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append("request.schemaJson must be an ID schema as a JSON string")
+    return problems
+
+
+def _packet_infos(packet: JSON) -> list[JSON]:
+    reg_id, now = packet["id"], iso_now()
+    try:  # MOSIP reads schemaVersion as a number: "0.100" comes back as "0.1"
+        version = str(float(packet["schemaVersion"]))
+    except ValueError:
+        version = packet["schemaVersion"]
+    digest = hashlib.sha256(json.dumps(packet["fields"], sort_keys=True).encode()).digest()
+    return [{
+        "id": reg_id, "packetName": f"{reg_id}_{kind}", "source": packet["source"],
+        "process": packet["process"], "refId": reg_id, "schemaVersion": version,
+        "signature": crypto.b64url(os.urandom(256)),
+        "encryptedHash": crypto.b64url(hashlib.sha256(digest + kind.encode()).digest()),
+        "providerName": "PacketWriterImpl", "providerVersion": "v1.0", "creationDate": now,
+    } for kind in ("evidence", "optional", "id")]
+
+
+def _packet_reply(response: list[JSON] | None, errors: list[JSON]) -> Response:
+    return json_response({"id": "mosip.registration.packet.writer", "version": "v1",
+                          "responsetime": iso_now(), "metadata": None,
+                          "response": response, "errors": errors})
+
+
+def _workflow_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
+    return json_response({"id": WORKFLOW_ID, "version": "v1", "responsetime": iso_now(),
+                          "response": response, "errors": errors})

@@ -1,0 +1,110 @@
+"""The documents MOSIP's credential service produces: the verifiable credential, the
+CREDENTIAL_ISSUED event that carries it, and the key documents its proof points to.
+Shapes follow ``fixtures/wire/credential_decrypted.json`` and ``post_websub_callback.json``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .base import JSON, iso_now
+
+BIRTH, DEATH = "CRVS_NEW", "CRVS_DEATH"
+TOPIC = "CREDENTIAL_ISSUED"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+
+
+def new_vid() -> str:
+    """A random 10-digit VID (no leading zero, as MOSIP's ID generator never makes one)."""
+    return str(10**9 + secrets.randbelow(9 * 10**9))
+
+
+def credential_subject(
+    registration_id: str, process: str, fields: JSON, vid: str | None
+) -> JSON:
+    """Birth: certificate number + new VID. Death: only the certificate number, when the
+    packet still carries one (the portal normally strips it from death packets)."""
+    subject: JSON = {}
+    if process == BIRTH:
+        subject["birthCertificateNumber"] = fields.get("birthCertificateNumber")
+        subject["VID"] = vid
+    elif process == DEATH and "deathCertificateNumber" in fields:
+        subject["deathCertificateNumber"] = fields["deathCertificateNumber"]
+    subject["id"] = f"http://credential.idrepo/credentials/{registration_id}"
+    subject["vcVer"] = "VC-V1"
+    return subject
+
+
+def unsigned_credential(base_url: str, subject: JSON) -> JSON:
+    return {
+        "issuanceDate": iso_now(),
+        "credentialSubject": subject,
+        "id": f"http://credential.idrepo/credentials/{uuid.uuid4()}",
+        "type": ["VerifiableCredential", "MOSIPVerifiableCredential"],
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            f"{base_url}/.well-known/mosip-context.json",
+            {"sec": "https://w3id.org/security#"},
+        ],
+        "issuer": f"{base_url}/.well-known/controller.json",
+    }
+
+
+def tamper_content(credential: JSON) -> None:
+    """Change a signed credential in place so its proof no longer matches: swap the VID
+    (the attack that matters) or, for subjects without one, move the issuance date."""
+    subject = credential["credentialSubject"]
+    if subject.get("VID"):
+        genuine = subject["VID"]
+        while subject["VID"] == genuine:
+            subject["VID"] = new_vid()
+    else:
+        issued = datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
+        credential["issuanceDate"] = (issued - timedelta(days=1)).astimezone(UTC).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+
+
+def callback_body(registration_id: str, encrypted_credential: str) -> JSON:
+    """The CREDENTIAL_ISSUED event as MOSIP's hub posts it (key order as captured)."""
+    now = iso_now()
+    return {
+        "publisher": "CREDENTIAL_SERVICE",
+        "topic": TOPIC,
+        "publishedOn": now,
+        "event": {
+            "id": str(uuid.uuid4()),
+            "transactionId": str(uuid.uuid4()),
+            "type": {"namespace": "mosip", "name": "mosip"},
+            "timestamp": now,
+            "data": {
+                "registrationId": registration_id,
+                "templateTypeCode": "RPR_UIN_CARD_TEMPLATE",
+                "ExpiryTimestamp": now,
+                "TransactionLimit": None,
+                "credential": encrypted_credential,
+                "credentialType": "vercred",
+                "protectionKey": f"{secrets.randbelow(10**6):06d}",
+            },
+        },
+    }
+
+
+def public_key_document(key_url: str, base_url: str, pem: str) -> dict[str, Any]:
+    return {
+        "@context": SECURITY_CONTEXT,
+        "type": "RsaVerificationKey2018",
+        "id": key_url,
+        "controller": f"{base_url}/.well-known/controller.json",
+        "publicKeyPem": pem,
+    }
+
+
+def controller_document(base_url: str, key_url: str) -> dict[str, Any]:
+    return {
+        "@context": SECURITY_CONTEXT,
+        "id": f"{base_url}/.well-known/controller.json",
+        "assertionMethod": [key_url],
+    }

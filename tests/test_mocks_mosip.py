@@ -1,0 +1,236 @@
+"""The MOSIP stand-in's behaviour: credentials, WebSub, packets and tokens."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
+from mocks.mosip import MosipStandIn
+from mocks.paths import certs_dir
+from tests.test_mocks_support import (
+    Subscriber,
+    decrypt_credential,
+    keystore,
+    serving,
+    verify_proof,
+    wire,
+)
+
+PACKET = "/commons/v1/packetmanager/createPacket"
+WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
+SECRET = "mosip-websub-secret"
+
+
+@pytest.fixture
+def mosip() -> Iterator[MosipStandIn]:
+    stand_in = MosipStandIn(credential_delay_seconds=0.05)
+    stand_in.start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def subscriber() -> Iterator[tuple[Subscriber, str]]:
+    app = Subscriber()
+    with serving(app) as url:
+        yield app, url + "/websub/callback"
+
+
+def cookies(mosip: MosipStandIn, client: str = "mosip-regproc-client") -> dict[str, str]:
+    return {"Authorization": mosip.mint_token(client)}
+
+
+def subscribe(mosip: MosipStandIn, callback: str, mode: str = "subscribe") -> requests.Response:
+    form = {
+        "hub.mode": mode,
+        "hub.topic": "CREDENTIAL_ISSUED",
+        "hub.callback": callback,
+        "hub.secret": SECRET,
+    }
+    return requests.post(
+        mosip.url + "/websub/hub",
+        data=form,
+        timeout=5,
+        cookies=cookies(mosip, "mosip-websub-client"),
+    )
+
+
+def create_packet(
+    mosip: MosipStandIn, reg_id: str, process: str = "CRVS_NEW", **fields: Any
+) -> dict[str, Any]:
+    body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
+    body["request"].update(id=reg_id, process=process)
+    body["request"]["fields"].update(fields)
+    return requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5).json()
+
+
+def start_workflow(mosip: MosipStandIn, reg_id: str) -> dict[str, Any]:
+    body = copy.deepcopy(
+        wire("post_registrationprocessor_v1_workflowmanager_workflowinstance")["request"]["body"]
+    )
+    body["request"]["registrationId"] = reg_id
+    return requests.post(mosip.url + WORKFLOW, json=body, cookies=cookies(mosip), timeout=5).json()
+
+
+def mock_public_key() -> Any:
+    pem = (certs_dir() / "mock-only-private-key.pem").read_bytes()
+    return serialization.load_pem_private_key(pem, None).public_key()
+
+
+def test_helpers_read_the_captured_credential() -> None:
+    """The test-side decryption and proof check agree with the real capture."""
+    captured = wire("post_websub_callback")["request"]["body"]["event"]["data"]["credential"]
+    credential, thumbprint = decrypt_credential(captured)
+    assert credential == wire("credential_decrypted")
+    assert thumbprint == bytes(32)  # the reference mock writes no thumbprint
+    verify_proof(credential, mock_public_key())
+
+
+def test_workflow_delivers_a_signed_encrypted_credential(
+    mosip: MosipStandIn, subscriber: tuple[Subscriber, str]
+) -> None:
+    app, callback = subscriber
+    assert subscribe(mosip, callback).text == "Subscribed successfully."
+    assert mosip.wait_for_subscription(callback) is not None
+    assert app.challenges[0]["hub.mode"] == "subscribe"
+    assert create_packet(mosip, "100011234567890")["errors"] == []
+    assert start_workflow(mosip, "100011234567890")["errors"] is None
+    assert app.got_post.wait(5)
+
+    headers, raw = app.posts[0]
+    expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature"] == expected
+    data = json.loads(raw)["event"]["data"]
+    assert data["registrationId"] == "100011234567890"
+    credential, thumbprint = decrypt_credential(data["credential"])
+    _, cert = keystore()
+    assert thumbprint == hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()
+    subject = credential["credentialSubject"]
+    assert subject == {
+        "birthCertificateNumber": "2026B46964567",
+        "VID": mosip.issued["100011234567890"],
+        "id": "http://credential.idrepo/credentials/100011234567890",
+        "vcVer": "VC-V1",
+    }
+    assert len(subject["VID"]) == 10 and subject["VID"].isdigit()
+    verify_proof(credential, mock_public_key())
+    [delivery] = mosip.wait_for_deliveries(1)
+    assert delivery.status == 200 and delivery.reply == '{"status": "RECEIVED"}'
+
+
+def test_proof_points_at_the_served_key(mosip: MosipStandIn) -> None:
+    credential = mosip.issue_credential("100011111111111").credential
+    method = credential["proof"]["verificationMethod"]
+    assert method == mosip.url + "/.well-known/public-key.json"
+    document = requests.get(method, timeout=5).json()
+    assert document["type"] == "RsaVerificationKey2018" and document["id"] == method
+    assert document["controller"] == mosip.url + "/.well-known/controller.json"
+    served = serialization.load_pem_public_key(document["publicKeyPem"].encode())
+    verify_proof(credential, served)  # type: ignore[arg-type]
+
+
+def test_death_credential_has_no_vid(mosip: MosipStandIn) -> None:
+    create_packet(mosip, "100012222222222", "CRVS_DEATH")
+    credential = mosip.issue_credential("100012222222222").credential
+    assert set(credential["credentialSubject"]) == {"id", "vcVer"}
+    assert mosip.issued["100012222222222"] is None
+    with_number = mosip.issue_credential(
+        "100013333333333", process="CRVS_DEATH", fields={"deathCertificateNumber": "D-1"}
+    ).credential
+    assert with_number["credentialSubject"]["deathCertificateNumber"] == "D-1"
+
+
+@pytest.mark.parametrize("tamper", ["proof", "signing_key", "verification_method"])
+def test_tampered_credentials_fail_the_proof(mosip: MosipStandIn, tamper: Any) -> None:
+    credential = mosip.issue_credential("100014444444444", tamper=tamper).credential
+    method = credential["proof"]["verificationMethod"]
+    if tamper == "verification_method":
+        assert method == mosip.unlisted_key_url != mosip.public_key_url
+        served = requests.get(method, timeout=5).json()["publicKeyPem"]
+        verify_proof(credential, serialization.load_pem_public_key(served.encode()))  # type: ignore[arg-type]
+    else:
+        assert method == mosip.public_key_url
+    with pytest.raises(InvalidSignature):
+        verify_proof(credential, mock_public_key())
+
+
+def test_zero_thumbprint_option() -> None:
+    stand_in = MosipStandIn(zero_thumbprint=True)
+    encrypted = stand_in.encrypt_credential({"a": 1})
+    assert decrypt_credential(encrypted) == ({"a": 1}, bytes(32))
+
+
+def test_non_echoing_subscriber_stays_inactive(mosip: MosipStandIn) -> None:
+    app = Subscriber(echo=False)
+    with serving(app) as url:
+        assert subscribe(mosip, url).status_code == 200
+        attempt = mosip.hub.attempts[-1]
+        assert attempt.done.wait(5)
+        assert not attempt.verified and attempt.verification_reply == "not the challenge"
+        assert mosip.subscriptions == {}
+        assert mosip.issue_credential("100015555555555").deliveries == []
+        assert app.posts == []
+
+
+def test_unsubscribe_is_verified_then_removes(
+    mosip: MosipStandIn, subscriber: tuple[Subscriber, str]
+) -> None:
+    app, callback = subscriber
+    subscribe(mosip, callback)
+    assert mosip.wait_for_subscription(callback)
+    assert subscribe(mosip, callback, "unsubscribe").text == "Unsubscribed successfully."
+    assert mosip.hub.attempts[-1].done.wait(5)
+    assert app.challenges[-1]["hub.mode"] == "unsubscribe"
+    assert mosip.subscriptions == {}
+
+
+def test_hub_needs_a_token(mosip: MosipStandIn) -> None:
+    reply = requests.post(mosip.url + "/websub/hub", data={"hub.mode": "subscribe"}, timeout=5)
+    assert reply.status_code == 401 and mosip.hub.attempts == []
+
+
+def test_duplicate_callbacks_deliver_twice(
+    mosip: MosipStandIn, subscriber: tuple[Subscriber, str]
+) -> None:
+    app, callback = subscriber
+    subscribe(mosip, callback)
+    assert mosip.wait_for_subscription(callback)
+    requests.post(mosip.url + "/_control", json={"duplicate_callbacks": True}, timeout=5)
+    issuance = mosip.issue_credential("100016666666666")
+    assert [d.status for d in issuance.deliveries] == [200, 200]
+    assert app.posts[0][1] == app.posts[1][1] == issuance.body
+
+
+def test_packet_validation_and_duplicates(mosip: MosipStandIn) -> None:
+    body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
+    del body["request"]["schemaJson"]
+    body["request"]["fields"] = []
+    reply = requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5)
+    assert reply.status_code == 200 and reply.json()["response"] is None
+    assert len(reply.json()["errors"]) == 2
+    assert create_packet(mosip, "100017777777777")["errors"] == []
+    assert create_packet(mosip, "100017777777777")["errors"] == []  # identical: a retry
+    conflict = create_packet(mosip, "100017777777777", birthCertificateNumber="OTHER")
+    assert conflict["response"] is None and conflict["errors"][0]["errorCode"] == "PKT-DUPLICATE"
+
+
+def test_workflow_for_an_unknown_packet_is_an_error(mosip: MosipStandIn) -> None:
+    reply = start_workflow(mosip, "100018888888888")
+    assert reply["response"] is None and reply["errors"]
+    assert mosip.issuances == []
+
+
+def test_revoked_token_is_refused(mosip: MosipStandIn) -> None:
+    jar = cookies(mosip)
+    mosip.revoke_tokens()
+    reply = requests.put(mosip.url + PACKET, json={}, cookies=jar, timeout=5)
+    assert reply.status_code == 401
