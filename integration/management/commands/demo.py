@@ -1,0 +1,211 @@
+"""`manage.py demo`: the portal, a Celery worker with beat, and the stand-in MOSIP and
+OpenCRVS servers, on the embedded defaults (SQLite, folder broker): nothing to install.
+
+Uses the public demo keys from ../shared: never a production setup.
+"""
+
+import json
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from integration.demo import configure_for_stand_ins
+from mocks.mosip import MosipStandIn
+from mocks.opencrvs import OpenCrvsStandIn
+from mocks.paths import shared_dir
+
+
+def free_port(preferred: int) -> int:
+    """The preferred port when it is free, else any free one (some are taken here)."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise CommandError("no free port on 127.0.0.1")
+
+
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Run the portal with stand-in MOSIP and OpenCRVS servers (demo settings)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="the portal's port")
+        parser.add_argument(
+            "--no-example",
+            action="store_true",
+            help="don't send an example birth registration at start",
+        )
+
+    def handle(self, *args, port: int, no_example: bool, **options):
+        shared = shared_dir()
+        if not (shared / "fixtures" / "certs").is_dir():
+            raise CommandError(
+                f"the demo needs the shared fixtures at {shared} (set PORTAL_SHARED_DIR)"
+            )
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        mosip, opencrvs = MosipStandIn(credential_delay_seconds=2.0), OpenCrvsStandIn()
+        mosip.start(port=free_port(20240))
+        opencrvs.start(port=free_port(20250))
+        portal_url = f"http://127.0.0.1:{free_port(port)}"
+        configure_for_stand_ins(mosip.url, opencrvs.url, portal_url, shared)
+        extra_stand_ins = self._verification_stand_ins()
+        password = self._demo_admin()
+
+        processes = self._start_processes(portal_url)
+        try:
+            self._wait_until_up(portal_url)
+            call_command("subscribe_websub", verbosity=0)
+            if not mosip.wait_for_subscription(timeout=10):
+                self.stderr.write("The MOSIP stand-in could not verify the WebSub callback.")
+            example = self._write_example()
+            if not no_example:
+                self._send(portal_url, opencrvs, example)
+            self._print_urls(portal_url, mosip, opencrvs, password, example, extra_stand_ins)
+            signal.signal(signal.SIGTERM, _interrupt)
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+            self.stderr.write("A demo process stopped; shutting down.")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            for server in (mosip, opencrvs, *extra_stand_ins.values()):
+                server.stop()
+
+    def _verification_stand_ins(self) -> dict:
+        """IDA and E-Signet stand-ins, when that part of the portal is installed."""
+        try:
+            from mocks.esignet import EsignetStandIn
+            from mocks.ida import IdaStandIn
+
+            from integration.verification_demo import configure_demo
+        except ImportError:
+            return {}
+        servers = {"IDA stand-in": IdaStandIn(), "E-Signet stand-in": EsignetStandIn()}
+        for server in servers.values():
+            server.start()
+        configure_demo(servers["IDA stand-in"].url, servers["E-Signet stand-in"].url)
+        return servers
+
+    def _demo_admin(self) -> str:
+        password = secrets.token_urlsafe(12)
+        user, _ = get_user_model().objects.get_or_create(username="admin")
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        return password
+
+    def _start_processes(self, portal_url: str) -> list[subprocess.Popen]:
+        host_port = portal_url.removeprefix("http://")
+        base = Path(settings.BASE_DIR)
+        web = [sys.executable, "manage.py", "runserver", "--noreload", host_port]
+        worker = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=WARNING",
+        ]
+        # Fixed argument lists of our own programs, no shell.
+        return [subprocess.Popen(cmd, cwd=base) for cmd in (web, worker)]  # noqa: S603
+
+    def _wait_until_up(self, portal_url: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{portal_url}/websub/callback?hub.challenge=up", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        raise CommandError("the portal did not start")
+
+    def _write_example(self) -> Path:
+        path = Path(settings.VAR_DIR) / "demo-birth.json"
+        number = f"2026B{secrets.randbelow(10**8):08d}"
+        path.write_text(
+            json.dumps(
+                {
+                    "trackingId": number[5:],
+                    "notification": {
+                        "recipientFullName": "Jane Doe",
+                        "recipientEmail": "jane@example.com",
+                        "recipientPhone": "+260911111111",
+                    },
+                    "requestFields": {
+                        "birthCertificateNumber": number,
+                        "fullName": [{"language": "eng", "value": "Baby Doe"}],
+                        "dateOfBirth": "2024/01/31",
+                        "gender": [{"language": "eng", "value": "Male"}],
+                        "guardianOrParentName": [{"language": "eng", "value": "Jane Doe"}],
+                        "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
+                    },
+                    "metaInfo": {},
+                    "audit": {},
+                },
+                indent=2,
+            )
+        )
+        return path
+
+    def _send(self, portal_url: str, opencrvs: OpenCrvsStandIn, example: Path) -> None:
+        reply = requests.post(
+            f"{portal_url}/events/registration",
+            data=example.read_bytes(),
+            headers={
+                "Authorization": f"Bearer {opencrvs.mint_token()}",
+                "Content-Type": "application/json",
+            },
+            timeout=10,
+        )
+        self.stdout.write(f"Sent an example birth registration: HTTP {reply.status_code}")
+
+    def _print_urls(self, portal_url, mosip, opencrvs, password, example, extra) -> None:
+        token_cmd = (
+            f"$(curl -s -X POST {opencrvs.url}/_test/token -d '{{}}' | "
+            "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')"
+        )
+        lines = [
+            "",
+            "The portal is running with stand-in servers (demo keys, never for production):",
+            f"  Admin (settings, submissions)  {portal_url}/admin/   user admin, "
+            f"password {password}",
+            f"  API docs                       {portal_url}/api/docs/",
+            f"  MOSIP stand-in                 {mosip.url}",
+            f"  OpenCRVS stand-in              {opencrvs.url}",
+            *(f"  {name:<30} {server.url}" for name, server in extra.items()),
+            "",
+            "Send a registration as OpenCRVS does (edit the certificate number to send another):",
+            f"  curl -i -X POST {portal_url}/events/registration \\",
+            f'    -H "Authorization: Bearer {token_cmd}" \\',
+            f"    -H 'Content-Type: application/json' -d @{example}",
+            "",
+            "Ctrl-C stops everything.",
+        ]
+        self.stdout.write("\n".join(lines))
