@@ -70,7 +70,7 @@ def test_the_auth_token_is_reused_across_records(pipeline):
 
 
 def test_a_token_past_its_expiry_ends_in_token_expired(pipeline):
-    pipeline.mosip.credential_delay_seconds = 1.5
+    pipeline.mosip.credential_delay_seconds = 3.0
     assert pipeline.register(birth_request("2026B6", "B6"), expires_in=2).status_code == 202
 
     submission = pipeline.wait_for("2026B6", Status.TOKEN_EXPIRED)
