@@ -74,6 +74,14 @@ class MosipSettingsForm(SecretsForm):
         return cleaned
 
 
+class OpenCrvsSettingsForm(SecretsForm):
+    secret_fields = ("client_secret", "webhook_secret")
+
+    class Meta:
+        model = OpenCrvsSettings
+        fields = [f.name for f in OpenCrvsSettings._meta.fields if f.name != "id"]
+
+
 class SingletonAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not self.model.objects.exists()
@@ -136,7 +144,23 @@ class MosipSettingsAdmin(SingletonAdmin):
 
 @admin.register(OpenCrvsSettings)
 class OpenCrvsSettingsAdmin(SingletonAdmin):
-    fields = ["gateway_url", "public_key_url"]
+    form = OpenCrvsSettingsForm
+    fieldsets = [
+        ("Records and confirmation", {"fields": ["gateway_url", "public_key_url"]}),
+        (
+            "Webhooks (OpenCRVS 1.9 and older)",
+            {
+                "fields": [
+                    "auth_url",
+                    "webhooks_url",
+                    "client_id",
+                    "client_secret",
+                    "webhook_secret",
+                    "webhook_callback_url",
+                ]
+            },
+        ),
+    ]
 
 
 class AttemptInline(admin.TabularInline):
@@ -182,3 +206,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+import integration.admin_verification  # noqa: E402,F401

@@ -158,3 +158,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("PORTAL_LOG_LEVEL", default="INFO")},
 }
+
+# --- Staff console and OIDC ---------------------------------------------------------
+# Staff sign in with the country's identity provider (OIDC). Set every endpoint: the
+# provider's discovery document (/.well-known/openid-configuration) lists them.
+# Username and password remain only as break-glass for local superusers.
+AUTHENTICATION_BACKENDS = [
+    "integration.auth.ProviderBackend",
+    "integration.auth.BreakGlassBackend",
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:dashboard"
+LOGOUT_REDIRECT_URL = "console:login"
+LOGIN_REDIRECT_URL_FAILURE = "/console/login/?sso=failed"
+
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile groups")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="the identity provider")
+# The claim that carries the person's groups or roles (a dotted path for nested claims,
+# e.g. realm_access.roles), and which of its values make which portal role.
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="groups")
+OIDC_ADMIN_ROLES = env.list("OIDC_ADMIN_ROLES", default=["integration-admin"])
+OIDC_SUPPORT_ROLES = env.list("OIDC_SUPPORT_ROLES", default=["support"])
+OIDC_AUDITOR_ROLES = env.list("OIDC_AUDITOR_ROLES", default=["auditor"])
+
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["console"] = (
+    "integration.console.templatetags.console"
+)
+CELERY_IMPORTS = ["integration.console.tasks"]  # bulk jobs
+CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=50)
+CONSOLE_BULK_LIMIT = env.int("CONSOLE_BULK_LIMIT", default=100_000)
+CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=30)

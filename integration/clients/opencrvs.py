@@ -78,3 +78,50 @@ class OpenCrvsClient:
     def reject(self, submission: Submission, reason: str) -> dict:
         payload = {"content": {"reason": reason}}
         return self._mutate(Step.REJECT, REJECT_PROCEDURE, payload, submission)
+
+
+class WebhooksClient:
+    """OpenCRVS core's webhooks API (<= 1.9), with the system client's credentials."""
+
+    def __init__(
+        self, config: OpenCrvsSettings | None = None, session: requests.Session | None = None
+    ):
+        self.config = config or OpenCrvsSettings.load()
+        self.session = session or requests.Session()
+
+    def _token(self) -> str:
+        url = f"{self.config.auth_url.rstrip('/')}/token"
+        params = {
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+            "grant_type": "client_credentials",
+        }
+        response = self.session.post(url, params=params, timeout=timeouts())
+        raise_for_status(response, "OpenCRVS auth")
+        try:
+            return response.json()["access_token"]
+        except (ValueError, KeyError) as exc:
+            raise RemoteError("OpenCRVS auth gave no access_token", retriable=False) from exc
+
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        url = f"{self.config.webhooks_url.rstrip('/')}/webhooks{path}"
+        headers = {"Authorization": f"Bearer {self._token()}"}
+        response = self.session.request(method, url, headers=headers, timeout=timeouts(), **kwargs)
+        raise_for_status(response, "OpenCRVS webhooks API")
+        return response
+
+    def subscribe(self, topic: str) -> None:
+        hub = {
+            "callback": self.config.webhook_callback_url,
+            "mode": "subscribe",
+            "topic": topic,
+            "secret": self.config.webhook_secret,
+        }
+        self._call("POST", "", json={"hub": hub})
+
+    def list(self) -> list[dict]:
+        body = self._call("GET", "").json()
+        return body if isinstance(body, list) else body.get("entries", body.get("data", []))
+
+    def unsubscribe(self, webhook_id: str) -> None:
+        self._call("DELETE", f"/{webhook_id}")

@@ -1,12 +1,34 @@
+from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
+from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.settings import MosipSettings, OpenCrvsSettings
 from integration.models.submission import Attempt, EventType, Status, Submission, TransactionId
+from integration.models.verification import (
+    EsignetSettings,
+    IdaSettings,
+    VerificationKind,
+    VerificationRecord,
+    VerificationResult,
+)
 
 __all__ = [
+    "ActionKind",
     "Attempt",
+    "BulkJob",
+    "EsignetSettings",
     "EventType",
+    "FieldMapping",
+    "MappingProfile",
+    "IdaSettings",
     "MosipSettings",
+    "OidcIdentity",
     "OpenCrvsSettings",
+    "Outcome",
+    "SourceFormat",
+    "StaffAction",
     "Status",
     "Submission",
     "TransactionId",
+    "VerificationKind",
+    "VerificationRecord",
+    "VerificationResult",
 ]

@@ -109,6 +109,24 @@ class OpenCrvsSettings(SingletonModel):
         help_text="PEM key that verifies OpenCRVS tokens, e.g. http://auth:4040/.well-known",
     )
 
+    # OpenCRVS core <= 1.9 webhooks (PROTOCOLS.md (3)).
+    auth_url = models.URLField(
+        "auth URL", blank=True, help_text="Issues client-credential tokens, e.g. http://auth:4040"
+    )
+    webhooks_url = models.URLField(
+        "webhooks API URL", blank=True, help_text="e.g. http://gateway:7070 (…/webhooks)"
+    )
+    client_id = models.CharField("system client id", max_length=200, blank=True)
+    client_secret = EncryptedTextField("system client secret", blank=True)
+    webhook_secret = EncryptedTextField(
+        "webhook secret (sha_secret)",
+        blank=True,
+        help_text="Signs webhook deliveries; required to accept them.",
+    )
+    webhook_callback_url = models.URLField(
+        "webhook callback URL", blank=True, help_text="This portal's /webhooks/opencrvs."
+    )
+
     class Meta:
         verbose_name = verbose_name_plural = "OpenCRVS settings"
 

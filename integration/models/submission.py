@@ -20,6 +20,7 @@ class Status(models.TextChoices):
     CONFIRMING = "confirming", "Confirming in OpenCRVS"
     RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
     CONFIRMED = "confirmed", "Confirmed"
+    COMPLETED = "completed", "Completed (registered in OpenCRVS, no confirmation needed)"
     FAILED = "failed", "Failed"
     TOKEN_EXPIRED = "token_expired", "Token expired"
     REJECTED = "rejected", "Rejected"
@@ -27,7 +28,7 @@ class Status(models.TextChoices):
 
 
 # States after which nothing more happens on its own.
-FINAL_STATUSES = (Status.CONFIRMED, Status.REJECTED, Status.RESOLVED)
+FINAL_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.REJECTED, Status.RESOLVED)
 # States a person has to act on.
 NEEDS_ACTION_STATUSES = (Status.FAILED, Status.TOKEN_EXPIRED)
 
@@ -35,6 +36,14 @@ NEEDS_ACTION_STATUSES = (Status.FAILED, Status.TOKEN_EXPIRED)
 class Submission(models.Model):
     event_type = models.CharField(max_length=10, choices=EventType.choices)
     source_format = models.CharField(max_length=20, default="interop")
+    event_type_id = models.CharField(
+        "OpenCRVS event type id", max_length=50, blank=True, help_text="e.g. birth, v2.birth"
+    )
+    confirm_in_opencrvs = models.BooleanField(
+        default=True,
+        help_text="Off for webhook records: OpenCRVS registered them already, so they end "
+        "when the credential arrives.",
+    )
     tracking_id = models.CharField(max_length=64, db_index=True)
     certificate_number = models.CharField(max_length=64, unique=True)
     event_id = models.CharField("OpenCRVS event id", max_length=64, blank=True)
@@ -68,6 +77,38 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="submission_status_next"),
             models.Index(fields=["status", "updated_at"], name="submission_status_updated"),
+            # Staff console: an index behind every list filter, sort and dashboard figure.
+            models.Index(fields=["created_at", "id"], name="submission_created_id"),
+            models.Index(fields=["updated_at", "id"], name="submission_updated_id"),
+            models.Index(fields=["status", "created_at", "id"], name="submission_status_created"),
+            models.Index(
+                fields=["event_type", "created_at", "id"], name="submission_event_created"
+            ),
+            models.Index(
+                fields=["failed_step", "created_at", "id"],
+                condition=~models.Q(failed_step=""),
+                name="submission_step_created",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=~models.Q(last_error=""),
+                name="submission_failing_created",
+            ),
+            models.Index(fields=["vid"], condition=~models.Q(vid=""), name="submission_vid"),
+            models.Index(
+                models.fields.json.KT("raw_request__requestFields__nationalIdNumber"),
+                name="submission_nid",
+            ),
+            models.Index(
+                fields=["token_expires_at"],
+                condition=~models.Q(status__in=FINAL_STATUSES),
+                name="submission_open_token_expiry",
+            ),
+            models.Index(
+                fields=["confirmed_at"],
+                condition=models.Q(confirmed_at__isnull=False),
+                name="submission_confirmed_at",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,6 +138,7 @@ class Step(models.TextChoices):
     CREATE_PACKET = "create_packet", "Create packet"
     START_WORKFLOW = "start_workflow", "Start workflow"
     CREDENTIAL = "credential", "Credential"
+    MAPPING = "mapping", "Map to MOSIP fields"
     CONFIRM = "confirm", "Confirm in OpenCRVS"
     REJECT = "reject", "Reject in OpenCRVS"
     WEBSUB_SUBSCRIBE = "websub_subscribe", "WebSub subscription"
@@ -117,7 +159,15 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
-        indexes = [models.Index(fields=["step", "started_at"], name="attempt_step_started")]
+        indexes = [
+            models.Index(fields=["step", "started_at"], name="attempt_step_started"),
+            # Staff console: the last successful contact with each system.
+            models.Index(
+                fields=["step", "started_at"],
+                condition=models.Q(error=""),
+                name="attempt_ok_step_started",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.step} {self.http_status or self.error[:40]}"

@@ -111,6 +111,18 @@ def _store_vid(submission: Submission, vid: str) -> None:
     )
     # While a worker is mid-flight it finishes the hand-over itself (see delivery).
     idle = ~Q(status__in=[Status.SENDING, Status.CONFIRMING, *FINAL_STATUSES])
+    if not submission.confirm_in_opencrvs:
+        # A webhook record: OpenCRVS registered it already, the credential ends it.
+        Submission.objects.filter(idle, pk=submission.pk).update(
+            status=Status.COMPLETED,
+            next_attempt_at=None,
+            claimed_at=None,
+            token="",
+            last_error="",
+            failed_step="",
+            updated_at=now,
+        )
+        return
     moved = Submission.objects.filter(idle, pk=submission.pk).update(
         status=Status.CREDENTIAL_RECEIVED, next_attempt_at=None, retry_count=0, updated_at=now
     )

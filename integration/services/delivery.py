@@ -14,7 +14,7 @@ from integration.clients.mosip import MosipClient
 from integration.models import MosipSettings, Status, Submission
 from integration.models.submission import Step
 from integration.services import progress
-from integration.services.packet import assign_transaction_id, build_packet
+from integration.services.packet import MappingFailed, assign_transaction_id, build_packet
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,16 @@ def deliver(submission_id: int) -> None:
         return
     config = MosipSettings.load()
     client = MosipClient(config)
+    try:
+        packet = build_packet(submission, config)
+    except MappingFailed as problem:
+        # Only a person can fix a mapping: no retry until someone resubmits.
+        progress.fail(submission, Status.SENDING, Step.MAPPING, str(problem))
+        return
     step = Step.CREATE_PACKET
     try:
         if not submission.transaction_id:
-            assign_transaction_id(submission, config)
-        packet = build_packet(submission, config)
+            packet.transaction_id = assign_transaction_id(submission, config)
         if submission.packet_created_at is None:
             client.create_packet(packet, submission)
             progress.mark(

@@ -1,14 +1,21 @@
-"""What goes into a MOSIP packet for a registration received in the interop format
-(PROTOCOLS.md (1)): the country config already built MOSIP's fields."""
+"""What goes into a MOSIP packet: the record mapped with its profile, checked against
+the ID schema. A mapping problem is a MappingFailed, which no retry can cure."""
 
-import json
 import secrets
-import uuid
-
-from django.utils import timezone
 
 from integration.clients.mosip import Packet
+from integration.mapping.documents import source_document
+from integration.mapping.engine import Mapped, map_record
+from integration.mapping.profiles import builtin_interop_profile, profile_for
+from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
+from integration.models.mapping import MappingProfile, SourceFormat
+
+
+class MappingFailed(Exception):
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(problems.values()))
 
 
 def new_transaction_id(prefix: str) -> str:
@@ -27,51 +34,47 @@ def assign_transaction_id(submission: Submission, config: MosipSettings) -> str:
     return candidate
 
 
-def _decode_json_strings(value):
-    """Some country configs send simpleType lists JSON-encoded as strings."""
-    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            return value
-        if isinstance(decoded, list):
-            return decoded
-    return value
+def profile_of(submission: Submission) -> MappingProfile:
+    type_id = submission.event_type_id or submission.event_type
+    profile = profile_for(submission.source_format, type_id)
+    if profile is not None:
+        return profile
+    if submission.source_format == SourceFormat.INTEROP:
+        return builtin_interop_profile(submission.event_type)
+    raise MappingFailed(
+        {
+            "profile": f"No active mapping profile answers to {submission.source_format} "
+            f"event type '{type_id}'. Add one in the admin, then resubmit."
+        }
+    )
+
+
+def map_submission(submission: Submission, config: MosipSettings) -> tuple[MappingProfile, Mapped]:
+    """Map and validate without sending anything (also used by the admin's preview)."""
+    profile = profile_of(submission)
+    body = submission.raw_request or {}
+    mapped = map_record(profile, source_document(submission.source_format, body))
+    if submission.source_format == SourceFormat.INTEROP:
+        # The request's own metaInfo and audit refine the defaults, as in mosip-api.
+        mapped.meta_info.update(body.get("metaInfo") or {})
+        if mapped.audits and isinstance(body.get("audit"), dict):
+            mapped.audits[0].update(body["audit"])
+    if submission.event_type == EventType.DEATH:
+        mapped.fields.pop("deathCertificateNumber", None)  # MOSIP's death process refuses it
+    schema_problems = validate_fields(mapped.fields, config.id_schema or {})
+    mapped.problems = {**schema_problems, **mapped.problems}
+    return profile, mapped
 
 
 def build_packet(submission: Submission, config: MosipSettings) -> Packet:
-    body = submission.raw_request
-    fields = {name: _decode_json_strings(v) for name, v in body["requestFields"].items()}
-    if submission.event_type == EventType.DEATH:
-        fields.pop("deathCertificateNumber", None)
-    notification = body.get("notification") or {}
-    created = submission.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    meta_info = {
-        "metaData": "[]",
-        "registrationId": submission.tracking_id,
-        "operationsData": "[]",
-        "capturedRegisteredDevices": "[]",
-        "creationDate": created,
-        **(body.get("metaInfo") or {}),
-    }
-    audit = {
-        "uuid": str(uuid.uuid4()),
-        "createdAt": created,
-        "eventId": "OPENCRVS_NEW" if submission.event_type == EventType.BIRTH else "OPENCRVS_DEATH",
-        "eventName": "opencrvs-registration",
-        "eventType": submission.event_type.upper(),
-        "actionTimeStamp": timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        **(body.get("audit") or {}),
-    }
+    profile, mapped = map_submission(submission, config)
+    if mapped.problems:
+        raise MappingFailed(mapped.problems)
     return Packet(
         transaction_id=submission.transaction_id,
-        process=config.process_for(submission.event_type),
-        fields=fields,
-        meta_info=meta_info,
-        audits=[audit],
-        notification={
-            "name": notification.get("recipientFullName", ""),
-            "phone": notification.get("recipientPhone", ""),
-            "email": notification.get("recipientEmail", ""),
-        },
+        process=profile.process or config.process_for(submission.event_type),
+        fields=mapped.fields,
+        meta_info=mapped.meta_info,
+        audits=mapped.audits,
+        notification=mapped.notification,
     )

@@ -1,8 +1,6 @@
 """Keeping the portal subscribed to MOSIP's credential topic (MOSIP forgets subscribers)."""
 
-import hmac
 import logging
-from hashlib import sha256
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
@@ -26,14 +24,3 @@ def subscribe_if_configured() -> bool:
         log.warning("WebSub subscription failed: %s", exc.message)
         return False
     return True
-
-
-def signature_matches(body: bytes, header: str | None, secret: str) -> bool:
-    """X-Hub-Signature: `sha256=<hex HMAC of the raw body>`, compared in constant time."""
-    if not header:
-        return False
-    algorithm, _, received = header.strip().partition("=")
-    if algorithm.lower() != "sha256" or not received:
-        return False
-    expected = hmac.new(secret.encode(), body, sha256).hexdigest()
-    return hmac.compare_digest(expected, received.strip().lower())

@@ -1,0 +1,33 @@
+"""What OpenCRVS forms send to /verify and /esignet/get-oidp-user-info (PROTOCOLS.md (7),
+(8)). Errors name the offending field, nested ones included (`name.surname`)."""
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+
+class PersonNameSerializer(serializers.Serializer):
+    firstname = serializers.CharField(max_length=200)
+    middlename = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    surname = serializers.CharField(max_length=200)
+
+
+class VerifyRequestSerializer(serializers.Serializer):
+    nid = serializers.CharField(
+        max_length=64,
+        validators=[RegexValidator(r"^[0-9A-Za-z-]+$", "Must be letters, digits or hyphens.")],
+    )
+    dob = serializers.DateField(input_formats=["%Y-%m-%d"])
+    name = PersonNameSerializer()
+    gender = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    transactionId = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class EsignetQuerySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=2000)
+    state = serializers.CharField(max_length=2000)
+
+
+class EsignetRequestSerializer(serializers.Serializer):
+    clientId = serializers.CharField(max_length=200)
+    redirectUri = serializers.URLField(max_length=2000)
+    transactionId = serializers.CharField(max_length=100, required=False, allow_blank=True)

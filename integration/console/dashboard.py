@@ -1,0 +1,216 @@
+"""The dashboard's figures: what is where, what is stuck and why, what is about to expire,
+how much went through, and when each remote system last answered.
+
+Every query is served by an index (counts per status by an index-only scan), and the
+whole is cached for CONSOLE_DASHBOARD_CACHE_SECONDS, so a busy team reloading the page
+costs the database one computation per interval.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from integration.console.charts import Bucket, Chart, grouped_bars
+from integration.models import Attempt, Status, Submission
+from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
+
+CACHE_KEY = "console:dashboard:v1"
+EXPIRY_HORIZON = timedelta(hours=48)
+SYSTEMS = {
+    "MOSIP": [
+        Step.AUTH,
+        Step.CREATE_PACKET,
+        Step.START_WORKFLOW,
+        Step.CREDENTIAL,
+        Step.WEBSUB_SUBSCRIBE,
+    ],
+    "OpenCRVS": [Step.CONFIRM, Step.REJECT],
+}
+WAITING_ON_MOSIP = Q(
+    status__in=[Status.SENDING, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL]
+) | Q(status=Status.RETRY_SCHEDULED, credential_received_at__isnull=True)
+# Ids, numbers and hashes inside error messages: cut there to group alike messages.
+_VARYING = re.compile(r"\d{5,}|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
+REASON_CHARS = 160
+
+
+@dataclass
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass
+class ReasonGroup:
+    step: str
+    reason: str  # the message up to its first varying part: a "starts with" filter
+    example: str
+    count: int
+
+    @property
+    def step_label(self) -> str:
+        return Step(self.step).label if self.step in Step.values else self.step or "—"
+
+
+@dataclass
+class Expiring:
+    pk: int
+    tracking_id: str
+    status: str
+    token_expires_at: datetime
+
+
+@dataclass
+class Contact:
+    system: str
+    last_ok: datetime | None
+    last_attempt: datetime | None
+    last_error: str
+
+    @property
+    def failing(self) -> bool:
+        """The latest call failed (and came after the last success)."""
+        return bool(self.last_error)
+
+
+@dataclass
+class Dashboard:
+    generated_at: datetime
+    total: int
+    statuses: list[StatusCount]
+    needs_action: int
+    waiting_on_mosip: int
+    oldest_waiting: datetime | None
+    reasons: list[ReasonGroup]
+    expiring_count: int
+    expiring: list[Expiring]
+    day_chart: Chart
+    week_chart: Chart
+    contacts: list[Contact] = field(default_factory=list)
+
+
+def reason_prefix(message: str) -> str:
+    match = _VARYING.search(message)
+    prefix = message[: match.start()] if match else message
+    return prefix[:REASON_CHARS].rstrip(" :,;(")
+
+
+def status_counts() -> list[StatusCount]:
+    counts = dict(Submission.objects.order_by().values_list("status").annotate(n=Count("id")))
+    return [StatusCount(status, label, counts.get(status, 0)) for status, label in Status.choices]
+
+
+def failure_reasons(limit: int = 8) -> list[ReasonGroup]:
+    rows = (
+        Submission.objects.filter(status__in=NEEDS_ACTION_STATUSES)
+        .order_by()
+        .values_list("failed_step", "last_error")
+        .annotate(n=Count("id"))
+    )
+    groups: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for step, message, count in rows:
+        key = (step, reason_prefix(message))
+        groups[key] += count
+        examples.setdefault(key, message)
+    return [
+        ReasonGroup(step, reason, examples[(step, reason)], count)
+        for (step, reason), count in groups.most_common(limit)
+    ]
+
+
+def throughput(now: datetime) -> tuple[Chart, Chart]:
+    """Received and confirmed per hour (last 24 hours) and per day (last 7 days)."""
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    today = this_hour.replace(hour=0)
+    since = today - timedelta(days=6)
+    hours = {
+        this_hour - timedelta(hours=n): Bucket(this_hour - timedelta(hours=n)) for n in range(24)
+    }
+    days = {today - timedelta(days=n): Bucket(today - timedelta(days=n)) for n in range(7)}
+    for column, series in (("created_at", "received"), ("confirmed_at", "confirmed")):
+        per_hour = (
+            Submission.objects.filter(**{f"{column}__gte": since})
+            .annotate(hour=TruncHour(column))
+            .order_by()
+            .values_list("hour")
+            .annotate(n=Count("id"))
+        )
+        for hour, count in per_hour:
+            if hour in hours:
+                setattr(hours[hour], series, getattr(hours[hour], series) + count)
+            day = hour.replace(hour=0)
+            if day in days:
+                setattr(days[day], series, getattr(days[day], series) + count)
+    day_chart = grouped_bars(
+        "Last 24 hours", [hours[k] for k in sorted(hours)], label_format="%H:00", label_every=3
+    )
+    week_chart = grouped_bars(
+        "Last 7 days", [days[k] for k in sorted(days)], label_format="%a %d", label_every=1
+    )
+    return day_chart, week_chart
+
+
+def contacts() -> list[Contact]:
+    """When each system last answered well, and whether its latest call failed."""
+    found = []
+    for system, steps in SYSTEMS.items():
+        last_ok, latest = None, None
+        for step in steps:
+            ok = Attempt.objects.filter(step=step, error="").order_by("-started_at").first()
+            any_ = Attempt.objects.filter(step=step).order_by("-started_at").first()
+            if ok and (last_ok is None or ok.started_at > last_ok):
+                last_ok = ok.started_at
+            if any_ and (latest is None or any_.started_at > latest.started_at):
+                latest = any_
+        error = latest.error if latest and latest.error else ""
+        found.append(Contact(system, last_ok, latest.started_at if latest else None, error))
+    return found
+
+
+def build_dashboard() -> Dashboard:
+    now = timezone.now()
+    statuses = status_counts()
+    by_status = {row.status: row.count for row in statuses}
+    waiting = Submission.objects.filter(WAITING_ON_MOSIP).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
+    open_tokens = Submission.objects.exclude(status__in=FINAL_STATUSES).filter(
+        token_expires_at__gte=now, token_expires_at__lt=now + EXPIRY_HORIZON
+    )
+    expiring = [
+        Expiring(row.pk, row.tracking_id, row.status, row.token_expires_at)
+        for row in open_tokens.order_by("token_expires_at").only(
+            "id", "tracking_id", "status", "token_expires_at"
+        )[:5]
+    ]
+    day_chart, week_chart = throughput(now)
+    return Dashboard(
+        generated_at=now,
+        total=sum(by_status.values()),
+        statuses=statuses,
+        needs_action=sum(by_status.get(status, 0) for status in NEEDS_ACTION_STATUSES),
+        waiting_on_mosip=waiting["n"],
+        oldest_waiting=waiting["oldest"],
+        reasons=failure_reasons(),
+        expiring_count=open_tokens.count() if len(expiring) == 5 else len(expiring),
+        expiring=expiring,
+        day_chart=day_chart,
+        week_chart=week_chart,
+        contacts=contacts(),
+    )
+
+
+def dashboard() -> Dashboard:
+    timeout = settings.CONSOLE_DASHBOARD_CACHE_SECONDS
+    if timeout <= 0:
+        return build_dashboard()
+    return cache.get_or_set(CACHE_KEY, build_dashboard, timeout)

@@ -1,0 +1,122 @@
+"""Forms of the staff console: the list's filters, the selection for a bulk action, and
+the reason every action needs."""
+
+from django import forms
+
+from integration.console.pagination import Sort
+from integration.models import ActionKind, EventType, Status
+from integration.models.submission import Step
+
+NEEDS_ACTION = "needs_action"
+
+SORTS = {
+    "newest": Sort("created_at", descending=True, label="Newest first"),
+    "oldest": Sort("created_at", descending=False, label="Oldest first"),
+    "updated": Sort("updated_at", descending=True, label="Recently changed"),
+    "waiting": Sort("updated_at", descending=False, label="Unchanged the longest"),
+}
+
+
+class SubmissionFilterForm(forms.Form):
+    """The list's filters; every one of them is served by an index."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Tracking id, certificate no., transaction id or NID",
+                "type": "search",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"),
+            (NEEDS_ACTION, "Needs action (failed or token expired)"),
+            *Status.choices,
+        ],
+    )
+    event_type = forms.ChoiceField(
+        label="Event", required=False, choices=[("", "Births and deaths"), *EventType.choices]
+    )
+    failed_step = forms.ChoiceField(
+        label="Failed step", required=False, choices=[("", "Any step"), *Step.choices]
+    )
+    reason = forms.CharField(
+        label="Reason starts with",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. MOSIP auth answered HTTP 401"}),
+    )
+    created_from = forms.DateField(
+        label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label="Received until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, sort.label) for key, sort in SORTS.items()]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", "The end date is before the start date.")
+        return cleaned
+
+    def active_filters(self) -> dict[str, str]:
+        """The filters in use, as strings (for a bulk job, and to show them back)."""
+        if not self.is_valid():
+            return {}
+        return {
+            name: str(value)
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name != "sort"
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why?",
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit log. For a rejection, OpenCRVS shows it to the registrar.",
+    )
+
+
+class IdListField(forms.Field):
+    """Submission ids picked on the list page (ids that no longer exist are skipped)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            return sorted({int(item) for item in value})
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError("The selection is not a list of record ids.") from exc
+
+
+class BulkSelectionForm(forms.Form):
+    """What the list page posts: an action and either picked ids or "all matching"."""
+
+    action = forms.ChoiceField(choices=ActionKind.choices)
+    ids = IdListField(required=False)
+    all_matching = forms.BooleanField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_matching") and not cleaned.get("ids"):
+            raise forms.ValidationError("Pick at least one record, or all matching records.")
+        return cleaned
+
+
+class BulkConfirmForm(BulkSelectionForm, ReasonForm):
+    pass

@@ -1,0 +1,93 @@
+"""Small helpers for the console's templates: status badges, people, durations, JSON."""
+
+import json
+
+from django import template
+from django.utils.html import format_html
+
+from integration.console.roles import role_label as _role_label
+from integration.models import Status
+from integration.models.submission import Step
+from integration.services.staff_actions import display_name as _display_name
+
+register = template.Library()
+
+TONES = {
+    Status.RECEIVED: "progress",
+    Status.SENDING: "progress",
+    Status.PACKET_CREATED: "progress",
+    Status.AWAITING_CREDENTIAL: "waiting",
+    Status.CREDENTIAL_RECEIVED: "progress",
+    Status.CONFIRMING: "progress",
+    Status.RETRY_SCHEDULED: "retry",
+    Status.CONFIRMED: "done",
+    Status.FAILED: "danger",
+    Status.TOKEN_EXPIRED: "danger",
+    Status.REJECTED: "closed",
+    Status.RESOLVED: "closed",
+}
+# States in which the record moves on by itself: its page keeps itself up to date.
+MOVING = {status for status, tone in TONES.items() if tone in ("progress", "waiting", "retry")}
+
+
+@register.filter
+def tone(status: str) -> str:
+    return TONES.get(status, "closed")
+
+
+@register.filter
+def is_moving(status: str) -> bool:
+    return status in MOVING
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    label = Status(status).label if status in Status.values else status
+    return format_html('<span class="badge badge-{}">{}</span>', tone(status), label)
+
+
+@register.filter
+def step_label(step: str) -> str:
+    return Step(step).label if step in Step.values else step
+
+
+@register.filter
+def display_name(user) -> str:
+    return _display_name(user)
+
+
+@register.filter
+def role_label(user) -> str:
+    return _role_label(user)
+
+
+@register.filter
+def thousands(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@register.filter
+def duration(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return "—"
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
+    return f"{milliseconds / 1000:.1f} s"
+
+
+@register.filter
+def pretty_json(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def field_value(value) -> str:
+    """MOSIP simpleType lists ([{language, value}]) as plain text; the rest as JSON."""
+    if isinstance(value, list) and all(isinstance(v, dict) and "value" in v for v in value):
+        return " / ".join(
+            f"{v['value']} ({v['language']})" if v.get("language") else str(v["value"])
+            for v in value
+        )
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from integration.console.views import actions, audit, auth, dashboard, jobs, submissions
+
+app_name = "console"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("submissions/", submissions.submission_list, name="submissions"),
+    path("submissions/<int:pk>/", submissions.submission_detail, name="submission"),
+    path("submissions/<int:pk>/status/", submissions.submission_status, name="submission-status"),
+    path("submissions/<int:pk>/<str:kind>/", actions.submission_action, name="submission-action"),
+    path("bulk/", actions.bulk_action, name="bulk-action"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job"),
+    path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
+    path("audit/", audit.audit_log, name="audit"),
+]

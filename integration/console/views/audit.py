@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from integration.console import selectors
+from integration.console.views.access import console_view
+from integration.models import ActionKind
+
+
+@console_view()
+def audit_log(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ActionKind.values else ""
+    page = selectors.audit_page(
+        settings.CONSOLE_PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        kind=kind,
+    )
+    return render(
+        request,
+        "console/audit_log.html",
+        {"section": "audit", "page": page, "kind": kind, "kinds": ActionKind.choices},
+    )

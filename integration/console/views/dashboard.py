@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from integration.console.dashboard import dashboard as build
+from integration.console.views.access import console_view
+
+
+@console_view()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "section": "dashboard",
+            "dash": build(),
+            "refresh_seconds": max(settings.CONSOLE_DASHBOARD_CACHE_SECONDS, 15),
+        },
+    )

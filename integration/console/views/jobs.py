@@ -1,0 +1,26 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from integration.console import selectors
+from integration.console.views.access import console_view
+from integration.models import BulkJob
+
+
+@console_view()
+def job_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "console/job_list.html", {"section": "jobs", "jobs": selectors.recent_jobs()}
+    )
+
+
+@console_view()
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(BulkJob, pk=pk)
+    progress = selectors.job_progress(job)
+    return render(request, "console/job_detail.html", {"section": "jobs", "p": progress})
+
+
+@console_view()
+def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(BulkJob, pk=pk)
+    return JsonResponse(selectors.job_progress(job).as_json())

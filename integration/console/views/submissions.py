@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from integration.console import selectors
+from integration.console.forms import SubmissionFilterForm
+from integration.console.pagination import Page
+from integration.console.views.access import can_act, console_view, sees_personal_data
+from integration.models import ActionKind
+from integration.services.staff_actions import why_not
+
+
+@console_view()
+def submission_list(request: HttpRequest) -> HttpResponse:
+    form = SubmissionFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        page = Page([], None, None)
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        page = selectors.submission_page(
+            filters,
+            settings.CONSOLE_PAGE_SIZE,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+        )
+    return render(
+        request,
+        "console/submission_list.html",
+        {
+            "section": "submissions",
+            "form": form,
+            "page": page,
+            "active_filters": form.active_filters() if form.is_bound else {},
+            "can_act": can_act(request),
+            "actions": ActionKind.choices,
+        },
+    )
+
+
+@console_view()
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    detail = selectors.submission_detail(pk, personal_data=sees_personal_data(request))
+    if detail is None:
+        raise Http404("No such submission.")
+    actions = []
+    if can_act(request):
+        actions = [
+            (kind, label)
+            for kind, label in ActionKind.choices
+            if not why_not(kind, detail.submission)
+        ]
+    return render(
+        request,
+        "console/submission_detail.html",
+        {"section": "submissions", "detail": detail, "s": detail.submission, "actions": actions},
+    )
+
+
+@console_view()
+def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the detail page polls while the record moves on by itself."""
+    status = selectors.status_of(pk)
+    if status is None:
+        raise Http404("No such submission.")
+    return JsonResponse(status)

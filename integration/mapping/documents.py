@@ -1,0 +1,62 @@
+"""The document a profile's paths read, one shape per source format. It keeps the raw
+payload and adds the facts every mapping needs, so paths stay short."""
+
+from typing import Any
+
+from integration.mapping import fhir
+
+
+def merged_declaration(event: dict) -> dict:
+    """The effective declaration: every action's declaration, in order, later wins."""
+    declaration: dict = {}
+    for action in event.get("actions") or []:
+        if isinstance(action, dict) and isinstance(action.get("declaration"), dict):
+            declaration.update(action["declaration"])
+    return declaration
+
+
+def interop_document(body: dict) -> dict:
+    fields = body.get("requestFields") or {}
+    return {
+        "request": body,
+        "requestFields": fields,
+        "notification": body.get("notification") or {},
+        "trackingId": body.get("trackingId", ""),
+        "certificateNumber": fields.get("birthCertificateNumber")
+        or fields.get("deathCertificateNumber", ""),
+    }
+
+
+def event_document(event: dict) -> dict:
+    return {
+        "event": event,
+        "declaration": merged_declaration(event),
+        "type": event.get("type", ""),
+        "trackingId": event.get("trackingId", ""),
+        "eventId": event.get("id", ""),
+    }
+
+
+def fhir_document(bundle: dict) -> dict:
+    task = fhir.first_of_type(bundle, "Task")
+    return {
+        "bundle": bundle,
+        "composition": fhir.first_of_type(bundle, "Composition"),
+        "task": task,
+        "sections": fhir.sections(bundle),
+        "type": fhir.event_type(bundle),
+        "trackingId": fhir.task_identifier(task, "tracking-id") or "",
+        "registrationNumber": fhir.task_identifier(task, "registration-number") or "",
+        "eventId": fhir.first_of_type(bundle, "Composition").get("id", ""),
+        "contact": {
+            "email": fhir.task_extension(task, "contact-person-email") or "",
+            "phone": fhir.task_extension(task, "contact-person-phone-number") or "",
+        },
+    }
+
+
+BUILDERS = {"interop": interop_document, "event": event_document, "fhir": fhir_document}
+
+
+def source_document(source_format: str, payload: Any) -> dict:
+    return BUILDERS[source_format](payload if isinstance(payload, dict) else {})

@@ -1,0 +1,139 @@
+"""Apply a mapping profile to a source document: MOSIP fields, notification, metaInfo
+and audits, with a plain-words problem for every field that cannot be filled."""
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from integration.mapping.paths import is_empty, search
+from integration.mapping.transforms import TransformError, apply_transform, join
+
+PLACEHOLDER = re.compile(r"\{(year|trackingId|certificateNumber|eventType|eventId|now|uuid)\}")
+DEFAULT_META_INFO = {
+    "metaData": "[]",
+    "registrationId": "{trackingId}",
+    "operationsData": "[]",
+    "capturedRegisteredDevices": "[]",
+    "creationDate": "{now}",
+}
+DEFAULT_AUDIT = {
+    "uuid": "{uuid}",
+    "createdAt": "{now}",
+    "eventId": "OPENCRVS_{eventType}",
+    "eventName": "opencrvs-registration",
+    "eventType": "{eventType}",
+    "actionTimeStamp": "{now}",
+}
+
+
+@dataclass
+class Mapped:
+    fields: dict = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # MOSIP field -> reason
+    notification: dict = field(default_factory=dict)
+    meta_info: dict = field(default_factory=dict)
+    audits: list = field(default_factory=list)
+
+
+def fill(template: Any, values: dict[str, str]) -> Any:
+    """Replace known {placeholders} in every string of a JSON template (no code runs)."""
+    if isinstance(template, str):
+        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+    if isinstance(template, list):
+        return [fill(item, values) for item in template]
+    if isinstance(template, dict):
+        return {key: fill(value, values) for key, value in template.items()}
+    return template
+
+
+def placeholder_values(document: dict, certificate_number: str, event_type: str) -> dict:
+    now = datetime.now(UTC)
+    return {
+        "year": str(now.year),
+        "trackingId": str(document.get("trackingId", "")),
+        "eventId": str(document.get("eventId", "")),
+        "certificateNumber": certificate_number,
+        "eventType": event_type.upper(),
+        "now": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "uuid": str(uuid.uuid4()),
+    }
+
+
+def certificate_number(profile, document: dict) -> str:
+    if profile.certificate_number_path:
+        found = search(profile.certificate_number_path, document)
+        if not is_empty(found):
+            return str(found).strip()
+    if document.get("certificateNumber"):
+        return str(document["certificateNumber"])
+    values = placeholder_values(document, "", profile.event_type)
+    return fill(profile.certificate_number_pattern or "", values).strip()
+
+
+def _decoded(value: Any) -> Any:
+    """Some country configs send simpleType lists JSON-encoded as strings."""
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        return decoded if isinstance(decoded, list) else value
+    return value
+
+
+def map_fields(profile, document: dict) -> tuple[dict, dict[str, str]]:
+    fields: dict = {}
+    problems: dict[str, str] = {}
+    if profile.pass_through_request_fields:
+        fields = {k: _decoded(v) for k, v in (document.get("requestFields") or {}).items()}
+    rows = profile.rows.all() if profile.pk else []  # the built-in profile has no rows
+    for row in rows:
+        try:
+            value = search(row.source, document) if row.source else None
+            if row.transform != "none" and (
+                row.transform in ("constant", "first_non_empty") or not is_empty(value)
+            ):
+                value = apply_transform(row.transform, value, row.params or {}, document)
+            elif (row.params or {}).get("language") and not is_empty(value):
+                value = apply_transform("wrap", value, row.params, document)
+        except (TransformError, ValueError) as exc:
+            problems[row.target] = f"{row.target}: {exc}"
+            continue
+        if is_empty(value) and row.default is not None:
+            value = row.default
+        if is_empty(value):
+            if row.required:
+                where = row.source or row.transform
+                problems[row.target] = f"{row.target} is required but nothing was found at {where}"
+            continue
+        fields[row.target] = value
+    return fields, problems
+
+
+def _notification_value(path: str, document: dict) -> str:
+    value = search(path, document) if path else None
+    if isinstance(value, dict | list):
+        return join(value, {}, document)  # a name object such as {firstname, surname}
+    return "" if value is None else str(value)
+
+
+def map_record(profile, document: dict) -> Mapped:
+    number = certificate_number(profile, document)
+    document = {**document, "certificateNumber": number}
+    fields, problems = map_fields(profile, document)
+    values = placeholder_values(document, number, profile.event_type)
+    notification = {
+        "name": _notification_value(profile.notification_name_path, document),
+        "phone": _notification_value(profile.notification_phone_path, document),
+        "email": _notification_value(profile.notification_email_path, document),
+    }
+    return Mapped(
+        fields=fields,
+        problems=problems,
+        notification=notification,
+        meta_info=fill(profile.meta_info_template or DEFAULT_META_INFO, values),
+        audits=fill(profile.audits_template or [DEFAULT_AUDIT], values),
+    )

@@ -1,0 +1,142 @@
+"""The fixed registry of transforms a mapping row can use. Each takes the value found by
+the row's path, the row's parameters and the whole source document.
+
+Any transform accepts a `language` parameter: its result is then wrapped as MOSIP's
+simpleType, `[{"language": <language>, "value": <result>}]`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from integration.mapping import fhir
+from integration.mapping.paths import check_expression, is_empty, search
+
+
+class TransformError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transform:
+    label: str
+    apply: Callable[[Any, dict, Any], Any]
+    required_params: tuple[str, ...] = ()
+
+
+INPUT_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y", "%d/%m/%Y")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value if not is_empty(v)).strip()
+    return "" if value is None else str(value).strip()
+
+
+def as_is(value, params, document):
+    return value
+
+
+def date(value, params, document):
+    if is_empty(value):
+        return value
+    text = str(value)[:10] if "T" in str(value) else str(value)
+    for fmt in params.get("input_formats") or INPUT_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).strftime(params.get("format", "%Y/%m/%d"))
+        except ValueError:
+            continue
+    raise TransformError(f"{value!r} is not a date in a known format")
+
+
+def join(value, params, document):
+    """Name parts (a dict such as {firstname, surname} or FHIR {given[], family}) or a list."""
+    separator = params.get("separator", " ")
+    if isinstance(value, dict):
+        parts = params.get("parts") or list(value)
+        value = [value.get(part) for part in parts]
+    if isinstance(value, list):
+        return separator.join(t for t in (_text(v) for v in value) if t)
+    return _text(value)
+
+
+def wrap(value, params, document):
+    return value  # the wrapping itself happens for every transform (see apply_transform)
+
+
+def value_map(value, params, document):
+    mapping = params["map"]
+    key = _text(value)
+    if key in mapping:
+        return mapping[key]
+    lowered = {str(k).lower(): v for k, v in mapping.items()}
+    if key.lower() in lowered:
+        return lowered[key.lower()]
+    if "otherwise" in params:
+        return params["otherwise"]
+    raise TransformError(f"{key!r} is not one of {', '.join(map(str, mapping))}")
+
+
+def constant(value, params, document):
+    return params["value"]
+
+
+def first_non_empty(value, params, document):
+    for path in params["paths"]:
+        found = search(path, document)
+        if not is_empty(found):
+            return found
+    return None
+
+
+def fhir_identifier(value, params, document):
+    return fhir.identifier(value, params["type"])
+
+
+def fhir_section(value, params, document):
+    bundle = value if isinstance(value, dict) and value.get("resourceType") == "Bundle" else None
+    resource = fhir.section_resource(bundle or document.get("bundle") or {}, params["section"])
+    return search(params["path"], resource) if params.get("path") else resource
+
+
+TRANSFORMS: dict[str, Transform] = {
+    "none": Transform("No change", as_is),
+    "date": Transform("Reformat a date (format, input_formats)", date),
+    "join": Transform("Join name parts (parts, separator)", join),
+    "wrap": Transform("Wrap as [{language, value}] (language)", wrap, ("language",)),
+    "value_map": Transform("Map values, e.g. male→Male (map, otherwise)", value_map, ("map",)),
+    "constant": Transform("Constant (value)", constant, ("value",)),
+    "first_non_empty": Transform(
+        "First non-empty of several paths (paths)", first_non_empty, ("paths",)
+    ),
+    "fhir_identifier": Transform("FHIR identifier by type code (type)", fhir_identifier, ("type",)),
+    "fhir_section": Transform(
+        "FHIR section → resource (section, path)", fhir_section, ("section",)
+    ),
+}
+
+
+def check_params(name: str, params: dict) -> None:
+    """Raise ValueError naming what is wrong with a row's transform parameters."""
+    if name not in TRANSFORMS:
+        raise ValueError(f"unknown transform {name!r}")
+    if not isinstance(params, dict):
+        raise ValueError("parameters must be a JSON object")
+    missing = [p for p in TRANSFORMS[name].required_params if p not in params]
+    if missing:
+        raise ValueError(f"{name} needs the parameter(s): {', '.join(missing)}")
+    if name == "value_map" and not isinstance(params["map"], dict):
+        raise ValueError('map must be an object such as {"male": "Male"}')
+    for path in params.get("paths", []) if name == "first_non_empty" else []:
+        check_expression(path)
+    if params.get("path"):
+        check_expression(params["path"])
+
+
+def apply_transform(name: str, value: Any, params: dict, document: Any) -> Any:
+    result = TRANSFORMS[name].apply(value, params, document)
+    language = params.get("language")
+    if language and not is_empty(result) and not isinstance(result, list):
+        return [{"language": language, "value": str(result)}]
+    return result

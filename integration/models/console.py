@@ -1,0 +1,131 @@
+"""What the staff console records: who did what to which submission and why, bulk jobs and
+their progress, and which identity-provider account each staff user signs in with."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from integration.models.submission import Submission
+
+
+class ActionKind(models.TextChoices):
+    RESUBMIT = "resubmit", "Resubmit to MOSIP"
+    RETRY_CONFIRMATION = "retry_confirmation", "Retry the confirmation"
+    REJECT = "reject", "Reject in OpenCRVS"
+    RESOLVE = "resolve", "Mark resolved"
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class BulkJob(models.Model):
+    """One staff action on many submissions, run by a worker; its progress is the count
+    of its audit entries."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=300)
+    submission_ids = models.JSONField(
+        default=list, blank=True, help_text="The records picked one by one."
+    )
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="Or: every record matching these list filters."
+    )
+    total = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (self.State.FINISHED, self.State.FAILED)
+
+
+class StaffAction(models.Model):
+    """The audit entry for one staff action on one submission: who, when, what, why."""
+
+    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.TextField(blank=True, help_text="What happened, in words.")
+    reason = models.TextField(help_text="Why the person did it.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=300)
+    submission = models.ForeignKey(
+        Submission,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_actions",
+        db_index=False,  # led by the (submission, created_at) index below
+    )
+    tracking_id = models.CharField(max_length=64, blank=True)
+    status_before = models.CharField(max_length=30, blank=True)
+    status_after = models.CharField(max_length=30, blank=True)
+    job = models.ForeignKey(
+        BulkJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        db_index=False,  # led by the (job, outcome) index below
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ("view",)
+        permissions = [
+            ("use_console", "Can open the staff console"),
+            ("act_on_submissions", "Can resubmit, retry, reject and resolve submissions"),
+            ("see_personal_data", "Can see personal data unmasked"),
+        ]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["submission", "created_at"], name="staffaction_submission"),
+            models.Index(fields=["job", "outcome"], name="staffaction_job_outcome"),
+            models.Index(fields=["created_at", "id"], name="staffaction_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}: {self.get_kind_display()} {self.tracking_id} ({self.outcome})"
+
+
+class OidcIdentity(models.Model):
+    """The identity provider's account (`sub`) a staff user signs in with. Users are
+    matched on this, never on e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identity"
+    )
+    subject = models.CharField("subject (sub claim)", max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_login_roles = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = "OIDC identity"
+        verbose_name_plural = "OIDC identities"
+
+    def __str__(self) -> str:
+        return self.subject

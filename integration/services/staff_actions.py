@@ -1,0 +1,350 @@
+"""What support staff can do to a submission, each leaving an audit entry (who, when,
+which record, why, and what came of it):
+
+- resubmit: deliver again from the start, re-mapped with today's mappings, under a new
+  MOSIP transaction id (the old ids still find the record when a late credential comes);
+- retry the confirmation: ask OpenCRVS again, with the VID already received;
+- reject in OpenCRVS (`register.reject` with the reason), which wipes the token;
+- mark resolved: someone dealt with it elsewhere; nothing more happens on its own.
+
+Like the workers, every change is a conditional UPDATE from the state the record was
+seen in, so an action never overwrites what a worker did in the meantime: it is then
+skipped, and the audit entry says so. Bulk jobs run the same actions record by record.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integration.clients.http import RemoteError
+from integration.clients.opencrvs import OpenCrvsClient
+from integration.models import (
+    ActionKind,
+    BulkJob,
+    MosipSettings,
+    Outcome,
+    StaffAction,
+    Status,
+    Submission,
+)
+from integration.services.packet import assign_transaction_id
+
+log = logging.getLogger(__name__)
+
+RESUBMITTABLE = (
+    Status.FAILED,
+    Status.TOKEN_EXPIRED,
+    Status.RETRY_SCHEDULED,
+    Status.AWAITING_CREDENTIAL,
+)
+CONFIRMATION_RETRYABLE = (Status.FAILED, Status.TOKEN_EXPIRED, Status.RETRY_SCHEDULED)
+# Anything not finished and not in a worker's hands right now.
+OPEN_AND_IDLE = (
+    Status.RECEIVED,
+    Status.PACKET_CREATED,
+    Status.AWAITING_CREDENTIAL,
+    Status.CREDENTIAL_RECEIVED,
+    Status.RETRY_SCHEDULED,
+    Status.FAILED,
+    Status.TOKEN_EXPIRED,
+)
+REJECTABLE = RESOLVABLE = OPEN_AND_IDLE
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: AbstractBaseUser | None
+    name: str
+
+    @classmethod
+    def of(cls, user: AbstractBaseUser) -> "Actor":
+        return cls(user, display_name(user))
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    email = getattr(user, "email", "")
+    if full and email:
+        return f"{full} <{email}>"
+    return full or email or user.get_username()
+
+
+def why_not(kind: str, submission: Submission) -> str:
+    """Why this action cannot apply to the record as it is now; "" when it can."""
+    status = Status(submission.status)
+    if kind == ActionKind.RESUBMIT and status not in RESUBMITTABLE:
+        return f"A record that is “{status.label}” cannot be resubmitted."
+    if kind == ActionKind.RETRY_CONFIRMATION:
+        if status not in CONFIRMATION_RETRYABLE:
+            return f"A record that is “{status.label}” has no confirmation to retry."
+        if submission.credential_received_at is None:
+            return "MOSIP has not issued the credential yet: resubmit instead."
+    if kind == ActionKind.REJECT and status not in REJECTABLE:
+        return f"A record that is “{status.label}” cannot be rejected from here."
+    if kind == ActionKind.RESOLVE and status not in RESOLVABLE:
+        return f"A record that is “{status.label}” cannot be marked resolved."
+    return ""
+
+
+def _audit(
+    kind: str,
+    submission: Submission,
+    actor: Actor,
+    reason: str,
+    outcome: str,
+    message: str,
+    status_before: str,
+    job: BulkJob | None,
+) -> StaffAction:
+    after = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
+    return StaffAction.objects.create(
+        kind=kind,
+        outcome=outcome,
+        message=message,
+        reason=reason,
+        actor=actor.user,
+        actor_name=actor.name,
+        submission=submission,
+        tracking_id=submission.tracking_id,
+        status_before=status_before,
+        status_after=after or "",
+        job=job,
+    )
+
+
+def _move(
+    submission: Submission, allowed: Iterable[str], extra: Q | None = None, **changes
+) -> bool:
+    """UPDATE the row only if it is still in the state it was seen in."""
+    if submission.status not in allowed:
+        return False
+    rows = Submission.objects.filter(pk=submission.pk, status=submission.status)
+    if extra is not None:
+        rows = rows.filter(extra)
+    return bool(rows.update(updated_at=timezone.now(), **changes))
+
+
+def resubmit(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
+    from integration.tasks import enqueue_delivery
+
+    before = submission.status
+    with transaction.atomic():
+        moved = _move(
+            submission,
+            RESUBMITTABLE,
+            status=Status.RECEIVED,
+            packet_created_at=None,
+            workflow_started_at=None,
+            credential_received_at=None,
+            vid="",
+            retry_count=0,
+            next_attempt_at=None,
+            claimed_at=None,
+            failed_step="",
+            last_error="",
+        )
+        if not moved:
+            message = why_not(ActionKind.RESUBMIT, submission) or "It changed in the meantime."
+            return _audit(
+                ActionKind.RESUBMIT,
+                submission,
+                actor,
+                reason,
+                Outcome.SKIPPED,
+                message,
+                before,
+                job,
+            )
+        old = submission.transaction_id
+        new = assign_transaction_id(submission, MosipSettings.load())
+        enqueue_delivery(submission.pk)
+        message = f"Queued for delivery under MOSIP transaction id {new}"
+        message += f" (was {old})." if old else "."
+        return _audit(
+            ActionKind.RESUBMIT, submission, actor, reason, Outcome.DONE, message, before, job
+        )
+
+
+def retry_confirmation(
+    submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
+) -> StaffAction:
+    from integration.tasks import enqueue_confirmation
+
+    before = submission.status
+    with transaction.atomic():
+        moved = _move(
+            submission,
+            CONFIRMATION_RETRYABLE,
+            Q(credential_received_at__isnull=False),
+            status=Status.CREDENTIAL_RECEIVED,
+            retry_count=0,
+            next_attempt_at=None,
+            claimed_at=None,
+            failed_step="",
+            last_error="",
+        )
+        kind = ActionKind.RETRY_CONFIRMATION
+        if not moved:
+            message = why_not(kind, submission) or "It changed in the meantime."
+            return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
+        enqueue_confirmation(submission.pk)
+        message = "Queued for confirmation in OpenCRVS."
+        return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+
+
+def reject(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
+    """Claim the record (as a confirmation would), call OpenCRVS outside any transaction,
+    then settle it: rejected, or back where it was with the error."""
+    kind, before = ActionKind.REJECT, submission.status
+    if not submission.token:
+        message = "The record's OpenCRVS token is gone, so OpenCRVS cannot be asked."
+        return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
+    if not _move(submission, REJECTABLE, status=Status.CONFIRMING, claimed_at=timezone.now()):
+        message = why_not(kind, submission) or "It changed in the meantime."
+        return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
+    in_flight = Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING)
+    try:
+        OpenCrvsClient().reject(submission, reason)
+    except RemoteError as error:
+        _put_back(submission, before)
+        message = f"OpenCRVS did not reject it: {error.message}"
+        return _audit(kind, submission, actor, reason, Outcome.FAILED, message, before, job)
+    in_flight.update(
+        status=Status.REJECTED,
+        token="",
+        claimed_at=None,
+        next_attempt_at=None,
+        failed_step="",
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    message = "Rejected in OpenCRVS; the record's token is wiped."
+    return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+
+
+def _put_back(submission: Submission, before: str) -> None:
+    """After a failed rejection. A credential that arrived meanwhile moves the record on
+    to its confirmation, as delivery does."""
+    from integration.tasks import enqueue_confirmation
+
+    rows = Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING)
+    waiting = before in (Status.RECEIVED, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL)
+    now = timezone.now()
+    if waiting and rows.filter(credential_received_at__isnull=False).update(
+        status=Status.CREDENTIAL_RECEIVED, claimed_at=None, updated_at=now
+    ):
+        enqueue_confirmation(submission.pk)
+        return
+    rows.update(status=before, claimed_at=None, updated_at=now)
+
+
+def resolve(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
+    kind, before = ActionKind.RESOLVE, submission.status
+    with transaction.atomic():
+        moved = _move(
+            submission,
+            RESOLVABLE,
+            status=Status.RESOLVED,
+            token="",
+            next_attempt_at=None,
+            claimed_at=None,
+        )
+        if not moved:
+            message = why_not(kind, submission) or "It changed in the meantime."
+            return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
+        message = "Marked resolved; nothing more happens on its own and the token is wiped."
+        return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+
+
+ACTIONS: dict[str, Callable[..., StaffAction]] = {
+    ActionKind.RESUBMIT: resubmit,
+    ActionKind.RETRY_CONFIRMATION: retry_confirmation,
+    ActionKind.REJECT: reject,
+    ActionKind.RESOLVE: resolve,
+}
+
+
+def perform(kind: str, submission_id: int, actor: Actor, reason: str, job: BulkJob | None = None):
+    """Run one action on one record and return its audit entry."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None:
+        return StaffAction.objects.create(
+            kind=kind,
+            outcome=Outcome.SKIPPED,
+            message=f"There is no record with id {submission_id}.",
+            reason=reason,
+            actor=actor.user,
+            actor_name=actor.name,
+            job=job,
+        )
+    return ACTIONS[kind](submission, actor, reason, job)
+
+
+# --- Bulk jobs ------------------------------------------------------------------------
+
+
+def start_bulk_job(
+    kind: str, actor: Actor, reason: str, ids: list[int], filters: dict | None = None
+) -> BulkJob:
+    """Record the job and queue it for a worker once committed."""
+    from integration.console.tasks import run_bulk_job
+
+    job = BulkJob.objects.create(
+        kind=kind,
+        reason=reason,
+        actor=actor.user,
+        actor_name=actor.name,
+        submission_ids=[] if filters else sorted(set(ids)),
+        filters=filters or {},
+    )
+    transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+    return job
+
+
+def _targets(job: BulkJob, limit: int) -> list[int]:
+    if not job.filters:
+        return list(job.submission_ids)[:limit]
+    from integration.console.forms import SubmissionFilterForm
+    from integration.console.selectors import submissions_matching
+
+    form = SubmissionFilterForm(job.filters)
+    if not form.is_valid():
+        raise ValueError(f"the job's filters are not valid any more: {form.errors.as_text()}")
+    matching = submissions_matching(form.cleaned_data).order_by("pk")
+    return list(matching.values_list("pk", flat=True)[:limit])
+
+
+def run_bulk_job(job_id: int, limit: int) -> None:
+    """Apply the job's action to each of its records, resuming after a crash: a record
+    that already has an audit entry from this job is not touched again."""
+    now = timezone.now()
+    claimed = BulkJob.objects.filter(
+        pk=job_id, state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING]
+    ).update(state=BulkJob.State.RUNNING)
+    if not claimed:
+        return
+    job = BulkJob.objects.get(pk=job_id)
+    actor = Actor(job.actor, job.actor_name)
+    try:
+        targets = _targets(job, limit)
+        BulkJob.objects.filter(pk=job.pk).update(
+            total=len(targets), started_at=job.started_at or now
+        )
+        done = set(job.actions.values_list("submission_id", flat=True))
+        for submission_id in targets:
+            if submission_id not in done:
+                perform(job.kind, submission_id, actor, job.reason, job)
+    except Exception as exc:
+        log.exception("bulk job %s stopped", job.pk)
+        BulkJob.objects.filter(pk=job.pk).update(
+            state=BulkJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return
+    BulkJob.objects.filter(pk=job.pk).update(
+        state=BulkJob.State.FINISHED, finished_at=timezone.now()
+    )
