@@ -208,4 +208,5 @@ class SubmissionAdmin(admin.ModelAdmin):
         return False
 
 
+import integration.admin_mapping  # noqa: E402,F401
 import integration.admin_verification  # noqa: E402,F401

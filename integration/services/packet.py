@@ -49,9 +49,12 @@ def profile_of(submission: Submission) -> MappingProfile:
     )
 
 
-def map_submission(submission: Submission, config: MosipSettings) -> tuple[MappingProfile, Mapped]:
-    """Map and validate without sending anything (also used by the admin's preview)."""
-    profile = profile_of(submission)
+def map_submission(
+    submission: Submission, config: MosipSettings, profile: MappingProfile | None = None
+) -> tuple[MappingProfile, Mapped]:
+    """Map and validate without sending anything. The admin's preview passes the profile
+    being edited, which need not be active yet."""
+    profile = profile or profile_of(submission)
     body = submission.raw_request or {}
     mapped = map_record(profile, source_document(submission.source_format, body))
     if submission.source_format == SourceFormat.INTEROP:

@@ -1,0 +1,214 @@
+"""Mapping profiles in the admin: edit the rows, preview a profile on a real record
+(nothing is sent), export a profile as JSON and import it elsewhere."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from integration.mapping.exchange import export_profile, import_profile
+from integration.mapping.transforms import TRANSFORMS
+from integration.models import MosipSettings, Submission
+from integration.models.mapping import FieldMapping, MappingProfile
+from integration.services.packet import map_submission
+
+TRANSFORM_HELP = "; ".join(f"{name}: {t.label}" for name, t in TRANSFORMS.items())
+
+
+class FieldMappingInline(admin.TabularInline):
+    model = FieldMapping
+    extra = 1
+    fields = ["order", "target", "source", "transform", "params", "required", "default"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("source", "params", "default"):
+            field.widget.attrs.update(rows=1, cols=40)
+        if db_field.name == "transform":
+            field.help_text = TRANSFORM_HELP
+        return field
+
+
+class PreviewForm(forms.Form):
+    submission = forms.IntegerField(
+        required=False, help_text="The id of a stored submission to map (nothing is sent)."
+    )
+    payload = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}),
+        help_text="Or paste a payload in this profile's source format.",
+    )
+
+    def clean_payload(self):
+        text = self.cleaned_data["payload"].strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ValidationError(f"not JSON: {exc}") from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("submission") is None and cleaned.get("payload") is None:
+            raise ValidationError("Pick a submission or paste a payload.")
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(required=False, help_text="A profile exported as JSON.")
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 10}), help_text="Or paste the JSON."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned["file"].read() if cleaned.get("file") else cleaned.get("text", "")
+        try:
+            data = json.loads(raw or "null")
+        except ValueError as exc:
+            raise ValidationError(f"not JSON: {exc}") from exc
+        cleaned["profiles"] = data if isinstance(data, list) else [data]
+        return cleaned
+
+
+@admin.register(MappingProfile)
+class MappingProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "source_format", "event_type", "event_type_ids", "active", "updated_at"]
+    list_filter = ["source_format", "event_type", "active"]
+    inlines = [FieldMappingInline]
+    actions = ["export_json"]
+    change_form_template = "admin/integration/mappingprofile/change_form.html"
+    change_list_template = "admin/integration/mappingprofile/change_list.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "source_format",
+                    "event_type",
+                    "event_type_ids",
+                    "active",
+                    "process",
+                    "pass_through_request_fields",
+                ]
+            },
+        ),
+        (
+            "Certificate number",
+            {"fields": ["certificate_number_path", "certificate_number_pattern"]},
+        ),
+        (
+            "Notification",
+            {
+                "fields": [
+                    "notification_name_path",
+                    "notification_phone_path",
+                    "notification_email_path",
+                ]
+            },
+        ),
+        (
+            "metaInfo and audits",
+            {"classes": ["collapse"], "fields": ["meta_info_template", "audits_template"]},
+        ),
+    ]
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="integration_mappingprofile_preview",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="integration_mappingprofile_import",
+            ),
+        ]
+        return own + super().get_urls()
+
+    @admin.action(description="Export selected profiles as JSON")
+    def export_json(self, request, queryset):
+        exported = [export_profile(p) for p in queryset.prefetch_related("rows")]
+        body = exported[0] if len(exported) == 1 else exported
+        response = HttpResponse(
+            json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json"
+        )
+        name = "mapping-profile" if len(exported) == 1 else "mapping-profiles"
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        return response
+
+    def preview_view(self, request, pk: int):
+        profile = get_object_or_404(MappingProfile, pk=pk)
+        if not self.has_view_permission(request, profile):
+            raise PermissionDenied
+        form = PreviewForm(request.POST or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = self._preview(profile, form)
+        recent = Submission.objects.filter(source_format=profile.source_format).order_by("-id")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Preview: {profile.name}",
+            "profile": profile,
+            "form": form,
+            "result": result,
+            "recent": recent.values("id", "tracking_id", "status")[:20],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/integration/mappingprofile/preview.html", context)
+
+    def _preview(self, profile: MappingProfile, form: PreviewForm) -> dict:
+        if form.cleaned_data.get("payload") is not None:
+            record = Submission(
+                event_type=profile.event_type,
+                source_format=profile.source_format,
+                event_type_id=(profile.event_type_ids or [profile.event_type])[0],
+                raw_request=form.cleaned_data["payload"],
+                tracking_id="",
+                certificate_number="",
+            )
+        else:
+            record = Submission.objects.filter(pk=form.cleaned_data["submission"]).first()
+            if record is None:
+                return {"error": f"There is no submission {form.cleaned_data['submission']}."}
+        try:
+            _, mapped = map_submission(record, MosipSettings.load(), profile=profile)
+        except (ValueError, KeyError, TypeError) as exc:
+            return {"error": f"The payload could not be read in this format: {exc}"}
+        return {
+            "fields": json.dumps(mapped.fields, indent=2, ensure_ascii=False),
+            "notification": json.dumps(mapped.notification, indent=2, ensure_ascii=False),
+            "problems": mapped.problems,
+        }
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                imported = [import_profile(data) for data in form.cleaned_data["profiles"]]
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                names = ", ".join(p.name for p in imported)
+                self.message_user(request, f"Imported {names}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:integration_mappingprofile_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import mapping profiles",
+            "form": form,
+            "errors": errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/integration/mappingprofile/import.html", context)

@@ -1,0 +1,187 @@
+"""Integration admins change mappings in the admin; the next packet follows, a broken
+mapping fails visibly, and a resubmission after the fix goes through."""
+
+import json
+
+import pytest
+import requests
+
+from integration.mapping.exchange import export_profile, load_defaults
+from integration.models import MappingProfile, Status, Submission
+from integration.models.mapping import FieldMapping
+from integration.services.staff_actions import Actor, resubmit
+from tests.admin_forms import change_form_data, row_prefix
+from tests.fixtures import load_json
+from tests.test_other_formats import BIRTH, event_document
+
+
+def edit_row(admin_client, profile: MappingProfile, target: str, **changes) -> None:
+    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
+    data = change_form_data(admin_client.get(url))
+    prefix = row_prefix(data, target)
+    for name, value in changes.items():
+        data[f"{prefix}-{name}"] = value
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors or [
+        f.errors for f in response.context["inline_admin_formsets"][0].formset.forms
+    ]
+
+
+def send(pipeline, event_id: str, tracking_id: str) -> Submission:
+    document = event_document("birth", BIRTH, event_id)
+    document["trackingId"] = tracking_id
+    token = pipeline.opencrvs.mint_token(event_id=event_id)
+    reply = requests.post(
+        f"{pipeline.portal_url}/trigger/events/birth/actions/REGISTER",
+        json=document,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert reply.status_code == 202, reply.text
+    return Submission.objects.get(tracking_id=tracking_id)
+
+
+@pytest.mark.e2e
+def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
+    pipeline, admin_client
+):
+    load_defaults()
+    profile = MappingProfile.objects.get(source_format="event", event_type="birth")
+
+    edit_row(
+        admin_client,
+        profile,
+        "fullName",
+        params=json.dumps({"parts": ["surname", "firstname"], "language": "eng"}),
+    )
+    first = pipeline.wait_for(
+        send(pipeline, "evt-a", "BAAAAAA").certificate_number, Status.CONFIRMED
+    )
+    packet = pipeline.mosip.packets[first.transaction_id]
+    assert packet["fields"]["fullName"] == [{"language": "eng", "value": "Doe Baby"}]
+
+    edit_row(admin_client, profile, "dateOfBirth", transform="none", params="{}")
+    broken = pipeline.wait_for(send(pipeline, "evt-b", "BBBBBBB").certificate_number, Status.FAILED)
+    assert broken.failed_step == "mapping"
+    assert "dateOfBirth" in broken.last_error and "2024-01-31" in broken.last_error
+    assert broken.transaction_id not in pipeline.mosip.packets  # nothing was sent
+
+    edit_row(
+        admin_client,
+        profile,
+        "dateOfBirth",
+        transform="date",
+        params=json.dumps({"format": "%Y/%m/%d"}),
+    )
+    resubmit(broken, Actor(None, "support"), "mapping fixed")
+    fixed = pipeline.wait_for(broken.certificate_number, Status.CONFIRMED)
+    assert pipeline.mosip.packets[fixed.transaction_id]["fields"]["dateOfBirth"] == "2024/01/31"
+
+
+@pytest.fixture
+def profile(db):
+    load_defaults()
+    return MappingProfile.objects.get(source_format="fhir", event_type="birth")
+
+
+def test_a_path_that_does_not_parse_is_refused_with_a_clear_error(admin_client, profile):
+    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
+    data = change_form_data(admin_client.get(url))
+    data[f"{row_prefix(data, 'fullName')}-source"] = 'sections."child-details".name[0'
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = str(response.context["inline_admin_formsets"][0].formset.errors)
+    assert "not a valid JMESPath expression" in errors
+    assert FieldMapping.objects.get(profile=profile, target="fullName").source.endswith("[0]")
+
+
+def test_a_transform_without_its_parameters_is_refused(admin_client, profile):
+    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
+    data = change_form_data(admin_client.get(url))
+    prefix = row_prefix(data, "gender")
+    data[f"{prefix}-params"] = "{}"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "value_map needs the parameter(s): map" in str(
+        response.context["inline_admin_formsets"][0].formset.errors
+    )
+
+
+def test_preview_of_a_pasted_bundle_shows_fields_and_validation(admin_client, profile):
+    bundle = load_json("opencrvs-fhir", "incoming-birth-bundle.json")
+    response = admin_client.post(
+        f"/admin/integration/mappingprofile/{profile.pk}/preview/",
+        {"payload": json.dumps(bundle)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Toni Sami" in page and "2024/01/01" in page
+    assert "Passes the ID schema" in page
+    assert Submission.objects.count() == 0  # nothing stored, nothing sent
+
+
+def test_preview_of_a_stored_submission_names_the_failing_fields(admin_client, profile):
+    bundle = load_json("opencrvs-fhir", "incoming-birth-bundle.json")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
+    stored = Submission.objects.create(
+        event_type="birth",
+        source_format="fhir",
+        tracking_id="T",
+        certificate_number="C",
+        raw_request=bundle,
+    )
+    response = admin_client.post(
+        f"/admin/integration/mappingprofile/{profile.pk}/preview/", {"submission": stored.pk}
+    )
+    problems = response.context["result"]["problems"]
+    assert set(problems) >= {"fullName", "dateOfBirth", "gender"}
+    assert "required" in problems["fullName"]
+
+
+def test_preview_refuses_a_payload_that_is_not_json(admin_client, profile):
+    response = admin_client.post(
+        f"/admin/integration/mappingprofile/{profile.pk}/preview/", {"payload": "{nope"}
+    )
+    assert "not JSON" in response.content.decode()
+
+
+def test_export_then_import_reproduces_a_profile(admin_client, profile):
+    response = admin_client.post(
+        "/admin/integration/mappingprofile/",
+        {"action": "export_json", "_selected_action": [profile.pk]},
+    )
+    assert response["Content-Disposition"].endswith('mapping-profile.json"')
+    exported = json.loads(response.content)
+    assert exported == export_profile(profile)
+
+    exported["name"] = "FHIR birth (copy from staging)"
+    exported["rows"][0]["source"] = "registrationNumber || certificateNumber"
+    upload = json.dumps(exported)
+    response = admin_client.post("/admin/integration/mappingprofile/import/", {"text": upload})
+
+    assert response.status_code == 302
+    copy = MappingProfile.objects.get(name="FHIR birth (copy from staging)")
+    assert copy.active and not MappingProfile.objects.get(pk=profile.pk).active
+    assert copy.rows.count() == profile.rows.count()
+    assert copy.rows.first().source == "registrationNumber || certificateNumber"
+
+
+def test_an_invalid_import_saves_nothing_and_lists_the_problems(admin_client, profile):
+    exported = export_profile(profile)
+    exported["name"] = "broken"
+    exported["rows"][1]["source"] = "a.[b"
+    exported["rows"][2]["transform"] = "eval"
+    response = admin_client.post(
+        "/admin/integration/mappingprofile/import/", {"text": json.dumps(exported)}
+    )
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert any("JMESPath" in e for e in errors) and any("eval" in e for e in errors)
+    assert not MappingProfile.objects.filter(name="broken").exists()
+
+
+def test_import_refuses_something_that_is_not_an_export(admin_client, db):
+    response = admin_client.post(
+        "/admin/integration/mappingprofile/import/", {"text": json.dumps({"name": "x"})}
+    )
+    assert "not a mapping profile export" in " ".join(response.context["errors"])
