@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from integration.demo import configure_for_stand_ins
+from integration.models import MappingProfile
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from mocks.paths import shared_dir
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         opencrvs.start(port=free_port(20250))
         portal_url = f"http://127.0.0.1:{free_port(port)}"
         configure_for_stand_ins(mosip.url, opencrvs.url, portal_url, shared)
+        if not MappingProfile.objects.exists():  # never overwrite an admin's edits
+            call_command("load_default_mappings", verbosity=0)
         extra_stand_ins = self._verification_stand_ins()
         password = self._demo_admin()
 
@@ -98,10 +101,9 @@ class Command(BaseCommand):
     def _verification_stand_ins(self) -> dict:
         """IDA and E-Signet stand-ins, when that part of the portal is installed."""
         try:
+            from integration.verification_demo import configure_demo
             from mocks.esignet import EsignetStandIn
             from mocks.ida import IdaStandIn
-
-            from integration.verification_demo import configure_demo
         except ImportError:
             return {}
         servers = {"IDA stand-in": IdaStandIn(), "E-Signet stand-in": EsignetStandIn()}

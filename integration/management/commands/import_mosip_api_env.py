@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from integration.crypto.keystore import KeystoreError, load_pkcs12
-from integration.models import MosipSettings, OpenCrvsSettings
+from integration.models import EsignetSettings, IdaSettings, MosipSettings, OpenCrvsSettings
 
 # reference variable -> our MOSIP settings field
 MOSIP_VARIABLES = {
@@ -37,6 +37,20 @@ OPENCRVS_VARIABLES = {
     "OPENCRVS_GATEWAY_URL": "gateway_url",
     "OPENCRVS_PUBLIC_KEY_URL": "public_key_url",
 }
+IDA_VARIABLES = {
+    "IDA_AUTH_URL": "auth_url",
+    "IDA_AUTH_DOMAIN_URI": "domain_uri",
+    "PARTNER_ID": "partner_id",
+    "PARTNER_MISP_LK": "misp_license_key",
+    "PARTNER_APIKEY": "partner_api_key",
+    "SIGN_P12_FILE_PASSWORD": "signing_keystore_password",
+}
+ESIGNET_VARIABLES = {
+    "ESIGNET_TOKEN_URL": "token_url",
+    "ESIGNET_USERINFO_URL": "userinfo_url",
+    "ESIGNET_JWKS_URL": "jwks_url",
+    "CLIENT_APP_URL": "client_app_url",
+}
 
 
 class Command(BaseCommand):
@@ -52,21 +66,19 @@ class Command(BaseCommand):
                 raise CommandError(f"{env_file} does not exist")
             values.update(read_env_file(env_file))
         mosip, opencrvs = MosipSettings.load(), OpenCrvsSettings.load()
+        ida, esignet = IdaSettings.load(), EsignetSettings.load()
         imported = [
             *apply(mosip, MOSIP_VARIABLES, values),
             *apply(opencrvs, OPENCRVS_VARIABLES, values),
+            *apply(ida, IDA_VARIABLES, values),
+            *apply(esignet, ESIGNET_VARIABLES, values),
         ]
+        imported += import_files(values, mosip, ida, esignet)
         if allowlist := values.get("MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST"):
             mosip.verification_method_allowlist = [u.strip() for u in allowlist.split(",") if u]
             imported.append("MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST")
-        if path := values.get("DECRYPT_P12_FILE_PATH"):
-            mosip.credential_keystore = read_keystore(Path(path), mosip)
-            imported.append("DECRYPT_P12_FILE_PATH")
-        if path := values.get("MOSIP_ID_SCHEMA_PATH"):
-            mosip.id_schema = json.loads(Path(path).read_text())
-            imported.append("MOSIP_ID_SCHEMA_PATH")
-        mosip.save()
-        opencrvs.save()
+        for settings_row in (mosip, opencrvs, ida, esignet):
+            settings_row.save()
         if not imported:
             raise CommandError("none of the mosip-api environment variables is set")
         # Names only: the values include secrets.
@@ -92,12 +104,46 @@ def apply(target, variables: dict[str, str], values: dict[str, str]) -> list[str
     return imported
 
 
-def read_keystore(path: Path, mosip: MosipSettings) -> bytes:
+def read_file(values: dict[str, str], variable: str) -> bytes | None:
+    if not values.get(variable):
+        return None
+    path = Path(values[variable])
     if not path.is_file():
-        raise CommandError(f"DECRYPT_P12_FILE_PATH {path} does not exist")
-    data = path.read_bytes()
+        raise CommandError(f"{variable} {path} does not exist")
+    return path.read_bytes()
+
+
+def checked_keystore(data: bytes, password: str, variable: str, password_variable: str) -> bytes:
     try:
-        load_pkcs12(data, mosip.credential_keystore_password)
+        load_pkcs12(data, password)
     except KeystoreError as exc:
-        raise CommandError(f"{path}: {exc} (check DECRYPT_P12_FILE_PASSWORD)") from exc
+        raise CommandError(f"{variable}: {exc} (check {password_variable})") from exc
     return data
+
+
+def import_files(values, mosip, ida, esignet) -> list[str]:
+    """The reference points at files; their contents move into the (encrypted) settings."""
+    imported = []
+    if (data := read_file(values, "DECRYPT_P12_FILE_PATH")) is not None:
+        mosip.credential_keystore = checked_keystore(
+            data,
+            mosip.credential_keystore_password,
+            "DECRYPT_P12_FILE_PATH",
+            "DECRYPT_P12_FILE_PASSWORD",
+        )
+        imported.append("DECRYPT_P12_FILE_PATH")
+    if (data := read_file(values, "SIGN_P12_FILE_PATH")) is not None:
+        ida.signing_keystore = checked_keystore(
+            data, ida.signing_keystore_password, "SIGN_P12_FILE_PATH", "SIGN_P12_FILE_PASSWORD"
+        )
+        imported.append("SIGN_P12_FILE_PATH")
+    if (data := read_file(values, "ENCRYPT_CERT_PATH")) is not None:
+        ida.encryption_certificate = data.decode()
+        imported.append("ENCRYPT_CERT_PATH")
+    if (data := read_file(values, "OIDP_CLIENT_PRIVATE_KEY_PATH")) is not None:
+        esignet.client_private_jwk = data.decode().strip()
+        imported.append("OIDP_CLIENT_PRIVATE_KEY_PATH")
+    if (data := read_file(values, "MOSIP_ID_SCHEMA_PATH")) is not None:
+        mosip.id_schema = json.loads(data)
+        imported.append("MOSIP_ID_SCHEMA_PATH")
+    return imported
