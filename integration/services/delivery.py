@@ -76,5 +76,8 @@ def _workflow_started(submission: Submission) -> None:
         status=Status.AWAITING_CREDENTIAL, claimed_at=None, next_attempt_at=None, **done
     ):
         return
-    if progress.mark(submission, Status.SENDING, status=Status.CREDENTIAL_RECEIVED, **done):
+    if not submission.confirm_in_opencrvs:
+        # A webhook record: registered in OpenCRVS already, the credential ends it.
+        progress.mark(submission, Status.SENDING, status=Status.COMPLETED, token="", **done)
+    elif progress.mark(submission, Status.SENDING, status=Status.CREDENTIAL_RECEIVED, **done):
         enqueue_confirmation(submission.pk)

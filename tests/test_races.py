@@ -1,0 +1,37 @@
+"""A credential that arrives while the workflow call is still in flight."""
+
+import pytest
+
+from integration.models import EventType, Status, Submission, TransactionId
+from integration.services import delivery
+from integration.services.credential import _store_vid
+from tests.fixtures import birth_request
+
+
+@pytest.mark.parametrize(
+    ("confirm_in_opencrvs", "expected"),
+    [(True, Status.CREDENTIAL_RECEIVED), (False, Status.COMPLETED)],
+)
+def test_a_credential_during_delivery_is_handed_over_when_the_workflow_returns(
+    db, django_capture_on_commit_callbacks, confirm_in_opencrvs, expected
+):
+    submission = Submission.objects.create(
+        event_type=EventType.BIRTH,
+        tracking_id="B1",
+        certificate_number="C1",
+        raw_request=birth_request("C1", "B1"),
+        status=Status.SENDING,
+        transaction_id="100010000000001",
+        confirm_in_opencrvs=confirm_in_opencrvs,
+    )
+    TransactionId.objects.create(submission=submission, value="100010000000001")
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        _store_vid(submission, "1234567890")  # the credential, mid-flight
+        assert Submission.objects.get().status == Status.SENDING
+        delivery._workflow_started(submission)  # then the workflow call returns
+
+    submission.refresh_from_db()
+    assert submission.status == expected
+    assert submission.vid == "1234567890"
+    assert len(queued) == (1 if confirm_in_opencrvs else 0)
