@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from integration.api import verification_views, views, webhooks, websub
+from integration.api import health, verification_views, views, webhooks, websub
 from integration.console.views.auth import admin_login
 
 admin.site.site_header = "OpenCRVS–MOSIP integration"
@@ -23,6 +23,7 @@ urlpatterns = [
         verification_views.esignet_user_info,
         name="esignet-user-info",
     ),
+    path("healthz", health.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's
