@@ -37,10 +37,16 @@ class Submission(models.Model):
     event_type = models.CharField(max_length=10, choices=EventType.choices)
     source_format = models.CharField(max_length=20, default="interop")
     event_type_id = models.CharField(
-        "OpenCRVS event type id", max_length=50, blank=True, help_text="e.g. birth, v2.birth"
+        "OpenCRVS event type id",
+        max_length=50,
+        blank=True,
+        default="",
+        db_default="",  # rows written by plain SQL (bulk seeding, imports) get it too
+        help_text="e.g. birth, v2.birth",
     )
     confirm_in_opencrvs = models.BooleanField(
         default=True,
+        db_default=True,
         help_text="Off for webhook records: OpenCRVS registered them already, so they end "
         "when the credential arrives.",
     )
