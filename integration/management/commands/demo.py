@@ -196,8 +196,10 @@ class Command(BaseCommand):
         lines = [
             "",
             "The portal is running with stand-in servers (demo keys, never for production):",
-            f"  Admin (settings, submissions)  {portal_url}/admin/   user admin, "
+            f"  Staff console                  {portal_url}/console/   user admin, "
             f"password {password}",
+            f"  Admin (settings, mappings)     {portal_url}/admin/",
+            f"  Health                         {portal_url}/healthz",
             f"  API docs                       {portal_url}/api/docs/",
             f"  MOSIP stand-in                 {mosip.url}",
             f"  OpenCRVS stand-in              {opencrvs.url}",
@@ -207,6 +209,12 @@ class Command(BaseCommand):
             f"  curl -i -X POST {portal_url}/events/registration \\",
             f'    -H "Authorization: Bearer {token_cmd}" \\',
             f"    -H 'Content-Type: application/json' -d @{example}",
+            "",
+            "Check a national ID as an OpenCRVS form does (a person the stand-in IDA knows):",
+            f"  curl -X POST {portal_url}/verify -H \"Authorization: Bearer {token_cmd}\" \\",
+            "    -H 'Content-Type: application/json' -d '{\"nid\": \"1234567891\", "
+            "\"dob\": \"2002-02-01\", \"gender\": \"female\", "
+            "\"name\": {\"firstname\": \"Jenny\", \"surname\": \"Doe\"}}'",
             "",
             "Ctrl-C stops everything.",
         ]
