@@ -12,11 +12,11 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/python manage.py demo
+	PORTAL_DEMO=true $(BIN)/python manage.py demo
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("PORTAL_DEMO", "true")  # benchmarks use the public demo keys
 os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-bench-"))
 os.environ.setdefault("PORTAL_LOG_LEVEL", "ERROR")
 logging_quiet = ("werkzeug", "celery", "kombu")

@@ -27,9 +27,15 @@ def subscribe_websub() -> None:
     websub.subscribe_if_configured()
 
 
+# robust: a broker outage is logged, not raised. The row is committed already, so the
+# caller still gets its answer and the periodic sweep queues the work once the broker is back.
 def enqueue_delivery(submission_id: int, countdown: float | None = None) -> None:
-    transaction.on_commit(lambda: deliver.apply_async((submission_id,), countdown=countdown))
+    transaction.on_commit(
+        lambda: deliver.apply_async((submission_id,), countdown=countdown), robust=True
+    )
 
 
 def enqueue_confirmation(submission_id: int, countdown: float | None = None) -> None:
-    transaction.on_commit(lambda: confirm.apply_async((submission_id,), countdown=countdown))
+    transaction.on_commit(
+        lambda: confirm.apply_async((submission_id,), countdown=countdown), robust=True
+    )

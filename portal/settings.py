@@ -8,6 +8,7 @@ var/, which (unlike eager mode) honours retry countdowns. Production and CI set 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -17,14 +18,30 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The demo default is deliberately obvious; production sets DJANGO_SECRET_KEY.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-demo-key-change-me-in-production")
+# `make demo` and the tests set PORTAL_DEMO: public demo keys are then allowed. Anywhere
+# else the portal refuses to start without its own keys, because the secrets it stores
+# would be encrypted with a key everyone can read.
+DEMO = env.bool("PORTAL_DEMO", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Key for secrets stored in the database (Fernet). Several keys, comma separated, allow
 # rotation: the first encrypts, all decrypt. Derived from SECRET_KEY when unset.
 FIELD_ENCRYPTION_KEYS = env.list("PORTAL_FIELD_ENCRYPTION_KEYS", default=[])
+if not DEMO and not DEBUG and not (SECRET_KEY and FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY and PORTAL_FIELD_ENCRYPTION_KEYS (see .env.example), or "
+        "PORTAL_DEMO=true for a demo with public keys."
+    )
+SECRET_KEY = SECRET_KEY or "insecure-demo-key-change-me-in-production"
+
+# Behind a TLS-terminating proxy in production; plain HTTP on loopback in the demo.
+SECURE_COOKIES = env.bool("PORTAL_SECURE_COOKIES", default=not (DEMO or DEBUG))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+if env.bool("PORTAL_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

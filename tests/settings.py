@@ -7,6 +7,7 @@ runs on the embedded defaults and on PostgreSQL and Redis (see .ci/run).
 import os
 import tempfile
 
+os.environ.setdefault("PORTAL_DEMO", "true")  # public demo keys are fine in tests
 os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-"))
 os.environ.setdefault("PORTAL_RETRY_BASE_SECONDS", "0.2")
 os.environ.setdefault("PORTAL_RETRY_MAX_SECONDS", "1.0")

@@ -101,15 +101,18 @@ def event_document(event_type: str, declaration: dict) -> dict:
 
 
 def test_a_birth_event_document_maps_with_later_actions_winning():
-    document = event_document("v2.birth", {
-        "child.name": {"firstname": "Baby", "middlename": "", "surname": "Doe"},
-        "child.dob": "2024-01-31",
-        "child.gender": "male",
-        "mother.name": {"firstname": "Jane", "surname": "Doe"},
-        "mother.address": {"number": "1", "street": "Example Street", "town": "Ibombo"},
-        "informant.email": "jane@example.com",
-        "informant.phoneNo": "0911111111",
-    })
+    document = event_document(
+        "v2.birth",
+        {
+            "child.name": {"firstname": "Baby", "middlename": "", "surname": "Doe"},
+            "child.dob": "2024-01-31",
+            "child.gender": "male",
+            "mother.name": {"firstname": "Jane", "surname": "Doe"},
+            "mother.address": {"number": "1", "street": "Example Street", "town": "Ibombo"},
+            "informant.email": "jane@example.com",
+            "informant.phoneNo": "0911111111",
+        },
+    )
     document["actions"][1]["declaration"] = {"child.gender": "female"}
 
     result = mapped("event", "birth", document, type_id="v2.birth")
@@ -135,12 +138,15 @@ def test_a_missing_required_value_is_a_problem_naming_the_field():
 
 
 def test_a_value_breaking_the_schema_format_is_named():
-    document = event_document("birth", {
-        "child.name": {"firstname": "Baby", "surname": "Doe"},
-        "child.dob": "2024-01-31",
-        "child.gender": "male",
-        "informant.phoneNo": "not a phone",
-    })
+    document = event_document(
+        "birth",
+        {
+            "child.name": {"firstname": "Baby", "surname": "Doe"},
+            "child.dob": "2024-01-31",
+            "child.gender": "male",
+            "informant.phoneNo": "not a phone",
+        },
+    )
     result = mapped("event", "birth", document)
     assert set(result.problems) == {"phone"}
     assert "'not a phone' does not match" in result.problems["phone"]

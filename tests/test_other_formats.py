@@ -109,11 +109,34 @@ def event_client(client, configured, opencrvs):
     return post
 
 
-def test_an_event_type_without_a_profile_is_400_naming_type(event_client):
+def test_an_event_type_without_a_profile_is_503_not_a_rejection(event_client):
+    """A configuration gap must not make OpenCRVS reject the registration (400)."""
     load_defaults()
     response = event_client(event_document("tennis-club-membership", BIRTH))
-    assert response.status_code == 400
-    assert "mapping profile" in response.json()["type"][0]
+    assert response.status_code == 503
+    assert "mapping profile" in response.json()["detail"]
+    assert Submission.objects.count() == 0
+
+
+def test_a_token_for_another_event_is_403(client, configured, opencrvs):
+    load_defaults()
+    token = opencrvs.mint_token(event_id="some-other-event")
+    response = client.post(
+        "/trigger/events/birth/actions/REGISTER",
+        data=json.dumps(event_document("birth", BIRTH, "evt-1")),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403 and "id" in response.json()
+    assert Submission.objects.count() == 0
+
+
+def test_the_certificate_year_comes_from_the_register_action(event_client):
+    load_defaults()
+    document = event_document("birth", BIRTH)
+    document["actions"][1]["createdAt"] = "2025-12-31T23:59:00.000Z"
+    assert event_client(document).status_code == 202
+    assert Submission.objects.get().certificate_number == "2025B46964567"
 
 
 def test_an_event_document_without_actions_is_400(event_client):

@@ -9,6 +9,8 @@ from integration.services.record_token import (
     verify_record_token,
 )
 
+CONFIRM_SCOPE = "record.confirm-registration"
+
 
 class KeyServiceUnavailable(exceptions.APIException):
     status_code = 503
@@ -36,10 +38,25 @@ class RecordTokenAuthentication(authentication.BaseAuthentication):
 
 
 class HasRecordToken:
-    """Permission: the request carried a verified record token."""
+    """Permission: the request carried a verified OpenCRVS token."""
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, RecordToken)
 
     def has_object_permission(self, request, view, obj) -> bool:
         return True
+
+
+class HasRegistrationToken(HasRecordToken):
+    """Permission: a single-record token that may confirm this one record, as OpenCRVS
+    issues for a registration; any other OpenCRVS token is refused."""
+
+    message = "A single-record token with eventId, actionId and the confirm scope is required."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        return (
+            super().has_permission(request, view)
+            and bool(token.event_id and token.action_id)
+            and CONFIRM_SCOPE in token.scopes
+        )

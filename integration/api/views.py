@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integration.api.authentication import HasRecordToken, RecordTokenAuthentication
+from integration.api.authentication import HasRegistrationToken, RecordTokenAuthentication
 from integration.api.serializers import EventDocumentSerializer, RegistrationRequestSerializer
 from integration.services import intake
 
@@ -15,7 +15,7 @@ from integration.services import intake
 @extend_schema(request=RegistrationRequestSerializer, responses={202: None})
 @api_view(["POST"])
 @authentication_classes([RecordTokenAuthentication])
-@permission_classes([HasRecordToken])
+@permission_classes([HasRegistrationToken])
 def registration(request: Request) -> Response:
     """Drop-in for mosip-api's `POST /events/registration` (PROTOCOLS.md (1))."""
     RegistrationRequestSerializer(data=request.data).is_valid(raise_exception=True)
@@ -26,7 +26,7 @@ def registration(request: Request) -> Response:
 @extend_schema(request=EventDocumentSerializer, responses={202: None})
 @api_view(["POST"])
 @authentication_classes([RecordTokenAuthentication])
-@permission_classes([HasRecordToken])
+@permission_classes([HasRegistrationToken])
 def event_document(request: Request, event_type: str) -> Response:
     """A raw OpenCRVS v1.9 EventDocument, forwarded verbatim by the country config from
     `/trigger/events/{eventType}/actions/REGISTER` (PROTOCOLS.md (2))."""
@@ -37,14 +37,16 @@ def event_document(request: Request, event_type: str) -> Response:
             {"type": [f"The document is a '{request.data['type']}' event, not '{event_type}'."]},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if request.data["id"] != request.auth.event_id:
+        return Response(
+            {"id": ["The token was issued for another event than this document."]},
+            status=status.HTTP_403_FORBIDDEN,
+        )
     try:
         incoming = intake.from_event_document(request.data, request.auth)
-    except intake.UnknownEventType as exc:
-        return Response({"type": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-    if not incoming.certificate_number:
-        return Response(
-            {"trackingId": ["No certificate number could be made for this record."]},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+    except intake.NotConfigured as exc:
+        # The portal's configuration, not the record, is at fault: 400 would make
+        # OpenCRVS reject the registration.
+        return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     intake.receive(incoming)
     return Response({}, status=status.HTTP_202_ACCEPTED)

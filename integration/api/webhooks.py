@@ -44,11 +44,12 @@ def _delivery(request) -> HttpResponse:
         bundle = body["event"]["context"][0]
     except (ValueError, KeyError, IndexError, TypeError):
         return JsonResponse(
-            {"event": ["Expected {event: {hub: {topic}, context: [<FHIR Bundle>]}}."]}, 400
+            {"event": ["Expected {event: {hub: {topic}, context: [<FHIR Bundle>]}}."]},
+            status=400,
         )
     if topic not in intake.WEBHOOK_TOPICS:
         return JsonResponse({"topic": [f"Unknown topic {topic!r}."]}, status=400)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return JsonResponse({"context": ["Expected a FHIR Bundle."]}, status=400)
-    intake.receive(intake.from_webhook(bundle, topic))
+    intake.receive(intake.from_webhook(bundle, topic, request.body))
     return JsonResponse({}, status=202)

@@ -44,6 +44,7 @@ def _credential_issued(request) -> HttpResponse:
         )
     outcome = receive_credential(event)
     now = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # 503 when the portal could not read it for now: the hub delivers it again later.
     return JsonResponse(
         {
             "publisher": body.get("publisher", ""),
@@ -56,5 +57,6 @@ def _credential_issued(request) -> HttpResponse:
                 "status": "RECEIVED" if outcome.accepted else "ERROR",
                 "url": "",
             },
-        }
+        },
+        status=503 if outcome.retry else 200,
     )

@@ -86,8 +86,22 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
     except requests.ConnectionError as exc:
         record.error = f"could not connect to {url}"
         raise RemoteError(record.error, retriable=True) from exc
+    except (
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidURL,
+    ) as exc:
+        record.error = f"the URL {url!r} is not valid: check the settings in the admin"
+        raise RemoteError(record.error, retriable=False) from exc
+    except requests.RequestException as exc:
+        # Broken chunked replies, too many redirects, ...: worth another try.
+        record.error = f"the call to {url} failed: {type(exc).__name__}"
+        raise RemoteError(record.error, retriable=True) from exc
     except RemoteError as exc:
         record.error = exc.message
+        raise
+    except Exception as exc:
+        record.error = f"unexpected {type(exc).__name__} while calling {url}"
         raise
     finally:
         response = record.response

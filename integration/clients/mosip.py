@@ -186,8 +186,11 @@ class MosipClient:
         if pem:
             return pem
         with recorded_call(Step.CREDENTIAL, url, None) as call:
-            call.response = self.session.get(url, timeout=timeouts())
+            # No redirects: the allowlist names the exact documents we trust.
+            call.response = self.session.get(url, timeout=timeouts(), allow_redirects=False)
             raise_for_status(call.response, "the VC verification-method document")
+            if call.response.is_redirect:
+                raise RemoteError(f"{url} redirects elsewhere; list the final URL", retriable=False)
             try:
                 pem = call.response.json()["publicKeyPem"]
             except (ValueError, KeyError, TypeError) as exc:

@@ -31,8 +31,11 @@ def _trpc_error(response: requests.Response) -> str | None:
         return None
     entry = entries[0] if isinstance(entries, list) and entries else entries
     if isinstance(entry, dict) and "error" in entry:
-        error = (entry["error"] or {}).get("json", {})
-        return f"{error.get('message', 'error')} ({error.get('data', {}).get('code', '?')})"
+        error = (entry["error"] or {}).get("json") or {}
+        data = error.get("data") if isinstance(error.get("data"), dict) else {}
+        # tRPC puts the numeric code in `code` and its name in `data.code`.
+        code = data.get("code") or error.get("code") or "?"
+        return f"{error.get('message', 'error')} ({code})"
     return None
 
 
@@ -69,7 +72,12 @@ class OpenCrvsClient:
             raise_for_status(call.response, "OpenCRVS gateway")
             if error:
                 raise RemoteError(f"OpenCRVS refused: {error}", retriable=False, http_status=status)
-            return call.response.json()
+            try:
+                return call.response.json()
+            except ValueError as exc:
+                raise RemoteError(
+                    "the OpenCRVS gateway answered something that is not JSON", retriable=True
+                ) from exc
 
     def accept(self, submission: Submission, declaration: dict) -> dict:
         payload = {"registrationNumber": submission.certificate_number, "declaration": declaration}

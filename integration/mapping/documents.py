@@ -27,6 +27,22 @@ def interop_document(body: dict) -> dict:
     }
 
 
+def _year(timestamp) -> str:
+    """The year of an ISO timestamp, so a certificate number made from it is the same
+    whenever the record is received (a resend across New Year stays one record)."""
+    text = str(timestamp or "")
+    return text[:4] if text[:4].isdigit() else ""
+
+
+def registered_year(event: dict) -> str:
+    actions = [a for a in event.get("actions") or [] if isinstance(a, dict)]
+    register = [a for a in actions if a.get("type") == "REGISTER"]
+    for action in register + actions:
+        if year := _year(action.get("createdAt")):
+            return year
+    return _year(event.get("createdAt"))
+
+
 def event_document(event: dict) -> dict:
     return {
         "event": event,
@@ -34,6 +50,7 @@ def event_document(event: dict) -> dict:
         "type": event.get("type", ""),
         "trackingId": event.get("trackingId", ""),
         "eventId": event.get("id", ""),
+        "year": registered_year(event),
     }
 
 
@@ -48,6 +65,8 @@ def fhir_document(bundle: dict) -> dict:
         "trackingId": fhir.task_identifier(task, "tracking-id") or "",
         "registrationNumber": fhir.task_identifier(task, "registration-number") or "",
         "eventId": fhir.first_of_type(bundle, "Composition").get("id", ""),
+        "year": _year(task.get("lastModified"))
+        or _year(fhir.first_of_type(bundle, "Composition").get("date")),
         "contact": {
             "email": fhir.task_extension(task, "contact-person-email") or "",
             "phone": fhir.task_extension(task, "contact-person-phone-number") or "",

@@ -52,7 +52,7 @@ def fill(template: Any, values: dict[str, str]) -> Any:
 def placeholder_values(document: dict, certificate_number: str, event_type: str) -> dict:
     now = datetime.now(UTC)
     return {
-        "year": str(now.year),
+        "year": str(document.get("year") or now.year),
         "trackingId": str(document.get("trackingId", "")),
         "eventId": str(document.get("eventId", "")),
         "certificateNumber": certificate_number,

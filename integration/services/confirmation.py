@@ -24,6 +24,18 @@ def confirm(submission_id: int) -> None:
     submission = progress.claim(submission_id, progress.CONFIRMABLE, Status.CONFIRMING)
     if submission is None:
         return
+    if not submission.confirm_in_opencrvs:
+        # A webhook record: OpenCRVS registered it already; nothing to confirm.
+        progress.mark(
+            submission,
+            Status.CONFIRMING,
+            status=Status.COMPLETED,
+            token="",
+            last_error="",
+            failed_step="",
+            next_attempt_at=None,
+        )
+        return
     if not submission.token or (
         submission.token_expires_at and submission.token_expires_at <= timezone.now()
     ):
@@ -36,6 +48,10 @@ def confirm(submission_id: int) -> None:
         return
     except RemoteError as error:
         _after_error(submission, error)
+        return
+    except Exception as exc:  # a bug or an unforeseen reply: fail visibly, never loop
+        log.exception("submission %s: unexpected error confirming", submission.pk)
+        progress.fail(submission, Status.CONFIRMING, Step.CONFIRM, progress.unexpected(exc))
         return
     progress.mark(
         submission,

@@ -17,7 +17,7 @@ from integration.clients.mosip import MosipClient
 from integration.crypto.credential import CredentialError, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError, verification_method, verify_proof
-from integration.models import MosipSettings, Status, Submission, TransactionId
+from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,16 @@ class CredentialRefused(Exception):
     """The credential cannot be used; the reason is safe to log and to store."""
 
 
+class CredentialNotReadable(CredentialRefused):
+    """Not the credential's fault (a key document out of reach, no keystore yet): MOSIP
+    is asked to deliver it again rather than the record waiting forever."""
+
+
 @dataclass
 class Outcome:
     accepted: bool
     reason: str = ""
+    retry: bool = False  # answer so that the hub delivers the event again
 
 
 @lru_cache(maxsize=4)
@@ -40,7 +46,7 @@ def _partner_key(keystore_digest: str, keystore: bytes, password: str):
 
 def _open(config: MosipSettings, credential_b64: str) -> dict:
     if not config.credential_keystore:
-        raise CredentialRefused("no credential keystore is configured in the MOSIP settings")
+        raise CredentialNotReadable("no credential keystore is configured in the MOSIP settings")
     try:
         digest = hashlib.sha256(config.credential_keystore).hexdigest()
         key, certificate = _partner_key(
@@ -59,8 +65,15 @@ def _check_proof(config: MosipSettings, vc: dict) -> None:
         method = verification_method(vc)
         if method not in (config.verification_method_allowlist or []):
             raise CredentialRefused(f"verification method {method} is not on the allowlist")
-        verify_proof(vc, MosipClient(config).fetch_verification_key(method))
-    except (ProofError, RemoteError) as exc:
+        key = MosipClient(config).fetch_verification_key(method)
+    except ProofError as exc:
+        raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
+    except RemoteError as exc:
+        kind = CredentialNotReadable if exc.retriable else CredentialRefused
+        raise kind(f"the verification key cannot be fetched: {exc}") from exc
+    try:
+        verify_proof(vc, key)
+    except ProofError as exc:
         raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
 
 
@@ -84,11 +97,14 @@ def receive_credential(event: dict) -> Outcome:
             submission = _find(_transaction_id(vc, registration_id))
             if submission is None:
                 raise CredentialRefused(f"no submission has transaction id {registration_id}")
-            _store_vid(submission, str(vc["credentialSubject"].get("VID", "")))
+            vid = str(vc["credentialSubject"].get("VID", "") or "")
+            if submission.event_type == EventType.BIRTH and not vid:
+                raise CredentialRefused("a birth credential without a VID")
+            _store_vid(submission, vid)
         except CredentialRefused as exc:
             call.error = str(exc)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
-            return Outcome(False, str(exc))
+            return Outcome(False, str(exc), retry=isinstance(exc, CredentialNotReadable))
     return Outcome(True)
 
 

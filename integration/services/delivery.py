@@ -31,6 +31,10 @@ def deliver(submission_id: int) -> None:
         # Only a person can fix a mapping: no retry until someone resubmits.
         progress.fail(submission, Status.SENDING, Step.MAPPING, str(problem))
         return
+    except Exception as exc:  # odd data the mapping did not foresee: a person must look
+        log.exception("submission %s could not be mapped", submission.pk)
+        progress.fail(submission, Status.SENDING, Step.MAPPING, progress.unexpected(exc))
+        return
     step = Step.CREATE_PACKET
     try:
         if not submission.transaction_id:
@@ -50,12 +54,26 @@ def deliver(submission_id: int) -> None:
     except RemoteError as error:
         _after_error(submission, step, error)
         return
+    except Exception as exc:  # a bug or an unforeseen reply: fail visibly, never loop
+        log.exception("submission %s: unexpected error at %s", submission.pk, step)
+        progress.fail(submission, Status.SENDING, step, progress.unexpected(exc))
+        return
     _workflow_started(submission)
 
 
 def _after_error(submission: Submission, step: str, error: RemoteError) -> None:
     from integration.tasks import enqueue_delivery
 
+    if (
+        step == Step.START_WORKFLOW
+        and Submission.objects.filter(
+            pk=submission.pk, credential_received_at__isnull=False
+        ).exists()
+    ):
+        # The credential came while the call was failing: MOSIP did process the packet.
+        log.info("submission %s: workflow call failed but the credential came", submission.pk)
+        _workflow_started(submission)
+        return
     if not error.retriable:
         log.warning("submission %s failed at %s: %s", submission.pk, step, error.message)
         progress.fail(submission, Status.SENDING, step, error.message)

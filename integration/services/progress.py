@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from integration.clients.http import redact
 from integration.models import Status, Submission
 
 # What a delivery worker may pick up: new rows, half-done packets, and delivery retries.
@@ -82,3 +83,8 @@ def retry_later(submission: Submission, in_flight: Status, step: str, reason: st
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
     return delay
+
+
+def unexpected(exc: Exception) -> str:
+    """A failure reason for an error nobody foresaw (secrets redacted)."""
+    return redact(f"Unexpected {type(exc).__name__}: {exc}")[:500]

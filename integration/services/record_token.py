@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import jwt
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from integration.clients.opencrvs import fetch_public_key
 from integration.models import OpenCrvsSettings
@@ -45,6 +46,11 @@ class RecordToken:
         return str(self.claims.get("actionId", ""))
 
     @property
+    def scopes(self) -> list[str]:
+        scope = self.claims.get("scope") or []
+        return scope.split() if isinstance(scope, str) else [str(s) for s in scope]
+
+    @property
     def expires_at(self) -> datetime | None:
         exp = self.claims.get("exp")
         return datetime.fromtimestamp(exp, UTC) if exp else None
@@ -63,11 +69,14 @@ class _KeyCache:
             if self.pem and self.url == url and not (refresh and stale):
                 return self.pem
             try:
-                self.pem = fetch_public_key(url)
-            except requests.RequestException as exc:
+                pem = fetch_public_key(url)
+                # Only a real key is cached: a proxy's error page must not lock us out.
+                serialization.load_pem_public_key(pem.encode())
+            except (requests.RequestException, ValueError, TypeError) as exc:
                 if self.pem and self.url == url:
                     return self.pem
                 raise KeyUnavailable(f"cannot fetch the OpenCRVS public key: {exc}") from exc
+            self.pem = pem
             self.url, self.fetched_at = url, time.monotonic()
             return self.pem
 
@@ -98,7 +107,7 @@ def verify_record_token(token: str) -> RecordToken:
         return RecordToken(token, _decode(token, pem))
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("the token has expired") from exc
-    except jwt.InvalidSignatureError:
+    except (jwt.InvalidSignatureError, jwt.InvalidKeyError):
         fresh = public_keys.get(url, refresh=True)
         if fresh == pem:
             raise InvalidToken("the token's signature does not verify") from None

@@ -5,7 +5,7 @@ conditional, so queueing something twice does no harm."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integration.models import Status, Submission
@@ -20,10 +20,26 @@ def sweep() -> dict[str, int]:
     grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
 
-    # A worker that died mid-call left its claim behind: free it for a retry.
-    freed = Submission.objects.filter(
+    # A worker that died mid-call left its claim behind: free it for a retry, which
+    # counts against the limit so a record that kills its worker cannot loop forever.
+    stuck = Submission.objects.filter(
         status__in=[Status.SENDING, Status.CONFIRMING], claimed_at__lt=stale
-    ).update(status=Status.RETRY_SCHEDULED, claimed_at=None, next_attempt_at=now, updated_at=now)
+    )
+    given_up = stuck.filter(retry_count__gte=settings.PORTAL_MAX_ATTEMPTS - 1).update(
+        status=Status.FAILED,
+        claimed_at=None,
+        next_attempt_at=None,
+        last_error="Gave up: the worker stopped in the middle of this record every time.",
+        updated_at=now,
+    )
+    freed = stuck.update(
+        status=Status.RETRY_SCHEDULED,
+        claimed_at=None,
+        next_attempt_at=now,
+        retry_count=F("retry_count") + 1,
+        last_error="The worker stopped in the middle of this record; retrying.",
+        updated_at=now,
+    )
 
     waiting = Q(status__in=[Status.RECEIVED, Status.PACKET_CREATED], updated_at__lt=grace) | Q(
         status=Status.RETRY_SCHEDULED, next_attempt_at__lt=grace
@@ -45,4 +61,9 @@ def sweep() -> dict[str, int]:
         enqueue_delivery(pk)
     for pk in confirmations:
         enqueue_confirmation(pk)
-    return {"freed": freed, "deliveries": len(deliveries), "confirmations": len(confirmations)}
+    return {
+        "freed": freed,
+        "given_up": given_up,
+        "deliveries": len(deliveries),
+        "confirmations": len(confirmations),
+    }

@@ -211,10 +211,10 @@ class Command(BaseCommand):
             f"    -H 'Content-Type: application/json' -d @{example}",
             "",
             "Check a national ID as an OpenCRVS form does (a person the stand-in IDA knows):",
-            f"  curl -X POST {portal_url}/verify -H \"Authorization: Bearer {token_cmd}\" \\",
-            "    -H 'Content-Type: application/json' -d '{\"nid\": \"1234567891\", "
-            "\"dob\": \"2002-02-01\", \"gender\": \"female\", "
-            "\"name\": {\"firstname\": \"Jenny\", \"surname\": \"Doe\"}}'",
+            f'  curl -X POST {portal_url}/verify -H "Authorization: Bearer {token_cmd}" \\',
+            '    -H \'Content-Type: application/json\' -d \'{"nid": "1234567891", '
+            '"dob": "2002-02-01", "gender": "female", '
+            '"name": {"firstname": "Jenny", "surname": "Doe"}}\'',
             "",
             "Ctrl-C stops everything.",
         ]
