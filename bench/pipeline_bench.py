@@ -54,6 +54,7 @@ def main() -> None:
     from integration.demo import configure_for_stand_ins
     from integration.models import Status, Submission
     from integration.services.websub import subscribe
+    from mocks.examples import birth_request
     from mocks.mosip import MosipStandIn
     from mocks.opencrvs import OpenCrvsStandIn
     from mocks.paths import shared_dir
@@ -80,7 +81,8 @@ def main() -> None:
             Submission.objects.all().delete()
             replies, started = [], time.monotonic()
             for n in range(args.records):
-                body = _request(f"2026B{latency:.1f}{n:06d}")
+                number = f"2026B{latency:.1f}{n:06d}"
+                body = birth_request(number, number[-9:])
                 token = opencrvs.mint_token()
                 sent = time.monotonic()
                 reply = session.post(
@@ -125,20 +127,6 @@ def _create_postgres_database(url: str) -> None:
     with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _request(number: str) -> dict:
-    return {
-        "trackingId": number[-9:],
-        "notification": {"recipientFullName": "Jane Doe", "recipientPhone": "0911111111"},
-        "requestFields": {
-            "birthCertificateNumber": number,
-            "fullName": [{"language": "eng", "value": "Baby Doe"}],
-            "dateOfBirth": "2024/01/31",
-            "gender": [{"language": "eng", "value": "Male"}],
-            "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
-        },
-    }
 
 
 def _print(rows, records: int) -> None:

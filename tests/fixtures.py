@@ -1,13 +1,12 @@
 """Paths to the shared fixtures beside the checkout (../shared, or PORTAL_SHARED_DIR)."""
 
 import json
-import os
 from pathlib import Path
 
+from mocks.examples import birth_request, death_request
+from mocks.paths import shared_dir
 
-def shared_dir() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared"
-    return Path(os.environ.get("PORTAL_SHARED_DIR", default))
+__all__ = ["birth_request", "death_request", "fixture_path", "load_json", "shared_dir"]
 
 
 def fixture_path(*parts: str) -> Path:
@@ -16,45 +15,3 @@ def fixture_path(*parts: str) -> Path:
 
 def load_json(*parts: str):
     return json.loads(fixture_path(*parts).read_text())
-
-
-def birth_request(number: str = "2026B46964567", tracking_id: str = "B46964567") -> dict:
-    """A registration request as the reference country config sends it."""
-    return {
-        "trackingId": tracking_id,
-        "notification": {
-            "recipientFullName": "Jane Doe",
-            "recipientEmail": "jane.doe@example.com",
-            "recipientPhone": "+260911111111",
-        },
-        "requestFields": {
-            "birthCertificateNumber": number,
-            "fullName": [{"language": "eng", "value": "Baby Doe"}],
-            "dateOfBirth": "2024/01/31",
-            "gender": [{"language": "eng", "value": "Male"}],
-            "guardianOrParentName": [{"language": "eng", "value": "Jane Doe"}],
-            "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
-            "district": [{"language": "eng", "value": "Ibombo"}],
-            "phone": "0911111111",  # the ID schema's phone format: 10 digits
-            "email": "jane.doe@example.com",
-        },
-        "metaInfo": {},
-        "audit": {},
-    }
-
-
-def death_request(number: str = "2026D12345678", tracking_id: str = "D12345678") -> dict:
-    return {
-        "trackingId": tracking_id,
-        "notification": {"recipientFullName": "John Doe", "recipientPhone": "+260922222222"},
-        "requestFields": {
-            "deathCertificateNumber": number,
-            "nationalIdNumber": "1234567892",
-            "fullName": [{"language": "eng", "value": "John Dino Doe"}],
-            "dateOfBirth": "2001/02/20",
-            "gender": [{"language": "eng", "value": "Male"}],
-            "addressLine1": [{"language": "eng", "value": "2 Example Street"}],
-        },
-        "metaInfo": {},
-        "audit": {},
-    }

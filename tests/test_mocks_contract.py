@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from typing import Any
 
 import jwt
-import pytest
 import requests
 
 from mocks.mosip import MosipStandIn
@@ -19,22 +17,6 @@ from tests.test_mocks_support import decrypt_credential, same_shape, wire
 AUTH = "/v1/authmanager/authenticate/clientidsecretkey"
 PACKET = "/commons/v1/packetmanager/createPacket"
 WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
-
-
-@pytest.fixture
-def mosip() -> Iterator[MosipStandIn]:
-    stand_in = MosipStandIn(credential_delay_seconds=0.05)
-    stand_in.start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def opencrvs() -> Iterator[OpenCrvsStandIn]:
-    stand_in = OpenCrvsStandIn()
-    stand_in.start()
-    yield stand_in
-    stand_in.stop()
 
 
 def token(mosip: MosipStandIn, client: str = "mosip-regproc-client") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -13,12 +12,6 @@ from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 
 KEY = "/.well-known/public-key.json"
-
-
-@pytest.fixture
-def mosip() -> Iterator[MosipStandIn]:
-    with MosipStandIn() as stand_in:
-        yield stand_in  # type: ignore[misc]
 
 
 def test_down_answers_503_but_control_still_works(mosip: MosipStandIn) -> None:

@@ -31,14 +31,6 @@ SECRET = "mosip-websub-secret"
 
 
 @pytest.fixture
-def mosip() -> Iterator[MosipStandIn]:
-    stand_in = MosipStandIn(credential_delay_seconds=0.05)
-    stand_in.start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def subscriber() -> Iterator[tuple[Subscriber, str]]:
     app = Subscriber()
     with serving(app) as url:

@@ -6,24 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 
 from mocks.opencrvs import OpenCrvsStandIn
 
 ACCEPT = "/events/event.actions.register.accept?batch=1"
 REJECT = "/events/event.actions.register.reject?batch=1"
-
-
-@pytest.fixture
-def opencrvs() -> Iterator[OpenCrvsStandIn]:
-    stand_in = OpenCrvsStandIn()
-    stand_in.start()
-    yield stand_in
-    stand_in.stop()
 
 
 def ids(token: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integration.demo import configure_for_stand_ins
 from integration.models import MappingProfile
+from mocks.examples import birth_request
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from mocks.paths import shared_dir
@@ -151,29 +152,7 @@ class Command(BaseCommand):
     def _write_example(self) -> Path:
         path = Path(settings.VAR_DIR) / "demo-birth.json"
         number = f"2026B{secrets.randbelow(10**8):08d}"
-        path.write_text(
-            json.dumps(
-                {
-                    "trackingId": number[5:],
-                    "notification": {
-                        "recipientFullName": "Jane Doe",
-                        "recipientEmail": "jane@example.com",
-                        "recipientPhone": "+260911111111",
-                    },
-                    "requestFields": {
-                        "birthCertificateNumber": number,
-                        "fullName": [{"language": "eng", "value": "Baby Doe"}],
-                        "dateOfBirth": "2024/01/31",
-                        "gender": [{"language": "eng", "value": "Male"}],
-                        "guardianOrParentName": [{"language": "eng", "value": "Jane Doe"}],
-                        "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
-                    },
-                    "metaInfo": {},
-                    "audit": {},
-                },
-                indent=2,
-            )
-        )
+        path.write_text(json.dumps(birth_request(number, number[5:]), indent=2))
         return path
 
     def _send(self, portal_url: str, opencrvs: OpenCrvsStandIn, example: Path) -> None:

@@ -1,0 +1,44 @@
+"""Registration requests as the reference country config sends them (PROTOCOLS.md (1)),
+for the demo, the benchmarks and the tests."""
+
+
+def birth_request(number: str = "2026B46964567", tracking_id: str = "B46964567") -> dict:
+    """A registration request as the reference country config sends it."""
+    return {
+        "trackingId": tracking_id,
+        "notification": {
+            "recipientFullName": "Jane Doe",
+            "recipientEmail": "jane.doe@example.com",
+            "recipientPhone": "+260911111111",
+        },
+        "requestFields": {
+            "birthCertificateNumber": number,
+            "fullName": [{"language": "eng", "value": "Baby Doe"}],
+            "dateOfBirth": "2024/01/31",
+            "gender": [{"language": "eng", "value": "Male"}],
+            "guardianOrParentName": [{"language": "eng", "value": "Jane Doe"}],
+            "addressLine1": [{"language": "eng", "value": "1 Example Street"}],
+            "district": [{"language": "eng", "value": "Ibombo"}],
+            "phone": "0911111111",  # the ID schema's phone format: 10 digits
+            "email": "jane.doe@example.com",
+        },
+        "metaInfo": {},
+        "audit": {},
+    }
+
+
+def death_request(number: str = "2026D12345678", tracking_id: str = "D12345678") -> dict:
+    return {
+        "trackingId": tracking_id,
+        "notification": {"recipientFullName": "John Doe", "recipientPhone": "+260922222222"},
+        "requestFields": {
+            "deathCertificateNumber": number,
+            "nationalIdNumber": "1234567892",
+            "fullName": [{"language": "eng", "value": "John Dino Doe"}],
+            "dateOfBirth": "2001/02/20",
+            "gender": [{"language": "eng", "value": "Male"}],
+            "addressLine1": [{"language": "eng", "value": "2 Example Street"}],
+        },
+        "metaInfo": {},
+        "audit": {},
+    }
