@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun
+from celery.signals import beat_init, task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -30,3 +30,10 @@ def close_database_connections(**_kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@beat_init.connect
+def subscribe_at_start(sender, **_kwargs) -> None:
+    # MOSIP forgets subscribers: ask again whenever the scheduler starts, not only
+    # after the first re-subscription interval.
+    sender.app.send_task("integration.subscribe_websub")
