@@ -7,14 +7,17 @@ def test_healthz_reports_database_and_broker(client, db):
     assert body["overdue_retries"] == 0
 
 
-def test_healthz_is_503_when_the_broker_is_unreachable(client, db, settings):
-    from portal.celery import app
+def test_healthz_is_503_when_the_broker_is_unreachable(client, db, monkeypatch):
+    from kombu import Connection
 
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = original
+    from integration.api import health
+
+    # A real connection attempt, to a port where no broker listens.
+    monkeypatch.setattr(
+        health.celery_app,
+        "connection_for_write",
+        lambda: Connection("redis://127.0.0.1:1/0", connect_timeout=1),
+    )
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("error")

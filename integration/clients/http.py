@@ -49,6 +49,30 @@ def excerpt(response: requests.Response | None) -> str:
     return redact(response.text[:EXCERPT_CHARS])
 
 
+def reason_in(response: requests.Response) -> str:
+    """The remote system's own words for a failure, as a support person wants to read
+    them: MOSIP's `errors[].message`, a `message`/`detail`/`error`, else the raw start."""
+    try:
+        body = response.json()
+    except ValueError:
+        return excerpt(response)[:200] or response.reason
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = (body[0].get("error") or {}).get("json") or body[0]  # a tRPC batch reply
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return "; ".join(
+                f"{e.get('errorCode', '')}: {e.get('message', '')}".strip(": ")
+                if isinstance(e, dict)
+                else str(e)
+                for e in errors
+            )[:300]
+        for key in ("message", "detail", "error_description", "error"):
+            if isinstance(body.get(key), str):
+                return redact(body[key])[:300]
+    return excerpt(response)[:200]
+
+
 def raise_for_status(response: requests.Response, what: str) -> None:
     """Turn an HTTP failure into a RemoteError of the right kind."""
     status = response.status_code
@@ -56,7 +80,7 @@ def raise_for_status(response: requests.Response, what: str) -> None:
         return
     retriable = status >= 500 or status in RETRIABLE_STATUSES
     raise RemoteError(
-        f"{what} answered HTTP {status}: {excerpt(response)[:200] or response.reason}",
+        f"{what} answered HTTP {status}: {reason_in(response)}",
         retriable=retriable,
         http_status=status,
     )
