@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+OIDC := tests/browser/oidc
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint browser-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,10 +12,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The browser tests drive Debian's chromium (never a downloaded browser) and sign in
+# through a real OIDC provider that runs under node.
+browser-deps: $(OIDC)/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+$(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error
+
 demo: $(BIN)/.installed
 	PORTAL_DEMO=true $(BIN)/python manage.py demo
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed browser-deps
 	$(BIN)/ruff check .
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

@@ -51,19 +51,21 @@ class Chart:
     confirmed: int = 0
 
 
-def _nice_ceiling(value: int) -> int:
-    """1, 2 or 5 times a power of ten, at least `value`."""
-    step = 1
+def _tick_step(value: int) -> int:
+    """A round step for four gridlines that reach at least `value`."""
+    scale = 1
     while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
+        for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
+            step = factor * scale
+            if step == int(step) and step * 4 >= value:
+                return int(step)
+        scale *= 10
 
 
 def grouped_bars(title: str, buckets: list[Bucket], label_format: str, label_every: int) -> Chart:
     """Received and confirmed side by side for each bucket."""
-    top = _nice_ceiling(max([1, *(max(b.received, b.confirmed) for b in buckets)]))
+    step = _tick_step(max([1, *(max(b.received, b.confirmed) for b in buckets)]))
+    top = step * 4
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT) / max(len(buckets), 1)
     bar_width = max(slot * 0.38, 1.0)
@@ -89,7 +91,7 @@ def grouped_bars(title: str, buckets: list[Bucket], label_format: str, label_eve
         if index % label_every == 0:
             labels.append(Label(x=round(x + bar_width, 1), text=when))
     gridlines = [
-        Gridline(y=round(HEIGHT - BOTTOM - plot_height * part / 4, 1), value=top * part // 4)
+        Gridline(y=round(HEIGHT - BOTTOM - plot_height * part / 4, 1), value=step * part)
         for part in range(5)
     ]
     return Chart(

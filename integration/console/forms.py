@@ -116,7 +116,3 @@ class BulkSelectionForm(forms.Form):
         if not cleaned.get("all_matching") and not cleaned.get("ids"):
             raise forms.ValidationError("Pick at least one record, or all matching records.")
         return cleaned
-
-
-class BulkConfirmForm(BulkSelectionForm, ReasonForm):
-    pass

@@ -39,3 +39,31 @@ def mask(value: Any, key: str | None = None) -> Any:
 
 def mask_text(value: str) -> str:
     return MASK if value else value
+
+
+def personal_values(*documents: Any) -> set[str]:
+    """Every personal value in these JSON documents, to be scrubbed from free text
+    (error messages can quote what MOSIP or OpenCRVS refused)."""
+    found: set[str] = set()
+
+    def walk(value: Any, key: str | None) -> None:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                walk(item, name)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        elif key not in NOT_PERSONAL and value not in (None, "", True, False):
+            text = str(value)
+            if len(text) >= 3:
+                found.add(text)
+
+    for document in documents:
+        walk(document, None)
+    return found
+
+
+def scrub(text: str, values: set[str]) -> str:
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text

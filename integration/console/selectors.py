@@ -11,7 +11,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from integration.console.forms import NEEDS_ACTION, SORTS
-from integration.console.masking import mask
+from integration.console.masking import mask, mask_text, personal_values, scrub
 from integration.console.pagination import Page, Sort, keyset_page
 from integration.models import (
     Attempt,
@@ -91,11 +91,21 @@ def submissions_matching(filters: dict) -> QuerySet[Submission]:
 
 
 def submission_page(
-    filters: dict, size: int, after: str | None = None, before: str | None = None
+    filters: dict,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    *,
+    personal_data: bool = True,
 ) -> Page:
     sort = SORTS[filters.get("sort") or "newest"]
-    queryset = submissions_matching(filters).only(*LIST_FIELDS)
-    return keyset_page(queryset, sort, size, after=after, before=before)
+    fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, "raw_request"]
+    queryset = submissions_matching(filters).only(*fields)
+    page = keyset_page(queryset, sort, size, after=after, before=before)
+    if not personal_data:
+        for row in page.items:
+            row.last_error = scrub(row.last_error, personal_values(row.raw_request))
+    return page
 
 
 def count_matching(filters: dict, limit: int) -> int:
@@ -128,14 +138,20 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
         return None
     expires = submission.token_expires_at
     fields_sent, raw_request = submission.fields_sent or {}, submission.raw_request or {}
+    attempts = list(submission.attempts.order_by("started_at", "id")[:500])
     if not personal_data:
+        personal = personal_values(fields_sent, raw_request, submission.vid)
+        for attempt in attempts:
+            attempt.error = scrub(attempt.error, personal)
+            attempt.response_excerpt = ""
+        submission.last_error = scrub(submission.last_error, personal)
+        submission.vid = mask_text(submission.vid)
         fields_sent, raw_request = mask(fields_sent), mask(raw_request)
-        submission.vid = "•••••" if submission.vid else ""
     return SubmissionDetail(
         submission=submission,
         has_token=submission.has_token,
         token_expired=bool(expires and expires <= timezone.now()),
-        attempts=list(submission.attempts.order_by("started_at", "id")[:500]),
+        attempts=attempts,
         transaction_ids=list(submission.transaction_ids.order_by("-created_at", "-id")),
         actions=list(submission.staff_actions.order_by("-created_at", "-id")),
         fields_sent=fields_sent,
@@ -152,11 +168,17 @@ def status_of(pk: int) -> dict | None:
 
 
 def audit_page(
-    size: int, after: str | None = None, before: str | None = None, kind: str = ""
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    kind: str = "",
+    job: int | None = None,
 ) -> Page:
-    queryset = StaffAction.objects.select_related("job")
+    queryset = StaffAction.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
+    if job:
+        queryset = queryset.filter(job_id=job)
     return keyset_page(queryset, AUDIT_SORT, size, after=after, before=before)
 
 

@@ -14,7 +14,7 @@ skipped, and the audit entry says so. Bulk jobs run the same actions record by r
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -91,51 +91,65 @@ def why_not(kind: str, submission: Submission) -> str:
     return ""
 
 
-def _audit(
-    kind: str,
-    submission: Submission,
-    actor: Actor,
-    reason: str,
-    outcome: str,
-    message: str,
-    status_before: str,
-    job: BulkJob | None,
+@dataclass
+class ActionRequest:
+    """One action asked of one record, and the audit entry that answers it."""
+
+    kind: str
+    submission: Submission
+    actor: Actor
+    reason: str
+    job: BulkJob | None = None
+    before: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.before = self.submission.status
+
+    def done(self, message: str) -> StaffAction:
+        return self._record(Outcome.DONE, message)
+
+    def skipped(self, message: str = "") -> StaffAction:
+        message = message or why_not(self.kind, self.submission) or "It changed meanwhile."
+        return self._record(Outcome.SKIPPED, message)
+
+    def failed(self, message: str) -> StaffAction:
+        return self._record(Outcome.FAILED, message)
+
+    def move(self, allowed: Iterable[str], extra: Q | None = None, **changes) -> bool:
+        """UPDATE the row only if it is still in the state it was seen in."""
+        if self.before not in allowed:
+            return False
+        rows = Submission.objects.filter(pk=self.submission.pk, status=self.before)
+        if extra is not None:
+            rows = rows.filter(extra)
+        return bool(rows.update(updated_at=timezone.now(), **changes))
+
+    def _record(self, outcome: str, message: str) -> StaffAction:
+        submission = self.submission
+        after = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True)
+        return StaffAction.objects.create(
+            kind=self.kind,
+            outcome=outcome,
+            message=message,
+            reason=self.reason,
+            actor=self.actor.user,
+            actor_name=self.actor.name,
+            submission=submission,
+            tracking_id=submission.tracking_id,
+            status_before=self.before,
+            status_after=after.first() or "",
+            job=self.job,
+        )
+
+
+def resubmit(
+    submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
 ) -> StaffAction:
-    after = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
-    return StaffAction.objects.create(
-        kind=kind,
-        outcome=outcome,
-        message=message,
-        reason=reason,
-        actor=actor.user,
-        actor_name=actor.name,
-        submission=submission,
-        tracking_id=submission.tracking_id,
-        status_before=status_before,
-        status_after=after or "",
-        job=job,
-    )
-
-
-def _move(
-    submission: Submission, allowed: Iterable[str], extra: Q | None = None, **changes
-) -> bool:
-    """UPDATE the row only if it is still in the state it was seen in."""
-    if submission.status not in allowed:
-        return False
-    rows = Submission.objects.filter(pk=submission.pk, status=submission.status)
-    if extra is not None:
-        rows = rows.filter(extra)
-    return bool(rows.update(updated_at=timezone.now(), **changes))
-
-
-def resubmit(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
     from integration.tasks import enqueue_delivery
 
-    before = submission.status
+    request = ActionRequest(ActionKind.RESUBMIT, submission, actor, reason, job)
     with transaction.atomic():
-        moved = _move(
-            submission,
+        moved = request.move(
             RESUBMITTABLE,
             status=Status.RECEIVED,
             packet_created_at=None,
@@ -149,25 +163,12 @@ def resubmit(submission: Submission, actor: Actor, reason: str, job: BulkJob | N
             last_error="",
         )
         if not moved:
-            message = why_not(ActionKind.RESUBMIT, submission) or "It changed in the meantime."
-            return _audit(
-                ActionKind.RESUBMIT,
-                submission,
-                actor,
-                reason,
-                Outcome.SKIPPED,
-                message,
-                before,
-                job,
-            )
+            return request.skipped()
         old = submission.transaction_id
         new = assign_transaction_id(submission, MosipSettings.load())
         enqueue_delivery(submission.pk)
-        message = f"Queued for delivery under MOSIP transaction id {new}"
-        message += f" (was {old})." if old else "."
-        return _audit(
-            ActionKind.RESUBMIT, submission, actor, reason, Outcome.DONE, message, before, job
-        )
+        was = f" (was {old})" if old else ""
+        return request.done(f"Queued for delivery under MOSIP transaction id {new}{was}.")
 
 
 def retry_confirmation(
@@ -175,10 +176,9 @@ def retry_confirmation(
 ) -> StaffAction:
     from integration.tasks import enqueue_confirmation
 
-    before = submission.status
+    request = ActionRequest(ActionKind.RETRY_CONFIRMATION, submission, actor, reason, job)
     with transaction.atomic():
-        moved = _move(
-            submission,
+        moved = request.move(
             CONFIRMATION_RETRYABLE,
             Q(credential_received_at__isnull=False),
             status=Status.CREDENTIAL_RECEIVED,
@@ -188,33 +188,28 @@ def retry_confirmation(
             failed_step="",
             last_error="",
         )
-        kind = ActionKind.RETRY_CONFIRMATION
         if not moved:
-            message = why_not(kind, submission) or "It changed in the meantime."
-            return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
+            return request.skipped()
         enqueue_confirmation(submission.pk)
-        message = "Queued for confirmation in OpenCRVS."
-        return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+        return request.done("Queued for confirmation in OpenCRVS.")
 
 
-def reject(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
+def reject(
+    submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
+) -> StaffAction:
     """Claim the record (as a confirmation would), call OpenCRVS outside any transaction,
     then settle it: rejected, or back where it was with the error."""
-    kind, before = ActionKind.REJECT, submission.status
+    request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
     if not submission.token:
-        message = "The record's OpenCRVS token is gone, so OpenCRVS cannot be asked."
-        return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
-    if not _move(submission, REJECTABLE, status=Status.CONFIRMING, claimed_at=timezone.now()):
-        message = why_not(kind, submission) or "It changed in the meantime."
-        return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
-    in_flight = Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING)
+        return request.skipped("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
+    if not request.move(REJECTABLE, status=Status.CONFIRMING, claimed_at=timezone.now()):
+        return request.skipped()
     try:
         OpenCrvsClient().reject(submission, reason)
     except RemoteError as error:
-        _put_back(submission, before)
-        message = f"OpenCRVS did not reject it: {error.message}"
-        return _audit(kind, submission, actor, reason, Outcome.FAILED, message, before, job)
-    in_flight.update(
+        _put_back(submission, request.before)
+        return request.failed(f"OpenCRVS did not reject it: {error.message}")
+    Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING).update(
         status=Status.REJECTED,
         token="",
         claimed_at=None,
@@ -223,8 +218,7 @@ def reject(submission: Submission, actor: Actor, reason: str, job: BulkJob | Non
         last_error="",
         updated_at=timezone.now(),
     )
-    message = "Rejected in OpenCRVS; the record's token is wiped."
-    return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+    return request.done("Rejected in OpenCRVS; the record's token is wiped.")
 
 
 def _put_back(submission: Submission, before: str) -> None:
@@ -243,22 +237,19 @@ def _put_back(submission: Submission, before: str) -> None:
     rows.update(status=before, claimed_at=None, updated_at=now)
 
 
-def resolve(submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None):
-    kind, before = ActionKind.RESOLVE, submission.status
+def resolve(
+    submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
+) -> StaffAction:
+    request = ActionRequest(ActionKind.RESOLVE, submission, actor, reason, job)
     with transaction.atomic():
-        moved = _move(
-            submission,
-            RESOLVABLE,
-            status=Status.RESOLVED,
-            token="",
-            next_attempt_at=None,
-            claimed_at=None,
+        moved = request.move(
+            RESOLVABLE, status=Status.RESOLVED, token="", next_attempt_at=None, claimed_at=None
         )
         if not moved:
-            message = why_not(kind, submission) or "It changed in the meantime."
-            return _audit(kind, submission, actor, reason, Outcome.SKIPPED, message, before, job)
-        message = "Marked resolved; nothing more happens on its own and the token is wiped."
-        return _audit(kind, submission, actor, reason, Outcome.DONE, message, before, job)
+            return request.skipped()
+        return request.done(
+            "Marked resolved; nothing more happens on its own and the token is wiped."
+        )
 
 
 ACTIONS: dict[str, Callable[..., StaffAction]] = {
@@ -269,7 +260,9 @@ ACTIONS: dict[str, Callable[..., StaffAction]] = {
 }
 
 
-def perform(kind: str, submission_id: int, actor: Actor, reason: str, job: BulkJob | None = None):
+def perform(
+    kind: str, submission_id: int, actor: Actor, reason: str, job: BulkJob | None = None
+) -> StaffAction:
     """Run one action on one record and return its audit entry."""
     submission = Submission.objects.filter(pk=submission_id).first()
     if submission is None:

@@ -1,9 +1,12 @@
 """Small helpers for the console's templates: status badges, people, durations, JSON."""
 
 import json
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from integration.console.roles import role_label as _role_label
 from integration.models import Status
@@ -21,6 +24,7 @@ TONES = {
     Status.CONFIRMING: "progress",
     Status.RETRY_SCHEDULED: "retry",
     Status.CONFIRMED: "done",
+    Status.COMPLETED: "done",
     Status.FAILED: "danger",
     Status.TOKEN_EXPIRED: "danger",
     Status.REJECTED: "closed",
@@ -47,6 +51,12 @@ def status_badge(status: str) -> str:
 
 
 @register.filter
+def short_label(label: str) -> str:
+    """A status label without its explanation in brackets."""
+    return label.split(" (", 1)[0]
+
+
+@register.filter
 def step_label(step: str) -> str:
     return Step(step).label if step in Step.values else step
 
@@ -59,6 +69,16 @@ def display_name(user) -> str:
 @register.filter
 def role_label(user) -> str:
     return _role_label(user)
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """ "just now", "5 minutes ago", "3 days, 2 hours ago"."""
+    if moment is None:
+        return "—"
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 @register.filter

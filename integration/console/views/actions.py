@@ -9,12 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from integration.console import selectors
-from integration.console.forms import (
-    BulkConfirmForm,
-    BulkSelectionForm,
-    ReasonForm,
-    SubmissionFilterForm,
-)
+from integration.console.forms import BulkSelectionForm, ReasonForm, SubmissionFilterForm
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.models import ActionKind, Outcome, Submission
@@ -49,49 +44,51 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return render(request, "console/confirm_action.html", context, status=409 if blocked else 200)
 
 
+def _selection_size(selection: BulkSelectionForm, filters: SubmissionFilterForm) -> int:
+    """How many records the selection covers (counting no further than the limit)."""
+    if not selection.is_valid():
+        return 0
+    if not selection.cleaned_data["all_matching"]:
+        return len(selection.cleaned_data["ids"])
+    if not filters.is_valid():
+        selection.add_error(None, "The list's filters are not valid.")
+        return 0
+    return selectors.count_matching(filters.cleaned_data, settings.CONSOLE_BULK_LIMIT)
+
+
 @require_POST
 @console_view(ACT_ON_SUBMISSIONS)
 def bulk_action(request: HttpRequest) -> HttpResponse:
     """First post: the list's selection, answered with a confirmation page. Second post
     (with a reason): the job is queued."""
     confirming = "confirmed" in request.POST
-    form = (BulkConfirmForm if confirming else BulkSelectionForm)(request.POST)
+    selection = BulkSelectionForm(request.POST)
     filter_form = SubmissionFilterForm(request.POST, prefix=FILTER_PREFIX)
+    reason_form = ReasonForm(request.POST if confirming else None)
+    count = _selection_size(selection, filter_form)
+    too_many = count > settings.CONSOLE_BULK_LIMIT
     filters = filter_form.active_filters()
-    count, too_many = 0, False
-    if form.is_valid():
-        if form.cleaned_data["all_matching"]:
-            if not filter_form.is_valid():
-                form.add_error(None, "The list's filters are not valid.")
-            else:
-                limit = settings.CONSOLE_BULK_LIMIT
-                count = selectors.count_matching(filter_form.cleaned_data, limit)
-                too_many = count > limit
-        else:
-            count = len(form.cleaned_data["ids"])
-    if confirming and form.is_valid() and not too_many:
+    if confirming and selection.is_valid() and not too_many and reason_form.is_valid():
         job = staff_actions.start_bulk_job(
-            form.cleaned_data["action"],
+            selection.cleaned_data["action"],
             Actor.of(request.user),
-            form.cleaned_data["reason"],
-            ids=form.cleaned_data["ids"],
-            filters=filters if form.cleaned_data["all_matching"] else None,
+            reason_form.cleaned_data["reason"],
+            ids=selection.cleaned_data["ids"],
+            filters=filters if selection.cleaned_data["all_matching"] else None,
         )
         messages.success(request, f"{job} queued: it runs in the background.")
         return redirect("console:job", pk=job.pk)
-    action = form.cleaned_data.get("action") if form.is_valid() else request.POST.get("action")
+    action = request.POST.get("action", "")
     context = {
         "section": "submissions",
-        "form": form,
-        "filter_form": filter_form,
+        "form": selection,
+        "reason_form": reason_form,
         "filters": filters,
         "count": count,
         "too_many": too_many,
         "limit": settings.CONSOLE_BULK_LIMIT,
         "kind": action,
         "kind_label": ActionKind(action).label if action in ActionKind.values else "",
-        "reason_form": form if confirming else ReasonForm(),
     }
-    return render(
-        request, "console/confirm_bulk.html", context, status=200 if form.is_valid() else 400
-    )
+    status = 200 if selection.is_valid() and not too_many else 400
+    return render(request, "console/confirm_bulk.html", context, status=status)

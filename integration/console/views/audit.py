@@ -11,14 +11,17 @@ from integration.models import ActionKind
 def audit_log(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in ActionKind.values else ""
+    job = request.GET.get("job", "")
+    job = int(job) if job.isdigit() else None
     page = selectors.audit_page(
         settings.CONSOLE_PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
         kind=kind,
+        job=job,
     )
     return render(
         request,
         "console/audit_log.html",
-        {"section": "audit", "page": page, "kind": kind, "kinds": ActionKind.choices},
+        {"section": "audit", "page": page, "kind": kind, "job": job, "kinds": ActionKind.choices},
     )

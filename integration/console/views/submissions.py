@@ -22,6 +22,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
             settings.CONSOLE_PAGE_SIZE,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
+            personal_data=sees_personal_data(request),
         )
     return render(
         request,

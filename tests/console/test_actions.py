@@ -1,0 +1,152 @@
+"""Staff actions through the console: confirmation page, the change, the audit entry."""
+
+import pytest
+from django.urls import reverse
+
+from integration.models import ActionKind, OpenCrvsSettings, Outcome, StaffAction, Status
+from integration.models.submission import Step
+
+pytestmark = pytest.mark.django_db
+
+
+def act(client, submission, kind, reason="Fixed the MOSIP client secret", **extra):
+    url = reverse("console:submission-action", args=[submission.pk, kind])
+    return client.post(url, {"reason": reason, **extra}, follow=True)
+
+
+def test_the_confirmation_page_says_what_will_happen(support_client, make_submission):
+    failed = make_submission(Status.FAILED)
+    page = support_client.get(
+        reverse("console:submission-action", args=[failed.pk, "resubmit"])
+    ).content.decode()
+    assert "new transaction id" in page
+    assert failed.transaction_id in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    failed.refresh_from_db()
+    assert failed.status == Status.FAILED  # nothing happens on GET
+
+
+def test_resubmit_starts_over_under_a_new_transaction_id(
+    support_client, support, make_submission, django_capture_on_commit_callbacks
+):
+    failed = make_submission(
+        Status.FAILED, vid="1234567890", retry_count=4, failed_step=Step.START_WORKFLOW
+    )
+    old = failed.transaction_id
+
+    with django_capture_on_commit_callbacks() as queued:
+        reply = act(support_client, failed, "resubmit")
+
+    assert reply.status_code == 200
+    page = reply.content.decode()
+    assert "Queued for delivery under MOSIP transaction id" in page
+    failed.refresh_from_db()
+    assert failed.status == Status.RECEIVED
+    assert failed.transaction_id != old and failed.transaction_id.startswith("10001")
+    assert set(failed.transaction_ids.values_list("value", flat=True)) == {
+        old,
+        failed.transaction_id,
+    }
+    assert (failed.vid, failed.retry_count, failed.last_error, failed.failed_step) == (
+        "",
+        0,
+        "",
+        "",
+    )
+    assert failed.packet_created_at is None and failed.credential_received_at is None
+    assert len(queued) == 1  # the delivery, sent once the change is committed
+    [entry] = StaffAction.objects.all()
+    assert (entry.kind, entry.outcome, entry.actor, entry.submission) == (
+        ActionKind.RESUBMIT,
+        Outcome.DONE,
+        support,
+        failed,
+    )
+    assert entry.reason == "Fixed the MOSIP client secret"
+    assert (entry.status_before, entry.status_after) == (Status.FAILED, Status.RECEIVED)
+    assert "Fixed the MOSIP client secret" in page  # the record's history shows it
+
+
+def test_an_action_that_no_longer_applies_changes_nothing(support_client, make_submission):
+    confirmed = make_submission(Status.CONFIRMED, token="")
+    reply = act(support_client, confirmed, "resubmit")
+    assert reply.status_code == 409
+    assert "cannot be resubmitted" in reply.content.decode()
+    confirmed.refresh_from_db()
+    assert confirmed.status == Status.CONFIRMED
+    assert not StaffAction.objects.exists()
+
+
+def test_a_reason_is_required(support_client, make_submission):
+    failed = make_submission(Status.FAILED)
+    reply = act(support_client, failed, "resolve", reason="")
+    assert reply.status_code == 200
+    assert "This field is required" in reply.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == Status.FAILED
+
+
+def test_retry_confirmation_goes_back_to_opencrvs(
+    support_client, make_submission, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    stuck = make_submission(
+        Status.FAILED,
+        failed_step=Step.CONFIRM,
+        last_error="OpenCRVS gateway answered HTTP 400",
+        credential_received_at=timezone.now(),
+        vid="9876543210",
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        act(support_client, stuck, "retry_confirmation")
+    stuck.refresh_from_db()
+    assert stuck.status == Status.CREDENTIAL_RECEIVED
+    assert stuck.vid == "9876543210" and stuck.last_error == ""
+    assert len(queued) == 1
+
+
+def test_mark_resolved_wipes_the_token(support_client, make_submission):
+    failed = make_submission(Status.TOKEN_EXPIRED)
+    reply = act(support_client, failed, "resolve", reason="Registered by hand in OpenCRVS")
+    assert "Marked resolved" in reply.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == Status.RESOLVED and failed.token == ""
+
+
+@pytest.fixture
+def gateway(opencrvs):
+    settings = OpenCrvsSettings.load()
+    settings.gateway_url = opencrvs.url
+    settings.save()
+    return opencrvs
+
+
+def test_reject_calls_opencrvs_with_the_reason(support_client, make_submission, gateway):
+    token = gateway.mint_token("event-r1", "action-r1")
+    pending = make_submission(
+        Status.FAILED, token=token, event_id="event-r1", action_id="action-r1"
+    )
+    reply = act(support_client, pending, "reject", reason="Duplicate of B00000001")
+    assert "Rejected in OpenCRVS" in reply.content.decode()
+    [call] = gateway.rejected
+    assert call.input["content"] == {"reason": "Duplicate of B00000001"}
+    assert call.input["eventId"] == "event-r1"
+    assert gateway.event_status("event-r1") == "rejected"
+    pending.refresh_from_db()
+    assert pending.status == Status.REJECTED and pending.token == ""
+    assert pending.attempts.get().step == Step.REJECT
+
+
+def test_a_failed_rejection_leaves_the_record_as_it_was(support_client, make_submission, gateway):
+    gateway.controls.down = True
+    token = gateway.mint_token("event-r2", "action-r2")
+    pending = make_submission(
+        Status.AWAITING_CREDENTIAL, token=token, event_id="event-r2", action_id="action-r2"
+    )
+    reply = act(support_client, pending, "reject", reason="Duplicate registration")
+    assert "OpenCRVS did not reject it" in reply.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == Status.AWAITING_CREDENTIAL and pending.token == token
+    [entry] = StaffAction.objects.all()
+    assert entry.outcome == Outcome.FAILED and "503" in entry.message

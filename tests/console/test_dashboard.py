@@ -1,0 +1,90 @@
+"""The dashboard: what is where, what is stuck and why, and when each system answered."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from integration.console.dashboard import build_dashboard, reason_prefix
+from integration.models import Attempt, Status
+from integration.models.submission import Step
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reasons_are_grouped_without_their_ids():
+    a = "MOSIP createPacket refused the request: PKT-DUPLICATE: Packet 100010000533790 exists"
+    b = "MOSIP createPacket refused the request: PKT-DUPLICATE: Packet 100010000845358 exists"
+    assert reason_prefix(a) == reason_prefix(b)
+    assert reason_prefix(a).endswith("Packet")
+    assert reason_prefix("MOSIP auth answered HTTP 401: bad secret").endswith("bad secret")
+
+
+def test_the_dashboard_shows_what_needs_a_person(support_client, make_submission):
+    now = timezone.now()
+    for _ in range(3):
+        make_submission(
+            Status.FAILED,
+            failed_step=Step.AUTH,
+            last_error="MOSIP auth answered HTTP 401: Client ID and secret key combination "
+            "is invalid",
+        )
+    make_submission(
+        Status.TOKEN_EXPIRED,
+        failed_step=Step.CONFIRM,
+        last_error="The record's OpenCRVS token expired before confirmation.",
+    )
+    make_submission(
+        Status.AWAITING_CREDENTIAL,
+        created_at=now - timedelta(hours=5),
+        token_expires_at=now + timedelta(hours=20),
+    )
+    make_submission(Status.CONFIRMED, token="", confirmed_at=now - timedelta(minutes=30))
+
+    reply = support_client.get(reverse("console:dashboard"))
+    assert reply.status_code == 200
+    page = reply.content.decode()
+    dash = reply.context["dash"]
+    assert dash.needs_action == 4
+    assert dash.waiting_on_mosip == 1
+    assert dash.expiring_count == 1
+    [auth, expired] = dash.reasons
+    assert (auth.step, auth.count) == (Step.AUTH, 3)
+    assert expired.count == 1
+    assert "Client ID and secret key combination is invalid" in page
+    assert "status=needs_action" in page
+    assert "oldest received 5" in page  # "5 hours ago"
+    assert dash.day_chart.confirmed == 1 and dash.day_chart.received == 6
+    assert page.count("<rect") == 2 * (24 + 7)  # two series, hourly and daily
+    counts = {row.status: row.count for row in dash.statuses}
+    assert counts[Status.FAILED] == 3 and counts[Status.CONFIRMED] == 1
+
+
+def test_last_contact_with_each_system():
+    now = timezone.now()
+    Attempt.objects.create(
+        step=Step.CREATE_PACKET, url="http://mosip/x", started_at=now - timedelta(minutes=10)
+    )
+    Attempt.objects.create(
+        step=Step.CREATE_PACKET,
+        url="http://mosip/x",
+        started_at=now - timedelta(minutes=2),
+        error="could not connect to http://mosip/x",
+    )
+    Attempt.objects.create(
+        step=Step.CONFIRM, url="http://gw/x", started_at=now - timedelta(hours=1)
+    )
+
+    mosip, opencrvs = build_dashboard().contacts
+    assert mosip.system == "MOSIP"
+    assert mosip.last_ok == now - timedelta(minutes=10)
+    assert mosip.failing and "could not connect" in mosip.last_error
+    assert opencrvs.last_ok == now - timedelta(hours=1) and not opencrvs.failing
+
+
+def test_the_dashboard_is_cached_briefly(support_client, make_submission, settings):
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60
+    support_client.get(reverse("console:dashboard"))
+    make_submission(Status.FAILED)
+    assert support_client.get(reverse("console:dashboard")).context["dash"].needs_action == 0

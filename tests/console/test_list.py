@@ -1,0 +1,109 @@
+"""The list: filters, search by any identifier, sorting, and pages without counting."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from integration.models import Status, Submission, TransactionId
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(client, **params) -> list[str]:
+    reply = client.get(reverse("console:submissions"), params)
+    assert reply.status_code == 200
+    return [s.tracking_id for s in reply.context["page"].items]
+
+
+def test_search_finds_a_record_by_each_identifier(support_client, make_submission):
+    birth = make_submission(Status.CONFIRMED, vid="5550001112", token="")
+    death = make_submission(Status.FAILED, event_type="death")
+    make_submission(Status.FAILED)
+    TransactionId.objects.create(submission=birth, value="100019999999999")
+
+    assert listed(support_client, q=birth.tracking_id.lower()) == [birth.tracking_id]
+    assert listed(support_client, q=birth.certificate_number) == [birth.tracking_id]
+    assert listed(support_client, q="100019999999999") == [birth.tracking_id]  # an older id
+    assert listed(support_client, q=birth.transaction_id) == [birth.tracking_id]
+    assert listed(support_client, q="5550001112") == [birth.tracking_id]  # the VID issued
+    assert listed(support_client, q="1234567892") == [death.tracking_id]  # deceased's NID
+    assert listed(support_client, q="nothing-like-it") == []
+
+
+def test_filters_combine(support_client, make_submission):
+    old = make_submission(Status.FAILED, created_at=timezone.now() - timedelta(days=40))
+    new_failed = make_submission(Status.FAILED)
+    expired = make_submission(
+        Status.TOKEN_EXPIRED, failed_step="confirm", last_error="The token expired."
+    )
+    death = make_submission(Status.CONFIRMED, event_type="death", token="")
+
+    assert set(listed(support_client, status="needs_action")) == {
+        old.tracking_id,
+        new_failed.tracking_id,
+        expired.tracking_id,
+    }
+    assert listed(support_client, event_type="death") == [death.tracking_id]
+    assert listed(support_client, failed_step="confirm") == [expired.tracking_id]
+    assert listed(support_client, reason="The token") == [expired.tracking_id]
+    since = (timezone.now() - timedelta(days=2)).date().isoformat()
+    recent_failed = listed(support_client, status="failed", created_from=since)
+    assert recent_failed == [new_failed.tracking_id]
+
+
+def test_a_bad_date_range_is_explained(support_client):
+    reply = support_client.get(
+        reverse("console:submissions"), {"created_from": "2026-02-01", "created_to": "2026-01-01"}
+    )
+    assert "The end date is before the start date." in reply.content.decode()
+
+
+def test_pages_follow_a_cursor_both_ways_and_never_count(support_client, make_submission, settings):
+    settings.CONSOLE_PAGE_SIZE = 3
+    start = timezone.now() - timedelta(hours=1)
+    made = [
+        make_submission(Status.CONFIRMED, token="", created_at=start + timedelta(minutes=n))
+        for n in range(7)
+    ]
+    newest_first = [s.tracking_id for s in reversed(made)]
+
+    with CaptureQueriesContext(connection) as queries:
+        first = support_client.get(reverse("console:submissions"))
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    page = first.context["page"]
+    assert [s.tracking_id for s in page.items] == newest_first[:3]
+    assert page.previous_cursor is None
+
+    second = support_client.get(reverse("console:submissions"), {"after": page.next_cursor})
+    page2 = second.context["page"]
+    assert [s.tracking_id for s in page2.items] == newest_first[3:6]
+    third = support_client.get(reverse("console:submissions"), {"after": page2.next_cursor})
+    page3 = third.context["page"]
+    assert [s.tracking_id for s in page3.items] == newest_first[6:]
+    assert page3.next_cursor is None
+
+    back = support_client.get(reverse("console:submissions"), {"before": page3.previous_cursor})
+    assert [s.tracking_id for s in back.context["page"].items] == newest_first[3:6]
+    back2 = support_client.get(
+        reverse("console:submissions"), {"before": back.context["page"].previous_cursor}
+    )
+    assert [s.tracking_id for s in back2.context["page"].items] == newest_first[:3]
+    assert back2.context["page"].previous_cursor is None
+
+
+def test_sorting_by_time_without_change(support_client, make_submission):
+    a = make_submission(Status.AWAITING_CREDENTIAL)
+    b = make_submission(Status.AWAITING_CREDENTIAL)
+    Submission.objects.filter(pk=a.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    assert listed(support_client, sort="waiting")[:2] == [a.tracking_id, b.tracking_id]
+    assert listed(support_client, sort="updated")[-1] == a.tracking_id
+
+
+def test_the_list_shows_no_personal_data(auditor_client, make_submission):
+    make_submission(Status.FAILED)
+    page = auditor_client.get(reverse("console:submissions")).content.decode()
+    assert "Baby Doe" not in page and "Jane Doe" not in page
