@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from integration.api import health, verification_views, views, webhooks, websub
@@ -9,6 +10,7 @@ admin.site.site_header = "OpenCRVS–MOSIP integration"
 admin.site.site_title = "OpenCRVS–MOSIP integration"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console:dashboard"), name="home"),
     path("events/registration", views.registration, name="registration"),
     path(
         "trigger/events/<str:event_type>/actions/REGISTER",

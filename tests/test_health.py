@@ -21,3 +21,8 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, db, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("error")
+
+
+def test_the_home_page_leads_to_the_console(client, db):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/console/"

@@ -43,7 +43,7 @@ LIST_FIELDS = [
 
 def search_ids(term: str) -> list[int]:
     """Submissions whose tracking id, certificate number, any MOSIP transaction id, VID
-    or NID (the deceased's, as OpenCRVS sent it) is exactly `term`. Each is one index
+    or NID (the deceased's, as OpenCRVS sent it or as it went to MOSIP) is exactly `term`. Each is one index
     lookup; OR-ing them in one WHERE would scan the table instead."""
     terms = sorted({term, term.upper()})
     by_tracking = Submission.objects.filter(tracking_id__in=terms).values_list("pk")
@@ -57,7 +57,12 @@ def search_ids(term: str) -> list[int]:
         .filter(nid__in=nids)
         .values_list("pk")
     )
-    hits = by_tracking.union(by_certificate, by_transaction, by_vid, by_nid)
+    by_nid_sent = (
+        Submission.objects.annotate(nid=KT("fields_sent__nationalIdNumber"))
+        .filter(nid__in=nids)
+        .values_list("pk")
+    )
+    hits = by_tracking.union(by_certificate, by_transaction, by_vid, by_nid, by_nid_sent)
     return [pk for (pk,) in hits[:SEARCH_LIMIT]]
 
 

@@ -105,6 +105,11 @@ class Submission(models.Model):
                 models.fields.json.KT("raw_request__requestFields__nationalIdNumber"),
                 name="submission_nid",
             ),
+            # The NID as sent to MOSIP: the deceased's, whatever format it came in.
+            models.Index(
+                models.fields.json.KT("fields_sent__nationalIdNumber"),
+                name="submission_nid_sent",
+            ),
             models.Index(
                 fields=["token_expires_at"],
                 condition=~models.Q(status__in=FINAL_STATUSES),

@@ -34,6 +34,17 @@ def test_search_finds_a_record_by_each_identifier(support_client, make_submissio
     assert listed(support_client, q="nothing-like-it") == []
 
 
+def test_search_finds_a_deceased_nid_from_an_event_document(support_client, make_submission):
+    """EventDocuments and bundles carry the NID elsewhere; what went to MOSIP has it."""
+    death = make_submission(Status.CONFIRMED, event_type="death", token="")
+    Submission.objects.filter(pk=death.pk).update(
+        source_format="event",
+        raw_request={"id": "e", "type": "death", "actions": []},
+        fields_sent={"nationalIdNumber": "7777777777"},
+    )
+    assert listed(support_client, q="7777777777") == [death.tracking_id]
+
+
 def test_filters_combine(support_client, make_submission):
     old = make_submission(Status.FAILED, created_at=timezone.now() - timedelta(days=40))
     new_failed = make_submission(Status.FAILED)
