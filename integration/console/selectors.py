@@ -43,8 +43,8 @@ LIST_FIELDS = [
 
 def search_ids(term: str) -> list[int]:
     """Submissions whose tracking id, certificate number, any MOSIP transaction id, VID
-    or NID (the deceased's, as OpenCRVS sent it or as it went to MOSIP) is exactly `term`. Each is one index
-    lookup; OR-ing them in one WHERE would scan the table instead."""
+    or NID (the deceased's, as OpenCRVS sent it or as it went to MOSIP) is exactly
+    `term`. Each is one index lookup; OR-ing them in one WHERE would scan the table."""
     terms = sorted({term, term.upper()})
     by_tracking = Submission.objects.filter(tracking_id__in=terms).values_list("pk")
     by_certificate = Submission.objects.filter(certificate_number__in=terms).values_list("pk")
