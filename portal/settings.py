@@ -141,6 +141,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "polling_interval": 0.2,  # seconds; the folder is polled, not pushed
         "store_processed": False,
     }
 else:
