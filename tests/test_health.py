@@ -26,3 +26,10 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, db, monkeypatch):
 def test_the_home_page_leads_to_the_console(client, db):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/console/"
+
+
+def test_the_openapi_schema_lists_the_endpoints_opencrvs_calls(client, db):
+    schema = client.get("/api/schema/").content.decode()
+    for path in ("/events/registration", "/trigger/events/{event_type}/actions/REGISTER",
+                 "/verify", "/esignet/get-oidp-user-info"):
+        assert path in schema
