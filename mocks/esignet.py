@@ -33,7 +33,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .base import JSON, Controls, StandIn, json_response
-from .esignet_jwt import public_jwk, public_key_from_jwk, sign_jwt, verify_jwt
+from .esignet_jwt import public_jwk, public_key_from_jwk, sign_jwt, unsigned_jwt, verify_jwt
 from .paths import certs_dir, shared_dir
 
 DEMO_CLIENT_ID = "opencrvs-demo-client"
@@ -93,7 +93,7 @@ class EsignetStandIn(StandIn):
         self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "esignet-standin-" + secrets.token_hex(4)
-        self.userinfo_signature = "valid"  # or "unlisted_key"
+        self.userinfo_signature = "valid"  # or "unlisted_key", or "unsigned" (alg none)
         self.public_url = public_url
         path = identities_path or shared_dir() / "fixtures" / "mosip" / "mock-identities.json"
         self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(Path(path).read_text())}
@@ -325,6 +325,8 @@ class EsignetStandIn(StandIn):
                 "country": "Farajaland",
             },
         }
+        if self.userinfo_signature == "unsigned":
+            return Response(unsigned_jwt(claims), content_type="application/jwt")
         key = self.unlisted_key if self.userinfo_signature == "unlisted_key" else self.signing_key
         return Response(sign_jwt(claims, key, self.kid), content_type="application/jwt")
 

@@ -53,6 +53,13 @@ def sign_jwt(claims: JSON, key: rsa.RSAPrivateKey, kid: str) -> str:
     return f"{signing_input}.{_b64url(signature)}"
 
 
+def unsigned_jwt(claims: JSON) -> str:
+    """An `alg: none` token, as a careless or hostile server might send."""
+    header = {"alg": "none", "typ": "JWT"}
+    parts = (_b64url(json.dumps(p, separators=(",", ":")).encode()) for p in (header, claims))
+    return ".".join(parts) + "."
+
+
 def verify_jwt(token: str, key: rsa.RSAPublicKey) -> JSON:
     """The claims of an RS256 JWT signed by ``key``; ValueError otherwise (alg is pinned)."""
     try:

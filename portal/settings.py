@@ -40,6 +40,9 @@ SECRET_KEY = SECRET_KEY or "insecure-demo-key-change-me-in-production"
 SECURE_COOKIES = env.bool("PORTAL_SECURE_COOKIES", default=not (DEMO or DEBUG))
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# Roles come from the identity provider at sign-in: a session lasts a working day, so a
+# role removed there is gone by the next sign-in at the latest.
+SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 3600)
 if env.bool("PORTAL_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -122,6 +122,22 @@ def test_without_a_jwks_url_user_info_is_trusted_as_the_reference_does(
     assert user_info(client, sign_in(esignet), token).status_code == 200
 
 
+@pytest.mark.parametrize("jwks_url", ["configured", ""])
+def test_an_unsigned_user_info_token_is_always_refused(
+    client, configured, token, esignet, jwks_url
+):
+    if not jwks_url:
+        config = EsignetSettings.load()
+        config.jwks_url = ""
+        config.save()
+    esignet.userinfo_signature = "unsigned"
+
+    response = user_info(client, sign_in(esignet), token)
+
+    assert response.status_code == 502
+    assert "'none'" in response.json()["detail"]
+
+
 def test_a_code_used_twice_is_refused_the_second_time(client, configured, token, esignet):
     back = sign_in(esignet)
     assert user_info(client, back, token).status_code == 200

@@ -71,11 +71,12 @@ def _verified_claims(token: str, client: EsignetClient, client_id: str) -> dict:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise UserInfoInvalid("it is not a signed JWT") from exc
+    # Pinned even when no JWKS is configured: an unsigned ("none") token is never taken.
+    if header.get("alg") != ALGORITHM:
+        raise UserInfoInvalid(f"it is signed with {header.get('alg')!r}, not {ALGORITHM}")
     if not client.config.jwks_url:
         log.warning("E-Signet JWKS URL not set: user info accepted without checking its signature")
         return jwt.decode(token, options={"verify_signature": False})
-    if header.get("alg") != ALGORITHM:
-        raise UserInfoInvalid(f"it is signed with {header.get('alg')!r}, not {ALGORITHM}")
     key = _signing_key(client.jwks(), header.get("kid"))
     try:
         return jwt.decode(
