@@ -3,7 +3,8 @@ how much went through, and when each remote system last answered.
 
 Every query is served by an index (counts per status by an index-only scan), and the
 whole is cached for CONSOLE_DASHBOARD_CACHE_SECONDS, so a busy team reloading the page
-costs the database one computation per interval.
+costs the database one computation per interval. Error messages can quote personal data,
+so there are two versions, cached apart: as is, and masked for those who may not see it.
 """
 
 import re
@@ -13,15 +14,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from integration.console.charts import Bucket, Chart, grouped_bars
+from integration.console.masking import mask_message, personal_values_of
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
 
-CACHE_KEY = "console:dashboard:v1"
+CACHE_KEYS = {True: "console:dashboard:v2:personal", False: "console:dashboard:v2:masked"}
 EXPIRY_HORIZON = timedelta(hours=48)
 SYSTEMS = {
     "MOSIP": [
@@ -109,22 +111,49 @@ def status_counts() -> list[StatusCount]:
     return [StatusCount(status, label, counts.get(status, 0)) for status, label in Status.choices]
 
 
-def failure_reasons(limit: int = 8) -> list[ReasonGroup]:
+def failure_reasons(personal_data: bool, limit: int = 8) -> list[ReasonGroup]:
     rows = (
         Submission.objects.filter(status__in=NEEDS_ACTION_STATUSES)
         .order_by()
         .values_list("failed_step", "last_error")
-        .annotate(n=Count("*"))
+        .annotate(n=Count("*"), example_pk=Min("id"))
     )
     groups: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], str] = {}
-    for step, message, count in rows:
-        key = (step, reason_prefix(message))
+    examples: dict[tuple[str, str], tuple[str, int]] = {}
+    for step, message, count, pk in rows:
+        # Masked, messages that differ only in a name or a date fall in one group.
+        key = (step, reason_prefix(message if personal_data else mask_message(message)))
         groups[key] += count
-        examples.setdefault(key, message)
+        examples.setdefault(key, (message, pk))
+    top = groups.most_common(limit)
+    if personal_data:
+        return [
+            ReasonGroup(step, reason, examples[step, reason][0], count)
+            for (step, reason), count in top
+        ]
+    return _masked(top, examples)
+
+
+def _masked(
+    top: list[tuple[tuple[str, str], int]], examples: dict[tuple[str, str], tuple[str, int]]
+) -> list[ReasonGroup]:
+    """The groups shown, with each example scrubbed of its own record's values (a name
+    need not be quoted) before the quoted values and digits are masked."""
+    records = Submission.objects.only("fields_sent", "raw_request", "vid").in_bulk(
+        [pk for _message, pk in (examples[key] for key, _count in top)]
+    )
+    merged: Counter[tuple[str, str]] = Counter()
+    shown: dict[tuple[str, str], str] = {}
+    for key, count in top:
+        message, pk = examples[key]
+        values = personal_values_of(records[pk]) if pk in records else set()
+        example = mask_message(message, values)
+        label = (key[0], reason_prefix(example))
+        merged[label] += count
+        shown.setdefault(label, example)
     return [
-        ReasonGroup(step, reason, examples[(step, reason)], count)
-        for (step, reason), count in groups.most_common(limit)
+        ReasonGroup(step, reason, shown[step, reason], count)
+        for (step, reason), count in merged.most_common()
     ]
 
 
@@ -160,7 +189,7 @@ def throughput(now: datetime) -> tuple[Chart, Chart]:
     return day_chart, week_chart
 
 
-def contacts() -> list[Contact]:
+def contacts(personal_data: bool) -> list[Contact]:
     """When each system last answered well, and whether its latest call failed."""
     found = []
     for system, steps in SYSTEMS.items():
@@ -173,11 +202,22 @@ def contacts() -> list[Contact]:
             if any_ and (latest is None or any_.started_at > latest.started_at):
                 latest = any_
         error = latest.error if latest and latest.error else ""
+        if error and not personal_data:
+            error = _masked_error(latest)
         found.append(Contact(system, last_ok, latest.started_at if latest else None, error))
     return found
 
 
-def build_dashboard() -> Dashboard:
+def _masked_error(attempt: Attempt) -> str:
+    record = (
+        Submission.objects.only("fields_sent", "raw_request", "vid")
+        .filter(pk=attempt.submission_id)
+        .first()
+    )
+    return mask_message(attempt.error, personal_values_of(record) if record else ())
+
+
+def build_dashboard(personal_data: bool) -> Dashboard:
     now = timezone.now()
     statuses = status_counts()
     by_status = {row.status: row.count for row in statuses}
@@ -205,17 +245,19 @@ def build_dashboard() -> Dashboard:
         needs_action=sum(by_status.get(status, 0) for status in NEEDS_ACTION_STATUSES),
         waiting_on_mosip=sum(by_status.get(status, 0) for status in WAITING_ON_MOSIP),
         oldest_waiting=min((moment for moment in oldest if moment), default=None),
-        reasons=failure_reasons(),
+        reasons=failure_reasons(personal_data),
         expiring_count=open_tokens.count() if len(expiring) == 5 else len(expiring),
         expiring=expiring,
         day_chart=day_chart,
         week_chart=week_chart,
-        contacts=contacts(),
+        contacts=contacts(personal_data),
     )
 
 
-def dashboard() -> Dashboard:
+def dashboard(personal_data: bool) -> Dashboard:
     timeout = settings.CONSOLE_DASHBOARD_CACHE_SECONDS
     if timeout <= 0:
-        return build_dashboard()
-    return cache.get_or_set(CACHE_KEY, build_dashboard, timeout)
+        return build_dashboard(personal_data)
+    return cache.get_or_set(
+        CACHE_KEYS[personal_data], lambda: build_dashboard(personal_data), timeout
+    )

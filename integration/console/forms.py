@@ -62,6 +62,16 @@ class SubmissionFilterForm(forms.Form):
         required=False, choices=[(key, sort.label) for key, sort in SORTS.items()]
     )
 
+    def __init__(self, *args, personal_data: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not personal_data:
+            # Searching by VID or NID, or guessing a masked error message letter by letter
+            # through "reason starts with", would reveal what is masked on screen.
+            del self.fields["reason"]
+            self.fields["q"].widget.attrs["placeholder"] = (
+                "Tracking id, certificate no. or transaction id"
+            )
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("created_from"), cleaned.get("created_to")

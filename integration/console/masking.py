@@ -4,6 +4,8 @@ Masking is by allowlist: every value in a request or packet is hidden except the
 keys known to carry no personal data, so a field nobody thought of stays hidden too.
 """
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 MASK = "•••••"
@@ -63,7 +65,32 @@ def personal_values(*documents: Any) -> set[str]:
     return found
 
 
+def personal_values_of(submission: Any) -> set[str]:
+    """Every personal value a submission carries: what OpenCRVS sent, what went to MOSIP
+    (an EventDocument holds the names elsewhere than the fields sent) and the VID."""
+    return personal_values(
+        submission.fields_sent or {}, submission.raw_request or {}, submission.vid
+    )
+
+
 def scrub(text: str, values: set[str]) -> str:
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
+
+
+# A remote system may quote a value in its own way (reformatted, transformed by a
+# mapping), so scrubbing the record's values is not enough: anything quoted, and every
+# run of digits (dates, phone numbers, NIDs, VIDs) is masked too, except an HTTP status
+# and the number in a MOSIP error code (KER-ATH-401), which identify no one. A single
+# quote inside a word (O'Brien, schema's) neither opens nor closes a quotation.
+_QUOTED = re.compile(r"""(?<!\w)'.*?'(?!\w)|"[^"]*"|‘[^’]*’|“[^”]*”""")
+_DIGITS = re.compile(r"(?<![\d])(?<!HTTP )(?<![A-Z]-)\d+")
+
+
+def mask_message(text: str, values: Iterable[str] = ()) -> str:
+    """An error message fit for someone who may not see personal data: the record's own
+    values scrubbed first (they may be unquoted), then quoted values and digits."""
+    text = scrub(text, set(values))
+    text = _QUOTED.sub(lambda m: f"{m.group(0)[0]}{MASK}{m.group(0)[-1]}", text)
+    return _DIGITS.sub(MASK, text)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ID = 2**63 - 1  # the largest primary key (a signed 64-bit integer)
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,23 @@ def encode_cursor(value: datetime, pk: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """The position a cursor names; None for one that names no possible row (edited by
+    hand, or beyond what a date or a database key can hold): the page then starts over."""
     try:
         micros, pk = (int(part) for part in cursor.split("."))
-    except ValueError:
+        moment = EPOCH + timedelta(microseconds=micros)
+    except (ValueError, OverflowError):
         return None
-    return EPOCH + timedelta(microseconds=micros), pk
+    return (moment, pk) if 0 < pk <= MAX_ID else None
+
+
+def parse_id(value: str | None) -> int | None:
+    """A record id given as a query parameter; None if it cannot be one. (str.isdigit
+    alone is not enough: "²" is a digit that int() refuses.)"""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _beyond(sort: Sort, value: datetime, pk: int, forward: bool) -> Q:

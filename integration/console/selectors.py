@@ -3,15 +3,16 @@ audit log and bulk jobs. Nothing here writes."""
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from integration.console.forms import NEEDS_ACTION, SORTS
-from integration.console.masking import mask, mask_text, personal_values, scrub
+from integration.console.masking import MASK, mask, mask_text, personal_values_of, scrub
 from integration.console.pagination import Page, Sort, keyset_page
 from integration.models import (
     Attempt,
@@ -41,14 +42,25 @@ LIST_FIELDS = [
 ]
 
 
-def search_ids(term: str) -> list[int]:
+def search_ids(term: str, *, personal_data: bool = True) -> list[int]:
     """Submissions whose tracking id, certificate number, any MOSIP transaction id, VID
     or NID (the deceased's, as OpenCRVS sent it or as it went to MOSIP) is exactly
-    `term`. Each is one index lookup; OR-ing them in one WHERE would scan the table."""
+    `term`. Each is one index lookup; OR-ing them in one WHERE would scan the table.
+
+    Without `personal_data` the VID and NID are not searched: a hit or a miss would tell
+    whether a person's number belongs to a record that is masked on screen."""
     terms = sorted({term, term.upper()})
     by_tracking = Submission.objects.filter(tracking_id__in=terms).values_list("pk")
     by_certificate = Submission.objects.filter(certificate_number__in=terms).values_list("pk")
     by_transaction = TransactionId.objects.filter(value__in=terms).values_list("submission_id")
+    lookups = [by_certificate, by_transaction]
+    if personal_data:
+        lookups += _personal_lookups(terms)
+    hits = by_tracking.union(*lookups)
+    return [pk for (pk,) in hits[:SEARCH_LIMIT]]
+
+
+def _personal_lookups(terms: list[str]) -> list[QuerySet]:
     by_vid = Submission.objects.exclude(vid="").filter(vid__in=terms).values_list("pk")
     # SQLite's JSON lookups read the right-hand side as JSON; PostgreSQL's compare text.
     nids = [json.dumps(t) for t in terms] if connection.vendor == "sqlite" else terms
@@ -62,19 +74,21 @@ def search_ids(term: str) -> list[int]:
         .filter(nid__in=nids)
         .values_list("pk")
     )
-    hits = by_tracking.union(by_certificate, by_transaction, by_vid, by_nid, by_nid_sent)
-    return [pk for (pk,) in hits[:SEARCH_LIMIT]]
+    return [by_vid, by_nid, by_nid_sent]
 
 
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def submissions_matching(filters: dict) -> QuerySet[Submission]:
-    """The list's query for cleaned filter values (SubmissionFilterForm.cleaned_data)."""
+def submissions_matching(filters: dict, *, personal_data: bool = True) -> QuerySet[Submission]:
+    """The list's query for cleaned filter values (SubmissionFilterForm.cleaned_data).
+    Without `personal_data`, searches by VID or NID and "reason starts with" (a way to
+    guess a masked message letter by letter) are not available."""
     queryset = Submission.objects.all()
     if filters.get("q"):
-        queryset = queryset.filter(pk__in=search_ids(filters["q"].strip()))
+        hits = search_ids(filters["q"].strip(), personal_data=personal_data)
+        queryset = queryset.filter(pk__in=hits)
     status = filters.get("status")
     if status == NEEDS_ACTION:
         queryset = queryset.filter(status__in=NEEDS_ACTION_STATUSES)
@@ -85,12 +99,13 @@ def submissions_matching(filters: dict) -> QuerySet[Submission]:
     if filters.get("failed_step"):
         # The partial index holds only rows that failed somewhere.
         queryset = queryset.exclude(failed_step="").filter(failed_step=filters["failed_step"])
-    if filters.get("reason"):
+    if filters.get("reason") and personal_data:
         queryset = queryset.exclude(last_error="").filter(last_error__startswith=filters["reason"])
     if filters.get("created_from"):
         queryset = queryset.filter(created_at__gte=_day_start(filters["created_from"]))
-    if filters.get("created_to"):
-        end = _day_start(filters["created_to"]) + timedelta(days=1)
+    # There is no day after 9999-12-31: "until then" is no bound at all.
+    if filters.get("created_to") and filters["created_to"] < date.max:
+        end = _day_start(filters["created_to"] + timedelta(days=1))
         queryset = queryset.filter(created_at__lt=end)
     return queryset
 
@@ -104,18 +119,35 @@ def submission_page(
     personal_data: bool = True,
 ) -> Page:
     sort = SORTS[filters.get("sort") or "newest"]
-    fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, "raw_request"]
-    queryset = submissions_matching(filters).only(*fields)
+    # Scrubbing needs every value the detail page scrubs: what went to MOSIP and the VID
+    # too (an EventDocument's raw request holds the names elsewhere).
+    fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, "raw_request", "fields_sent", "vid"]
+    queryset = submissions_matching(filters, personal_data=personal_data).only(*fields)
     page = keyset_page(queryset, sort, size, after=after, before=before)
     if not personal_data:
         for row in page.items:
-            row.last_error = scrub(row.last_error, personal_values(row.raw_request))
+            row.last_error = scrub(row.last_error, personal_values_of(row))
     return page
 
 
-def count_matching(filters: dict, limit: int) -> int:
+def count_matching(filters: dict, limit: int, *, personal_data: bool = True) -> int:
     """How many records match, counting no further than `limit` (+1 to tell "more")."""
-    return submissions_matching(filters).values("pk")[: limit + 1].count()
+    matching = submissions_matching(filters, personal_data=personal_data)
+    return matching.values("pk")[: limit + 1].count()
+
+
+def matching_ids(filters: dict, limit: int, *, personal_data: bool = True) -> list[int]:
+    """The ids of the records that match, in id order, no more than `limit`."""
+    matching = submissions_matching(filters, personal_data=personal_data).order_by("pk")
+    return list(matching.values_list("pk", flat=True)[:limit])
+
+
+def shown_filters(filters: dict, *, personal_data: bool) -> dict:
+    """A bulk job's filters as a viewer may see them: the search term and the reason
+    prefix may be personal data (a support user's job on a NID)."""
+    if personal_data:
+        return filters
+    return {name: MASK if name in ("q", "reason") else value for name, value in filters.items()}
 
 
 @dataclass
@@ -145,7 +177,7 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
     fields_sent, raw_request = submission.fields_sent or {}, submission.raw_request or {}
     attempts = list(submission.attempts.order_by("started_at", "id")[:500])
     if not personal_data:
-        personal = personal_values(fields_sent, raw_request, submission.vid)
+        personal = personal_values_of(submission)
         for attempt in attempts:
             attempt.error = scrub(attempt.error, personal)
             attempt.response_excerpt = ""
@@ -204,6 +236,25 @@ class JobProgress:
             return 100 if self.job.is_done else 0
         return min(100, round(100 * self.processed / self.job.total))
 
+    @property
+    def note(self) -> str:
+        """What a stalled job is waiting for, or that it was resumed."""
+        job, now = self.job, timezone.now()
+        if job.stalled:
+            return (
+                f"Stalled: no progress since {_utc(job.updated_at)}; its worker stopped. "
+                "It is resumed automatically within a few minutes."
+            )
+        grace = timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
+        if job.state == BulkJob.State.QUEUED and job.created_at < now - grace:
+            return (
+                f"Waiting for a worker since {_utc(job.created_at)}: it is queued again every "
+                "minute until one takes it."
+            )
+        if job.resumed_at:
+            return f"Stalled, then resumed at {_utc(job.resumed_at)} by another worker."
+        return ""
+
     def as_json(self) -> dict:
         return {
             "state": self.job.state,
@@ -215,7 +266,12 @@ class JobProgress:
             "failed": self.failed,
             "percent": self.percent,
             "finished": self.job.is_done,
+            "note": self.note,
         }
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def job_progress(job: BulkJob) -> JobProgress:

@@ -1,6 +1,8 @@
 """What the staff console records: who did what to which submission and why, bulk jobs and
 their progress, and which identity-provider account each staff user signs in with."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -37,11 +39,17 @@ class BulkJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(max_length=300)
+    all_matching = models.BooleanField(
+        default=False, help_text="Every record matching the filters (none: every record)."
+    )
     submission_ids = models.JSONField(
-        default=list, blank=True, help_text="The records picked one by one."
+        default=list,
+        blank=True,
+        help_text="The records, fixed when the job starts: picked one by one, or those "
+        "matching the filters then.",
     )
     filters = models.JSONField(
-        default=dict, blank=True, help_text="Or: every record matching these list filters."
+        default=dict, blank=True, help_text="The list filters the records were matched on."
     )
     total = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
@@ -49,6 +57,12 @@ class BulkJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        default=timezone.now, help_text="The worker's heartbeat: set after every record."
+    )
+    resumed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last took over from one that stopped."
+    )
 
     class Meta:
         default_permissions = ()
@@ -60,6 +74,18 @@ class BulkJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state in (self.State.FINISHED, self.State.FAILED)
+
+    @staticmethod
+    def stale_before(now: datetime) -> datetime:
+        """A running job whose heartbeat is older than this lost its worker: no single
+        record takes that long (the same bound as a submission's claim)."""
+        return now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
+
+    @property
+    def stalled(self) -> bool:
+        return self.state == self.State.RUNNING and self.updated_at < self.stale_before(
+            timezone.now()
+        )
 
 
 class StaffAction(models.Model):

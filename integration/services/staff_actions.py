@@ -9,13 +9,16 @@ which record, why, and what came of it):
 
 Like the workers, every change is a conditional UPDATE from the state the record was
 seen in, so an action never overwrites what a worker did in the meantime: it is then
-skipped, and the audit entry says so. Bulk jobs run the same actions record by record.
+skipped, and the audit entry says so. Bulk jobs run the same actions record by record;
+`sweep_staff_work` (called by the periodic sweep) picks up what a dead process left.
 """
 
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
@@ -32,6 +35,7 @@ from integration.models import (
     Status,
     Submission,
 )
+from integration.models.submission import Step
 from integration.services.packet import assign_transaction_id
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,12 @@ def why_not(kind: str, submission: Submission) -> str:
     status = Status(submission.status)
     if kind == ActionKind.RESUBMIT and status not in RESUBMITTABLE:
         return f"A record that is “{status.label}” cannot be resubmitted."
+    if kind == ActionKind.RESUBMIT and submission.credential_received_at is not None:
+        # A new packet would register the child in MOSIP a second time.
+        return (
+            "MOSIP has already issued this record's credential: resubmitting would register "
+            "the person twice. Use “Retry the confirmation” instead."
+        )
     if kind == ActionKind.RETRY_CONFIRMATION:
         if status not in CONFIRMATION_RETRYABLE:
             return f"A record that is “{status.label}” has no confirmation to retry."
@@ -151,6 +161,7 @@ def resubmit(
     with transaction.atomic():
         moved = request.move(
             RESUBMITTABLE,
+            Q(credential_received_at__isnull=True),  # unless the credential came meanwhile
             status=Status.RECEIVED,
             packet_created_at=None,
             workflow_started_at=None,
@@ -194,22 +205,38 @@ def retry_confirmation(
         return request.done("Queued for confirmation in OpenCRVS.")
 
 
+# A rejection in flight is marked CONFIRMING (so no worker and no other action takes the
+# record) with failed_step="reject" and no claimed_at. The general sweep frees stale
+# claims (claimed_at set) into a retry that ends in register.accept: a record staff meant
+# to reject must never be accepted because the process calling OpenCRVS died. Without
+# claimed_at the general sweep never sees it; `sweep_staff_work` finds the marker and
+# returns it to FAILED for a person to check.
+REJECTING = Q(status=Status.CONFIRMING, failed_step=Step.REJECT, claimed_at__isnull=True)
+INTERRUPTED_REJECTION = (
+    "The rejection was interrupted before OpenCRVS answered: check the record in OpenCRVS, "
+    "then reject it again (or mark it resolved if OpenCRVS shows it rejected)."
+)
+
+
 def reject(
     submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
 ) -> StaffAction:
-    """Claim the record (as a confirmation would), call OpenCRVS outside any transaction,
-    then settle it: rejected, or back where it was with the error."""
+    """Mark the record as being rejected, call OpenCRVS outside any transaction, then
+    settle it: rejected, or back where it was with the error."""
     request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
     if not submission.token:
         return request.skipped("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
-    if not request.move(REJECTABLE, status=Status.CONFIRMING, claimed_at=timezone.now()):
+    claimed = request.move(
+        REJECTABLE, status=Status.CONFIRMING, failed_step=Step.REJECT, claimed_at=None
+    )
+    if not claimed:
         return request.skipped()
     try:
         OpenCrvsClient().reject(submission, reason)
     except RemoteError as error:
         _put_back(submission, request.before)
         return request.failed(f"OpenCRVS did not reject it: {error.message}")
-    Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING).update(
+    Submission.objects.filter(REJECTING, pk=submission.pk).update(
         status=Status.REJECTED,
         token="",
         claimed_at=None,
@@ -222,19 +249,21 @@ def reject(
 
 
 def _put_back(submission: Submission, before: str) -> None:
-    """After a failed rejection. A credential that arrived meanwhile moves the record on
-    to its confirmation, as delivery does."""
+    """After a failed rejection, as it was (`submission` holds the row as read before).
+    A credential that arrived meanwhile moves the record on to its confirmation, as
+    delivery does."""
     from integration.tasks import enqueue_confirmation
 
-    rows = Submission.objects.filter(pk=submission.pk, status=Status.CONFIRMING)
+    rows = Submission.objects.filter(REJECTING, pk=submission.pk)
     waiting = before in (Status.RECEIVED, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL)
     now = timezone.now()
+    restore = {"failed_step": submission.failed_step, "claimed_at": None, "updated_at": now}
     if waiting and rows.filter(credential_received_at__isnull=False).update(
-        status=Status.CREDENTIAL_RECEIVED, claimed_at=None, updated_at=now
+        status=Status.CREDENTIAL_RECEIVED, **restore
     ):
         enqueue_confirmation(submission.pk)
         return
-    rows.update(status=before, claimed_at=None, updated_at=now)
+    rows.update(status=before, **restore)
 
 
 def resolve(
@@ -282,62 +311,117 @@ def perform(
 
 
 def start_bulk_job(
-    kind: str, actor: Actor, reason: str, ids: list[int], filters: dict | None = None
+    kind: str,
+    actor: Actor,
+    reason: str,
+    ids: list[int],
+    *,
+    all_matching: bool = False,
+    filters: dict | None = None,
 ) -> BulkJob:
-    """Record the job and queue it for a worker once committed."""
-    from integration.console.tasks import run_bulk_job
+    """Record the job with its records fixed now (`ids`: those picked, or those matching
+    `filters` when `all_matching`), so its total never changes, and queue it for a worker
+    once committed."""
+    from integration.console.tasks import enqueue_bulk_job
 
+    targets = sorted(set(ids))
     job = BulkJob.objects.create(
         kind=kind,
         reason=reason,
         actor=actor.user,
         actor_name=actor.name,
-        submission_ids=[] if filters else sorted(set(ids)),
+        all_matching=all_matching,
+        submission_ids=targets,
         filters=filters or {},
+        total=len(targets),
     )
-    transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+    enqueue_bulk_job(job.pk)
     return job
 
 
-def _targets(job: BulkJob, limit: int) -> list[int]:
-    if not job.filters:
-        return list(job.submission_ids)[:limit]
-    from integration.console.forms import SubmissionFilterForm
-    from integration.console.selectors import submissions_matching
+def _claim_job(job_id: int, now: datetime) -> bool:
+    """Take a queued job, or a running one whose worker stopped (no heartbeat for long).
+    A running job with a live worker is left alone: a message delivered twice must not
+    start a second run beside it."""
+    jobs = BulkJob.objects.filter(pk=job_id)
+    if jobs.filter(state=BulkJob.State.QUEUED).update(
+        state=BulkJob.State.RUNNING, started_at=now, updated_at=now
+    ):
+        return True
+    stalled = jobs.filter(state=BulkJob.State.RUNNING, updated_at__lt=BulkJob.stale_before(now))
+    return bool(stalled.update(updated_at=now, resumed_at=now))
 
-    form = SubmissionFilterForm(job.filters)
-    if not form.is_valid():
-        raise ValueError(f"the job's filters are not valid any more: {form.errors.as_text()}")
-    matching = submissions_matching(form.cleaned_data).order_by("pk")
-    return list(matching.values_list("pk", flat=True)[:limit])
+
+def _targets(job: BulkJob, limit: int) -> list[int]:
+    """The job's records. Jobs queued before their records were fixed at start (total
+    unset) have them fixed now, once."""
+    if job.total is not None:
+        return list(job.submission_ids)
+    ids = list(job.submission_ids)[:limit]
+    if job.filters:
+        from integration.console.forms import SubmissionFilterForm
+        from integration.console.selectors import matching_ids
+
+        form = SubmissionFilterForm(job.filters)
+        if not form.is_valid():
+            raise ValueError(f"the job's filters are not valid any more: {form.errors.as_text()}")
+        ids = matching_ids(form.cleaned_data, limit)
+    BulkJob.objects.filter(pk=job.pk).update(submission_ids=ids, total=len(ids))
+    return ids
 
 
 def run_bulk_job(job_id: int, limit: int) -> None:
     """Apply the job's action to each of its records, resuming after a crash: a record
     that already has an audit entry from this job is not touched again."""
-    now = timezone.now()
-    claimed = BulkJob.objects.filter(
-        pk=job_id, state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING]
-    ).update(state=BulkJob.State.RUNNING)
-    if not claimed:
+    if not _claim_job(job_id, timezone.now()):
         return
     job = BulkJob.objects.get(pk=job_id)
+    jobs = BulkJob.objects.filter(pk=job.pk)
     actor = Actor(job.actor, job.actor_name)
     try:
-        targets = _targets(job, limit)
-        BulkJob.objects.filter(pk=job.pk).update(
-            total=len(targets), started_at=job.started_at or now
-        )
         done = set(job.actions.values_list("submission_id", flat=True))
-        for submission_id in targets:
+        for submission_id in _targets(job, limit):
             if submission_id not in done:
                 perform(job.kind, submission_id, actor, job.reason, job)
+                jobs.update(updated_at=timezone.now())  # the heartbeat the sweep watches
     except Exception as exc:
         log.exception("bulk job %s stopped", job.pk)
-        BulkJob.objects.filter(pk=job.pk).update(
-            state=BulkJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        now = timezone.now()
+        jobs.update(
+            state=BulkJob.State.FAILED, error=str(exc)[:2000], finished_at=now, updated_at=now
         )
         return
-    BulkJob.objects.filter(pk=job.pk).update(
-        state=BulkJob.State.FINISHED, finished_at=timezone.now()
+    now = timezone.now()
+    jobs.update(state=BulkJob.State.FINISHED, finished_at=now, updated_at=now)
+
+
+# --- What a dead process left behind (called by the periodic sweep) -------------------
+
+
+def sweep_staff_work(now: datetime) -> dict[str, int]:
+    """Queue again bulk jobs whose message was lost or whose worker stopped, and settle
+    rejections interrupted mid-call."""
+    from integration.console.tasks import enqueue_bulk_job
+
+    grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
+    queued = BulkJob.objects.filter(state=BulkJob.State.QUEUED, updated_at__lt=grace)
+    stalled = BulkJob.objects.filter(
+        state=BulkJob.State.RUNNING, updated_at__lt=BulkJob.stale_before(now)
     )
+    jobs = list(queued.values_list("pk", flat=True)) + list(stalled.values_list("pk", flat=True))
+    # A queued job's clock restarts, so that it is queued again at most once per grace
+    # period however often the sweep runs (extra messages find it taken and do nothing).
+    # A stalled one's must not: a worker takes it over only while its heartbeat is stale.
+    queued.filter(pk__in=jobs).update(updated_at=now)
+    for pk in jobs:
+        enqueue_bulk_job(pk)
+
+    interrupted = Submission.objects.filter(
+        REJECTING, updated_at__lt=now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
+    ).update(
+        status=Status.FAILED,
+        last_error=INTERRUPTED_REJECTION,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+    return {"bulk_jobs": len(jobs), "rejections_interrupted": interrupted}

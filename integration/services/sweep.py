@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integration.models import Status, Submission
+from integration.services.staff_actions import sweep_staff_work
 
 BATCH = 500
 
@@ -66,4 +67,5 @@ def sweep() -> dict[str, int]:
         "given_up": given_up,
         "deliveries": len(deliveries),
         "confirmations": len(confirmations),
+        **sweep_staff_work(now),  # bulk jobs, and rejections cut short
     }

@@ -150,3 +150,82 @@ def test_a_failed_rejection_leaves_the_record_as_it_was(support_client, make_sub
     assert pending.status == Status.AWAITING_CREDENTIAL and pending.token == token
     [entry] = StaffAction.objects.all()
     assert entry.outcome == Outcome.FAILED and "503" in entry.message
+
+
+def test_a_record_whose_credential_was_issued_offers_the_confirmation_not_a_resubmission(
+    support_client, make_submission, django_capture_on_commit_callbacks
+):
+    """Resubmitting would send a new packet and register the child in MOSIP twice."""
+    from django.utils import timezone
+
+    expired = make_submission(
+        Status.TOKEN_EXPIRED,
+        failed_step=Step.CONFIRM,
+        last_error="The record's OpenCRVS token expired before confirmation.",
+        credential_received_at=timezone.now(),
+        vid="9876543210",
+    )
+    page = support_client.get(reverse("console:submission", args=[expired.pk])).content.decode()
+    retry = reverse("console:submission-action", args=[expired.pk, "retry_confirmation"])
+    assert f'class="btn btn-primary" href="{retry}">Retry the confirmation<' in page
+    assert "Resubmit to MOSIP" not in page
+
+    with django_capture_on_commit_callbacks() as queued:
+        reply = act(support_client, expired, "resubmit")
+    assert reply.status_code == 409
+    assert "Use “Retry the confirmation” instead" in reply.content.decode()
+    expired.refresh_from_db()
+    assert (expired.status, expired.vid) == (Status.TOKEN_EXPIRED, "9876543210")
+    assert queued == [] and not StaffAction.objects.exists()
+
+
+class ProcessKilled(BaseException):
+    """The web process killed mid-call, as it looks from inside: nothing after it runs."""
+
+
+def test_a_rejection_cut_short_is_never_turned_into_an_acceptance(
+    support, support_client, make_submission, monkeypatch, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integration.clients.opencrvs import OpenCrvsClient
+    from integration.services import confirmation, staff_actions
+    from integration.services.sweep import sweep
+
+    accepted = []
+
+    def killed_mid_call(client, submission, reason):
+        raise ProcessKilled
+
+    monkeypatch.setattr(OpenCrvsClient, "accept", lambda client, s, d: accepted.append(s.pk))
+    monkeypatch.setattr(OpenCrvsClient, "reject", killed_mid_call)
+    pending = make_submission(
+        Status.FAILED,
+        failed_step=Step.CONFIRM,
+        last_error="OpenCRVS gateway answered HTTP 400",
+        credential_received_at=timezone.now(),
+        vid="9876543210",
+    )
+    actor = staff_actions.Actor.of(support)
+    with pytest.raises(ProcessKilled):
+        staff_actions.reject(pending, actor, "Duplicate of B00000001")
+
+    sweep()  # while it could still be in flight, the sweep leaves it alone
+    pending.refresh_from_db()
+    assert pending.status == Status.CONFIRMING
+
+    later = timezone.now() + timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS + 60)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # long after the process died
+    swept = sweep()
+    confirmation.confirm(pending.pk)  # what a queued confirmation would do
+
+    assert accepted == []
+    assert swept["rejections_interrupted"] == 1
+    pending.refresh_from_db()
+    assert (pending.status, pending.failed_step) == (Status.FAILED, Step.REJECT)
+    assert pending.token  # kept, so that it can be rejected again
+    page = support_client.get(reverse("console:submission", args=[pending.pk])).content.decode()
+    assert "The rejection was interrupted before OpenCRVS answered" in page
+    assert "Reject in OpenCRVS" in page

@@ -1,13 +1,75 @@
 """Bulk actions: the list's selection, a confirmation page, then a job with progress."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from integration.console import tasks as console_tasks
 from integration.console.selectors import job_progress
 from integration.console.tasks import run_bulk_job
 from integration.models import ActionKind, BulkJob, Outcome, StaffAction, Status
+from integration.services import staff_actions
+from integration.services.staff_actions import Actor, start_bulk_job
+from integration.services.sweep import sweep
 
 pytestmark = pytest.mark.django_db
+
+
+class WorkerKilled(BaseException):
+    """A worker killed mid-job, as it looks from inside: nothing after it runs."""
+
+
+def run_until_killed(job_id: int, records: int) -> None:
+    """Run a job whose worker is killed after acting on `records` records."""
+    real, acted = staff_actions.perform, []
+
+    def perform(*args, **kwargs):
+        if len(acted) == records:
+            raise WorkerKilled
+        acted.append(args)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staff_actions, "perform", perform)
+        with pytest.raises(WorkerKilled):
+            run_bulk_job(job_id)
+
+
+class Broker:
+    """Stands in for the Celery broker: remembers what was queued, or is down."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.sent: list[int] = []
+
+    def apply_async(self, args) -> None:
+        if self.down:
+            raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+        self.sent.extend(args)
+
+    def delay(self, *args) -> None:
+        self.apply_async(args)
+
+
+@pytest.fixture
+def broker(monkeypatch) -> Broker:
+    broker = Broker()
+    monkeypatch.setattr(console_tasks, "run_bulk_job", broker)
+    return broker
+
+
+def job_page(client, job) -> str:
+    reply = client.get(reverse("console:job", args=[job.pk]))
+    assert reply.status_code == 200
+    return reply.content.decode()
+
+
+def age(job, **delta) -> None:
+    long_ago = timezone.now() - timedelta(**delta)
+    BulkJob.objects.filter(pk=job.pk).update(created_at=long_ago, updated_at=long_ago)
 
 
 def test_picked_records_are_confirmed_then_queued_then_done(
@@ -97,13 +159,12 @@ def test_an_empty_selection_is_explained(support_client):
 
 
 def test_a_job_resumes_without_acting_twice(support, make_submission):
-    from integration.services.staff_actions import Actor, perform, start_bulk_job
-
     records = [make_submission(Status.FAILED) for _ in range(3)]
-    actor = Actor.of(support)
-    job = start_bulk_job(ActionKind.RESOLVE, actor, "resume test", ids=[s.pk for s in records])
-    perform(ActionKind.RESOLVE, records[0].pk, actor, job.reason, job)  # then the worker died
-    BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.RUNNING)
+    job = start_bulk_job(
+        ActionKind.RESOLVE, Actor.of(support), "resume test", [r.pk for r in records]
+    )
+    run_until_killed(job.pk, records=1)
+    age(job, hours=1)  # no heartbeat since: its worker is gone
 
     run_bulk_job(job.pk)
 
@@ -121,3 +182,134 @@ def test_a_missing_reason_keeps_the_selection(support_client, make_submission):
     assert "This field is required" in page
     assert 'data-testid="bulk-count">2<' in page
     assert not BulkJob.objects.exists()
+
+
+def test_every_record_matching_no_filter_is_every_record(support_client, make_submission):
+    records = [make_submission(Status.FAILED), make_submission(Status.TOKEN_EXPIRED)]
+    form = {"action": ActionKind.RESOLVE, "all_matching": "on"}
+    page = support_client.post(reverse("console:bulk-action"), form).content.decode()
+    assert 'data-testid="bulk-count">2<' in page and "(no filter)" in page
+    support_client.post(
+        reverse("console:bulk-action"), {**form, "confirmed": "1", "reason": "All settled"}
+    )
+    job = BulkJob.objects.get()
+    run_bulk_job(job.pk)
+    for record in records:
+        record.refresh_from_db()
+        assert record.status == Status.RESOLVED
+    page = job_page(support_client, job)
+    assert "Finished" in page and ">2</span> done" in page
+    assert "Every record, when the job started (no filter)" in page
+
+
+def test_a_job_queued_while_the_broker_is_down_runs_once_it_is_back(
+    support_client, make_submission, broker, django_capture_on_commit_callbacks
+):
+    records = [make_submission(Status.FAILED) for _ in range(2)]
+    broker.down = True
+    form = {"action": "resolve", "ids": [r.pk for r in records], "confirmed": "1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = support_client.post(reverse("console:bulk-action"), {**form, "reason": "By phone"})
+    job = BulkJob.objects.get()
+    assert reply.status_code == 302 and reply.url == reverse("console:job", args=[job.pk])
+    assert broker.sent == [] and job.state == BulkJob.State.QUEUED
+
+    age(job, minutes=5)
+    assert "Waiting for a worker since" in job_page(support_client, job)
+    broker.down = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep()["bulk_jobs"] == 1
+    assert broker.sent == [job.pk]
+    run_bulk_job(job.pk)  # what the worker does with the message
+
+    assert "Finished" in job_page(support_client, job)
+    for record in records:
+        record.refresh_from_db()
+        assert record.status == Status.RESOLVED
+
+
+def test_a_job_whose_worker_died_is_resumed_by_the_sweep_and_says_so(
+    support, support_client, make_submission, broker, django_capture_on_commit_callbacks
+):
+    records = [make_submission(Status.FAILED) for _ in range(3)]
+    job = start_bulk_job(ActionKind.RESOLVE, Actor.of(support), "By phone", [r.pk for r in records])
+    run_until_killed(job.pk, records=1)
+
+    # The same message delivered again while the worker still looks alive: no second run.
+    run_bulk_job(job.pk)
+    assert StaffAction.objects.filter(job=job).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep()["bulk_jobs"] == 0
+
+    BulkJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    page = job_page(support_client, job)
+    assert "Running" in page and "Stalled: no progress since" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep()["bulk_jobs"] == 1
+    assert job.pk in broker.sent
+    run_bulk_job(job.pk)
+
+    page = job_page(support_client, job)
+    assert "Finished" in page and ">3</span> done" in page
+    assert "Stalled, then resumed at" in page
+    assert StaffAction.objects.filter(job=job).count() == 3
+
+
+def test_a_resumed_job_keeps_the_records_it_started_with(support_client, make_submission):
+    for _ in range(3):
+        make_submission(Status.FAILED)
+    form = {"action": "resolve", "all_matching": "on", "filter-status": "failed"}
+    support_client.post(
+        reverse("console:bulk-action"), {**form, "confirmed": "1", "reason": "MOSIP fixed"}
+    )
+    job = BulkJob.objects.get()
+    assert '0</span> of <span data-field="total">3<' in job_page(support_client, job)
+    run_until_killed(job.pk, records=1)
+    later = [make_submission(Status.FAILED) for _ in range(2)]  # failed after the job started
+    age(job, hours=1)
+
+    run_bulk_job(job.pk)
+
+    page = job_page(support_client, job)
+    assert '3</span> of <span data-field="total">3<' in page
+    assert "Finished" in page
+    for record in later:
+        record.refresh_from_db()
+        assert record.status == Status.FAILED
+
+
+def test_a_job_on_a_search_does_not_show_the_term_to_auditors(
+    support_client, auditor_client, make_submission
+):
+    make_submission(Status.FAILED, event_type="death")  # the deceased's NID is 1234567892
+    form = {
+        "action": "resolve",
+        "all_matching": "on",
+        "filter-q": "1234567892",
+        "filter-reason": "MOSIP answered",
+        "confirmed": "1",
+        "reason": "Registered by hand",
+    }
+    support_client.post(reverse("console:bulk-action"), form)
+    job = BulkJob.objects.get()
+    assert "q: 1234567892" in job_page(support_client, job)
+    page = job_page(auditor_client, job)
+    assert "1234567892" not in page and "MOSIP answered" not in page
+    assert "q: •••••" in page and "reason: •••••" in page
+
+
+@pytest.mark.parametrize("job", ["²", "99999999999999999999", "0", "-1", "1e3"])
+def test_a_job_id_that_cannot_be_one_shows_the_whole_audit_log(
+    support_client, support, make_submission, job
+):
+    staff_actions.perform(
+        ActionKind.RESOLVE, make_submission(Status.FAILED).pk, Actor.of(support), "By phone"
+    )
+    reply = support_client.get(reverse("console:audit"), {"job": job})
+    assert reply.status_code == 200
+    assert len(reply.context["page"].items) == 1
+
+
+def test_a_job_id_too_large_for_the_database_is_not_found(support_client):
+    for name in ("console:job", "console:job-progress"):
+        assert support_client.get(reverse(name, args=[10**20])).status_code == 404

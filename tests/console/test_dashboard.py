@@ -1,5 +1,6 @@
 """The dashboard: what is where, what is stuck and why, and when each system answered."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -76,7 +77,7 @@ def test_last_contact_with_each_system():
         step=Step.CONFIRM, url="http://gw/x", started_at=now - timedelta(hours=1)
     )
 
-    mosip, opencrvs = build_dashboard().contacts
+    mosip, opencrvs = build_dashboard(personal_data=True).contacts
     assert mosip.system == "MOSIP"
     assert mosip.last_ok == now - timedelta(minutes=10)
     assert mosip.failing and "could not connect" in mosip.last_error
@@ -88,3 +89,49 @@ def test_the_dashboard_is_cached_briefly(support_client, make_submission, settin
     support_client.get(reverse("console:dashboard"))
     make_submission(Status.FAILED)
     assert support_client.get(reverse("console:dashboard")).context["dash"].needs_action == 0
+
+
+def test_auditors_see_failure_reasons_and_errors_without_personal_data(
+    support_client, auditor_client, make_submission, settings
+):
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60  # each role gets its own cached version
+    make_submission(
+        Status.FAILED,
+        failed_step=Step.MAPPING,
+        last_error="fullName 'Baby Doe' does not match the ID schema's format",
+    )
+    issued = make_submission(Status.FAILED, vid="4567891230")
+    Attempt.objects.create(
+        submission=issued,
+        step=Step.CONFIRM,
+        url="http://gw/x",
+        error="OpenCRVS refused: child.nid 4567891230 does not belong to Baby Doe",
+    )
+
+    support_page = html.unescape(support_client.get(reverse("console:dashboard")).content.decode())
+    assert "fullName 'Baby Doe' does not match" in support_page
+    assert "child.nid 4567891230 does not belong to Baby Doe" in support_page
+
+    reply = auditor_client.get(reverse("console:dashboard"))
+    page = html.unescape(reply.content.decode())
+    assert "Baby Doe" not in page and "4567891230" not in page
+    assert "fullName '•••••' does not match the ID schema's format" in page
+    assert "OpenCRVS refused: child.nid ••••• does not belong to •••••" in page
+    assert "reason=" not in page  # an auditor cannot filter on a reason anyway
+
+
+def test_masked_reasons_keep_http_statuses_and_error_codes(auditor_client, make_submission):
+    make_submission(
+        Status.FAILED,
+        failed_step=Step.CREATE_PACKET,
+        last_error="MOSIP createPacket refused the request: KER-IOV-004: dob 2019/05/06 invalid",
+    )
+    make_submission(
+        Status.FAILED,
+        failed_step=Step.AUTH,
+        last_error="MOSIP auth answered HTTP 401: Client ID and secret key combination is invalid",
+    )
+    page = html.unescape(auditor_client.get(reverse("console:dashboard")).content.decode())
+    assert "KER-IOV-004: dob •••••/•••••/••••• invalid" in page
+    assert "HTTP 401: Client ID and secret key combination is invalid" in page
+    assert "2019" not in page

@@ -118,3 +118,87 @@ def test_the_list_shows_no_personal_data(auditor_client, make_submission):
     make_submission(Status.FAILED)
     page = auditor_client.get(reverse("console:submissions")).content.decode()
     assert "Baby Doe" not in page and "Jane Doe" not in page
+
+
+def test_the_list_scrubs_what_went_to_mosip_and_the_vid_for_auditors(
+    auditor_client, make_submission
+):
+    """The detail page scrubs values from the fields sent and the VID; so does the list."""
+    mapped = make_submission(
+        Status.FAILED, last_error="MOSIP createPacket refused: invalid fullName Ruth Mbeki"
+    )
+    Submission.objects.filter(pk=mapped.pk).update(
+        source_format="event",
+        raw_request={"id": "e", "type": "birth", "actions": []},  # names live elsewhere
+        fields_sent={"fullName": [{"language": "eng", "value": "Ruth Mbeki"}]},
+    )
+    make_submission(
+        Status.FAILED,
+        vid="ZX4567891230",
+        failed_step="confirm",
+        last_error="OpenCRVS refused: child.nid ZX4567891230 is not valid",
+    )
+    page = auditor_client.get(reverse("console:submissions")).content.decode()
+    assert "Ruth Mbeki" not in page and "ZX4567891230" not in page
+    assert "invalid fullName •••••" in page and "child.nid ••••• is not valid" in page
+
+
+def test_auditors_search_by_record_identifiers_only(
+    auditor_client, support_client, make_submission
+):
+    birth = make_submission(Status.CONFIRMED, vid="5550001112", token="")
+    death = make_submission(Status.FAILED, event_type="death")
+
+    assert listed(auditor_client, q=birth.tracking_id) == [birth.tracking_id]
+    assert listed(auditor_client, q=birth.certificate_number) == [birth.tracking_id]
+    assert listed(auditor_client, q=birth.transaction_id) == [birth.tracking_id]
+    # A VID or a NID would tell an auditor whose number a masked record holds.
+    assert listed(auditor_client, q="5550001112") == []
+    assert listed(auditor_client, q="1234567892") == []
+    assert listed(support_client, q="1234567892") == [death.tracking_id]
+    page = auditor_client.get(reverse("console:submissions")).content.decode()
+    assert "Tracking id, certificate no. or transaction id" in page
+    assert "transaction id or NID" not in page
+
+
+def test_auditors_cannot_guess_a_masked_reason_letter_by_letter(
+    auditor_client, support_client, make_submission
+):
+    named = make_submission(Status.FAILED, last_error="invalid fullName Baby Doe")
+    other = make_submission(Status.FAILED, last_error="invalid fullName Jane Roe")
+    assert listed(support_client, reason="invalid fullName B") == [named.tracking_id]
+    reply = auditor_client.get(reverse("console:submissions"), {"reason": "invalid fullName B"})
+    assert "Reason starts with" not in reply.content.decode()
+    assert {s.tracking_id for s in reply.context["page"].items} == {
+        named.tracking_id,
+        other.tracking_id,
+    }
+
+
+BAD_CURSORS = [
+    "99999999999999999999999.1",
+    "-99999999999999999.1",
+    "1.99999999999999999999",
+    "1.-5",
+    "not-a-cursor",
+]
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_a_bad_cursor_shows_the_first_page(support_client, make_submission, direction, cursor):
+    record = make_submission(Status.FAILED)
+    assert listed(support_client, **{direction: cursor}) == [record.tracking_id]
+    audit = support_client.get(reverse("console:audit"), {direction: cursor})
+    assert audit.status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_widest_dates_are_no_error(support_client, make_submission, day):
+    record = make_submission(Status.FAILED)
+    assert listed(support_client, created_from="0001-01-01", created_to=day) == (
+        [record.tracking_id] if day == "9999-12-31" else []
+    )
+    assert listed(support_client, created_to=day) == (
+        [record.tracking_id] if day == "9999-12-31" else []
+    )

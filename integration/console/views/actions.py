@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from integration.console import selectors
 from integration.console.forms import BulkSelectionForm, ReasonForm, SubmissionFilterForm
 from integration.console.roles import ACT_ON_SUBMISSIONS
-from integration.console.views.access import console_view
+from integration.console.views.access import console_view, sees_personal_data
 from integration.models import ActionKind, Outcome, Submission
 from integration.services import staff_actions
 from integration.services.staff_actions import Actor, why_not
@@ -44,7 +44,9 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return render(request, "console/confirm_action.html", context, status=409 if blocked else 200)
 
 
-def _selection_size(selection: BulkSelectionForm, filters: SubmissionFilterForm) -> int:
+def _selection_size(
+    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool
+) -> int:
     """How many records the selection covers (counting no further than the limit)."""
     if not selection.is_valid():
         return 0
@@ -53,7 +55,21 @@ def _selection_size(selection: BulkSelectionForm, filters: SubmissionFilterForm)
     if not filters.is_valid():
         selection.add_error(None, "The list's filters are not valid.")
         return 0
-    return selectors.count_matching(filters.cleaned_data, settings.CONSOLE_BULK_LIMIT)
+    return selectors.count_matching(
+        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data
+    )
+
+
+def _selected_ids(
+    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool
+) -> list[int]:
+    """The records the job is for: those picked, or every one matching the filters now
+    (every record when there is no filter)."""
+    if not selection.cleaned_data["all_matching"]:
+        return selection.cleaned_data["ids"]
+    return selectors.matching_ids(
+        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data
+    )
 
 
 @require_POST
@@ -62,19 +78,24 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     """First post: the list's selection, answered with a confirmation page. Second post
     (with a reason): the job is queued."""
     confirming = "confirmed" in request.POST
+    personal_data = sees_personal_data(request)
     selection = BulkSelectionForm(request.POST)
-    filter_form = SubmissionFilterForm(request.POST, prefix=FILTER_PREFIX)
+    filter_form = SubmissionFilterForm(
+        request.POST, prefix=FILTER_PREFIX, personal_data=personal_data
+    )
     reason_form = ReasonForm(request.POST if confirming else None)
-    count = _selection_size(selection, filter_form)
+    count = _selection_size(selection, filter_form, personal_data)
     too_many = count > settings.CONSOLE_BULK_LIMIT
     filters = filter_form.active_filters()
     if confirming and selection.is_valid() and not too_many and reason_form.is_valid():
+        all_matching = selection.cleaned_data["all_matching"]
         job = staff_actions.start_bulk_job(
             selection.cleaned_data["action"],
             Actor.of(request.user),
             reason_form.cleaned_data["reason"],
-            ids=selection.cleaned_data["ids"],
-            filters=filters if selection.cleaned_data["all_matching"] else None,
+            ids=_selected_ids(selection, filter_form, personal_data),
+            all_matching=all_matching,
+            filters=filters if all_matching else None,
         )
         messages.success(request, f"{job} queued: it runs in the background.")
         return redirect("console:job", pk=job.pk)

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from integration.console import selectors
+from integration.console.pagination import parse_id
 from integration.console.views.access import console_view
 from integration.models import ActionKind
 
@@ -11,8 +12,7 @@ from integration.models import ActionKind
 def audit_log(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in ActionKind.values else ""
-    job = request.GET.get("job", "")
-    job = int(job) if job.isdigit() else None
+    job = parse_id(request.GET.get("job"))  # a bad one shows the whole log
     page = selectors.audit_page(
         settings.CONSOLE_PAGE_SIZE,
         after=request.GET.get("after"),

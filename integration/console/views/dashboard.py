@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from integration.console.dashboard import dashboard as build
-from integration.console.views.access import console_view
+from integration.console.views.access import console_view, sees_personal_data
 
 
 @console_view()
@@ -13,7 +13,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "console/dashboard.html",
         {
             "section": "dashboard",
-            "dash": build(),
+            "dash": build(personal_data=sees_personal_data(request)),
             "refresh_seconds": max(settings.CONSOLE_DASHBOARD_CACHE_SECONDS, 15),
         },
     )

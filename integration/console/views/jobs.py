@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from integration.console import selectors
-from integration.console.views.access import console_view
+from integration.console.views.access import console_view, sees_personal_data
 from integration.models import BulkJob
 
 
@@ -16,8 +16,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @console_view()
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(BulkJob, pk=pk)
-    progress = selectors.job_progress(job)
-    return render(request, "console/job_detail.html", {"section": "jobs", "p": progress})
+    context = {
+        "section": "jobs",
+        "p": selectors.job_progress(job),
+        "filters": selectors.shown_filters(job.filters, personal_data=sees_personal_data(request)),
+    }
+    return render(request, "console/job_detail.html", context)
 
 
 @console_view()

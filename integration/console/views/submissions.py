@@ -12,7 +12,8 @@ from integration.services.staff_actions import why_not
 
 @console_view()
 def submission_list(request: HttpRequest) -> HttpResponse:
-    form = SubmissionFilterForm(request.GET or None)
+    personal_data = sees_personal_data(request)
+    form = SubmissionFilterForm(request.GET or None, personal_data=personal_data)
     if form.is_bound and not form.is_valid():
         page = Page([], None, None)
     else:
@@ -22,7 +23,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
             settings.CONSOLE_PAGE_SIZE,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
-            personal_data=sees_personal_data(request),
+            personal_data=personal_data,
         )
     return render(
         request,
