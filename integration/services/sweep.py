@@ -9,7 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integration.models import Status, Submission
-from integration.services.staff_actions import sweep_staff_work
+from integration.services.bulk_jobs import sweep_bulk_jobs
+from integration.services.staff_actions import settle_interrupted_rejections
 
 BATCH = 500
 
@@ -67,5 +68,6 @@ def sweep() -> dict[str, int]:
         "given_up": given_up,
         "deliveries": len(deliveries),
         "confirmations": len(confirmations),
-        **sweep_staff_work(now),  # bulk jobs, and rejections cut short
+        "bulk_jobs": sweep_bulk_jobs(now),
+        "rejections_interrupted": settle_interrupted_rejections(now),
     }

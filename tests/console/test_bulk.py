@@ -11,8 +11,9 @@ from integration.console import tasks as console_tasks
 from integration.console.selectors import job_progress
 from integration.console.tasks import run_bulk_job
 from integration.models import ActionKind, BulkJob, Outcome, StaffAction, Status
-from integration.services import staff_actions
-from integration.services.staff_actions import Actor, start_bulk_job
+from integration.services import bulk_jobs, staff_actions
+from integration.services.bulk_jobs import start_bulk_job
+from integration.services.staff_actions import Actor
 from integration.services.sweep import sweep
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ class WorkerKilled(BaseException):
 
 def run_until_killed(job_id: int, records: int) -> None:
     """Run a job whose worker is killed after acting on `records` records."""
-    real, acted = staff_actions.perform, []
+    real, acted = bulk_jobs.perform, []
 
     def perform(*args, **kwargs):
         if len(acted) == records:
@@ -33,7 +34,7 @@ def run_until_killed(job_id: int, records: int) -> None:
         return real(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(staff_actions, "perform", perform)
+        patch.setattr(bulk_jobs, "perform", perform)
         with pytest.raises(WorkerKilled):
             run_bulk_job(job_id)
 

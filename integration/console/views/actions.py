@@ -13,7 +13,7 @@ from integration.console.forms import BulkSelectionForm, ReasonForm, SubmissionF
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view, sees_personal_data
 from integration.models import ActionKind, Outcome, Submission
-from integration.services import staff_actions
+from integration.services import bulk_jobs, staff_actions
 from integration.services.staff_actions import Actor, why_not
 
 FILTER_PREFIX = "filter"
@@ -89,7 +89,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     filters = filter_form.active_filters()
     if confirming and selection.is_valid() and not too_many and reason_form.is_valid():
         all_matching = selection.cleaned_data["all_matching"]
-        job = staff_actions.start_bulk_job(
+        job = bulk_jobs.start_bulk_job(
             selection.cleaned_data["action"],
             Actor.of(request.user),
             reason_form.cleaned_data["reason"],
