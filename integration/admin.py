@@ -118,6 +118,7 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "source",
                     "birth_process",
                     "death_process",
+                    "death_waits_for_credential",
                     "schema_version",
                     "transaction_id_prefix",
                     "id_schema",

@@ -39,3 +39,19 @@ def test_a_death_reaches_confirmed_without_a_child_nid(pipeline):
     assert "deathCertificateNumber" not in packet["fields"]
     [accept] = pipeline.opencrvs.accepted
     assert "child.nid" not in accept.input["declaration"]
+
+
+def test_a_death_can_be_confirmed_without_waiting_for_a_credential(pipeline):
+    from integration.models import MosipSettings
+
+    config = MosipSettings.load()
+    config.death_waits_for_credential = False
+    config.save()
+    pipeline.mosip.credential_delay_seconds = 60  # MOSIP sends nothing in time
+
+    assert pipeline.register(death_request("2026D00000002"), event_type="death").status_code == 202
+
+    submission = pipeline.wait_for("2026D00000002", Status.CONFIRMED)
+    assert submission.vid == ""
+    [accept] = pipeline.opencrvs.accepted
+    assert accept.input["declaration"] == {}

@@ -48,6 +48,13 @@ class MosipSettings(SingletonModel):
     source = models.CharField(max_length=50, default="OPENCRVS")
     birth_process = models.CharField("process name for births", max_length=50, default="CRVS_NEW")
     death_process = models.CharField("process name for deaths", max_length=50, default="CRVS_DEATH")
+    death_waits_for_credential = models.BooleanField(
+        "deaths wait for a credential",
+        default=True,
+        help_text="On: a death is confirmed in OpenCRVS when MOSIP's credential event for "
+        "it arrives. Off: as soon as MOSIP started the death's workflow (for MOSIP "
+        "installations that issue no credential when an ID is deactivated).",
+    )
     schema_version = models.CharField(max_length=20, default="0.100")
     id_schema = models.JSONField("ID schema", default=dict, blank=True)
     transaction_id_prefix = models.CharField(

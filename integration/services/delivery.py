@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
-from integration.models import MosipSettings, Status, Submission
+from integration.models import EventType, MosipSettings, Status, Submission
 from integration.models.submission import Step
 from integration.services import progress
 from integration.services.packet import MappingFailed, assign_transaction_id, build_packet
@@ -58,7 +58,11 @@ def deliver(submission_id: int) -> None:
         log.exception("submission %s: unexpected error at %s", submission.pk, step)
         progress.fail(submission, Status.SENDING, step, progress.unexpected(exc))
         return
-    _workflow_started(submission)
+    _workflow_started(submission, skip_credential=_death_needs_no_credential(submission, config))
+
+
+def _death_needs_no_credential(submission: Submission, config: MosipSettings) -> bool:
+    return submission.event_type == EventType.DEATH and not config.death_waits_for_credential
 
 
 def _after_error(submission: Submission, step: str, error: RemoteError) -> None:
@@ -84,13 +88,16 @@ def _after_error(submission: Submission, step: str, error: RemoteError) -> None:
         enqueue_delivery(submission.pk, countdown=delay)
 
 
-def _workflow_started(submission: Submission) -> None:
-    """The credential may already have arrived while the workflow call was in flight."""
+def _workflow_started(submission: Submission, skip_credential: bool = False) -> None:
+    """The credential may already have arrived while the workflow call was in flight;
+    a death needs none when the MOSIP settings say so."""
     from integration.tasks import enqueue_confirmation
 
     done = {"workflow_started_at": timezone.now(), "retry_count": 0, "last_error": ""}
     waiting = Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True)
-    if waiting.filter(status=Status.SENDING).update(
+    if skip_credential:
+        done["credential_received_at"] = timezone.now()  # nothing more to wait for
+    elif waiting.filter(status=Status.SENDING).update(
         status=Status.AWAITING_CREDENTIAL, claimed_at=None, next_attempt_at=None, **done
     ):
         return
