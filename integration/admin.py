@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.fields import mask
 from integration.models import Attempt, MosipSettings, OpenCrvsSettings, Submission
 
@@ -36,13 +37,41 @@ class SecretsForm(forms.ModelForm):
         return cleaned
 
 
-class MosipSettingsForm(SecretsForm):
-    secret_fields = MOSIP_SECRETS
+class KeystoreUploadForm(SecretsForm):
+    """A PKCS#12 keystore comes in as an upload, is checked against its password when
+    saved, and is never shown back. Subclasses name the two model fields."""
+
+    keystore_field = ""
+    password_field = ""
     keystore_upload = forms.FileField(
-        label="credential keystore (PKCS#12)",
-        required=False,
-        help_text="Upload a .p12 to replace the stored one.",
+        label="keystore (PKCS#12)", required=False, help_text="Upload a .p12 to replace it."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = bool(getattr(self.instance, self.keystore_field))
+        self.fields["keystore_upload"].help_text = (
+            "A keystore is stored; upload a .p12 to replace it." if stored else "None stored yet."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("keystore_upload")
+        stored = getattr(self.instance, self.keystore_field) or b""
+        keystore = upload.read() if upload else bytes(stored)
+        if keystore:
+            try:
+                load_pkcs12(keystore, cleaned.get(self.password_field) or "")
+            except KeystoreError as exc:
+                self.add_error("keystore_upload" if upload else self.password_field, str(exc))
+        if upload:
+            setattr(self.instance, self.keystore_field, keystore)
+        return cleaned
+
+
+class MosipSettingsForm(KeystoreUploadForm):
+    secret_fields = MOSIP_SECRETS
+    keystore_field, password_field = "credential_keystore", "credential_keystore_password"
 
     class Meta:
         model = MosipSettings
@@ -51,27 +80,7 @@ class MosipSettingsForm(SecretsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        stored = bool(self.instance.credential_keystore)
-        self.fields["keystore_upload"].help_text = (
-            "A keystore is stored; upload a .p12 to replace it." if stored else "None stored yet."
-        )
-
-    def clean(self):
-        from integration.crypto.keystore import KeystoreError, load_pkcs12
-
-        cleaned = super().clean()
-        upload = cleaned.get("keystore_upload")
-        keystore = upload.read() if upload else bytes(self.instance.credential_keystore or b"")
-        if keystore:
-            try:
-                load_pkcs12(keystore, cleaned.get("credential_keystore_password") or "")
-            except KeystoreError as exc:
-                self.add_error(
-                    "keystore_upload" if upload else "credential_keystore_password", str(exc)
-                )
-        if upload:
-            self.instance.credential_keystore = keystore
-        return cleaned
+        self.fields["keystore_upload"].label = "credential keystore (PKCS#12)"
 
 
 class OpenCrvsSettingsForm(SecretsForm):

@@ -1,10 +1,9 @@
 """Admin for NID verification: IDA and E-Signet settings, and the read-only check records."""
 
-from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from integration.admin import SecretsForm, SingletonAdmin
+from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.esignet import load_client_jwk
 from integration.crypto.ida import IdaCryptoError, certificate_thumbprint, load_certificate
 from integration.crypto.keystore import KeystoreError, load_pkcs12
@@ -23,13 +22,9 @@ def _describe(cert) -> str:
     )
 
 
-class IdaSettingsForm(SecretsForm):
+class IdaSettingsForm(KeystoreUploadForm):
     secret_fields = ("misp_license_key", "partner_api_key", "signing_keystore_password")
-    keystore_upload = forms.FileField(
-        label="signing keystore (PKCS#12)",
-        required=False,
-        help_text="Upload a .p12 to replace the stored one.",
-    )
+    keystore_field, password_field = "signing_keystore", "signing_keystore_password"
 
     class Meta:
         model = IdaSettings
@@ -37,10 +32,7 @@ class IdaSettingsForm(SecretsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        stored = bool(self.instance.signing_keystore)
-        self.fields["keystore_upload"].help_text = (
-            "A keystore is stored; upload a .p12 to replace it." if stored else "None stored yet."
-        )
+        self.fields["keystore_upload"].label = "signing keystore (PKCS#12)"
 
     def clean(self):
         cleaned = super().clean()
@@ -50,16 +42,6 @@ class IdaSettingsForm(SecretsForm):
                 load_certificate(pem)
             except IdaCryptoError as exc:
                 self.add_error("encryption_certificate", str(exc))
-        upload = cleaned.get("keystore_upload")
-        keystore = upload.read() if upload else bytes(self.instance.signing_keystore or b"")
-        if keystore:
-            try:
-                load_pkcs12(keystore, cleaned.get("signing_keystore_password") or "")
-            except KeystoreError as exc:
-                field = "keystore_upload" if upload else "signing_keystore_password"
-                self.add_error(field, str(exc))
-        if upload:
-            self.instance.signing_keystore = keystore
         return cleaned
 
 

@@ -125,10 +125,6 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} {self.tracking_id} ({self.certificate_number})"
 
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
 
 class TransactionId(models.Model):
     """Every MOSIP transaction id a submission has had: a late credential for an older
@@ -182,7 +178,3 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {self.http_status or self.error[:40]}"
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.error

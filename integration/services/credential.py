@@ -4,7 +4,6 @@ submission by transaction id, keep the VID and queue the confirmation.
 A credential delivered twice changes nothing the second time.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +39,8 @@ class Outcome:
 
 
 @lru_cache(maxsize=4)
-def _partner_key(keystore_digest: str, keystore: bytes, password: str):
+def _partner_key(keystore: bytes, password: str):
+    # Cached per keystore and password: parsing PKCS#12 on every credential is wasted work.
     return load_pkcs12(keystore, password)
 
 
@@ -48,9 +48,8 @@ def _open(config: MosipSettings, credential_b64: str) -> dict:
     if not config.credential_keystore:
         raise CredentialNotReadable("no credential keystore is configured in the MOSIP settings")
     try:
-        digest = hashlib.sha256(config.credential_keystore).hexdigest()
         key, certificate = _partner_key(
-            digest, bytes(config.credential_keystore), config.credential_keystore_password
+            bytes(config.credential_keystore), config.credential_keystore_password
         )
         return decrypt_credential(credential_b64, key, certificate)
     except (KeystoreError, CredentialError) as exc:
