@@ -172,6 +172,20 @@ PORTAL_WEBSUB_RESUBSCRIBE_SECONDS = env.float("PORTAL_WEBSUB_RESUBSCRIBE_SECONDS
 PORTAL_HTTP_CONNECT_TIMEOUT = env.float("PORTAL_HTTP_CONNECT_TIMEOUT", default=5.0)
 PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)
 
+# --- Monitoring -----------------------------------------------------------------------
+# /healthz turns "degraded" when calls to MOSIP or OpenCRVS have failed this long without
+# a good answer, or when a record has waited on one of them past its threshold.
+PORTAL_HEALTH_FAILING_SECONDS = env.float("PORTAL_HEALTH_FAILING_SECONDS", default=600.0)
+PORTAL_HEALTH_MOSIP_WAIT_SECONDS = env.float("PORTAL_HEALTH_MOSIP_WAIT_SECONDS", default=6 * 3600)
+PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS = env.float(
+    "PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS", default=3600.0
+)
+# /metrics is closed until one of these is set (both set: both must match).
+PORTAL_METRICS_TOKEN = env.str("PORTAL_METRICS_TOKEN", default="")
+PORTAL_METRICS_ALLOWED_NETWORKS = env.list("PORTAL_METRICS_ALLOWED_NETWORKS", default=[])
+# Call counts and latencies cover this sliding window (see integration/monitoring/metrics.py).
+PORTAL_METRICS_WINDOW_SECONDS = env.float("PORTAL_METRICS_WINDOW_SECONDS", default=900.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from integration.api import health, verification_views, views, webhooks, websub
+from integration.api import health, metrics, verification_views, views, webhooks, websub
 from integration.console.views.auth import admin_login
 
 admin.site.site_header = "OpenCRVS–MOSIP integration"
@@ -26,6 +26,7 @@ urlpatterns = [
         name="esignet-user-info",
     ),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's

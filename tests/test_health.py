@@ -2,7 +2,7 @@ def test_healthz_reports_database_and_broker(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok" and body["reasons"] == []
     assert body["checks"] == {"database": "ok", "broker": "ok"}
     assert body["overdue_retries"] == 0
 
@@ -10,7 +10,7 @@ def test_healthz_reports_database_and_broker(client, db):
 def test_healthz_is_503_when_the_broker_is_unreachable(client, db, monkeypatch):
     from kombu import Connection
 
-    from integration.api import health
+    from integration.monitoring import health
 
     # A real connection attempt, to a port where no broker listens.
     monkeypatch.setattr(
@@ -20,6 +20,7 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, db, monkeypatch):
     )
     response = client.get("/healthz")
     assert response.status_code == 503
+    assert response.json()["status"] == "down"
     assert response.json()["checks"]["broker"].startswith("error")
 
 
@@ -30,6 +31,10 @@ def test_the_home_page_leads_to_the_console(client, db):
 
 def test_the_openapi_schema_lists_the_endpoints_opencrvs_calls(client, db):
     schema = client.get("/api/schema/").content.decode()
-    for path in ("/events/registration", "/trigger/events/{event_type}/actions/REGISTER",
-                 "/verify", "/esignet/get-oidp-user-info"):
+    for path in (
+        "/events/registration",
+        "/trigger/events/{event_type}/actions/REGISTER",
+        "/verify",
+        "/esignet/get-oidp-user-info",
+    ):
         assert path in schema

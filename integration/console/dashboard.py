@@ -22,8 +22,9 @@ from integration.console.charts import Bucket, Chart, grouped_bars
 from integration.console.masking import mask_message, personal_values_of
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
+from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
 
-CACHE_KEYS = {True: "console:dashboard:v2:personal", False: "console:dashboard:v2:masked"}
+CACHE_KEYS = {True: "console:dashboard:v3:personal", False: "console:dashboard:v3:masked"}
 EXPIRY_HORIZON = timedelta(hours=48)
 SYSTEMS = {
     "MOSIP": [
@@ -35,8 +36,6 @@ SYSTEMS = {
     ],
     "OpenCRVS": [Step.CONFIRM, Step.REJECT],
 }
-# MOSIP has (or is being handed) the packet and the portal waits for its credential.
-WAITING_ON_MOSIP = (Status.SENDING, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL)
 # Where an error message turns from words into data (a quoted reply, a date, an id or a
 # hash): alike messages are grouped on the words before it.
 _VARYING = re.compile(r"""["\[{]|\d{5}|\d{4}-\d\d-|[0-9a-fA-F]{8}""")
@@ -89,8 +88,10 @@ class Dashboard:
     total: int
     statuses: list[StatusCount]
     needs_action: int
-    waiting_on_mosip: int
+    waiting_on_mosip: int  # records in retry included (integration/monitoring/waiting.py)
     oldest_waiting: datetime | None
+    waiting_on_opencrvs: int
+    oldest_waiting_opencrvs: datetime | None
     reasons: list[ReasonGroup]
     expiring_count: int
     expiring: list[Expiring]
@@ -221,13 +222,7 @@ def build_dashboard(personal_data: bool) -> Dashboard:
     now = timezone.now()
     statuses = status_counts()
     by_status = {row.status: row.count for row in statuses}
-    oldest = [
-        Submission.objects.filter(status=status)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-        for status in WAITING_ON_MOSIP
-    ]
+    waits = waiting()
     open_tokens = Submission.objects.exclude(status__in=FINAL_STATUSES).filter(
         token_expires_at__gte=now, token_expires_at__lt=now + EXPIRY_HORIZON
     )
@@ -243,8 +238,10 @@ def build_dashboard(personal_data: bool) -> Dashboard:
         total=sum(by_status.values()),
         statuses=statuses,
         needs_action=sum(by_status.get(status, 0) for status in NEEDS_ACTION_STATUSES),
-        waiting_on_mosip=sum(by_status.get(status, 0) for status in WAITING_ON_MOSIP),
-        oldest_waiting=min((moment for moment in oldest if moment), default=None),
+        waiting_on_mosip=waits[MOSIP].count,
+        oldest_waiting=waits[MOSIP].oldest_since,
+        waiting_on_opencrvs=waits[OPENCRVS].count,
+        oldest_waiting_opencrvs=waits[OPENCRVS].oldest_since,
         reasons=failure_reasons(personal_data),
         expiring_count=open_tokens.count() if len(expiring) == 5 else len(expiring),
         expiring=expiring,

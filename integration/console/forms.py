@@ -8,6 +8,8 @@ from integration.models import ActionKind, EventType, Status
 from integration.models.submission import Step
 
 NEEDS_ACTION = "needs_action"
+# Pseudo-statuses for what the dashboard headline counts (integration/monitoring/waiting.py).
+WAITING_FILTERS = {"waiting_on_mosip": "MOSIP", "waiting_on_opencrvs": "OpenCRVS"}
 
 SORTS = {
     "newest": Sort("created_at", descending=True, label="Newest first"),
@@ -37,6 +39,10 @@ class SubmissionFilterForm(forms.Form):
         choices=[
             ("", "Any status"),
             (NEEDS_ACTION, "Needs action (failed or token expired)"),
+            *(
+                (key, f"Waiting on {system} (retries included)")
+                for key, system in WAITING_FILTERS.items()
+            ),
             *Status.choices,
         ],
     )

@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from integration.console.forms import NEEDS_ACTION, SORTS
+from integration.console.forms import NEEDS_ACTION, SORTS, WAITING_FILTERS
 from integration.console.masking import MASK, mask, mask_text, personal_values_of, scrub
 from integration.console.pagination import Page, Sort, keyset_page
 from integration.models import (
@@ -23,6 +23,7 @@ from integration.models import (
     TransactionId,
 )
 from integration.models.submission import NEEDS_ACTION_STATUSES
+from integration.monitoring.waiting import WAITING_ON
 
 AUDIT_SORT = Sort("created_at", descending=True, label="Newest first")
 SEARCH_LIMIT = 200  # more hits than this means the term is not an identifier
@@ -92,6 +93,8 @@ def submissions_matching(filters: dict, *, personal_data: bool = True) -> QueryS
     status = filters.get("status")
     if status == NEEDS_ACTION:
         queryset = queryset.filter(status__in=NEEDS_ACTION_STATUSES)
+    elif status in WAITING_FILTERS:
+        queryset = queryset.filter(WAITING_ON[WAITING_FILTERS[status]])
     elif status:
         queryset = queryset.filter(status=status)
     if filters.get("event_type"):

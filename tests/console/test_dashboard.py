@@ -135,3 +135,37 @@ def test_masked_reasons_keep_http_statuses_and_error_codes(auditor_client, make_
     assert "KER-IOV-004: dob •••••/•••••/••••• invalid" in page
     assert "HTTP 401: Client ID and secret key combination is invalid" in page
     assert "2019" not in page
+
+
+def test_records_in_retry_count_as_waiting_on_the_system_they_wait_for(
+    support_client, make_submission
+):
+    """MOSIP down, records in retry: the headline must not say "0 waiting on MOSIP"."""
+    now = timezone.now()
+    make_submission(
+        Status.RETRY_SCHEDULED,
+        created_at=now - timedelta(hours=2),
+        failed_step=Step.AUTH,
+        last_error="could not connect to http://mosip/auth",
+    )
+    make_submission(Status.RETRY_SCHEDULED, failed_step=Step.CREATE_PACKET)
+    make_submission(
+        Status.RETRY_SCHEDULED,
+        failed_step=Step.CONFIRM,
+        credential_received_at=now - timedelta(minutes=30),
+        vid="1234567890",
+    )
+
+    reply = support_client.get(reverse("console:dashboard"))
+    page = reply.content.decode()
+    dash = reply.context["dash"]
+    assert (dash.waiting_on_mosip, dash.waiting_on_opencrvs) == (2, 1)
+    assert 'data-testid="waiting-on-mosip">2<' in page
+    assert 'data-testid="waiting-on-opencrvs">1<' in page
+    assert "oldest received 2" in page  # "2 hours ago"
+
+    # The headline leads to exactly the records it counts.
+    listed = support_client.get(
+        reverse("console:submissions"), {"status": "waiting_on_mosip"}
+    ).context["page"]
+    assert len(listed.items) == 2

@@ -1,0 +1,122 @@
+"""/healthz's verdict.
+
+- `down` (503): the database or the broker cannot be reached; this process can do no
+  useful work, so a load balancer should stop sending it requests.
+- `degraded` (200, with reasons): the portal works but a remote system has been failing
+  for PORTAL_HEALTH_FAILING_SECONDS, or records have waited past their threshold. A
+  restart would not help, so it must not take the portal out of rotation; an operator
+  should look.
+- `ok` otherwise.
+
+No reason quotes an error message: the answer is public and messages can hold personal
+data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from integration.models import Status, Submission
+from integration.monitoring.remotes import remote_states
+from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
+from portal.celery import app as celery_app
+
+
+@dataclass
+class Health:
+    status: str = "ok"
+    checks: dict[str, str] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def http_status(self) -> int:
+        return 503 if self.status == "down" else 200
+
+    def as_json(self) -> dict:
+        return {
+            "status": self.status,
+            "checks": self.checks,
+            "reasons": self.reasons,
+            **self.details,
+        }
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer here
+        return f"error: {type(exc).__name__}"
+
+
+def check_broker() -> str:
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"
+
+
+def wait_thresholds() -> dict[str, float]:
+    return {
+        MOSIP: settings.PORTAL_HEALTH_MOSIP_WAIT_SECONDS,
+        OPENCRVS: settings.PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS,
+    }
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+def assess() -> Health:
+    health = Health(checks={"database": check_database(), "broker": check_broker()})
+    if any(value != "ok" for value in health.checks.values()):
+        health.status = "down"
+    if health.checks["database"] != "ok":
+        return health
+    now = timezone.now()
+    health.details["overdue_retries"] = Submission.objects.filter(
+        status=Status.RETRY_SCHEDULED, next_attempt_at__lt=now
+    ).count()
+    _remotes(health, now)
+    _waiting(health, now)
+    if health.reasons and health.status == "ok":
+        health.status = "degraded"
+    return health
+
+
+def _remotes(health: Health, now: datetime) -> None:
+    limit = settings.PORTAL_HEALTH_FAILING_SECONDS
+    remotes = {}
+    for system, state in remote_states().items():
+        failing = state.failing_seconds(now)
+        remotes[system] = {
+            "last_ok": state.last_ok.isoformat() if state.last_ok else None,
+            "failing_since": state.failing_since.isoformat() if state.failing_since else None,
+        }
+        if state.failing_since and failing >= limit:
+            health.reasons.append(
+                f"{system} calls have been failing for {_minutes(failing)} "
+                f"({state.failed_calls} failed calls since the last good one)"
+            )
+    health.details["remotes"] = remotes
+
+
+def _waiting(health: Health, now: datetime) -> None:
+    thresholds = wait_thresholds()
+    waits = {}
+    for system, found in waiting().items():
+        age = (now - found.oldest_since).total_seconds() if found.oldest_since else 0.0
+        waits[system] = {"records": found.count, "oldest_seconds": round(age)}
+        if found.oldest_since and age >= thresholds[system]:
+            health.reasons.append(
+                f"{found.count} records wait on {system}, the oldest for {_minutes(age)} "
+                f"(threshold {_minutes(thresholds[system])})"
+            )
+    health.details["waiting"] = waits
