@@ -1,13 +1,22 @@
 """Admin for NID verification: IDA and E-Signet settings, and the read-only check records."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.html import format_html_join
 
 from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.esignet import load_client_jwk
+from integration.crypto.esignet_keys import (
+    KeyDocumentError,
+    describe,
+    keys_from_text,
+    load_private_key,
+)
 from integration.crypto.ida import IdaCryptoError, certificate_thumbprint, load_certificate
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.models import EsignetSettings, IdaSettings, VerificationRecord
+from integration.services.esignet_trust import lines
 
 
 def _describe(cert) -> str:
@@ -85,7 +94,7 @@ class IdaSettingsAdmin(SingletonAdmin):
 
 
 class EsignetSettingsForm(SecretsForm):
-    secret_fields = ("client_private_jwk",)
+    secret_fields = ("client_private_jwk", "client_encryption_key")
 
     class Meta:
         model = EsignetSettings
@@ -93,23 +102,75 @@ class EsignetSettingsForm(SecretsForm):
             "token_url",
             "userinfo_url",
             "jwks_url",
+            "issuer",
             "client_private_jwk",
+            "client_encryption_key",
+            "trusted_key_urls",
+            "trusted_keys",
+            "userinfo_issuers",
+            "userinfo_signed_by",
+            "claims_language",
             "client_app_url",
         ]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("client_private_jwk"):
+        checks = {
+            "client_private_jwk": load_client_jwk,
+            "client_encryption_key": load_private_key,
+            "trusted_keys": keys_from_text,
+        }
+        for name, load in checks.items():
+            if cleaned.get(name):
+                try:
+                    load(cleaned[name])
+                except ValueError as exc:
+                    self.add_error(name, str(exc))
+        validate = URLValidator(schemes=["http", "https"])
+        for url in lines(cleaned.get("trusted_key_urls") or ""):
             try:
-                load_client_jwk(cleaned["client_private_jwk"])
-            except ValueError as exc:
-                self.add_error("client_private_jwk", str(exc))
+                validate(url)
+            except ValidationError:
+                self.add_error("trusted_key_urls", f"{url[:100]!r} is not an http(s) URL")
+        if cleaned.get("userinfo_signed_by") == "client_key" and not cleaned.get(
+            "client_private_jwk"
+        ):
+            self.add_error("userinfo_signed_by", "needs the client private key above")
         return cleaned
 
 
 @admin.register(EsignetSettings)
 class EsignetSettingsAdmin(SingletonAdmin):
     form = EsignetSettingsForm
+    readonly_fields = ["pinned_key_details"]
+    fieldsets = [
+        ("E-Signet", {"fields": ["token_url", "userinfo_url", "jwks_url", "issuer"]}),
+        ("OIDC client", {"fields": ["client_private_jwk", "client_encryption_key"]}),
+        (
+            "Trusting user info",
+            {
+                "description": "What the IDA plugin, the mock identity system and OpenCRVS's "
+                "mock each need is in the README (E-Signet user info).",
+                "fields": [
+                    "trusted_key_urls",
+                    "trusted_keys",
+                    "pinned_key_details",
+                    "userinfo_issuers",
+                    "userinfo_signed_by",
+                    "claims_language",
+                ],
+            },
+        ),
+        ("OpenCRVS", {"fields": ["client_app_url"]}),
+    ]
+
+    @admin.display(description="pinned keys read")
+    def pinned_key_details(self, obj: EsignetSettings) -> str:
+        try:
+            keys = keys_from_text(obj.trusted_keys)
+        except KeyDocumentError as exc:
+            return str(exc)
+        return format_html_join("", "<div>{}</div>", [(describe(k),) for k in keys]) or "(none)"
 
 
 @admin.register(VerificationRecord)

@@ -29,6 +29,10 @@ def configure_demo(ida_url: str, esignet_url: str) -> None:
     signet.token_url = esignet_url + esignet.TOKEN_PATH
     signet.userinfo_url = esignet_url + esignet.USERINFO_PATH
     signet.jwks_url = esignet_url + esignet.JWKS_PATH
+    signet.issuer = esignet_url + esignet.ISSUER_PATH
+    # The demo also shows the mock identity system's shape (key at keys.json, own iss).
+    signet.trusted_key_urls = esignet_url + esignet.MOCK_IDENTITY_KEYS_PATH
+    signet.userinfo_issuers = esignet_url + esignet.MOCK_IDENTITY_ISSUER_PATH
     signet.client_private_jwk = (certs / "esignet-jwk.txt").read_text().strip()
     # OpenCRVS's client app runs on port 3000 in a local OpenCRVS setup.
     signet.client_app_url = os.environ.get("OPENCRVS_CLIENT_APP_URL", "http://localhost:3000")

@@ -5,14 +5,22 @@
   single-use, expire, and are bound to the client and the redirect URI (query ignored).
 - ``POST /v1/esignet/oauth/v2/token``: ``private_key_jwt`` only. The client assertion must be
   RS256, signed by the client's registered key, ``iss`` = ``sub`` = client id, ``aud`` = this
-  endpoint, unexpired, ``jti`` never seen. Errors are RFC 6749 JSON.
-- ``GET /v1/esignet/oidc/userinfo``: the person's claims as a JWT signed (RS256) with this
-  stand-in's key, ``birthdate`` as ``yyyy/MM/dd``.
-- ``GET /v1/esignet/oauth/.well-known/jwks.json`` and ``/.well-known/openid-configuration``.
+  endpoint, unexpired, ``jti`` never seen. Errors are RFC 6749 JSON. The answer carries an ID
+  token signed PS256 by E-Signet's own key (none in ``opencrvs_mock`` mode).
+- ``GET /v1/esignet/oidc/userinfo``: the person's claims as each real deployment sends them,
+  chosen by ``mode`` (see ``esignet_userinfo``); with ``encrypt_userinfo`` wrapped in a JWE
+  for the client's registered encryption key.
+- ``GET /v1/esignet/oauth/.well-known/jwks.json``: E-Signet's key and IDA's KYC certificate,
+  listed as E-Signet lists them (no ``alg``); ``GET /v1/mock-identity-system/keys.json``:
+  the mock identity system's certificate in MOSIP's response wrapper;
+  ``/.well-known/openid-configuration``.
+- ``/oauth/token`` and ``/oidc/userinfo``: the paths of OpenCRVS's E-Signet mock.
+- ``GET|POST /_esignet``: read or set ``mode`` and ``encrypt_userinfo`` (for the demo).
 
-``userinfo_signature = "unlisted_key"`` signs user info with a key the JWKS does not hold
-(same ``kid``), so a client that checks signatures must refuse it.
-JWTs are made and checked in ``esignet_jwt`` with ``cryptography`` primitives only.
+Test knobs: ``userinfo_signature`` = ``"unlisted_key"`` signs with a key nobody lists (same
+``kid``), ``"unsigned"`` sends ``alg: none``, ``"rs512"`` signs with the right key but an
+algorithm the portal must not accept; ``userinfo_claims`` / ``id_token_claims`` override
+claims. JOSE is done in ``esignet_jwt`` with ``cryptography`` primitives only.
 """
 
 from __future__ import annotations
@@ -28,12 +36,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .base import JSON, Controls, StandIn, json_response
-from .esignet_jwt import public_jwk, public_key_from_jwk, sign_jwt, unsigned_jwt, verify_jwt
+from .base import JSON, Controls, StandIn, iso_now, json_response, read_json
+from .esignet_jwt import (
+    certificate_jwk,
+    encrypt_jwe,
+    private_key_from_jwk,
+    self_signed,
+    sign_jwt,
+    unsigned_jwt,
+    verify_jwt,
+)
+from .esignet_userinfo import MODES, claims_for
 from .paths import certs_dir, shared_dir
 
 DEMO_CLIENT_ID = "opencrvs-demo-client"
@@ -41,6 +59,11 @@ AUTHORIZE_PATH = "/authorize"
 TOKEN_PATH = "/v1/esignet/oauth/v2/token"
 USERINFO_PATH = "/v1/esignet/oidc/userinfo"
 JWKS_PATH = "/v1/esignet/oauth/.well-known/jwks.json"
+MOCK_IDENTITY_KEYS_PATH = "/v1/mock-identity-system/keys.json"
+ISSUER_PATH = "/v1/esignet"  # the issuer id is usually E-Signet's public base URL
+MOCK_IDENTITY_ISSUER_PATH = "/v1/mock-identity-system"
+OPENCRVS_MOCK_TOKEN_PATH = "/oauth/token"
+OPENCRVS_MOCK_USERINFO_PATH = "/oidc/userinfo"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CODE_TTL_SECONDS = 120
 TOKEN_TTL_SECONDS = 3600
@@ -68,14 +91,28 @@ class Grant:
     used: bool = False
 
 
-def _load_client_key() -> rsa.RSAPublicKey:
-    """The demo client's public key, from the base64 JWK in the shared certs."""
-    jwk = json.loads(base64.b64decode((certs_dir() / "esignet-jwk.txt").read_text()))
-    return public_key_from_jwk(jwk)
+def _client_jwk() -> JSON:
+    """The demo client's JWK (private: OpenCRVS's mock signs user info with it)."""
+    return json.loads(base64.b64decode((certs_dir() / "esignet-jwk.txt").read_text()))
+
+
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@dataclass
+class SigningKey:
+    key: rsa.RSAPrivateKey
+    kid: str
+    name: str
+
+    def __post_init__(self) -> None:
+        self.certificate = self_signed(self.key, self.name)
 
 
 class EsignetStandIn(StandIn):
     name = "esignet"
+    exempt_endpoints = frozenset({"control", "esignet_mode"})
 
     def __init__(
         self,
@@ -87,13 +124,23 @@ class EsignetStandIn(StandIn):
         quiet: bool = True,
     ) -> None:
         super().__init__(controls, quiet=quiet)
-        self.clients = (
-            dict(clients) if clients is not None else {DEMO_CLIENT_ID: _load_client_key()}
-        )
-        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = "esignet-standin-" + secrets.token_hex(4)
-        self.userinfo_signature = "valid"  # or "unlisted_key", or "unsigned" (alg none)
+        self.client_private_keys: dict[str, rsa.RSAPrivateKey] = {}
+        if clients is None:
+            own = private_key_from_jwk(_client_jwk())
+            clients = {DEMO_CLIENT_ID: own.public_key()}
+            self.client_private_keys[DEMO_CLIENT_ID] = own
+        self.clients = dict(clients)
+        self.encryption_keys: dict[str, tuple[rsa.RSAPublicKey, str | None]] = {}
+        tag = secrets.token_hex(4)
+        self.esignet_key = SigningKey(_new_key(), f"esignet-{tag}", "E-Signet OIDC_SERVICE")
+        self.ida_key = SigningKey(_new_key(), f"ida-kyc-{tag}", "IDA KYC")
+        self.mock_identity_key = SigningKey(_new_key(), f"mock-ida-{tag}", "mock identity")
+        self.unlisted_key = _new_key()
+        self.mode = "ida"
+        self.encrypt_userinfo = False
+        self.userinfo_signature = "valid"  # or "unlisted_key", "unsigned" (alg none), "rs512"
+        self.userinfo_claims: JSON = {}
+        self.id_token_claims: JSON = {}
         self.public_url = public_url
         path = identities_path or shared_dir() / "fixtures" / "mosip" / "mock-identities.json"
         self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(Path(path).read_text())}
@@ -102,12 +149,28 @@ class EsignetStandIn(StandIn):
         self.seen_jti: set[str] = set()
         self.token_errors: list[str] = []  # OAuth error of each refused token request
 
+    def register_encryption_key(
+        self, client_id: str, key: rsa.RSAPublicKey, kid: str | None = None
+    ) -> None:
+        """The client's encryption certificate, as registered for userinfo_response_type JWE."""
+        self.encryption_keys[client_id] = (key, kid)
+
+    def reset(self) -> None:
+        """Back to the defaults between tests."""
+        self.mode, self.encrypt_userinfo, self.userinfo_signature = "ida", False, "valid"
+        self.userinfo_claims, self.id_token_claims = {}, {}
+        self.controls.down = False
+
     def rules(self) -> list[Rule]:
         return [
             Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET", "POST"]),
             Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
+            Rule(OPENCRVS_MOCK_TOKEN_PATH, endpoint="token", methods=["POST"]),
             Rule(USERINFO_PATH, endpoint="userinfo", methods=["GET", "POST"]),
+            Rule(OPENCRVS_MOCK_USERINFO_PATH, endpoint="userinfo", methods=["GET", "POST"]),
             Rule(JWKS_PATH, endpoint="jwks", methods=["GET"]),
+            Rule(MOCK_IDENTITY_KEYS_PATH, endpoint="mock_identity_keys", methods=["GET"]),
+            Rule("/_esignet", endpoint="esignet_mode", methods=["GET", "POST"]),
             Rule("/.well-known/openid-configuration", endpoint="discovery", methods=["GET"]),
         ]
 
@@ -118,6 +181,15 @@ class EsignetStandIn(StandIn):
     @property
     def token_url(self) -> str:
         return self.base_url + TOKEN_PATH
+
+    @property
+    def issuer(self) -> str:
+        """E-Signet's issuer id, as mosip.esignet.discovery.issuer-id is usually set."""
+        return self.base_url + ISSUER_PATH
+
+    @property
+    def mock_identity_issuer(self) -> str:
+        return self.base_url + MOCK_IDENTITY_ISSUER_PATH
 
     # -- authorize -------------------------------------------------------------------------
 
@@ -208,27 +280,27 @@ class EsignetStandIn(StandIn):
         now = int(time.time())
         with self._lock:
             self.tokens[access_token] = (grant, now + TOKEN_TTL_SECONDS)
-        id_token = sign_jwt(
-            {
-                "iss": self.base_url,
+        answer: JSON = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL_SECONDS,
+            "scope": grant.scope,
+        }
+        if self.mode != "opencrvs_mock":
+            claims = {
+                "iss": self.issuer,
                 "sub": self._subject(grant),
                 "aud": grant.client_id,
                 "iat": now,
                 "exp": now + TOKEN_TTL_SECONDS,
+                "auth_time": now,
+                "acr": "mosip:idp:acr:generated-code",
                 **({"nonce": grant.nonce} if grant.nonce else {}),
-            },
-            self.signing_key,
-            self.kid,
-        )
-        return json_response(
-            {
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": TOKEN_TTL_SECONDS,
-                "id_token": id_token,
-                "scope": grant.scope,
+                **self.id_token_claims,
             }
-        )
+            key = self.esignet_key
+            answer["id_token"] = sign_jwt(claims, key.key, key.kid, alg="PS256")
+        return json_response(answer)
 
     def _redeem(self, request: Request) -> Grant:
         form = request.form
@@ -305,43 +377,90 @@ class EsignetStandIn(StandIn):
         if entry is None or entry[1] < time.time():
             return Response("", 401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         grant = entry[0]
-        person = self.identities[grant.nid]
-        now = int(time.time())
-        claims = {
-            "iss": self.base_url,
-            "aud": grant.client_id,
-            "iat": now,
-            "exp": now + 300,
-            "sub": self._subject(grant),
-            "name": f"{person['firstName']} {person['middleName']} {person['familyName']}",
-            "given_name": person["firstName"],
-            "middle_name": person["middleName"],
-            "family_name": person["familyName"],
-            "gender": person["gender"].capitalize(),
-            "birthdate": person["birthDate"].replace("-", "/"),
-            "address": {
-                "formatted": "1 Example Street, Ibombo",
-                "locality": "Ibombo",
-                "country": "Farajaland",
-            },
-        }
+        claims = claims_for(
+            self.mode,
+            self.identities[grant.nid],
+            self._subject(grant),
+            grant.client_id,
+            self.mock_identity_issuer,
+        )
+        claims.update(self.userinfo_claims)
         if self.userinfo_signature == "unsigned":
             return Response(unsigned_jwt(claims), content_type="application/jwt")
-        key = self.unlisted_key if self.userinfo_signature == "unlisted_key" else self.signing_key
-        return Response(sign_jwt(claims, key, self.kid), content_type="application/jwt")
+        key, kid, alg = self._userinfo_signer(grant.client_id)
+        if self.userinfo_signature == "unlisted_key":
+            key = self.unlisted_key
+        elif self.userinfo_signature == "rs512":
+            alg = "RS512"
+        token = sign_jwt(claims, key, kid, alg=alg)
+        if self.encrypt_userinfo:
+            if grant.client_id not in self.encryption_keys:
+                return json_response({"error": "invalid_public_key"}, 500)
+            token = encrypt_jwe(token, *self.encryption_keys[grant.client_id])
+        return Response(token, content_type="application/jwt")
+
+    def _userinfo_signer(self, client_id: str) -> tuple[rsa.RSAPrivateKey, str | None, str]:
+        if self.mode == "ida":
+            return self.ida_key.key, self.ida_key.kid, "RS256"
+        if self.mode == "mock_identity":
+            return self.mock_identity_key.key, self.mock_identity_key.kid, "RS256"
+        if self.mode == "opencrvs_mock":
+            return self.client_private_keys[client_id], None, "RS256"
+        return self.esignet_key.key, self.esignet_key.kid, "PS256"
 
     def _subject(self, grant: Grant) -> str:
         # A pairwise subject, as E-Signet gives each client its own id for a person.
         return hashlib.sha256(f"{grant.client_id}:{grant.nid}".encode()).hexdigest()[:32]
 
     def on_jwks(self, request: Request) -> Response:
-        return json_response({"keys": [public_jwk(self.signing_key.public_key(), self.kid)]})
+        expires = int(time.time()) + 365 * 86400
+        keys = [
+            certificate_jwk(k.certificate, k.kid, expires) for k in (self.esignet_key, self.ida_key)
+        ]
+        return json_response({"keys": keys})
+
+    def on_mock_identity_keys(self, request: Request) -> Response:
+        key = self.mock_identity_key
+        pem = key.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        return json_response(
+            {
+                "id": None,
+                "version": None,
+                "responseTime": iso_now(),
+                "metadata": None,
+                "response": {
+                    "allCertificates": [
+                        {
+                            "keyId": key.kid,
+                            "certificateData": pem,
+                            "issuedAt": key.certificate.not_valid_before_utc.isoformat(),
+                            "expiryAt": key.certificate.not_valid_after_utc.isoformat(),
+                        }
+                    ]
+                },
+                "errors": [],
+            }
+        )
+
+    def on_esignet_mode(self, request: Request) -> Response:
+        if request.method == "POST":
+            changes = read_json(request)
+            if not isinstance(changes, dict) or not set(changes) <= {"mode", "encrypt_userinfo"}:
+                return json_response({"error": "expected {mode?, encrypt_userinfo?}"}, 400)
+            if "mode" in changes and changes["mode"] not in MODES:
+                return json_response({"error": f"mode must be one of {list(MODES)}"}, 400)
+            if not isinstance(changes.get("encrypt_userinfo", False), bool):
+                return json_response({"error": "encrypt_userinfo must be true or false"}, 400)
+            with self._lock:
+                self.mode = changes.get("mode", self.mode)
+                self.encrypt_userinfo = changes.get("encrypt_userinfo", self.encrypt_userinfo)
+        return json_response({"mode": self.mode, "encrypt_userinfo": self.encrypt_userinfo})
 
     def on_discovery(self, request: Request) -> Response:
         base = self.base_url
         return json_response(
             {
-                "issuer": base,
+                "issuer": self.issuer,
                 "authorization_endpoint": base + AUTHORIZE_PATH,
                 "token_endpoint": base + TOKEN_PATH,
                 "userinfo_endpoint": base + USERINFO_PATH,
@@ -349,6 +468,9 @@ class EsignetStandIn(StandIn):
                 "response_types_supported": ["code"],
                 "token_endpoint_auth_methods_supported": ["private_key_jwt"],
                 "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-                "userinfo_signing_alg_values_supported": ["RS256"],
+                "id_token_signing_alg_values_supported": ["PS256"],
+                "userinfo_signing_alg_values_supported": ["RS256", "PS256"],
+                "userinfo_encryption_alg_values_supported": ["RSA-OAEP-256"],
+                "userinfo_encryption_enc_values_supported": ["A256GCM"],
             }
         )

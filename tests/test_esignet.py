@@ -45,8 +45,7 @@ def configured(db, opencrvs_server, esignet) -> Iterator[None]:
     crvs.save()
     configure_demo("http://127.0.0.1:9", esignet.url)
     yield
-    esignet.userinfo_signature = "valid"
-    esignet.controls.down = False
+    esignet.reset()
 
 
 @pytest.fixture
@@ -92,6 +91,7 @@ def test_sign_in_gives_the_persons_details_in_opencrvs_shape(client, configured,
     assert response.json() == {
         "name": {"firstname": "Jenny", "middlename": "Debra", "surname": "Doe"},
         "gender": "female",
+        "dobUnknown": None,
         "birthDate": "2002-02-01",
         "verificationStatus": "authenticated",
         "idType": None,
@@ -107,16 +107,20 @@ def test_user_info_with_a_bad_signature_is_refused(client, configured, token, es
     response = user_info(client, sign_in(esignet), token)
 
     assert response.status_code == 502
-    assert "signature" in response.json()["detail"]
+    assert "signature does not verify" in response.json()["detail"]
     assert VerificationRecord.objects.get().result == "error"
 
 
-def test_without_a_jwks_url_user_info_is_trusted_as_the_reference_does(
+def no_keys() -> None:
+    config = EsignetSettings.load()
+    config.jwks_url = config.trusted_key_urls = config.trusted_keys = ""
+    config.save()
+
+
+def test_without_any_key_configured_user_info_is_trusted_as_the_reference_does(
     client, configured, token, esignet
 ):
-    config = EsignetSettings.load()
-    config.jwks_url = ""
-    config.save()
+    no_keys()
     esignet.userinfo_signature = "unlisted_key"
 
     assert user_info(client, sign_in(esignet), token).status_code == 200
@@ -127,9 +131,7 @@ def test_an_unsigned_user_info_token_is_always_refused(
     client, configured, token, esignet, jwks_url
 ):
     if not jwks_url:
-        config = EsignetSettings.load()
-        config.jwks_url = ""
-        config.save()
+        no_keys()
     esignet.userinfo_signature = "unsigned"
 
     response = user_info(client, sign_in(esignet), token)
@@ -277,7 +279,14 @@ def test_the_client_key_is_write_only_and_checked(admin_client, configured):
         "token_url": config.token_url,
         "userinfo_url": config.userinfo_url,
         "jwks_url": config.jwks_url,
+        "issuer": config.issuer,
         "client_private_jwk": "",
+        "client_encryption_key": "",
+        "trusted_key_urls": config.trusted_key_urls,
+        "trusted_keys": "",
+        "userinfo_issuers": config.userinfo_issuers,
+        "userinfo_signed_by": "esignet",
+        "claims_language": "eng",
         "client_app_url": APP,
     }
 

@@ -1,11 +1,12 @@
 """The E-Signet client: code-for-token exchange with a private-key JWT client assertion,
-the user-info JWT, and E-Signet's JWKS (PROTOCOLS.md (8))."""
+the user info, and the key documents its answers are checked with (PROTOCOLS.md (8))."""
 
 import base64
 import binascii
 import json
 import time
 import uuid
+from dataclasses import dataclass
 
 import jwt
 import requests
@@ -15,7 +16,13 @@ from integration.models import EsignetSettings
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 3600
-ALGORITHM = "RS256"  # pinned for the assertion we sign and the user info we verify
+ALGORITHM = "RS256"  # pinned for the client assertion we sign
+
+
+@dataclass(frozen=True)
+class TokenAnswer:
+    access_token: str
+    id_token: str | None  # E-Signet always sends one; OpenCRVS's mock does not
 
 
 class EsignetRefused(RemoteError):
@@ -77,8 +84,8 @@ class EsignetClient:
         headers = {"kid": key.key_id} if key.key_id else None
         return jwt.encode(claims, key.key, algorithm=ALGORITHM, headers=headers)
 
-    def exchange_code(self, code: str, client_id: str, redirect_uri: str) -> str:
-        """Trade the authorisation code for an access token."""
+    def exchange_code(self, code: str, client_id: str, redirect_uri: str) -> "TokenAnswer":
+        """Trade the authorisation code for an access token (and E-Signet's ID token)."""
         form = {
             "code": code,
             "client_id": client_id,
@@ -93,32 +100,34 @@ class EsignetClient:
             raise EsignetRefused(error or "invalid_request", description, response.status_code)
         _raise_for_status(response, "token")
         try:
-            token = response.json().get("access_token")
-        except (ValueError, AttributeError):
-            token = None
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        token, id_token = body.get("access_token"), body.get("id_token")
         if not isinstance(token, str) or not token:
             raise RemoteError(
                 "E-Signet's token answer has no access_token", retriable=False, http_status=200
             )
-        return token
+        return TokenAnswer(token, id_token if isinstance(id_token, str) and id_token else None)
 
     def user_info(self, access_token: str) -> str:
-        """The user-info answer: a signed JWT, returned as text."""
+        """The user-info answer as text: a compact JWS, or a JWE around one."""
         headers = {"Authorization": f"Bearer {access_token}"}
         response = self._call("user info", "get", self.config.userinfo_url, headers=headers)
         _raise_for_status(response, "user info")
         return response.text.strip()
 
-    def jwks(self) -> dict:
-        response = self._call("JWKS", "get", self.config.jwks_url)
-        _raise_for_status(response, "JWKS")
+    def key_document(self, url: str, what: str) -> object:
+        """A published key document (JWK set or MOSIP certificate list) as JSON."""
+        response = self._call(what, "get", url)
+        _raise_for_status(response, what)
         try:
-            keys = response.json()
-        except ValueError:
-            keys = None
-        if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
-            raise RemoteError("E-Signet's JWKS is not a JWK set", retriable=False, http_status=200)
-        return keys
+            return response.json()
+        except ValueError as exc:
+            raise RemoteError(
+                f"E-Signet {what} at {url} is not JSON", retriable=False, http_status=200
+            ) from exc
 
     def _call(self, what: str, method: str, url: str, **kwargs) -> requests.Response:
         try:

@@ -74,15 +74,66 @@ class EsignetSettings(SingletonModel):
     jwks_url = models.URLField(
         "JWKS URL",
         blank=True,
-        help_text="…/v1/esignet/oauth/.well-known/jwks.json — when set, the user-info JWT's "
-        "signature is verified against it. Leave blank only to match the reference, which "
-        "trusts user info unverified.",
+        help_text="…/v1/esignet/oauth/.well-known/jwks.json: E-Signet's keys and its identity "
+        "plugin's KYC certificates. With no key configured at all (this, the extra key URLs, "
+        "pinned keys), user info is taken unverified, as the reference does.",
     )
     client_private_jwk = EncryptedTextField(
         "client private key (JWK)",
         blank=True,
         help_text="The OIDC client's RSA private JWK, as JSON or base64 of the JSON; signs the "
         "client assertion.",
+    )
+    client_encryption_key = EncryptedTextField(
+        "client encryption key",
+        blank=True,
+        help_text="Only when the OIDC client is registered with userinfo_response_type JWE: the "
+        "RSA private key (PEM or JWK) whose public certificate E-Signet encrypts user info for.",
+    )
+    issuer = models.CharField(
+        "E-Signet issuer",
+        max_length=300,
+        blank=True,
+        help_text="E-Signet's iss (mosip.esignet.discovery.issuer-id, the `issuer` of its "
+        "openid-configuration), e.g. https://esignet.example.org/v1/esignet. The ID token "
+        "must carry it. Blank: any iss is taken.",
+    )
+    userinfo_issuers = models.TextField(
+        "other user-info issuers",
+        blank=True,
+        help_text="One per line: issuers besides E-Signet whose iss user info may carry, e.g. "
+        "the mock identity system's (mosip.mock.ida.kyc.issuer-id). User info without iss "
+        "(MOSIP IDA) is always taken.",
+    )
+    trusted_key_urls = models.TextField(
+        "extra key URLs",
+        blank=True,
+        help_text="One per line: further places to read user-info signing keys from, as a JWK "
+        "set or a MOSIP certificate list, e.g. …/v1/mock-identity-system/keys.json.",
+    )
+    trusted_keys = models.TextField(
+        "pinned keys",
+        blank=True,
+        help_text="Signing keys to trust without fetching: PEM certificates or public keys, "
+        "or a JWK / JWK set. Public, so shown as is.",
+    )
+    userinfo_signed_by = models.CharField(
+        "user info signed by",
+        max_length=20,
+        choices=[
+            ("esignet", "E-Signet or its identity system (the keys above)"),
+            ("client_key", "the client's own key (OpenCRVS's E-Signet mock)"),
+        ],
+        default="esignet",
+        help_text="OpenCRVS's E-Signet mock signs user info with the relying party's own key, "
+        "without kid or JWKS; nothing in its token says so, hence this setting.",
+    )
+    claims_language = models.CharField(
+        "claims language",
+        max_length=10,
+        default="eng",
+        help_text="With several claims locales E-Signet sends name#eng, name#fra, …: the "
+        "language whose values are used.",
     )
     client_app_url = models.URLField(
         "OpenCRVS client app URL",

@@ -1,0 +1,116 @@
+"""Open E-Signet's tokens: a compact JWE for the client (RSA-OAEP-256 + A256GCM, `cty: JWT`)
+around a compact JWS, and the JWS itself (RS256 or PS256, nothing else).
+
+The algorithms are pinned here and passed to joserfc on every call, so a token's header can
+never choose a weaker one (`none`, HMAC with a public key as secret, ...).
+"""
+
+import json
+from collections.abc import Iterable
+
+from joserfc import jwe, jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import RSAKey
+
+from integration.crypto.esignet_keys import SIGNING_ALGORITHMS, TrustedKey
+
+JWE_ALGORITHMS = ("RSA-OAEP-256", "A256GCM")
+
+
+class TokenRefused(ValueError):
+    """The token cannot be trusted; the message says why, and never holds its claims."""
+
+
+def is_jwe(token: str) -> bool:
+    return token.count(".") == 4
+
+
+def decrypt(token: str, key: RSAKey | None) -> str:
+    """The JWS inside a JWE made for the client's encryption key."""
+    if key is None:
+        raise TokenRefused(
+            "it is encrypted (JWE) and no client encryption key is set in the E-Signet settings"
+        )
+    header = _header(token, "JWE")
+    if (header.get("alg"), header.get("enc")) != JWE_ALGORITHMS:
+        raise TokenRefused(
+            f"it is encrypted with {header.get('alg')!r}/{header.get('enc')!r}; only "
+            "RSA-OAEP-256/A256GCM is accepted"
+        )
+    try:
+        plaintext = jwe.decrypt_compact(token, key, algorithms=JWE_ALGORITHMS).plaintext
+    except JoseError as exc:
+        raise TokenRefused(
+            "it cannot be decrypted with the client encryption key (encrypted for another key?)"
+        ) from exc
+    inner = (plaintext or b"").decode("ascii", errors="replace").strip()
+    if inner.count(".") != 2:
+        raise TokenRefused("the encrypted token does not hold a signed JWT")
+    return inner
+
+
+def signing_header(token: str) -> dict:
+    """The JWS header, read before any key is chosen; refuses algorithms not pinned."""
+    header = _header(token, "JWS")
+    alg = header.get("alg")
+    if alg not in SIGNING_ALGORITHMS:
+        raise TokenRefused(f"it is signed with {alg!r}; only RS256 and PS256 are accepted")
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise TokenRefused("its kid is not a string")
+    return header
+
+
+def verify(token: str, keys: Iterable[TrustedKey], what: str) -> dict:
+    """The claims of a JWS signed by one of `keys` (the one its `kid` names, when it names
+    one). `keys` may be lazy: sources are read only until a key verifies."""
+    header = signing_header(token)
+    alg, kid = header["alg"], header.get("kid")
+    tried = 0
+    for trusted in keys:
+        if not (trusted.fits(kid) and trusted.allows(alg)):
+            continue
+        tried += 1
+        try:
+            signed = jws.deserialize_compact(token, trusted.key, algorithms=[alg])
+        except BadSignatureError:
+            continue
+        except JoseError as exc:
+            raise TokenRefused(f"it is not a valid JWS ({exc.error})") from exc
+        return _claims(signed.payload)
+    if tried == 0:
+        named = f"kid {kid!r}" if kid is not None else "no kid"
+        raise TokenRefused(f"no trusted key fits it ({named}, {alg}); trusted: {what}")
+    raise TokenRefused(f"its signature does not verify against any trusted key ({what})")
+
+
+def unverified_claims(token: str) -> dict:
+    """For installations that chose not to check signatures (no key configured)."""
+    signing_header(token)
+    try:
+        return _claims(jws.extract_compact(token.encode("ascii")).payload)
+    except (JoseError, UnicodeEncodeError, ValueError) as exc:
+        raise TokenRefused("it is not a compact JWS") from exc
+
+
+def _header(token: str, kind: str) -> dict:
+    try:
+        if kind == "JWE":
+            header = jwe.extract_compact(token.encode("ascii")).headers()
+        else:
+            header = jws.extract_compact(token.encode("ascii")).headers()
+    except (JoseError, UnicodeEncodeError, ValueError) as exc:
+        raise TokenRefused(f"it is not a compact {kind}") from exc
+    if not isinstance(header, dict):
+        raise TokenRefused(f"it is not a compact {kind}")
+    return header
+
+
+def _claims(payload: bytes) -> dict:
+    try:
+        claims = json.loads(payload)
+    except ValueError as exc:
+        raise TokenRefused("its payload is not JSON") from exc
+    if not isinstance(claims, dict):
+        raise TokenRefused("its payload is not a JSON object")
+    return claims
