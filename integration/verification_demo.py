@@ -5,6 +5,9 @@ Uses the public demo keys from shared/fixtures/certs: never for production.
 
 import os
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from integration.models import EsignetSettings, IdaSettings
 from mocks import esignet, ida
 from mocks.paths import certs_dir
@@ -36,4 +39,18 @@ def configure_demo(ida_url: str, esignet_url: str) -> None:
     signet.client_private_jwk = (certs / "esignet-jwk.txt").read_text().strip()
     # OpenCRVS's client app runs on port 3000 in a local OpenCRVS setup.
     signet.client_app_url = os.environ.get("OPENCRVS_CLIENT_APP_URL", "http://localhost:3000")
+    signet.save()
+
+
+def register_demo_encryption_key(stand_in: esignet.EsignetStandIn) -> None:
+    """A fresh client encryption key pair, so the stand-in can answer JWE in the demo: the
+    stand-in holds the public half, as E-Signet holds the client's registered certificate."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stand_in.register_encryption_key(esignet.DEMO_CLIENT_ID, key.public_key(), "demo-enc")
+    signet = EsignetSettings.load()
+    signet.client_encryption_key = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
     signet.save()

@@ -11,7 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import connection
 from jwt.algorithms import RSAAlgorithm
 
 from integration.clients.esignet import load_client_jwk
@@ -296,3 +298,57 @@ def test_the_client_key_is_write_only_and_checked(admin_client, configured):
     assert EsignetSettings.load().client_private_jwk == config.client_private_jwk
     refused = admin_client.post(page, {**form, "client_private_jwk": '{"kty": "oct"}'})
     assert refused.status_code == 200 and b"not an RSA private JWK" in refused.content
+
+
+def test_the_encryption_key_is_write_only_and_trusted_keys_are_checked(admin_client, configured):
+    config = EsignetSettings.load()
+    page = "/admin/integration/esignetsettings/1/change/"
+    form = {
+        "token_url": config.token_url,
+        "userinfo_url": config.userinfo_url,
+        "jwks_url": config.jwks_url,
+        "issuer": config.issuer,
+        "client_private_jwk": "",
+        "trusted_key_urls": "",
+        "userinfo_issuers": "",
+        "userinfo_signed_by": "esignet",
+        "claims_language": "eng",
+        "client_app_url": APP,
+    }
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+    saved = admin_client.post(page, {**form, "client_encryption_key": pem, "trusted_keys": public})
+
+    assert saved.status_code == 302
+    assert EsignetSettings.load().client_encryption_key == pem.strip()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT client_encryption_key FROM integration_esignetsettings")
+        [(stored,)] = cursor.fetchall()
+    assert "PRIVATE KEY" not in str(stored)  # encrypted at rest
+    shown = admin_client.get(page).content.decode()
+    assert pem.splitlines()[1] not in shown
+    assert "pinned keys: RSA 2048 bits" in shown
+
+    refused = admin_client.post(
+        page,
+        {
+            **form,
+            "client_encryption_key": "not a key",
+            "trusted_keys": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+            "trusted_key_urls": "ftp://example.org/keys.json",
+        },
+    )
+    assert refused.status_code == 200
+    page_text = refused.content.decode()
+    assert "the encryption key is not PEM, JWK JSON or base64 JWK" in page_text
+    assert "a PEM block cannot be read" in page_text
+    assert "is not an http(s) URL" in page_text
+    assert EsignetSettings.load().client_encryption_key == pem.strip()

@@ -6,7 +6,7 @@ never choose a weaker one (`none`, HMAC with a public key as secret, ...).
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from joserfc import jwe, jws
 from joserfc.errors import BadSignatureError, JoseError
@@ -15,6 +15,7 @@ from joserfc.jwk import RSAKey
 from integration.crypto.esignet_keys import SIGNING_ALGORITHMS, TrustedKey
 
 JWE_ALGORITHMS = ("RSA-OAEP-256", "A256GCM")
+_JWE_REGISTRY = jwe.JWERegistry(algorithms=list(JWE_ALGORITHMS))
 
 
 class TokenRefused(ValueError):
@@ -38,7 +39,7 @@ def decrypt(token: str, key: RSAKey | None) -> str:
             "RSA-OAEP-256/A256GCM is accepted"
         )
     try:
-        plaintext = jwe.decrypt_compact(token, key, algorithms=JWE_ALGORITHMS).plaintext
+        plaintext = jwe.decrypt_compact(token, key, registry=_JWE_REGISTRY).plaintext
     except JoseError as exc:
         raise TokenRefused(
             "it cannot be decrypted with the client encryption key (encrypted for another key?)"
@@ -61,18 +62,19 @@ def signing_header(token: str) -> dict:
     return header
 
 
-def verify(token: str, keys: Iterable[TrustedKey], what: str) -> dict:
+def verify(token: str, keys: Iterable[TrustedKey], trusted: Callable[[], str]) -> dict:
     """The claims of a JWS signed by one of `keys` (the one its `kid` names, when it names
-    one). `keys` may be lazy: sources are read only until a key verifies."""
+    one). `keys` may be lazy: sources are read only until a key verifies; `trusted()` then
+    names what was tried (and what could not be read) for the refusal."""
     header = signing_header(token)
     alg, kid = header["alg"], header.get("kid")
     tried = 0
-    for trusted in keys:
-        if not (trusted.fits(kid) and trusted.allows(alg)):
+    for candidate in keys:
+        if not (candidate.fits(kid) and candidate.allows(alg)):
             continue
         tried += 1
         try:
-            signed = jws.deserialize_compact(token, trusted.key, algorithms=[alg])
+            signed = jws.deserialize_compact(token, candidate.key, algorithms=[alg])
         except BadSignatureError:
             continue
         except JoseError as exc:
@@ -80,8 +82,8 @@ def verify(token: str, keys: Iterable[TrustedKey], what: str) -> dict:
         return _claims(signed.payload)
     if tried == 0:
         named = f"kid {kid!r}" if kid is not None else "no kid"
-        raise TokenRefused(f"no trusted key fits it ({named}, {alg}); trusted: {what}")
-    raise TokenRefused(f"its signature does not verify against any trusted key ({what})")
+        raise TokenRefused(f"no trusted key fits it ({named}, {alg}); trusted: {trusted()}")
+    raise TokenRefused(f"its signature does not verify against any trusted key ({trusted()})")
 
 
 def unverified_claims(token: str) -> dict:
@@ -96,7 +98,7 @@ def unverified_claims(token: str) -> dict:
 def _header(token: str, kind: str) -> dict:
     try:
         if kind == "JWE":
-            header = jwe.extract_compact(token.encode("ascii")).headers()
+            header = jwe.extract_compact(token.encode("ascii"), _JWE_REGISTRY).headers()
         else:
             header = jws.extract_compact(token.encode("ascii")).headers()
     except (JoseError, UnicodeEncodeError, ValueError) as exc:

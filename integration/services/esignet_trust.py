@@ -108,11 +108,13 @@ def trusted_user_info(raw: str, tokens: TokenAnswer, client: EsignetClient, clie
         raw = decrypt(raw, load_private_key(secret) if secret else None)
     if not ring.has_keys:
         return unverified_claims(raw)  # the installation chose the reference's behaviour
-    claims = verify(raw, ring.keys(), ring.describe())
+    claims = verify(raw, ring.keys(), ring.describe)
     issuers = {config.issuer, *lines(config.userinfo_issuers)} - {""}
     check_claims(claims, client_id, issuers)
     if tokens.id_token is not None:
-        id_claims = verify(tokens.id_token, ring.keys(id_token=True), ring.describe(id_token=True))
+        id_claims = verify(
+            tokens.id_token, ring.keys(id_token=True), lambda: ring.describe(id_token=True)
+        )
         check_id_token(id_claims, client_id, config.issuer)
         if claims.get("sub") != id_claims["sub"]:
             raise TokenRefused(
@@ -129,7 +131,7 @@ def check_claims(claims: dict, client_id: str, issuers: set[str]) -> None:
         raise TokenRefused(
             f"its issuer {claims['iss']!r} is neither E-Signet's nor a configured user-info issuer"
         )
-    _check_times(claims)
+    _check_times(claims, "it")
 
 
 def check_id_token(claims: dict, client_id: str, issuer: str) -> None:
@@ -143,10 +145,7 @@ def check_id_token(claims: dict, client_id: str, issuer: str) -> None:
         raise TokenRefused(f"the ID token is meant for another client (aud {claims['aud']!r})")
     if issuer and claims["iss"] != issuer:
         raise TokenRefused(f"the ID token's issuer {claims['iss']!r} is not {issuer!r}")
-    try:
-        _check_times(claims)
-    except TokenRefused as exc:
-        raise TokenRefused(f"the ID token: {exc}") from exc
+    _check_times(claims, "the ID token")
 
 
 def _audience_is(aud: object, client_id: str) -> bool:
@@ -155,16 +154,16 @@ def _audience_is(aud: object, client_id: str) -> bool:
     return aud == client_id
 
 
-def _check_times(claims: dict) -> None:
+def _check_times(claims: dict, which: str) -> None:
     now = time.time()
     for name in ("exp", "iat", "nbf"):
         if name in claims and (
             isinstance(claims[name], bool) or not isinstance(claims[name], int | float)
         ):
-            raise TokenRefused(f"its {name} is not a number")
+            raise TokenRefused(f"{which}: {name} is not a number")
     if "exp" in claims and claims["exp"] < now - CLOCK_SKEW_SECONDS:
-        raise TokenRefused("it has expired (exp)")
+        raise TokenRefused(f"{which} has expired (exp)")
     if "iat" in claims and claims["iat"] > now + CLOCK_SKEW_SECONDS:
-        raise TokenRefused("it was issued in the future (iat)")
+        raise TokenRefused(f"{which} was issued in the future (iat)")
     if "nbf" in claims and claims["nbf"] > now + CLOCK_SKEW_SECONDS:
-        raise TokenRefused("it is not valid yet (nbf)")
+        raise TokenRefused(f"{which} is not valid yet (nbf)")

@@ -102,7 +102,7 @@ class Command(BaseCommand):
     def _verification_stand_ins(self) -> dict:
         """IDA and E-Signet stand-ins, when that part of the portal is installed."""
         try:
-            from integration.verification_demo import configure_demo
+            from integration.verification_demo import configure_demo, register_demo_encryption_key
             from mocks.esignet import EsignetStandIn
             from mocks.ida import IdaStandIn
         except ImportError:
@@ -111,6 +111,7 @@ class Command(BaseCommand):
         for server in servers.values():
             server.start()
         configure_demo(servers["IDA stand-in"].url, servers["E-Signet stand-in"].url)
+        register_demo_encryption_key(servers["E-Signet stand-in"])
         return servers
 
     def _demo_admin(self) -> str:
