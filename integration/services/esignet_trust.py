@@ -51,6 +51,7 @@ class KeyRing:
     client: EsignetClient
     config: EsignetSettings
     problems: list[str] = field(default_factory=list)
+    _read: dict[str, list[TrustedKey]] = field(default_factory=dict)  # the ID token reuses
 
     @property
     def has_keys(self) -> bool:
@@ -91,12 +92,15 @@ class KeyRing:
                 yield from self._fetched(url, url)
 
     def _fetched(self, url: str, name: str) -> list[TrustedKey]:
-        try:
-            return keys_from_document(self.client.key_document(url, "keys"), name)
-        except (RemoteError, KeyDocumentError) as exc:
-            message = exc.message if isinstance(exc, RemoteError) else str(exc)
-            self.problems.append(f"{name} could not be read: {message}")
-            return []
+        if url not in self._read:
+            try:
+                keys = keys_from_document(self.client.key_document(url, "keys"), name)
+            except (RemoteError, KeyDocumentError) as exc:
+                message = exc.message if isinstance(exc, RemoteError) else str(exc)
+                self.problems.append(f"{name} could not be read: {message}")
+                keys = []
+            self._read[url] = keys
+        return self._read[url]
 
 
 def trusted_user_info(raw: str, tokens: TokenAnswer, client: EsignetClient, client_id: str) -> dict:
@@ -126,7 +130,7 @@ def trusted_user_info(raw: str, tokens: TokenAnswer, client: EsignetClient, clie
 def check_claims(claims: dict, client_id: str, issuers: set[str]) -> None:
     """aud, iss, iat, exp, nbf: each only when present, as IDA sends none of them."""
     if "aud" in claims and not _audience_is(claims["aud"], client_id):
-        raise TokenRefused(f"it is meant for another client (aud {claims['aud']!r})")
+        raise TokenRefused(f"it is meant for another client (aud {_shown(claims['aud'])})")
     if "iss" in claims and issuers and claims["iss"] not in issuers:
         raise TokenRefused(
             f"its issuer {claims['iss']!r} is neither E-Signet's nor a configured user-info issuer"
@@ -142,10 +146,18 @@ def check_id_token(claims: dict, client_id: str, issuer: str) -> None:
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise TokenRefused("the ID token's sub is not a string")
     if not _audience_is(claims["aud"], client_id):
-        raise TokenRefused(f"the ID token is meant for another client (aud {claims['aud']!r})")
+        raise TokenRefused(
+            f"the ID token is meant for another client (aud {_shown(claims['aud'])})"
+        )
     if issuer and claims["iss"] != issuer:
-        raise TokenRefused(f"the ID token's issuer {claims['iss']!r} is not {issuer!r}")
+        raise TokenRefused(f"the ID token's issuer {_shown(claims['iss'])} is not {issuer!r}")
     _check_times(claims, "the ID token")
+
+
+def _shown(value: object) -> str:
+    """A remote value quoted in a refusal: never long (issuers and client ids are short)."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "…"
 
 
 def _audience_is(aud: object, client_id: str) -> bool:
