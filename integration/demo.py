@@ -31,7 +31,11 @@ def configure_for_stand_ins(
     mosip.websub_secret = DEMO_WEBSUB_SECRET
     mosip.credential_keystore = (fixtures / "certs" / "keystore.p12").read_bytes()
     mosip.credential_keystore_password = DEMO_KEYSTORE_PASSWORD
-    mosip.verification_method_allowlist = [f"{mosip_url}/.well-known/public-key.json"]
+    mosip.verification_method_allowlist = [
+        f"{mosip_url}/.well-known/public-key.json",
+        f"{mosip_url}/.well-known/ed25519-key.json",
+    ]
+    mosip.context_url_allowlist = [f"{mosip_url}/.well-known/mosip-context.json"]
     mosip.verify_credential_proof = True
     mosip.id_schema = json.loads((fixtures / "mosip" / "id-schema.json").read_text())
     mosip.save()

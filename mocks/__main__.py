@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from .base import Controls
-from .mosip import MosipStandIn
+from .mosip import PROOF_KINDS, MosipStandIn
 from .opencrvs import OpenCrvsStandIn
 from .paths import certs_dir
 
@@ -33,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--token-ttl", type=int, default=3600, help="MOSIP token lifetime")
     parser.add_argument("--zero-thumbprint", action="store_true",
                         help="write a zero certificate thumbprint, as the reference mock does")
+    parser.add_argument("--proof", choices=PROOF_KINDS, default="PS256",
+                        help="how credentials are signed: URDNA2015 RsaSignature2018 PS256 (as "
+                             "MOSIP) or RS256, URDNA2015 Ed25519Signature2020, or JCS (as "
+                             "OpenCRVS's MOSIP mock)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--error-rate", type=float, default=0.0,
                         help="fraction of requests answered 503")
@@ -56,13 +60,13 @@ def main(argv: list[str] | None = None) -> None:
         partner_cert_path=certs / "ida-partner.crt",
         credential_delay_seconds=args.credential_delay, token_ttl_seconds=args.token_ttl,
         zero_thumbprint=args.zero_thumbprint, public_url=args.mosip_public_url,
-        controls=controls(), quiet=not args.verbose,
+        proof=args.proof, controls=controls(), quiet=not args.verbose,
     )
     opencrvs = OpenCrvsStandIn(controls=controls(), quiet=not args.verbose)
     mosip_url = mosip.start(args.host, args.mosip_port)
     opencrvs_url = opencrvs.start(args.host, args.opencrvs_port)
     print(f"MOSIP stand-in     {mosip_url}  (clients: {', '.join(mosip.client_secrets)})")
-    print(f"  public key       {mosip.public_key_url}")
+    print(f"  public key       {mosip.verification_method_url}  ({args.proof} proofs)")
     print(f"OpenCRVS stand-in  {opencrvs_url}  (public key: {opencrvs_url}/.well-known)")
     print(f"certs              {certs}  (pid {os.getpid()}; Ctrl-C to stop)", flush=True)
     try:

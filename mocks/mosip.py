@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -42,6 +43,10 @@ INTENT_DELAY_SECONDS = 0.05  # let the subscriber read "Subscribed successfully.
 # "proof": content changed after signing; "signing_key": listed key URL, other key;
 # "verification_method": signed by a key served at an URL that is on no allowlist.
 Tamper = Literal["proof", "signing_key", "verification_method"]
+# How credentials are signed: URDNA2015 RsaSignature2018 (PS256, as MOSIP's credential
+# service, or RS256), URDNA2015 Ed25519Signature2020, or "jcs" as OpenCRVS's MOSIP mock.
+ProofKind = Literal["PS256", "RS256", "Ed25519Signature2020", "jcs"]
+PROOF_KINDS: tuple[str, ...] = ("PS256", "RS256", "Ed25519Signature2020", "jcs")
 
 
 @dataclass
@@ -72,6 +77,8 @@ class MosipStandIn(StandIn):
         token_ttl_seconds: int = 3600,
         zero_thumbprint: bool = False,
         public_url: str | None = None,
+        proof: ProofKind = "PS256",
+        context_defines_vid: bool = True,
         controls: Controls | None = None,
         quiet: bool = True,
     ) -> None:
@@ -82,6 +89,10 @@ class MosipStandIn(StandIn):
             signing_key_pem_path or certs / "mock-only-private-key.pem")
         self.partner_cert = crypto.load_certificate(partner_cert_path or certs / "ida-partner.crt")
         self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.ed25519_key = ed25519.Ed25519PrivateKey.generate()
+        self.unlisted_ed25519_key = ed25519.Ed25519PrivateKey.generate()
+        self.proof: ProofKind = proof
+        self.context_defines_vid = context_defines_vid  # older mosip-context.json: no VID
         self.credential_delay_seconds = credential_delay_seconds
         self.token_ttl_seconds = token_ttl_seconds
         self.zero_thumbprint = zero_thumbprint  # as the reference mock (fixture) does
@@ -108,6 +119,10 @@ class MosipStandIn(StandIn):
             Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
             Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
             Rule("/.well-known/controller.json", endpoint="controller", methods=["GET"]),
+            Rule("/.well-known/ed25519-key.json", endpoint="ed25519_key", methods=["GET"]),
+            Rule("/.well-known/unlisted-ed25519-key.json", endpoint="unlisted_ed25519_key",
+                 methods=["GET"]),
+            Rule("/.well-known/mosip-context.json", endpoint="mosip_context", methods=["GET"]),
         ]
 
     # -- convenience views -----------------------------------------------------------------
@@ -123,6 +138,20 @@ class MosipStandIn(StandIn):
     @property
     def unlisted_key_url(self) -> str:
         return f"{self.base_url}/.well-known/unlisted-key.json"
+
+    @property
+    def ed25519_key_url(self) -> str:
+        return f"{self.base_url}/.well-known/ed25519-key.json"
+
+    @property
+    def context_url(self) -> str:
+        return f"{self.base_url}/.well-known/mosip-context.json"
+
+    @property
+    def verification_method_url(self) -> str:
+        """The method credentials are signed with, for the current ``proof`` kind."""
+        ed = self.proof == "Ed25519Signature2020"
+        return self.ed25519_key_url if ed else self.public_key_url
 
     @property
     def subscriptions(self) -> dict[tuple[str, str], Subscription]:
@@ -261,7 +290,33 @@ class MosipStandIn(StandIn):
             self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)))
 
     def on_controller(self, request: Request) -> Response:
-        return json_response(issuer.controller_document(self.base_url, self.public_key_url))
+        return json_response(issuer.controller_document(
+            self.base_url, self.public_key_url, self.ed25519_key_url))
+
+    def _ed25519_document(self, url: str, key: ed25519.Ed25519PrivateKey) -> Response:
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                            serialization.PublicFormat.Raw)
+        return json_response(issuer.ed25519_key_document(url, self.base_url, raw))
+
+    def on_ed25519_key(self, request: Request) -> Response:
+        return self._ed25519_document(self.ed25519_key_url, self.ed25519_key)
+
+    def on_unlisted_ed25519_key(self, request: Request) -> Response:
+        return self._ed25519_document(f"{self.base_url}/.well-known/unlisted-ed25519-key.json",
+                                      self.unlisted_ed25519_key)
+
+    def on_mosip_context(self, request: Request) -> Response:
+        return json_response(issuer.mosip_context(
+            self.base_url, defines_vid=self.context_defines_vid))
+
+    def context_document(self, url: str) -> JSON:
+        """What the signer loads for a context URL: its own context, or a published one."""
+        if url == self.context_url:
+            return issuer.mosip_context(self.base_url, defines_vid=self.context_defines_vid)
+        document = issuer.published_context(url)
+        if document is None:
+            raise ValueError(f"the stand-in signer has no context {url}")
+        return document
 
     # -- credentials -----------------------------------------------------------------------
 
@@ -270,12 +325,21 @@ class MosipStandIn(StandIn):
         """A signed VC (the decrypted form); ``tamper`` makes its proof fail on purpose."""
         subject = issuer.credential_subject(registration_id, process, fields, vid)
         unsigned = issuer.unsigned_credential(self.base_url, subject)
-        key, method = self.signing_key, self.public_key_url
+        ed = self.proof == "Ed25519Signature2020"
+        key: Any = self.ed25519_key if ed else self.signing_key
+        method = self.verification_method_url
         if tamper == "signing_key":
-            key = self.unlisted_key
+            key = self.unlisted_ed25519_key if ed else self.unlisted_key
         elif tamper == "verification_method":
-            key, method = self.unlisted_key, self.unlisted_key_url
-        signed = crypto.sign_credential(unsigned, key, method, unsigned["issuanceDate"])
+            key = self.unlisted_ed25519_key if ed else self.unlisted_key
+            method = (f"{self.base_url}/.well-known/unlisted-ed25519-key.json" if ed
+                      else self.unlisted_key_url)
+        if self.proof == "jcs":
+            signed = crypto.sign_credential(unsigned, key, method, unsigned["issuanceDate"])
+        else:
+            signed = crypto.sign_ld_credential(
+                unsigned, key, method, unsigned["issuanceDate"], self.context_document,
+                algorithm="RS256" if self.proof == "RS256" else "PS256")
         if tamper == "proof":
             issuer.tamper_content(signed)
         return signed

@@ -1,7 +1,8 @@
 """Credential signing and encryption as MOSIP's credential service does it (PROTOCOLS.md §5).
 
-Written from the protocol description with ``cryptography`` primitives only, deliberately
-independent of the portal's ``integration.crypto`` so that each side checks the other.
+Written from the protocol description with ``cryptography`` primitives and plain pyld,
+deliberately independent of the portal's ``integration.crypto`` so that each side checks
+the other.
 Checked against ``fixtures/wire/post_websub_callback.json``: the GCM nonce is the first 12
 bytes of the 32-byte AAD, and the *whole* 32-byte AAD is the associated data.
 """
@@ -15,15 +16,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+import base58
 import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pyld import jsonld
 
 VERSION = b"VER_R2"
 KEY_SPLITTER = b"#KEY_SPLITTER#"
 PSS_SALT_LENGTH = 32  # MOSIP's keymanager signs PS256 with a 32-byte salt
+SECURITY_V3 = "https://w3id.org/security/v3"  # ld-signatures-java's proof-options context
 
 
 def b64url(data: bytes) -> str:
@@ -41,16 +45,68 @@ def load_certificate(path: str | Path) -> x509.Certificate:
     return x509.load_pem_x509_certificate(Path(path).read_bytes())
 
 
-def public_key_pem(key: rsa.RSAPrivateKey) -> str:
+def public_key_pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> str:
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")
 
 
+def _canonical_hash(document: dict[str, Any], load_document) -> bytes:
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": load_document(url)}
+
+    nquads = jsonld.normalize(document, {"algorithm": "URDNA2015", "base": None,
+                                         "format": "application/n-quads",
+                                         "documentLoader": loader})
+    return hashlib.sha256(nquads.encode()).digest()
+
+
+def _sign_jws(data: bytes, key: rsa.RSAPrivateKey, algorithm: str, kid: str | None) -> str:
+    header: dict[str, Any] = {"b64": False, "crit": ["b64"], "alg": algorithm}
+    if kid:
+        header["kid"] = kid
+    encoded_header = b64url(json.dumps(header, separators=(",", ":")).encode())
+    pad = (padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_LENGTH)
+           if algorithm == "PS256" else padding.PKCS1v15())
+    signature = key.sign(encoded_header.encode("ascii") + b"." + data, pad, hashes.SHA256())
+    return f"{encoded_header}..{b64url(signature)}"
+
+
+def sign_ld_credential(
+    credential: dict[str, Any],
+    key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey,
+    verification_method: str,
+    created: str,
+    load_document,
+    *,
+    algorithm: str = "PS256",
+    proof_purpose: str = "assertionMethod",
+) -> dict[str, Any]:
+    """Return a copy of ``credential`` signed as ld-signatures-java's URDNA2015 canonicalizer
+    and MOSIP's keymanager do: RsaSignature2018 (detached ``b64: false`` JWS, PS256 or
+    RS256) for an RSA key, Ed25519Signature2020 (``proofValue`` z-base58btc) for Ed25519.
+
+    The keymanager's ``kid`` is its own key id, not the verification method.
+    """
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    suite = "Ed25519Signature2020" if isinstance(key, ed25519.Ed25519PrivateKey) else (
+        "RsaSignature2018")
+    proof: dict[str, Any] = {"type": suite, "created": created, "proofPurpose": proof_purpose,
+                             "verificationMethod": verification_method}
+    tbs = (_canonical_hash({**proof, "@context": SECURITY_V3}, load_document)
+           + _canonical_hash(unsigned, load_document))
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        proof["proofValue"] = "z" + base58.b58encode(key.sign(tbs)).decode("ascii")
+    else:
+        kid = b64url(hashlib.sha256(public_key_pem(key).encode()).digest())
+        proof["jws"] = _sign_jws(tbs, key, algorithm, kid)
+    return {**unsigned, "proof": proof}
+
+
 def sign_credential(
     credential: dict[str, Any], key: rsa.RSAPrivateKey, verification_method: str, created: str
 ) -> dict[str, Any]:
-    """Return a copy of ``credential`` with an RsaSignature2018 proof (detached PS256 JWS).
+    """OpenCRVS's MOSIP mock: an RsaSignature2018 proof (detached PS256 JWS) over JCS.
 
     The JWS uses ``b64: false`` (RFC 7797): the signing input is the ASCII of the encoded
     header, a dot, then the raw RFC 8785 canonical JSON of the credential without ``proof``.

@@ -5,16 +5,54 @@ Shapes follow ``fixtures/wire/credential_decrypted.json`` and ``post_websub_call
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
+import base58
+
 from .base import JSON, iso_now
+from .paths import REPO_DIR
 
 BIRTH, DEATH = "CRVS_NEW", "CRVS_DEATH"
 TOPIC = "CREDENTIAL_ISSUED"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
+# The published W3C documents the stand-in's signer loads (as MOSIP's signers bundle them).
+PUBLISHED_CONTEXTS = {
+    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
+    "https://w3id.org/security/v1": "security-v1.jsonld",
+    "https://w3id.org/security/v3": "security-v3-unstable.jsonld",
+    "https://www.w3.org/ns/odrl.jsonld": "odrl.jsonld",
+}
+CONTEXTS_DIR = REPO_DIR / "integration" / "crypto" / "contexts"
+
+
+@cache
+def published_context(url: str) -> dict[str, Any] | None:
+    name = PUBLISHED_CONTEXTS.get(url)
+    return json.loads((CONTEXTS_DIR / name).read_text()) if name else None
+
+
+def mosip_context(base_url: str, *, defines_vid: bool = True) -> dict[str, Any]:
+    """mosip-context.json in MOSIP's shape (it imports ODRL); an installation serving
+    OpenCRVS defines the certificate numbers. Older ones did not define ``VID``."""
+    terms: dict[str, Any] = {
+        "mosip": f"{base_url}/mosip#",
+        "schema": "http://schema.org/",
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "vcVer": "mosip:vcVer",
+        "UIN": "mosip:UIN",
+        "birthCertificateNumber": "mosip:birthCertificateNumber",
+        "deathCertificateNumber": "mosip:deathCertificateNumber",
+        "fullName": {"@id": f"{base_url}/mosip#fullName",
+                     "@context": {"value": "rdf:value", "lang": "@language"}},
+    }
+    if defines_vid:
+        terms["VID"] = "mosip:VID"
+    return {"@context": [{"@version": 1.1}, "https://www.w3.org/ns/odrl.jsonld", terms]}
 
 
 def new_vid() -> str:
@@ -98,13 +136,25 @@ def public_key_document(key_url: str, base_url: str, pem: str) -> dict[str, Any]
         "type": "RsaVerificationKey2018",
         "id": key_url,
         "controller": f"{base_url}/.well-known/controller.json",
-        "publicKeyPem": pem,
+        # MOSIP's keymanager writes the PEM with CRLF line ends.
+        "publicKeyPem": pem.strip().replace("\n", "\r\n"),
     }
 
 
-def controller_document(base_url: str, key_url: str) -> dict[str, Any]:
+def ed25519_key_document(key_url: str, base_url: str, public_raw: bytes) -> dict[str, Any]:
+    multibase = "z" + base58.b58encode(b"\xed\x01" + public_raw).decode("ascii")
+    return {
+        "@context": "https://w3id.org/security/suites/ed25519-2020/v1",
+        "type": "Ed25519VerificationKey2020",
+        "id": key_url,
+        "controller": f"{base_url}/.well-known/controller.json",
+        "publicKeyMultibase": multibase,
+    }
+
+
+def controller_document(base_url: str, *key_urls: str) -> dict[str, Any]:
     return {
         "@context": SECURITY_CONTEXT,
         "id": f"{base_url}/.well-known/controller.json",
-        "assertionMethod": [key_url],
+        "assertionMethod": list(key_urls),
     }

@@ -21,6 +21,7 @@ from tests.test_mocks_support import (
     decrypt_credential,
     keystore,
     serving,
+    verify_ld_proof,
     verify_proof,
     wire,
 )
@@ -114,7 +115,7 @@ def test_workflow_delivers_a_signed_encrypted_credential(
         "vcVer": "VC-V1",
     }
     assert len(subject["VID"]) == 10 and subject["VID"].isdigit()
-    verify_proof(credential, mock_public_key())
+    verify_ld_proof(credential, mock_public_key(), served_context(mosip))
     [delivery] = mosip.wait_for_deliveries(1)
     assert delivery.status == 200 and delivery.reply == '{"status": "RECEIVED"}'
 
@@ -127,7 +128,7 @@ def test_proof_points_at_the_served_key(mosip: MosipStandIn) -> None:
     assert document["type"] == "RsaVerificationKey2018" and document["id"] == method
     assert document["controller"] == mosip.url + "/.well-known/controller.json"
     served = serialization.load_pem_public_key(document["publicKeyPem"].encode())
-    verify_proof(credential, served)  # type: ignore[arg-type]
+    verify_ld_proof(credential, served, served_context(mosip))  # type: ignore[arg-type]
 
 
 def test_death_credential_has_no_vid(mosip: MosipStandIn) -> None:
@@ -148,11 +149,33 @@ def test_tampered_credentials_fail_the_proof(mosip: MosipStandIn, tamper: Any) -
     if tamper == "verification_method":
         assert method == mosip.unlisted_key_url != mosip.public_key_url
         served = requests.get(method, timeout=5).json()["publicKeyPem"]
-        verify_proof(credential, serialization.load_pem_public_key(served.encode()))  # type: ignore[arg-type]
+        verify_ld_proof(
+            credential,
+            serialization.load_pem_public_key(served.encode()),  # type: ignore[arg-type]
+            served_context(mosip),
+        )
     else:
         assert method == mosip.public_key_url
     with pytest.raises(InvalidSignature):
-        verify_proof(credential, mock_public_key())
+        verify_ld_proof(credential, mock_public_key(), served_context(mosip))
+
+
+def served_context(mosip: MosipStandIn) -> Any:
+    """The context documents as a verifier gets them: mosip-context.json over HTTP, the
+    W3C ones from the stand-in's published copies."""
+
+    def load(url: str) -> Any:
+        if url == mosip.context_url:
+            return requests.get(url, timeout=5).json()
+        return mosip.context_document(url)
+
+    return load
+
+
+def test_jcs_proof_option(mosip: MosipStandIn) -> None:
+    mosip.proof = "jcs"
+    credential = mosip.issue_credential("100015555555555").credential
+    verify_proof(credential, mock_public_key())
 
 
 def test_zero_thumbprint_option() -> None:

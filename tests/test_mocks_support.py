@@ -5,6 +5,7 @@ and the stand-ins, straight from PROTOCOLS.md §5."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyld import jsonld
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -87,6 +89,49 @@ def verify_proof(credential: dict[str, Any], public_key: rsa.RSAPublicKey) -> No
         encoded_header.encode() + b"." + rfc8785.dumps(unsigned),
         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
         hashes.SHA256(),
+    )
+
+
+def urdna2015_sha256(document: dict[str, Any], load_document: Any) -> bytes:
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": load_document(url)}
+
+    nquads = jsonld.normalize(
+        document,
+        {
+            "algorithm": "URDNA2015",
+            "base": None,
+            "format": "application/n-quads",
+            "documentLoader": loader,
+        },
+    )
+    return hashlib.sha256(nquads.encode()).digest()
+
+
+def verify_ld_proof(
+    credential: dict[str, Any], public_key: rsa.RSAPublicKey, load_document: Any
+) -> None:
+    """Raise InvalidSignature unless the RsaSignature2018 proof (detached ``b64: false``
+    JWS, PS256 or RS256) signs SHA-256(URDNA2015(proof options with the security v3
+    context)) ‖ SHA-256(URDNA2015(credential without proof))."""
+    proof = credential["proof"]
+    assert proof["type"] == "RsaSignature2018"
+    encoded_header, payload, signature = proof["jws"].split(".")
+    assert payload == ""
+    header = json.loads(b64url_decode(encoded_header))
+    assert header["b64"] is False and header["crit"] == ["b64"]
+    options = {k: v for k, v in proof.items() if k != "jws"}
+    options["@context"] = "https://w3id.org/security/v3"
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    tbs = urdna2015_sha256(options, load_document) + urdna2015_sha256(unsigned, load_document)
+    pad = (
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        if header["alg"] == "PS256"
+        else padding.PKCS1v15()
+    )
+    assert header["alg"] in ("PS256", "RS256")
+    public_key.verify(
+        b64url_decode(signature), encoded_header.encode() + b"." + tbs, pad, hashes.SHA256()
     )
 
 

@@ -179,23 +179,30 @@ class MosipClient:
             )
             raise_for_status(call.response, "MOSIP WebSub hub")
 
-    def fetch_verification_key(self, url: str) -> str:
-        """The PEM key of a VC verification method (a JSON document with publicKeyPem)."""
-        cache_key = "vc-key:" + hashlib.sha256(url.encode()).hexdigest()
-        pem = cache.get(cache_key)
-        if pem:
-            return pem
+    def fetch_document(self, url: str, what: str) -> dict:
+        """A public JSON document a credential proof needs (a verification method's key
+        document, a DID document, MOSIP's JSON-LD context), cached for an hour. Callers
+        check the URL against their allowlist first."""
+        cache_key = "vc-doc:" + hashlib.sha256(url.encode()).hexdigest()
+        document = cache.get(cache_key)
+        if isinstance(document, dict):
+            return document
         with recorded_call(Step.CREDENTIAL, url, None) as call:
             # No redirects: the allowlist names the exact documents we trust.
-            call.response = self.session.get(url, timeout=timeouts(), allow_redirects=False)
-            raise_for_status(call.response, "the VC verification-method document")
+            call.response = self.session.get(
+                url,
+                timeout=timeouts(),
+                allow_redirects=False,
+                headers={"Accept": "application/ld+json, application/json"},
+            )
+            raise_for_status(call.response, f"the {what}")
             if call.response.is_redirect:
                 raise RemoteError(f"{url} redirects elsewhere; list the final URL", retriable=False)
             try:
-                pem = call.response.json()["publicKeyPem"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise RemoteError(
-                    "the verification-method document has no publicKeyPem", retriable=True
-                ) from exc
-        cache.set(cache_key, pem, 3600)
-        return pem
+                document = call.response.json()
+            except ValueError as exc:
+                raise RemoteError(f"the {what} at {url} is not JSON", retriable=True) from exc
+            if not isinstance(document, dict):
+                raise RemoteError(f"the {what} at {url} is not a JSON object", retriable=False)
+        cache.set(cache_key, document, 3600)
+        return document

@@ -2,6 +2,7 @@ from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcom
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.settings import MosipSettings, OpenCrvsSettings
 from integration.models.submission import Attempt, EventType, Status, Submission, TransactionId
+from integration.models.trust import TrustedDocument, TrustedDocumentKind
 from integration.models.verification import (
     EsignetSettings,
     IdaSettings,
@@ -28,6 +29,8 @@ __all__ = [
     "Status",
     "Submission",
     "TransactionId",
+    "TrustedDocument",
+    "TrustedDocumentKind",
     "VerificationKind",
     "VerificationRecord",
     "VerificationResult",

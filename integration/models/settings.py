@@ -95,6 +95,20 @@ class MosipSettings(SingletonModel):
         default=True,
         help_text="Turn off only to diagnose: unverified credentials are then accepted.",
     )
+    context_url_allowlist = models.JSONField(
+        "allowed JSON-LD context URLs",
+        default=list,
+        blank=True,
+        help_text="Contexts that may be fetched (cached), such as MOSIP's mosip-context.json. "
+        "Contexts on the same host as an allowed verification method are allowed too; the "
+        "W3C contexts are bundled and never fetched.",
+    )
+    jcs_proofs = models.BooleanField(
+        "JCS proofs (OpenCRVS's MOSIP mock only)",
+        default=False,
+        help_text="Check proofs over RFC 8785 JCS as OpenCRVS's MOSIP mock signs them. Off: "
+        "URDNA2015 JSON-LD proofs, as real MOSIP signs them.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "MOSIP settings"

@@ -11,13 +11,13 @@ from functools import lru_cache
 from django.db.models import Q
 from django.utils import timezone
 
-from integration.clients.http import RemoteError, recorded_call
-from integration.clients.mosip import MosipClient
+from integration.clients.http import recorded_call
 from integration.crypto.credential import CredentialError, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
-from integration.crypto.vc_proof import ProofError, verification_method, verify_proof
+from integration.crypto.vc_proof import ProofError
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
+from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,28 +56,46 @@ def _open(config: MosipSettings, credential_b64: str) -> dict:
         raise CredentialRefused(str(exc)) from exc
 
 
-def _check_proof(config: MosipSettings, vc: dict) -> None:
+def _signed_claims(config: MosipSettings, vc: dict) -> dict:
+    """The credential as its proof covers it (all of it when the check is turned off)."""
     if not config.verify_credential_proof:
         log.warning("credential proof check is turned off in the MOSIP settings")
-        return
+        return vc
     try:
-        method = verification_method(vc)
-        if method not in (config.verification_method_allowlist or []):
-            raise CredentialRefused(f"verification method {method} is not on the allowlist")
-        key = MosipClient(config).fetch_verification_key(method)
+        return check_proof(vc, trust_from_settings(config))
+    except ProofUnavailable as exc:
+        raise CredentialNotReadable(str(exc)) from exc
     except ProofError as exc:
         raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
-    except RemoteError as exc:
-        kind = CredentialNotReadable if exc.retriable else CredentialRefused
-        raise kind(f"the verification key cannot be fetched: {exc}") from exc
-    try:
-        verify_proof(vc, key)
-    except ProofError as exc:
-        raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
+
+
+def subject_of(claims: dict) -> dict:
+    subject = claims.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        subject = subject[0]
+    return subject if isinstance(subject, dict) else {}
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):  # a typed or language-tagged literal after compaction
+        value = value.get("@value", "")
+    return "" if value is None else str(value)
+
+
+def signed_vid(vc: dict, claims: dict) -> str:
+    """The VID, only as the signature covers it: JSON-LD drops a term its contexts do not
+    define, so a VID in the JSON may be outside the signed graph."""
+    vid = _text(subject_of(claims).get("VID"))
+    if _text(subject_of(vc).get("VID")) not in ("", vid):
+        raise CredentialRefused(
+            "the credential's VID is not covered by its signature (its JSON-LD context "
+            "does not define VID)"
+        )
+    return vid
 
 
 def _transaction_id(vc: dict, registration_id: str) -> str:
-    subject_id = str((vc.get("credentialSubject") or {}).get("id", ""))
+    subject_id = _text(subject_of(vc).get("id"))
     transaction_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
     if registration_id and transaction_id != registration_id:
         raise CredentialRefused("the credential's subject does not match its registrationId")
@@ -92,11 +110,11 @@ def receive_credential(event: dict) -> Outcome:
         try:
             config = MosipSettings.load()
             vc = _open(config, str(data.get("credential", "")))
-            _check_proof(config, vc)
-            submission = _find(_transaction_id(vc, registration_id))
+            claims = _signed_claims(config, vc)
+            submission = _find(_transaction_id(claims, registration_id))
             if submission is None:
                 raise CredentialRefused(f"no submission has transaction id {registration_id}")
-            vid = str(vc["credentialSubject"].get("VID", "") or "")
+            vid = signed_vid(vc, claims)
             if submission.event_type == EventType.BIRTH and not vid:
                 raise CredentialRefused("a birth credential without a VID")
             _store_vid(submission, vid)
