@@ -146,6 +146,8 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "credential_keystore_password",
                     "verify_credential_proof",
                     "verification_method_allowlist",
+                    "context_url_allowlist",
+                    "jcs_proofs",
                 ]
             },
         ),
@@ -219,4 +221,5 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 import integration.admin_mapping  # noqa: E402,F401
+import integration.admin_trust  # noqa: E402,F401
 import integration.admin_verification  # noqa: E402,F401

@@ -73,6 +73,8 @@ def subject_of(claims: dict) -> dict:
     subject = claims.get("credentialSubject")
     if isinstance(subject, list) and len(subject) == 1:
         subject = subject[0]
+    if isinstance(subject, str):  # JSON-LD compacts a subject with only an id to the id
+        return {"id": subject}
     return subject if isinstance(subject, dict) else {}
 
 

@@ -1,0 +1,72 @@
+"""Admin for pinned credential-proof documents: JSON-LD contexts and verification keys."""
+
+import json
+
+from django import forms
+from django.contrib import admin
+
+from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
+from integration.models import TrustedDocument, TrustedDocumentKind
+
+
+class TrustedDocumentForm(forms.ModelForm):
+    content = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+        help_text="A context: its JSON document. A key: a PEM public key or certificate, a "
+        "JWK, a key document (id + publicKeyPem / publicKeyJwk / publicKeyMultibase) or a "
+        "DID document with verificationMethod entries.",
+    )
+
+    class Meta:
+        model = TrustedDocument
+        fields = ["url", "kind", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["content"].initial = json.dumps(self.instance.document, indent=2)
+
+    def clean(self):
+        cleaned = super().clean()
+        url, kind, text = cleaned.get("url"), cleaned.get("kind"), cleaned.get("content", "")
+        if not url or not kind or not text:
+            return cleaned
+        if kind == TrustedDocumentKind.KEY and text.lstrip().startswith("-----BEGIN"):
+            document = {"id": url, "publicKeyPem": text.strip()}
+        else:
+            try:
+                document = json.loads(text)
+            except ValueError as exc:
+                raise forms.ValidationError({"content": f"not JSON: {exc}"}) from exc
+            if not isinstance(document, dict):
+                raise forms.ValidationError({"content": "must be a JSON object"})
+        if kind == TrustedDocumentKind.KEY:
+            if "kty" in document:  # a bare JWK
+                document = {"id": url, "publicKeyJwk": document}
+            ids = method_ids(document)
+            if url not in ids and url != document.get("id"):
+                defined = ", ".join(ids) or "no key"
+                raise forms.ValidationError(
+                    {"content": f"the document defines {defined}, not {url}"}
+                )
+            try:
+                for method in ids:
+                    key_for_method(method, document)
+            except KeyDocumentError as exc:
+                raise forms.ValidationError({"content": str(exc)}) from exc
+        elif "@context" not in document:
+            raise forms.ValidationError({"content": "a JSON-LD context has an @context member"})
+        cleaned["document"] = document
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.document = self.cleaned_data["document"]
+        return super().save(commit)
+
+
+@admin.register(TrustedDocument)
+class TrustedDocumentAdmin(admin.ModelAdmin):
+    form = TrustedDocumentForm
+    list_display = ["url", "kind", "note", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["url", "note"]
