@@ -1,0 +1,181 @@
+"""Cost of the credential proof check as MOSIP signs it (URDNA2015), per credential.
+
+    python bench/credential_proof_bench.py [--runs 300]
+
+Credentials in the shape MOSIP's credential service issues (credentials v1 context,
+mosip-context.json importing ODRL, an inline context) are signed by the MOSIP stand-in's
+signer, then checked with integration.crypto as the callback checks them. Nothing is
+fetched: the contexts are bundled or given, as after the first credential in a worker.
+
+Columns: the proof check (URDNA2015 of the proof options and of the document, SHA-256,
+signature) and, separately, reading the claims the signature covers (JSON-LD compaction of
+the signed graph), then both together as the callback runs them. "plain pyld" is the same
+canonicalization with pyld's own caching only, to show what the choice saves.
+Target (issue 11): the proof check ≤ 5 ms per credential.
+"""
+
+import argparse
+import hashlib
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa  # noqa: E402
+from pyld import jsonld  # noqa: E402
+
+from integration.crypto.ld_canon import canonical_nquads, compact, expand  # noqa: E402
+from integration.crypto.ld_contexts import ContextLoader, bundled  # noqa: E402
+from integration.crypto.ld_proof import SECURITY_V3, verify_ld_proof  # noqa: E402
+from integration.crypto.vc_proof import detached_jws_valid, verify_jcs_proof  # noqa: E402
+from mocks import mosip_crypto, mosip_issuer  # noqa: E402
+
+TARGET_MS = 5.0
+BASE = "https://mosip.example"
+
+
+def credentials(count: int, key, algorithm: str) -> list[dict]:
+    contexts = {f"{BASE}/.well-known/mosip-context.json": mosip_issuer.mosip_context(BASE)}
+
+    def load(url: str) -> dict:
+        return contexts.get(url) or bundled(url)
+
+    out = []
+    for n in range(count):
+        subject = mosip_issuer.credential_subject(
+            f"10001{n:010d}", "CRVS_NEW", {"birthCertificateNumber": f"2026B{n}"}, f"{n:010d}"
+        )
+        vc = mosip_issuer.unsigned_credential(BASE, subject)
+        if algorithm == "jcs":
+            out.append(mosip_crypto.sign_credential(vc, key, f"{BASE}/k", vc["issuanceDate"]))
+        else:
+            out.append(
+                mosip_crypto.sign_ld_credential(
+                    vc, key, f"{BASE}/k", vc["issuanceDate"], load, algorithm=algorithm
+                )
+            )
+    return out, contexts
+
+
+def timed(functions, items) -> list[list[float]]:
+    """Per function, ms per item; interleaved so that a busy moment hits all alike."""
+    times: list[list[float]] = [[] for _ in functions]
+    for item in items:
+        for function, spent in zip(functions, times, strict=True):
+            started = time.perf_counter()
+            function(item)
+            spent.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def proof_only(vc, key, loader):
+    proof = vc["proof"]
+    document = {k: v for k, v in vc.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k not in ("jws", "proofValue")}
+    options["@context"] = SECURITY_V3
+    digest = hashlib.sha256(canonical_nquads(expand(document, loader), loader).encode()).digest()
+    tbs = hashlib.sha256(canonical_nquads(options, loader).encode()).digest() + digest
+    if "jws" in proof:
+        assert detached_jws_valid(proof["jws"], tbs, key)[0]
+    else:
+        from integration.crypto.ld_keys import multibase_decode
+
+        key.verify(multibase_decode(proof["proofValue"]), tbs)
+
+
+def signed_claims(vc, loader):
+    document = {k: v for k, v in vc.items() if k != "proof"}
+    return compact(expand(document, loader), document["@context"], loader)
+
+
+def plain_pyld(vc, contexts):
+    def loader(url, options=None):
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": contexts.get(url) or bundled(url),
+        }
+
+    opts = {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "base": None,
+        "documentLoader": loader,
+    }
+    options = {k: v for k, v in vc["proof"].items() if k not in ("jws", "proofValue")}
+    jsonld.normalize({**options, "@context": SECURITY_V3}, dict(opts))
+    jsonld.normalize({k: v for k, v in vc.items() if k != "proof"}, dict(opts))
+
+
+def stats(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+
+
+def measure(label: str, key, algorithm: str, runs: int):
+    vcs, contexts = credentials(runs, key, algorithm)
+    loader = ContextLoader(contexts)
+    public = key.public_key()
+    started = time.perf_counter()
+    verify_ld_proof(vcs[0], public, loader)  # the first one in a worker process
+    cold = (time.perf_counter() - started) * 1000
+    proof, claims_only, both = timed(
+        [
+            lambda vc: proof_only(vc, public, loader),
+            lambda vc: signed_claims(vc, loader),
+            lambda vc: verify_ld_proof(vc, public, loader),
+        ],
+        vcs,
+    )
+    [plain] = timed([lambda vc: plain_pyld(vc, contexts)], vcs[: max(20, runs // 5)])
+    return label, stats(proof), stats(claims_only), stats(both), stats(plain), cold
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300, help="credentials per suite")
+    args = parser.parse_args()
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    rows = [
+        measure("RsaSignature2018 PS256 (credential service)", rsa_key, "PS256", args.runs),
+        measure("RsaSignature2018 RS256", rsa_key, "RS256", args.runs),
+        measure("Ed25519Signature2020", ed_key, "EdDSA", args.runs),
+    ]
+    jcs_vcs, _ = credentials(args.runs, rsa_key, "jcs")
+    [jcs_times] = timed([lambda vc: verify_jcs_proof(vc, rsa_key.public_key())], jcs_vcs)
+    jcs = stats(jcs_times)
+
+    print(
+        f"Credential proof check, ms per credential ({args.runs} credentials per suite; "
+        f"median / p95; target: proof check ≤ {TARGET_MS:.0f} ms)\n"
+    )
+    header = (
+        "suite",
+        "proof check",
+        "signed claims",
+        "callback total",
+        "plain pyld",
+        "first (cold)",
+        "target met",
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for label, proof, claims_only, both, plain, cold in rows:
+        met = "yes" if proof[0] <= TARGET_MS else "NO"
+        print(
+            f"| {label} | {proof[0]:.2f} / {proof[1]:.2f} | {claims_only[0]:.2f} / "
+            f"{claims_only[1]:.2f} | {both[0]:.2f} / {both[1]:.2f} | {plain[0]:.2f} / "
+            f"{plain[1]:.2f} | {cold:.0f} | {met} |"
+        )
+    print(
+        f"| JCS (OpenCRVS's mock; setting, off by default) | {jcs[0]:.2f} / {jcs[1]:.2f} "
+        "| (whole JSON signed) | | | | |"
+    )
+
+
+if __name__ == "__main__":
+    main()
