@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OIDC := tests/browser/oidc
 
-.PHONY: demo test lint browser-deps
+.PHONY: demo test lint browser-deps faults
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(BIN)/.installed browser-deps
 	$(BIN)/ruff check .
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The fault suite (10-20 minutes; redis-server and PostgreSQL at 127.0.0.1:5432 needed).
+faults: $(BIN)/.installed
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -82,7 +82,7 @@ SELECT
     END,
     CASE WHEN status = 'confirmed' THEN created + interval '3 minutes' END,
     step,
-    CASE WHEN status IN ('failed', 'token_expired', 'retry_scheduled') THEN
+    CASE WHEN status IN ('failed', 'token_expired', 'delivery_retry') THEN
         (ARRAY[
             'MOSIP createPacket refused the request: PKT-DUPLICATE: Packet 10001'
                 || lpad(i::text, 10, '0') || ' already exists with other content',
@@ -93,13 +93,13 @@ SELECT
             'MOSIP workflow refused the request: RPR-WFM-404: No packet was created'
         ])[1 + (i %% 6)]
     ELSE '' END,
-    CASE WHEN status = 'retry_scheduled' THEN 3 ELSE 0 END,
-    CASE WHEN status = 'retry_scheduled' THEN now() + interval '10 minutes' END,
+    CASE WHEN status = 'delivery_retry' THEN 3 ELSE 0 END,
+    CASE WHEN status = 'delivery_retry' THEN now() + interval '10 minutes' END,
     NULL
     {extra_values}
 FROM (
     SELECT i, kind, prefix, created, status,
-        CASE WHEN status IN ('failed', 'retry_scheduled')
+        CASE WHEN status IN ('failed', 'delivery_retry')
              THEN (ARRAY['create_packet', 'auth', 'create_packet', 'confirm', 'confirm',
                          'start_workflow'])[1 + (i %% 6)]
              WHEN status = 'token_expired' THEN 'confirm'
@@ -130,7 +130,7 @@ FROM (
                 WHEN (i * 7919) %% 1000 < 14 THEN 'token_expired'
                 WHEN (i * 7919) %% 1000 < 18 THEN 'rejected'
                 WHEN (i * 7919) %% 1000 < 22 THEN 'resolved'
-                WHEN (i * 7919) %% 1000 < 24 THEN 'retry_scheduled'
+                WHEN (i * 7919) %% 1000 < 24 THEN 'delivery_retry'
                 WHEN (i * 7919) %% 1000 < 26 AND %(rows)s - i < 20000 THEN 'awaiting_credential'
                 ELSE 'confirmed' END AS status
         FROM generate_series(1::bigint, %(rows)s) AS i

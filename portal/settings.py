@@ -163,11 +163,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PORTAL_RETRY_BASE_SECONDS = env.float("PORTAL_RETRY_BASE_SECONDS", default=30.0)
 PORTAL_RETRY_MAX_SECONDS = env.float("PORTAL_RETRY_MAX_SECONDS", default=1800.0)
 PORTAL_MAX_ATTEMPTS = env.int("PORTAL_MAX_ATTEMPTS", default=12)
-# A claimed row untouched this long belonged to a worker that died: the sweep frees it.
+# A bulk job untouched this long belonged to a worker that died: the sweep frees it.
 PORTAL_STALE_CLAIM_SECONDS = env.int("PORTAL_STALE_CLAIM_SECONDS", default=600)
+# A worker holds a record by a lease it renews every third of this while it works; a
+# lease run out (its worker was killed) is handed back by the next sweep.
+PORTAL_LEASE_SECONDS = env.float("PORTAL_LEASE_SECONDS", default=30.0)
 # A row still "received" this long after commit lost its message: the sweep re-enqueues.
 PORTAL_SWEEP_GRACE_SECONDS = env.int("PORTAL_SWEEP_GRACE_SECONDS", default=60)
-PORTAL_SWEEP_INTERVAL_SECONDS = env.float("PORTAL_SWEEP_INTERVAL_SECONDS", default=60.0)
+PORTAL_SWEEP_INTERVAL_SECONDS = env.float("PORTAL_SWEEP_INTERVAL_SECONDS", default=15.0)
 PORTAL_WEBSUB_RESUBSCRIBE_SECONDS = env.float("PORTAL_WEBSUB_RESUBSCRIBE_SECONDS", default=6 * 3600)
 PORTAL_HTTP_CONNECT_TIMEOUT = env.float("PORTAL_HTTP_CONNECT_TIMEOUT", default=5.0)
 PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)

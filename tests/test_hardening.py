@@ -10,7 +10,7 @@ from integration.models import MosipSettings, OpenCrvsSettings, Status, Submissi
 from integration.services import delivery, intake
 from integration.services.sweep import sweep
 from mocks.opencrvs_webhooks import sign
-from tests.fixtures import birth_request, load_json
+from tests.fixtures import birth_request, load_json, put_in_state
 
 
 def post_registration(client, token, body=None):
@@ -91,13 +91,9 @@ def test_a_record_that_keeps_killing_its_worker_ends_failed(db, settings):
         tracking_id="B2",
         certificate_number="C2",
         raw_request=birth_request("C2", "B2"),
-        status=Status.SENDING,
-        claimed_at=long_ago,
     )
     for _ in range(3):
-        Submission.objects.filter(pk=submission.pk).update(
-            status=Status.SENDING, claimed_at=long_ago
-        )
+        put_in_state(submission, Status.SENDING, claimed_at=long_ago, lease_expires_at=long_ago)
         sweep()
     submission.refresh_from_db()
     assert submission.status == Status.FAILED

@@ -46,8 +46,8 @@ def test_a_death_is_recognised_by_its_certificate_number(post):
 
 
 def test_the_same_certificate_number_twice_makes_one_submission(post):
-    first = post(birth_request())
-    second = post(birth_request())
+    first = post(birth_request(), event_id="evt-1")
+    second = post(birth_request(), event_id="evt-1")
 
     assert (first.status_code, second.status_code) == (202, 202)
     assert Submission.objects.count() == 1

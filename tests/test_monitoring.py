@@ -68,10 +68,10 @@ def test_metrics_can_be_limited_to_networks(client, settings):
 
 def test_metrics_say_what_is_where(client, token):
     now = timezone.now()
-    record(Status.RETRY_SCHEDULED, failed_step=Step.AUTH, created_at=now - timedelta(hours=3))
+    record(Status.DELIVERY_RETRY, failed_step=Step.AUTH, created_at=now - timedelta(hours=3))
     record(Status.AWAITING_CREDENTIAL, created_at=now - timedelta(minutes=10))
     record(
-        Status.RETRY_SCHEDULED,
+        Status.CONFIRMATION_RETRY,
         failed_step=Step.CONFIRM,
         credential_received_at=now - timedelta(minutes=20),
         token_expires_at=now + timedelta(hours=5),
@@ -88,7 +88,8 @@ def test_metrics_say_what_is_where(client, token):
 
     samples = scrape(client.get)
 
-    assert value(samples, "portal_records", status="retry_scheduled") == 2
+    assert value(samples, "portal_records", status="delivery_retry") == 1
+    assert value(samples, "portal_records", status="confirmation_retry") == 1
     assert value(samples, "portal_records", status="rejected") == 0
     assert value(samples, "portal_records_waiting", system="MOSIP") == 2
     assert value(samples, "portal_records_waiting", system="OpenCRVS") == 1

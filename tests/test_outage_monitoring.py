@@ -30,7 +30,7 @@ def test_mosip_stopped_turns_health_degraded_and_metrics_climb_until_it_is_back(
 
     mosip.stop()  # the server is gone: connections are refused
     assert pipeline.register(birth_request("2026M1", "M1")).status_code == 202
-    pipeline.wait_for("2026M1", Status.RETRY_SCHEDULED)
+    pipeline.wait_for("2026M1", Status.DELIVERY_RETRY)
     pipeline.wait_for_attempts("2026M1", failures=2)
     time.sleep(1.1)  # past PORTAL_HEALTH_FAILING_SECONDS
 

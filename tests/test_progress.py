@@ -6,8 +6,8 @@ import pytest
 from django.db import close_old_connections
 
 from integration.models import Status, Submission
-from integration.services import progress
-from tests.fixtures import birth_request
+from integration.services import lifecycle, progress
+from tests.fixtures import birth_request, put_in_state
 
 
 def a_submission(**fields) -> Submission:
@@ -19,9 +19,10 @@ def a_submission(**fields) -> Submission:
 
 def test_only_one_of_two_workers_gets_a_record(db):
     submission = a_submission()
-    first = progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING)
-    second = progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING)
+    first = lifecycle.claim(submission.pk, "claim_delivery")
+    second = lifecycle.claim(submission.pk, "claim_delivery")
     assert first is not None and second is None
+    assert first.status == Status.SENDING and first.lease_expires_at > first.claimed_at
 
 
 def test_concurrent_workers_claim_a_record_once(transactional_db):
@@ -32,7 +33,7 @@ def test_concurrent_workers_claim_a_record_once(transactional_db):
     def worker():
         start.wait()
         try:
-            if progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING):
+            if lifecycle.claim(submission.pk, "claim_delivery"):
                 winners.append(threading.get_ident())
         finally:
             close_old_connections()
@@ -47,10 +48,13 @@ def test_concurrent_workers_claim_a_record_once(transactional_db):
 
 def test_a_retry_is_not_claimed_before_it_is_due(db):
     submission = a_submission()
-    claimed = progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING)
-    delay = progress.retry_later(claimed, Status.SENDING, "create_packet", "MOSIP answered 503")
+    claimed = lifecycle.claim(submission.pk, "claim_delivery")
+    delay = progress.retry_later(
+        claimed, "delivery_retry", "delivery_failed", "create_packet", "MOSIP answered 503"
+    )
     assert delay and delay > 0
-    assert progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING) is None
+    assert Submission.objects.get().status == Status.DELIVERY_RETRY
+    assert lifecycle.claim(submission.pk, "claim_delivery") is None
 
 
 def test_backoff_grows_and_is_capped(settings):
@@ -65,9 +69,11 @@ def test_retries_end_in_failed_at_the_limit(db, settings):
     submission = a_submission()
     for _ in range(3):
         Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)
-        claimed = progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING)
+        claimed = lifecycle.claim(submission.pk, "claim_delivery")
         assert claimed is not None
-        progress.retry_later(claimed, Status.SENDING, "create_packet", "MOSIP answered 503")
+        progress.retry_later(
+            claimed, "delivery_retry", "delivery_failed", "create_packet", "MOSIP answered 503"
+        )
     submission.refresh_from_db()
     assert submission.status == Status.FAILED
     assert submission.last_error.startswith("Gave up after 3 attempts: MOSIP answered 503")
@@ -76,4 +82,17 @@ def test_retries_end_in_failed_at_the_limit(db, settings):
 @pytest.mark.parametrize("status", [Status.CONFIRMED, Status.SENDING, Status.FAILED])
 def test_records_outside_the_deliverable_states_are_not_claimed(db, status):
     submission = a_submission(status=status)
-    assert progress.claim(submission.pk, progress.DELIVERABLE, Status.SENDING) is None
+    assert lifecycle.claim(submission.pk, "claim_delivery") is None
+
+
+def test_a_worker_whose_lease_was_taken_over_can_no_longer_move_the_record(db):
+    submission = a_submission()
+    first = lifecycle.claim(submission.pk, "claim_delivery")
+    # Its lease ran out and the sweep handed the record back.
+    put_in_state(Submission.objects.get(), Status.DELIVERY_RETRY, claimed_at=None)
+    second = lifecycle.claim(submission.pk, "claim_delivery")
+    assert second is not None
+
+    assert not lifecycle.move(first, "workflow_started")  # the first worker's late answer
+    assert lifecycle.move(second, "workflow_started")
+    assert Submission.objects.get().status == Status.AWAITING_CREDENTIAL

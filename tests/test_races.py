@@ -3,7 +3,7 @@
 import pytest
 
 from integration.models import EventType, Status, Submission, TransactionId
-from integration.services import delivery
+from integration.services import delivery, lifecycle
 from integration.services.credential import _store_vid
 from tests.fixtures import birth_request
 
@@ -20,14 +20,14 @@ def test_a_credential_during_delivery_is_handed_over_when_the_workflow_returns(
         tracking_id="B1",
         certificate_number="C1",
         raw_request=birth_request("C1", "B1"),
-        status=Status.SENDING,
         transaction_id="100010000000001",
         confirm_in_opencrvs=confirm_in_opencrvs,
     )
     TransactionId.objects.create(submission=submission, value="100010000000001")
+    submission = lifecycle.claim(submission.pk, "claim_delivery")
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        _store_vid(submission, "1234567890")  # the credential, mid-flight
+        _store_vid(submission, "100010000000001", "1234567890")  # the credential, mid-flight
         assert Submission.objects.get().status == Status.SENDING
         delivery._workflow_started(submission)  # then the workflow call returns
 

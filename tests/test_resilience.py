@@ -16,7 +16,7 @@ def test_mosip_down_for_a_while_is_retried_until_confirmed(pipeline):
     pipeline.mosip.controls.down = True
     assert pipeline.register(birth_request("2026B1", "B1")).status_code == 202
 
-    waiting = pipeline.wait_for("2026B1", Status.RETRY_SCHEDULED)
+    waiting = pipeline.wait_for("2026B1", Status.DELIVERY_RETRY)
     assert "503" in waiting.last_error
     pipeline.wait_for_attempts("2026B1", failures=2)
     pipeline.mosip.controls.down = False
@@ -31,7 +31,7 @@ def test_opencrvs_down_at_confirmation_is_retried(pipeline):
     assert pipeline.register(birth_request("2026B2", "B2")).status_code == 202
     pipeline.opencrvs.controls.down = True
 
-    waiting = pipeline.wait_for("2026B2", Status.RETRY_SCHEDULED)
+    waiting = pipeline.wait_for("2026B2", Status.CONFIRMATION_RETRY)
     assert waiting.failed_step == "confirm"
     pipeline.opencrvs.controls.down = False
 
@@ -98,7 +98,6 @@ def test_the_sweep_requeues_work_whose_message_was_lost(
 
     Pipeline("", mosip, opencrvs).wait_for(
         "2026B7",
-        Status.PACKET_CREATED,
         Status.AWAITING_CREDENTIAL,
         Status.CREDENTIAL_RECEIVED,
         Status.CONFIRMING,
@@ -116,7 +115,8 @@ def test_the_sweep_frees_a_claim_left_by_a_dead_worker(db):
         raw_request=birth_request("2026B8", "B8"),
         status=Status.SENDING,
         claimed_at=long_ago,
+        lease_expires_at=long_ago,
     )
 
     assert sweep()["freed"] == 1
-    assert Submission.objects.get().status == Status.RETRY_SCHEDULED
+    assert Submission.objects.get().status == Status.DELIVERY_RETRY

@@ -12,18 +12,17 @@ from integration.api.serializers import EventDocumentSerializer, RegistrationReq
 from integration.services import intake
 
 
-@extend_schema(request=RegistrationRequestSerializer, responses={202: None})
+@extend_schema(request=RegistrationRequestSerializer, responses={202: None, 409: None})
 @api_view(["POST"])
 @authentication_classes([RecordTokenAuthentication])
 @permission_classes([HasRegistrationToken])
 def registration(request: Request) -> Response:
     """Drop-in for mosip-api's `POST /events/registration` (PROTOCOLS.md (1))."""
     RegistrationRequestSerializer(data=request.data).is_valid(raise_exception=True)
-    intake.receive(intake.from_registration_request(request.data, request.auth))
-    return Response({}, status=status.HTTP_202_ACCEPTED)
+    return _receive(intake.from_registration_request(request.data, request.auth))
 
 
-@extend_schema(request=EventDocumentSerializer, responses={202: None})
+@extend_schema(request=EventDocumentSerializer, responses={202: None, 409: None})
 @api_view(["POST"])
 @authentication_classes([RecordTokenAuthentication])
 @permission_classes([HasRegistrationToken])
@@ -48,5 +47,15 @@ def event_document(request: Request, event_type: str) -> Response:
         # The portal's configuration, not the record, is at fault: 400 would make
         # OpenCRVS reject the registration.
         return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    intake.receive(incoming)
+    return _receive(incoming)
+
+
+def _receive(incoming: intake.Incoming) -> Response:
+    try:
+        intake.receive(incoming)
+    except intake.EventConflict as exc:
+        return Response(
+            {"detail": str(exc), "certificateNumber": incoming.certificate_number},
+            status=status.HTTP_409_CONFLICT,
+        )
     return Response({}, status=status.HTTP_202_ACCEPTED)

@@ -17,6 +17,7 @@ from integration.console.pagination import Page, Sort, keyset_page
 from integration.models import (
     Attempt,
     BulkJob,
+    IntakeRepeat,
     Outcome,
     StaffAction,
     Submission,
@@ -160,6 +161,10 @@ class SubmissionDetail:
     token_expired: bool
     attempts: list[Attempt]
     transaction_ids: list[TransactionId]
+    # Credentials MOSIP issued besides the one the record took: staff must look at them.
+    other_credentials: list[TransactionId]
+    # Requests for this record after the first (same event, another number; or refused).
+    repeats: list[IntakeRepeat]
     actions: list[StaffAction]
     fields_sent: dict
     raw_request: dict
@@ -179,6 +184,8 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
     expires = submission.token_expires_at
     fields_sent, raw_request = submission.fields_sent or {}, submission.raw_request or {}
     attempts = list(submission.attempts.order_by("started_at", "id")[:500])
+    transaction_ids = list(submission.transaction_ids.order_by("-created_at", "-id"))
+    other_credentials = [t for t in transaction_ids if t.vid and t.vid != submission.vid]
     if not personal_data:
         personal = personal_values_of(submission)
         for attempt in attempts:
@@ -186,13 +193,17 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
             attempt.response_excerpt = ""
         submission.last_error = scrub(submission.last_error, personal)
         submission.vid = mask_text(submission.vid)
+        for link in transaction_ids:
+            link.vid = mask_text(link.vid)
         fields_sent, raw_request = mask(fields_sent), mask(raw_request)
     return SubmissionDetail(
         submission=submission,
         has_token=submission.has_token,
         token_expired=bool(expires and expires <= timezone.now()),
         attempts=attempts,
-        transaction_ids=list(submission.transaction_ids.order_by("-created_at", "-id")),
+        transaction_ids=transaction_ids,
+        other_credentials=other_credentials,
+        repeats=list(submission.repeats.all()[:100]),
         actions=list(submission.staff_actions.order_by("-created_at", "-id")),
         fields_sent=fields_sent,
         raw_request=raw_request,

@@ -1,7 +1,14 @@
 from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.settings import MosipSettings, OpenCrvsSettings
-from integration.models.submission import Attempt, EventType, Status, Submission, TransactionId
+from integration.models.submission import (
+    Attempt,
+    EventType,
+    IntakeRepeat,
+    Status,
+    Submission,
+    TransactionId,
+)
 from integration.models.trust import TrustedDocument, TrustedDocumentKind
 from integration.models.verification import (
     EsignetSettings,
@@ -18,6 +25,7 @@ __all__ = [
     "EsignetSettings",
     "EventType",
     "FieldMapping",
+    "IntakeRepeat",
     "MappingProfile",
     "IdaSettings",
     "MosipSettings",

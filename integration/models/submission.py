@@ -12,13 +12,17 @@ class EventType(models.TextChoices):
 
 
 class Status(models.TextChoices):
+    """Every state a submission can be in. Which moves connect them, and the only code
+    that changes a submission's status, is `integration.services.lifecycle`."""
+
     RECEIVED = "received", "Received"
     SENDING = "sending", "Sending to MOSIP"
-    PACKET_CREATED = "packet_created", "Packet created"
+    DELIVERY_RETRY = "delivery_retry", "Delivery retry scheduled"
     AWAITING_CREDENTIAL = "awaiting_credential", "Awaiting credential"
     CREDENTIAL_RECEIVED = "credential_received", "Credential received"
     CONFIRMING = "confirming", "Confirming in OpenCRVS"
-    RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
+    CONFIRMATION_RETRY = "confirmation_retry", "Confirmation retry scheduled"
+    REJECTING = "rejecting", "Rejecting in OpenCRVS"
     CONFIRMED = "confirmed", "Confirmed"
     COMPLETED = "completed", "Completed (registered in OpenCRVS, no confirmation needed)"
     FAILED = "failed", "Failed"
@@ -31,6 +35,42 @@ class Status(models.TextChoices):
 FINAL_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.REJECTED, Status.RESOLVED)
 # States a person has to act on.
 NEEDS_ACTION_STATUSES = (Status.FAILED, Status.TOKEN_EXPIRED)
+# States in which a process is working on the record and holds its lease.
+IN_FLIGHT_STATUSES = (Status.SENDING, Status.CONFIRMING, Status.REJECTING)
+RETRY_STATUSES = (Status.DELIVERY_RETRY, Status.CONFIRMATION_RETRY)
+
+
+class FailureKind(models.TextChoices):
+    """Why a record stopped, as far as what happens next depends on it."""
+
+    REFUSED = "refused", "The remote system said no"
+    MAPPING = "mapping", "The record could not be mapped"
+    GAVE_UP = "gave_up", "Retries used up"
+    INTERRUPTED = "interrupted", "Interrupted"
+
+
+class StatusWriteRefused(RuntimeError):
+    """`status` was about to be written other than through `integration.services.lifecycle`."""
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs and not _lifecycle_writing():
+            raise StatusWriteRefused(
+                "A submission's status changes only through integration.services.lifecycle."
+            )
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "status" in fields:
+            raise StatusWriteRefused("bulk_update may not write a submission's status.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+def _lifecycle_writing() -> bool:
+    from integration.services.lifecycle import writing_status
+
+    return writing_status.get()
 
 
 class Submission(models.Model):
@@ -74,13 +114,33 @@ class Submission(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     failed_step = models.CharField(max_length=30, blank=True)
+    failure_kind = models.CharField(max_length=20, choices=FailureKind.choices, blank=True)
     last_error = models.TextField("last error", blank=True)
     retry_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the process working on the record (IN_FLIGHT_STATUSES): `claimed_at`
+    # identifies the claim, so a process whose lease ran out can no longer move the
+    # record; a live worker renews `lease_expires_at` by a heartbeat.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            # One record per OpenCRVS event: a single-record token confirms one record.
+            models.UniqueConstraint(
+                fields=["event_id"],
+                condition=~models.Q(event_id=""),
+                name="submission_one_per_event",
+            ),
+        ]
         indexes = [
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=models.Q(lease_expires_at__isnull=False),
+                name="submission_lease",
+            ),
             models.Index(fields=["status", "next_attempt_at"], name="submission_status_next"),
             models.Index(fields=["status", "updated_at"], name="submission_status_updated"),
             # Staff console: an index behind every list filter, sort and dashboard figure.
@@ -125,6 +185,17 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} {self.tracking_id} ({self.certificate_number})"
 
+    def save(self, *args, **kwargs):
+        """A new row starts in the state it is created in; after that only the lifecycle
+        module moves it (a whole-row save could also overwrite a newer state)."""
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and not _lifecycle_writing():
+            if update_fields is None or "status" in update_fields:
+                raise StatusWriteRefused(
+                    "Save an existing submission with update_fields that leave out `status`."
+                )
+        super().save(*args, **kwargs)
+
 
 class TransactionId(models.Model):
     """Every MOSIP transaction id a submission has had: a late credential for an older
@@ -135,6 +206,10 @@ class TransactionId(models.Model):
     )
     value = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # What MOSIP issued for this packet: a late credential for an older packet, or a
+    # second one after the record was confirmed, is kept here and shown to staff.
+    vid = models.CharField("VID issued", max_length=64, blank=True)
+    credential_received_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.value
@@ -178,3 +253,30 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {self.http_status or self.error[:40]}"
+
+
+class IntakeRepeat(models.Model):
+    """A request for a record stored already, kept so staff see it on the record.
+
+    OpenCRVS's reference country config makes a new registration number each time it
+    handles the register action, so a retried action arrives with the same event and
+    another certificate number: accepted, no second packet. A known certificate number
+    with another event's token is refused (409): a token confirms one record only."""
+
+    class Kind(models.TextChoices):
+        NEW_NUMBER = "new_number", "Same OpenCRVS event again, another certificate number"
+        OTHER_EVENT = "other_event", "Another OpenCRVS event's token for this certificate number"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="repeats")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    certificate_number = models.CharField(max_length=64)
+    event_id = models.CharField("OpenCRVS event id", max_length=64, blank=True)
+    tracking_id = models.CharField(max_length=64, blank=True)
+    refused = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.certificate_number}"

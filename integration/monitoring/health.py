@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from integration.models import Status, Submission
+from integration.models import Submission
+from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
 from portal.celery import app as celery_app
@@ -82,7 +83,7 @@ def assess() -> Health:
         return health
     now = timezone.now()
     health.details["overdue_retries"] = Submission.objects.filter(
-        status=Status.RETRY_SCHEDULED, next_attempt_at__lt=now
+        status__in=RETRY_STATUSES, next_attempt_at__lt=now
     ).count()
     _remotes(health, now)
     _waiting(health, now)

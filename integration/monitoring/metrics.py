@@ -20,7 +20,12 @@ from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from integration.models import Attempt, Status, Submission, VerificationRecord
-from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
+from integration.models.submission import (
+    FINAL_STATUSES,
+    NEEDS_ACTION_STATUSES,
+    RETRY_STATUSES,
+    Step,
+)
 from integration.monitoring.remotes import SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
 from portal.celery import app as celery_app
@@ -74,13 +79,13 @@ class PortalCollector(Collector):
             labels=["status", "step"],
         )
         rows = (
-            Submission.objects.filter(status__in=[Status.RETRY_SCHEDULED, *NEEDS_ACTION_STATUSES])
+            Submission.objects.filter(status__in=[*RETRY_STATUSES, *NEEDS_ACTION_STATUSES])
             .order_by()
             .values_list("status", "failed_step")
             .annotate(n=Count("*"))
         )
         for status, step, count in rows:
-            if status == Status.RETRY_SCHEDULED:
+            if status in RETRY_STATUSES:
                 retrying.add_metric([step or "unknown"], count)
             else:
                 failed.add_metric([status, step or "unknown"], count)
@@ -215,9 +220,7 @@ class PortalCollector(Collector):
         due.add_metric(["new"], Submission.objects.filter(status=Status.RECEIVED).count())
         due.add_metric(
             ["retry"],
-            Submission.objects.filter(
-                status=Status.RETRY_SCHEDULED, next_attempt_at__lte=now
-            ).count(),
+            Submission.objects.filter(status__in=RETRY_STATUSES, next_attempt_at__lte=now).count(),
         )
         yield due
         depth = broker_queue_depth()

@@ -2,8 +2,7 @@
 dashboard, the metrics and /healthz.
 
 A record in retry waits on the system it is being retried against: a delivery retry
-(no credential yet) on MOSIP, a confirmation retry on OpenCRVS, the same split the
-workers claim on (`services.progress.DELIVERABLE` / `CONFIRMABLE`).
+on MOSIP, a confirmation retry on OpenCRVS (`services.lifecycle`).
 """
 
 from dataclasses import dataclass
@@ -18,11 +17,16 @@ MOSIP, OPENCRVS = "MOSIP", "OpenCRVS"
 
 WAITING_ON: dict[str, Q] = {
     # MOSIP has, or is being handed, the packet; the portal waits for its credential.
-    MOSIP: Q(status__in=[Status.SENDING, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL])
-    | Q(status=Status.RETRY_SCHEDULED, credential_received_at__isnull=True),
+    MOSIP: Q(status__in=[Status.SENDING, Status.DELIVERY_RETRY, Status.AWAITING_CREDENTIAL]),
     # The credential came; OpenCRVS has to take the confirmation (or a rejection).
-    OPENCRVS: Q(status__in=[Status.CREDENTIAL_RECEIVED, Status.CONFIRMING])
-    | Q(status=Status.RETRY_SCHEDULED, credential_received_at__isnull=False),
+    OPENCRVS: Q(
+        status__in=[
+            Status.CREDENTIAL_RECEIVED,
+            Status.CONFIRMING,
+            Status.CONFIRMATION_RETRY,
+            Status.REJECTING,
+        ]
+    ),
 }
 
 

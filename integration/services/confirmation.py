@@ -5,13 +5,14 @@ import logging
 
 from django.utils import timezone
 
-from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
 from integration.models import EventType, Status, Submission
 from integration.models.submission import Step
-from integration.services import progress
+from integration.services import lifecycle, progress
+from integration.services.failures import Kind, classify
 
 log = logging.getLogger(__name__)
+FINISHED = {"token": "", "last_error": "", "failed_step": "", "next_attempt_at": None}
 
 
 def declaration_for(submission: Submission) -> dict:
@@ -21,20 +22,17 @@ def declaration_for(submission: Submission) -> dict:
 
 
 def confirm(submission_id: int) -> None:
-    submission = progress.claim(submission_id, progress.CONFIRMABLE, Status.CONFIRMING)
+    submission = lifecycle.claim(submission_id, "claim_confirmation")
     if submission is None:
         return
+    with lifecycle.heartbeat(submission):
+        _confirm(submission)
+
+
+def _confirm(submission: Submission) -> None:
     if not submission.confirm_in_opencrvs:
         # A webhook record: OpenCRVS registered it already; nothing to confirm.
-        progress.mark(
-            submission,
-            Status.CONFIRMING,
-            status=Status.COMPLETED,
-            token="",
-            last_error="",
-            failed_step="",
-            next_attempt_at=None,
-        )
+        lifecycle.move(submission, "confirmed", to=Status.COMPLETED, **FINISHED)
         return
     if not submission.token or (
         submission.token_expires_at and submission.token_expires_at <= timezone.now()
@@ -46,43 +44,37 @@ def confirm(submission_id: int) -> None:
     except TokenRejected as error:
         _token_expired(submission, error.message)
         return
-    except RemoteError as error:
-        _after_error(submission, error)
+    except Exception as exc:  # noqa: BLE001 - every failure is classified
+        _after_failure(submission, exc)
         return
-    except Exception as exc:  # a bug or an unforeseen reply: fail visibly, never loop
-        log.exception("submission %s: unexpected error confirming", submission.pk)
-        progress.fail(submission, Status.CONFIRMING, Step.CONFIRM, progress.unexpected(exc))
-        return
-    progress.mark(
-        submission,
-        Status.CONFIRMING,
-        status=Status.CONFIRMED,
-        confirmed_at=timezone.now(),
-        token="",
-        last_error="",
-        failed_step="",
-        next_attempt_at=None,
+    lifecycle.move(
+        submission, "confirmed", to=Status.CONFIRMED, confirmed_at=timezone.now(), **FINISHED
     )
     log.info("submission %s confirmed in OpenCRVS", submission.pk)
 
 
 def _token_expired(submission: Submission, reason: str) -> None:
-    progress.mark(
+    lifecycle.move(
         submission,
-        Status.CONFIRMING,
-        status=Status.TOKEN_EXPIRED,
+        "token_expired",
         failed_step=Step.CONFIRM,
         last_error=reason,
         next_attempt_at=None,
     )
 
 
-def _after_error(submission: Submission, error: RemoteError) -> None:
+def _after_failure(submission: Submission, exc: Exception) -> None:
     from integration.tasks import enqueue_confirmation
 
-    if not error.retriable:
-        progress.fail(submission, Status.CONFIRMING, Step.CONFIRM, error.message)
-        return
-    delay = progress.retry_later(submission, Status.CONFIRMING, Step.CONFIRM, error.message)
+    failure = classify(exc)
+    if failure.kind is Kind.UNEXPECTED:
+        log.exception("submission %s: unexpected error confirming", submission.pk)
+    delay = progress.after_failure(
+        submission,
+        failure,
+        Step.CONFIRM,
+        retry="confirmation_retry",
+        fail_as="confirmation_failed",
+    )
     if delay is not None:
         enqueue_confirmation(submission.pk, countdown=delay)

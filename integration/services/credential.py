@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Q
 from django.utils import timezone
 
 from integration.clients.http import recorded_call
@@ -17,6 +16,7 @@ from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
+from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,14 @@ def receive_credential(event: dict) -> Outcome:
             config = MosipSettings.load()
             vc = _open(config, str(data.get("credential", "")))
             claims = _signed_claims(config, vc)
-            submission = _find(_transaction_id(claims, registration_id))
+            transaction_id = _transaction_id(claims, registration_id)
+            submission = _find(transaction_id)
             if submission is None:
                 raise CredentialRefused(f"no submission has transaction id {registration_id}")
             vid = signed_vid(vc, claims)
             if submission.event_type == EventType.BIRTH and not vid:
                 raise CredentialRefused("a birth credential without a VID")
-            _store_vid(submission, vid)
+            _store_vid(submission, transaction_id, vid)
         except CredentialRefused as exc:
             call.error = str(exc)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
@@ -132,34 +133,38 @@ def _find(transaction_id: str) -> Submission | None:
     return link.submission if link else None
 
 
-def _store_vid(submission: Submission, vid: str) -> None:
+def _store_vid(submission: Submission, transaction_id: str, vid: str) -> None:
+    """Keep the VID with the packet it was issued for; the record takes the first one.
+
+    Another credential (for an older packet, or again after the record was confirmed)
+    never replaces the VID already sent or being sent to OpenCRVS: it stays on its
+    transaction id, where the console shows it to staff."""
     from integration.tasks import enqueue_confirmation
 
-    if submission.credential_received_at and submission.vid == vid:
-        return  # the same credential again
-    if submission.status in FINAL_STATUSES:
-        log.info("credential for finished submission %s ignored", submission.pk)
-        return
     now = timezone.now()
-    Submission.objects.filter(pk=submission.pk).exclude(status__in=FINAL_STATUSES).update(
-        vid=vid, credential_received_at=now, updated_at=now
+    TransactionId.objects.filter(value=transaction_id, credential_received_at__isnull=True).update(
+        vid=vid, credential_received_at=now
     )
-    # While a worker is mid-flight it finishes the hand-over itself (see delivery).
-    idle = ~Q(status__in=[Status.SENDING, Status.CONFIRMING, *FINAL_STATUSES])
+    first = (
+        Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True)
+        .exclude(status__in=FINAL_STATUSES)
+        .update(vid=vid, credential_received_at=now, updated_at=now)
+    )
+    if not first:
+        if vid != submission.vid:
+            log.warning(
+                "submission %s: another credential (transaction %s) after the first; "
+                "kept for staff to see",
+                submission.pk,
+                transaction_id,
+            )
+        return
+    # While a worker holds the record it finishes the hand-over itself (see delivery).
+    done = {"next_attempt_at": None, "retry_count": 0, "last_error": "", "failed_step": ""}
+    done["failure_kind"] = ""
     if not submission.confirm_in_opencrvs:
         # A webhook record: OpenCRVS registered it already, the credential ends it.
-        Submission.objects.filter(idle, pk=submission.pk).update(
-            status=Status.COMPLETED,
-            next_attempt_at=None,
-            claimed_at=None,
-            token="",
-            last_error="",
-            failed_step="",
-            updated_at=now,
-        )
+        lifecycle.move(submission, "credential_arrived", to=Status.COMPLETED, token="", **done)
         return
-    moved = Submission.objects.filter(idle, pk=submission.pk).update(
-        status=Status.CREDENTIAL_RECEIVED, next_attempt_at=None, retry_count=0, updated_at=now
-    )
-    if moved:
+    if lifecycle.move(submission, "credential_arrived", to=Status.CREDENTIAL_RECEIVED, **done):
         enqueue_confirmation(submission.pk)

@@ -1,73 +1,90 @@
 """Delivery to MOSIP: create the packet, then start its workflow.
 
 Each step is recorded on the row as soon as it succeeds, so a retry resumes where the
-last try stopped and never creates the same packet twice. Connection errors, timeouts,
-5xx, 408 and 429 are retried with backoff; anything else fails with the reason.
+last try stopped and never creates the same packet twice. What a failure does to the
+record is decided by `failures.classify`: only MOSIP's definite answer or a mapping
+problem fails it; MOSIP out of reach, our own cache, broker or database down, or a bug
+retry it (see `integration.services.failures`).
 """
 
 import logging
 
+from django.db.models import Q
 from django.utils import timezone
 
-from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Status, Submission
 from integration.models.submission import Step
-from integration.services import progress
+from integration.services import lifecycle, progress
+from integration.services.failures import Kind, classify
 from integration.services.packet import MappingFailed, assign_transaction_id, build_packet
 
 log = logging.getLogger(__name__)
 
 
 def deliver(submission_id: int) -> None:
-    submission = progress.claim(submission_id, progress.DELIVERABLE, Status.SENDING)
+    submission = lifecycle.claim(submission_id, "claim_delivery")
     if submission is None:
         return
-    config = MosipSettings.load()
-    client = MosipClient(config)
-    try:
-        packet = build_packet(submission, config)
-    except MappingFailed as problem:
-        # Only a person can fix a mapping: no retry until someone resubmits.
-        progress.fail(submission, Status.SENDING, Step.MAPPING, str(problem))
+    with lifecycle.heartbeat(submission):
+        _deliver(submission)
+
+
+def _deliver(submission: Submission) -> None:
+    if submission.credential_received_at is not None:
+        _hand_over(submission)  # the credential came while the record waited for a retry
         return
-    except Exception as exc:  # odd data the mapping did not foresee: a person must look
-        log.exception("submission %s could not be mapped", submission.pk)
-        progress.fail(submission, Status.SENDING, Step.MAPPING, progress.unexpected(exc))
-        return
-    step = Step.CREATE_PACKET
+    step = Step.MAPPING
     try:
+        config = MosipSettings.load()
+        packet = _packet(submission, config)
+        step = Step.CREATE_PACKET
         if not submission.transaction_id:
             packet.transaction_id = assign_transaction_id(submission, config)
+        client = MosipClient(config)
         if submission.packet_created_at is None:
             client.create_packet(packet, submission)
-            progress.mark(
-                submission,
-                Status.SENDING,
-                packet_created_at=timezone.now(),
-                fields_sent=packet.fields,
-                retry_count=0,
-                claimed_at=timezone.now(),
+            Submission.objects.filter(pk=submission.pk).update(
+                packet_created_at=timezone.now(), fields_sent=packet.fields, retry_count=0
             )
+            submission.retry_count = 0
         step = Step.START_WORKFLOW
         client.start_workflow(packet, submission)
-    except RemoteError as error:
-        _after_error(submission, step, error)
+    except Exception as exc:  # noqa: BLE001 - every failure is classified below
+        _after_failure(submission, step, exc)
         return
-    except Exception as exc:  # a bug or an unforeseen reply: fail visibly, never loop
-        log.exception("submission %s: unexpected error at %s", submission.pk, step)
-        progress.fail(submission, Status.SENDING, step, progress.unexpected(exc))
-        return
-    _workflow_started(submission, skip_credential=_death_needs_no_credential(submission, config))
+    Submission.objects.filter(pk=submission.pk).update(workflow_started_at=timezone.now())
+    if _death_needs_no_credential(submission, config):
+        Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True).update(
+            credential_received_at=timezone.now()  # nothing more to wait for
+        )
+    _workflow_started(submission)
+
+
+def _packet(submission: Submission, config: MosipSettings):
+    try:
+        return build_packet(submission, config)
+    except MappingFailed:
+        raise
+    except Exception as exc:
+        failure = classify(exc)
+        if failure.kind is Kind.UNEXPECTED:
+            # Odd data the mapping did not foresee: only a person can fix it.
+            log.exception("submission %s could not be mapped", submission.pk)
+            raise MappingFailed({"record": failure.reason}) from exc
+        raise
 
 
 def _death_needs_no_credential(submission: Submission, config: MosipSettings) -> bool:
     return submission.event_type == EventType.DEATH and not config.death_waits_for_credential
 
 
-def _after_error(submission: Submission, step: str, error: RemoteError) -> None:
+def _after_failure(submission: Submission, step: str, exc: Exception) -> None:
     from integration.tasks import enqueue_delivery
 
+    failure = classify(exc)
+    if failure.kind is Kind.UNEXPECTED:
+        log.exception("submission %s: unexpected error at %s", submission.pk, step)
     if (
         step == Step.START_WORKFLOW
         and Submission.objects.filter(
@@ -76,33 +93,37 @@ def _after_error(submission: Submission, step: str, error: RemoteError) -> None:
     ):
         # The credential came while the call was failing: MOSIP did process the packet.
         log.info("submission %s: workflow call failed but the credential came", submission.pk)
-        _workflow_started(submission)
+        _hand_over(submission)
         return
-    if not error.retriable:
-        log.warning("submission %s failed at %s: %s", submission.pk, step, error.message)
-        progress.fail(submission, Status.SENDING, step, error.message)
-        return
-    delay = progress.retry_later(submission, Status.SENDING, step, error.message)
+    delay = progress.after_failure(
+        submission, failure, step, retry="delivery_retry", fail_as="delivery_failed"
+    )
     if delay is not None:
-        log.info("submission %s: %s; retry in %.0fs", submission.pk, error.message, delay)
+        log.info("submission %s: %s; retry in %.0fs", submission.pk, failure.reason, delay)
         enqueue_delivery(submission.pk, countdown=delay)
 
 
-def _workflow_started(submission: Submission, skip_credential: bool = False) -> None:
-    """The credential may already have arrived while the workflow call was in flight;
-    a death needs none when the MOSIP settings say so."""
-    from integration.tasks import enqueue_confirmation
-
-    done = {"workflow_started_at": timezone.now(), "retry_count": 0, "last_error": ""}
-    waiting = Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True)
-    if skip_credential:
-        done["credential_received_at"] = timezone.now()  # nothing more to wait for
-    elif waiting.filter(status=Status.SENDING).update(
-        status=Status.AWAITING_CREDENTIAL, claimed_at=None, next_attempt_at=None, **done
+def _workflow_started(submission: Submission) -> None:
+    """Wait for the credential, unless it arrived while the workflow call was in flight
+    (or a death needs none)."""
+    done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
+    if lifecycle.move(
+        submission,
+        "workflow_started",
+        where=Q(credential_received_at__isnull=True),
+        **done,
     ):
         return
+    _hand_over(submission)
+
+
+def _hand_over(submission: Submission) -> None:
+    """The credential is in: on to the confirmation (webhook records end here)."""
+    from integration.tasks import enqueue_confirmation
+
+    done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
     if not submission.confirm_in_opencrvs:
         # A webhook record: registered in OpenCRVS already, the credential ends it.
-        progress.mark(submission, Status.SENDING, status=Status.COMPLETED, token="", **done)
-    elif progress.mark(submission, Status.SENDING, status=Status.CREDENTIAL_RECEIVED, **done):
+        lifecycle.move(submission, "delivered", to=Status.COMPLETED, token="", **done)
+    elif lifecycle.move(submission, "delivered", to=Status.CREDENTIAL_RECEIVED, **done):
         enqueue_confirmation(submission.pk)

@@ -2,8 +2,8 @@
 delivery is enqueued only once that row is committed.
 
 Three formats come in (PROTOCOLS.md (1)-(3)); each is reduced to an `Incoming` that
-says what the record is, then stored the same way. The same certificate number again
-creates nothing new.
+says what the record is, then stored the same way. One record per OpenCRVS event: the same
+event or certificate number again creates nothing new.
 """
 
 import hashlib
@@ -11,14 +11,15 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
 
 from integration.mapping.documents import source_document
 from integration.mapping.engine import certificate_number
 from integration.mapping.profiles import profile_for
-from integration.models import EventType, Status, Submission
+from integration.models import EventType, IntakeRepeat, Submission
 from integration.models.mapping import MappingProfile, SourceFormat
 from integration.models.submission import FINAL_STATUSES
+from integration.services import lifecycle
 from integration.services.record_token import RecordToken
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,23 @@ def from_webhook(bundle: dict, topic: str, raw_body: bytes) -> Incoming:
     )
 
 
+class EventConflict(ValueError):
+    """A known certificate number with another OpenCRVS event's token: refused (409)."""
+
+
 def receive(incoming: Incoming) -> tuple[Submission, bool]:
-    """Store the record and queue its delivery. Returns (submission, created)."""
+    """Store the record and queue its delivery. Returns (submission, created).
+
+    One record per OpenCRVS event: the same event again (even under a new certificate
+    number, as the reference country config makes one each time it handles the register
+    action) is the record stored already; a known certificate number with another
+    event's token is an EventConflict."""
     from integration.tasks import enqueue_delivery
 
     token = incoming.token
+    existing = _known(incoming)
+    if existing is not None:
+        return _repeated(existing, incoming), False
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
@@ -122,14 +135,56 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
             )
             enqueue_delivery(submission.pk)
     except IntegrityError:
-        submission = Submission.objects.get(certificate_number=incoming.certificate_number)
-        if token:
-            _refresh_token(submission, token)
-        log.info("duplicate record %s: no second packet", submission.pk)
-        return submission, False
+        # The same record arrived at the same moment on another connection.
+        existing = _known(incoming)
+        if existing is None:
+            raise
+        return _repeated(existing, incoming), False
     log.info("received %s %s record %s", incoming.source_format, incoming.event_type,
              submission.pk)  # fmt: skip
     return submission, True
+
+
+def _known(incoming: Incoming) -> Submission | None:
+    if incoming.token:
+        by_event = Submission.objects.filter(event_id=incoming.token.event_id).first()
+        if by_event is not None:
+            return by_event
+    return Submission.objects.filter(certificate_number=incoming.certificate_number).first()
+
+
+def _repeated(submission: Submission, incoming: Incoming) -> Submission:
+    token = incoming.token
+    repeat = {"event_id": token.event_id if token else "", "tracking_id": incoming.tracking_id}
+    if token and submission.event_id and token.event_id != submission.event_id:
+        IntakeRepeat.objects.create(
+            submission=submission,
+            kind=IntakeRepeat.Kind.OTHER_EVENT,
+            certificate_number=incoming.certificate_number,
+            refused=True,
+            **repeat,
+        )
+        log.warning("record %s: its certificate number came with another event's token",
+                    submission.pk)  # fmt: skip
+        raise EventConflict(
+            f"Certificate number {incoming.certificate_number} belongs to another OpenCRVS "
+            f"event (tracking id {submission.tracking_id}); this token is for event "
+            f"{token.event_id}. A token confirms one record only."
+        )
+    if incoming.certificate_number != submission.certificate_number:
+        IntakeRepeat.objects.create(
+            submission=submission,
+            kind=IntakeRepeat.Kind.NEW_NUMBER,
+            certificate_number=incoming.certificate_number,
+            **repeat,
+        )
+        log.info("record %s: the same event again under another certificate number",
+                 submission.pk)  # fmt: skip
+    else:
+        log.info("duplicate record %s: no second packet", submission.pk)
+    if token:
+        _refresh_token(submission, token)
+    return submission
 
 
 def _refresh_token(submission: Submission, token: RecordToken) -> None:
@@ -146,7 +201,13 @@ def _refresh_token(submission: Submission, token: RecordToken) -> None:
         return
     rows = Submission.objects.filter(pk=submission.pk).exclude(status__in=FINAL_STATUSES)
     rows.update(token=token.raw, token_expires_at=token.expires_at, action_id=token.action_id)
-    resumed = rows.filter(status=Status.TOKEN_EXPIRED, credential_received_at__isnull=False)
-    if resumed.update(status=Status.CREDENTIAL_RECEIVED, last_error="", failed_step="",
-                      next_attempt_at=None, updated_at=timezone.now()):  # fmt: skip
+    submission.token = token.raw
+    if lifecycle.move(
+        submission,
+        "token_renewed",
+        where=Q(credential_received_at__isnull=False),
+        last_error="",
+        failed_step="",
+        next_attempt_at=None,
+    ):
         enqueue_confirmation(submission.pk)

@@ -1,38 +1,23 @@
-"""Moving a submission between states safely: claim before work, retry by kind.
+"""What a worker does with a failure: retry later with backoff, or stop the record for a
+person. The moves themselves are `integration.services.lifecycle`'s."""
 
-Every change is a conditional UPDATE, so two workers never both act on one row and a
-late update never overwrites a newer state.
-"""
-
+import logging
 import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from integration.clients.http import redact
-from integration.models import Status, Submission
+from integration.models import Submission
+from integration.models.submission import FailureKind
+from integration.services import lifecycle
+from integration.services.failures import Failure, Kind
 
-# What a delivery worker may pick up: new rows, half-done packets, and delivery retries.
-DELIVERABLE = Q(status__in=[Status.RECEIVED, Status.PACKET_CREATED]) | Q(
-    status=Status.RETRY_SCHEDULED, credential_received_at__isnull=True
-)
-# What a confirmation worker may pick up.
-CONFIRMABLE = Q(status=Status.CREDENTIAL_RECEIVED) | Q(
-    status=Status.RETRY_SCHEDULED, credential_received_at__isnull=False
-)
+log = logging.getLogger(__name__)
 
-
-def claim(submission_id: int, claimable: Q, in_flight: Status) -> Submission | None:
-    """Move the row into its in-flight state; None if another worker has it or it is
-    not due yet."""
-    now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    changed = Submission.objects.filter(claimable, due, pk=submission_id).update(
-        status=in_flight, claimed_at=now, updated_at=now
-    )
-    return Submission.objects.get(pk=submission_id) if changed else None
+# Our own infrastructure failing: try again soon, and do not count it against the record.
+INFRASTRUCTURE_RETRY_SECONDS = 10.0
+FAILURE_KINDS = {Kind.REFUSED: FailureKind.REFUSED, Kind.MAPPING: FailureKind.MAPPING}
 
 
 def backoff_seconds(retry_count: int) -> float:
@@ -44,47 +29,64 @@ def backoff_seconds(retry_count: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def mark(submission: Submission, in_flight: Status, **changes) -> bool:
-    """Apply changes if the row is still in the state this worker claimed it in."""
-    changes.setdefault("claimed_at", None)
-    changed = Submission.objects.filter(pk=submission.pk, status=in_flight).update(
-        updated_at=timezone.now(), **changes
-    )
-    for name, value in changes.items():
-        setattr(submission, name, value)
-    return bool(changed)
-
-
-def fail(submission: Submission, in_flight: Status, step: str, reason: str) -> None:
-    mark(
+def fail(
+    submission: Submission, name: str, step: str, reason: str, kind: str = FailureKind.REFUSED
+) -> bool:
+    return lifecycle.move(
         submission,
-        in_flight,
-        status=Status.FAILED,
+        name,
         failed_step=step,
+        failure_kind=kind,
         last_error=reason,
         next_attempt_at=None,
     )
 
 
-def retry_later(submission: Submission, in_flight: Status, step: str, reason: str) -> float | None:
-    """Schedule another try, or fail once the limit is used up. Returns the delay."""
+def retry_later(
+    submission: Submission, name: str, fail_name: str, step: str, reason: str
+) -> float | None:
+    """Schedule another try (move `name`), or fail (move `fail_name`) once the limit is
+    used up. Returns the delay, None if the record failed or moved on."""
     retry_count = submission.retry_count + 1
     if retry_count >= settings.PORTAL_MAX_ATTEMPTS:
-        fail(submission, in_flight, step, f"Gave up after {retry_count} attempts: {reason}")
+        reason = f"Gave up after {retry_count} attempts: {reason}"
+        fail(submission, fail_name, step, reason, FailureKind.GAVE_UP)
         return None
     delay = backoff_seconds(retry_count)
-    mark(
+    moved = lifecycle.move(
         submission,
-        in_flight,
-        status=Status.RETRY_SCHEDULED,
+        name,
         failed_step=step,
         last_error=reason,
         retry_count=retry_count,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
-    return delay
+    return delay if moved else None
 
 
-def unexpected(exc: Exception) -> str:
-    """A failure reason for an error nobody foresaw (secrets redacted)."""
-    return redact(f"Unexpected {type(exc).__name__}: {exc}")[:500]
+def after_failure(
+    submission: Submission, failure: Failure, step: str, *, retry: str, fail_as: str
+) -> float | None:
+    """Act on a classified failure: fail the record, retry counted, or (our own
+    infrastructure) retry uncounted. Returns the retry delay, if any.
+
+    With the database itself down even this cannot be written: the record stays in
+    flight and the sweep hands it back once its lease runs out."""
+    if failure.fails_record:
+        log.warning("submission %s failed at %s: %s", submission.pk, step, failure.reason)
+        fail(submission, fail_as, step, failure.reason, FAILURE_KINDS[failure.kind])
+        return None
+    if failure.counts_as_attempt:
+        return retry_later(submission, retry, fail_as, step, failure.reason)
+    try:
+        moved = lifecycle.move(
+            submission,
+            retry,
+            failed_step=step,
+            last_error=failure.reason,
+            next_attempt_at=timezone.now() + timedelta(seconds=INFRASTRUCTURE_RETRY_SECONDS),
+        )
+    except Exception:  # noqa: BLE001 - the database is down too: the lease recovers it
+        log.warning("submission %s: infrastructure down; its lease will free it", submission.pk)
+        return None
+    return INFRASTRUCTURE_RETRY_SECONDS if moved else None

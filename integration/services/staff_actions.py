@@ -1,22 +1,24 @@
 """What support staff can do to a submission, each leaving an audit entry (who, when,
 which record, why, and what came of it):
 
-- resubmit: deliver again from the start, re-mapped with today's mappings, under a new
-  MOSIP transaction id (the old ids still find the record when a late credential comes);
+- resubmit: deliver again, re-mapped with today's mappings: under a new MOSIP
+  transaction id when MOSIP cannot be holding the old packet (the old ids still find the
+  record when a late credential comes), else resuming the same transaction;
 - retry the confirmation: ask OpenCRVS again, with the VID already received;
 - reject in OpenCRVS (`register.reject` with the reason), which wipes the token;
 - mark resolved: someone dealt with it elsewhere; nothing more happens on its own.
 
-Like the workers, every change is a conditional UPDATE from the state the record was
-seen in, so an action never overwrites what a worker did in the meantime: it is then
-skipped, and the audit entry says so. Bulk jobs (`integration.services.bulk_jobs`) run
-the same actions record by record; the periodic sweep settles a rejection cut short.
+Like the workers, every change is a move of `integration.services.lifecycle` from the
+state the record was seen in, so an action never overwrites what a worker did in the
+meantime: it is then skipped, and the audit entry says so. Bulk jobs
+(`integration.services.bulk_jobs`) run the same actions record by record; the periodic
+sweep settles a rejection cut short.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,36 +30,25 @@ from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.models import (
     ActionKind,
+    Attempt,
     BulkJob,
     MosipSettings,
     Outcome,
     StaffAction,
     Status,
     Submission,
+    TransactionId,
 )
-from integration.models.submission import Step
+from integration.models.submission import FailureKind, Step
+from integration.services import lifecycle
 from integration.services.packet import assign_transaction_id
 
 log = logging.getLogger(__name__)
 
-RESUBMITTABLE = (
-    Status.FAILED,
-    Status.TOKEN_EXPIRED,
-    Status.RETRY_SCHEDULED,
-    Status.AWAITING_CREDENTIAL,
-)
-CONFIRMATION_RETRYABLE = (Status.FAILED, Status.TOKEN_EXPIRED, Status.RETRY_SCHEDULED)
-# Anything not finished and not in a worker's hands right now.
-OPEN_AND_IDLE = (
-    Status.RECEIVED,
-    Status.PACKET_CREATED,
-    Status.AWAITING_CREDENTIAL,
-    Status.CREDENTIAL_RECEIVED,
-    Status.RETRY_SCHEDULED,
-    Status.FAILED,
-    Status.TOKEN_EXPIRED,
-)
-REJECTABLE = RESOLVABLE = OPEN_AND_IDLE
+RESUBMITTABLE = lifecycle.claimable("resubmit")
+CONFIRMATION_RETRYABLE = lifecycle.claimable("retry_confirmation")
+REJECTABLE = lifecycle.claimable("start_rejecting")
+RESOLVABLE = lifecycle.claimable("resolve")
 
 
 @dataclass(frozen=True)
@@ -125,14 +116,12 @@ class ActionRequest:
     def failed(self, message: str) -> StaffAction:
         return self._record(Outcome.FAILED, message)
 
-    def move(self, allowed: Iterable[str], extra: Q | None = None, **changes) -> bool:
-        """UPDATE the row only if it is still in the state it was seen in."""
-        if self.before not in allowed:
+    def move(self, name: str, extra: Q | None = None, **changes) -> bool:
+        """Make the move only if the row is still in the state it was seen in."""
+        if self.before not in lifecycle.claimable(name):
             return False
-        rows = Submission.objects.filter(pk=self.submission.pk, status=self.before)
-        if extra is not None:
-            rows = rows.filter(extra)
-        return bool(rows.update(updated_at=timezone.now(), **changes))
+        where = Q(status=self.before) & (extra or Q())
+        return lifecycle.move(self.submission, name, where=where, **changes)
 
     def _record(self, outcome: str, message: str) -> StaffAction:
         submission = self.submission
@@ -152,33 +141,58 @@ class ActionRequest:
         )
 
 
+def mosip_may_hold(submission: Submission) -> bool:
+    """Whether MOSIP may hold a packet under the record's current transaction id: it
+    does once create-packet succeeded, and may once a create-packet call went out
+    (a timeout or a 5xx says nothing), unless MOSIP then said no."""
+    if not submission.transaction_id or submission.failure_kind == FailureKind.REFUSED:
+        return False
+    if submission.packet_created_at is not None:
+        return True
+    since = (
+        TransactionId.objects.filter(value=submission.transaction_id)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    calls = Attempt.objects.filter(submission=submission, step=Step.CREATE_PACKET)
+    return calls.filter(started_at__gte=since).exists() if since else calls.exists()
+
+
 def resubmit(
     submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
 ) -> StaffAction:
+    """Deliver again. A new packet (new transaction id) only when MOSIP cannot be holding
+    the old one; otherwise the same transaction is resumed (its workflow started again),
+    so MOSIP never registers the person twice."""
     from integration.tasks import enqueue_delivery
 
     request = ActionRequest(ActionKind.RESUBMIT, submission, actor, reason, job)
+    resume = mosip_may_hold(submission)
+    start_over = {} if resume else {"packet_created_at": None}
     with transaction.atomic():
         moved = request.move(
-            RESUBMITTABLE,
+            "resubmit",
             Q(credential_received_at__isnull=True),  # unless the credential came meanwhile
-            status=Status.RECEIVED,
-            packet_created_at=None,
             workflow_started_at=None,
-            credential_received_at=None,
             vid="",
             retry_count=0,
             next_attempt_at=None,
-            claimed_at=None,
             failed_step="",
+            failure_kind="",
             last_error="",
+            **start_over,
         )
         if not moved:
             return request.skipped()
         old = submission.transaction_id
-        new = assign_transaction_id(submission, MosipSettings.load())
         enqueue_delivery(submission.pk)
-        was = f" (was {old})" if old else ""
+        if resume:
+            return request.done(
+                f"Queued to resume MOSIP transaction id {old}: MOSIP may hold its packet "
+                "already, so no new packet is made."
+            )
+        new = assign_transaction_id(submission, MosipSettings.load())
+        was = f" (was {old}, which MOSIP refused or never received)" if old else ""
         return request.done(f"Queued for delivery under MOSIP transaction id {new}{was}.")
 
 
@@ -190,13 +204,12 @@ def retry_confirmation(
     request = ActionRequest(ActionKind.RETRY_CONFIRMATION, submission, actor, reason, job)
     with transaction.atomic():
         moved = request.move(
-            CONFIRMATION_RETRYABLE,
+            "retry_confirmation",
             Q(credential_received_at__isnull=False),
-            status=Status.CREDENTIAL_RECEIVED,
             retry_count=0,
             next_attempt_at=None,
-            claimed_at=None,
             failed_step="",
+            failure_kind="",
             last_error="",
         )
         if not moved:
@@ -205,13 +218,6 @@ def retry_confirmation(
         return request.done("Queued for confirmation in OpenCRVS.")
 
 
-# A rejection in flight is marked CONFIRMING (so no worker and no other action takes the
-# record) with failed_step="reject" and no claimed_at. The general sweep frees stale
-# claims (claimed_at set) into a retry that ends in register.accept: a record staff meant
-# to reject must never be accepted because the process calling OpenCRVS died. Without
-# claimed_at the general sweep never sees it; `settle_interrupted_rejections` finds the marker and
-# returns it to FAILED for a person to check.
-REJECTING = Q(status=Status.CONFIRMING, failed_step=Step.REJECT, claimed_at__isnull=True)
 INTERRUPTED_REJECTION = (
     "The rejection was interrupted before OpenCRVS answered: check the record in OpenCRVS, "
     "then reject it again (or mark it resolved if OpenCRVS shows it rejected)."
@@ -221,49 +227,49 @@ INTERRUPTED_REJECTION = (
 def reject(
     submission: Submission, actor: Actor, reason: str, job: BulkJob | None = None
 ) -> StaffAction:
-    """Mark the record as being rejected, call OpenCRVS outside any transaction, then
-    settle it: rejected, or back where it was with the error."""
+    """Take the record into REJECTING (no worker and no other action takes it then), call
+    OpenCRVS outside any transaction, then settle it: rejected, or back where it was with
+    the error. A process that dies mid-call leaves its lease to run out: the sweep then
+    fails the record for a person to check, never turning it into an accept."""
     request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
     if not submission.token:
         return request.skipped("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
-    claimed = request.move(
-        REJECTABLE, status=Status.CONFIRMING, failed_step=Step.REJECT, claimed_at=None
-    )
-    if not claimed:
+    lease = timezone.now() + timedelta(seconds=settings.PORTAL_HTTP_CONNECT_TIMEOUT
+                                       + settings.PORTAL_HTTP_READ_TIMEOUT + 30)  # fmt: skip
+    if not request.move("start_rejecting", lease_expires_at=lease):
         return request.skipped()
     try:
         OpenCrvsClient().reject(submission, reason)
     except RemoteError as error:
         _put_back(submission, request.before)
         return request.failed(f"OpenCRVS did not reject it: {error.message}")
-    Submission.objects.filter(REJECTING, pk=submission.pk).update(
-        status=Status.REJECTED,
+    lifecycle.move(
+        submission,
+        "rejected",
         token="",
-        claimed_at=None,
         next_attempt_at=None,
         failed_step="",
+        failure_kind="",
         last_error="",
-        updated_at=timezone.now(),
     )
     return request.done("Rejected in OpenCRVS; the record's token is wiped.")
 
 
 def _put_back(submission: Submission, before: str) -> None:
-    """After a failed rejection, as it was (`submission` holds the row as read before).
-    A credential that arrived meanwhile moves the record on to its confirmation, as
-    delivery does."""
+    """After a failed rejection, as it was. A credential that arrived meanwhile moves a
+    record that waited for it on to its confirmation, as delivery does."""
     from integration.tasks import enqueue_confirmation
 
-    rows = Submission.objects.filter(REJECTING, pk=submission.pk)
-    waiting = before in (Status.RECEIVED, Status.PACKET_CREATED, Status.AWAITING_CREDENTIAL)
-    now = timezone.now()
-    restore = {"failed_step": submission.failed_step, "claimed_at": None, "updated_at": now}
-    if waiting and rows.filter(credential_received_at__isnull=False).update(
-        status=Status.CREDENTIAL_RECEIVED, **restore
+    waiting = before in (Status.RECEIVED, Status.DELIVERY_RETRY, Status.AWAITING_CREDENTIAL)
+    if waiting and lifecycle.move(
+        submission,
+        "rejection_failed",
+        to=Status.CREDENTIAL_RECEIVED,
+        where=Q(credential_received_at__isnull=False),
     ):
         enqueue_confirmation(submission.pk)
         return
-    rows.update(status=before, **restore)
+    lifecycle.move(submission, "rejection_failed", to=before)
 
 
 def resolve(
@@ -271,9 +277,7 @@ def resolve(
 ) -> StaffAction:
     request = ActionRequest(ActionKind.RESOLVE, submission, actor, reason, job)
     with transaction.atomic():
-        moved = request.move(
-            RESOLVABLE, status=Status.RESOLVED, token="", next_attempt_at=None, claimed_at=None
-        )
+        moved = request.move("resolve", token="", next_attempt_at=None)
         if not moved:
             return request.skipped()
         return request.done(
@@ -305,18 +309,3 @@ def perform(
             job=job,
         )
     return ACTIONS[kind](submission, actor, reason, job)
-
-
-# --- What a dead process left behind (called by the periodic sweep) -------------------
-
-
-def settle_interrupted_rejections(now: datetime) -> int:
-    """A rejection whose process died mid-call: never let it turn into an accept."""
-    return Submission.objects.filter(
-        REJECTING, updated_at__lt=now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
-    ).update(
-        status=Status.FAILED,
-        last_error=INTERRUPTED_REJECTION,
-        next_attempt_at=None,
-        updated_at=now,
-    )

@@ -1,6 +1,6 @@
 """The periodic sweep: the database is the outbox, so work whose broker message was
-lost (or whose worker died mid-call) is found here and queued again. Claims are
-conditional, so queueing something twice does no harm."""
+lost, or whose process died holding the record's lease, is found here and queued again.
+Claims are conditional, so queueing something twice does no harm."""
 
 from datetime import timedelta
 
@@ -9,10 +9,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integration.models import Status, Submission
+from integration.models.submission import FailureKind, Step
+from integration.services import lifecycle
 from integration.services.bulk_jobs import sweep_bulk_jobs
-from integration.services.staff_actions import settle_interrupted_rejections
+from integration.services.staff_actions import INTERRUPTED_REJECTION
 
 BATCH = 500
+WORKER_STOPPED = "The worker stopped in the middle of this record; retrying."
+GAVE_UP = "Gave up: the worker stopped in the middle of this record every time."
 
 
 def sweep() -> dict[str, int]:
@@ -20,54 +24,74 @@ def sweep() -> dict[str, int]:
 
     now = timezone.now()
     grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
-    stale = now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
+    freed_deliveries, freed_confirmations, given_up = _free_expired_leases(now)
 
-    # A worker that died mid-call left its claim behind: free it for a retry, which
-    # counts against the limit so a record that kills its worker cannot loop forever.
-    stuck = Submission.objects.filter(
-        status__in=[Status.SENDING, Status.CONFIRMING], claimed_at__lt=stale
-    )
-    given_up = stuck.filter(retry_count__gte=settings.PORTAL_MAX_ATTEMPTS - 1).update(
-        status=Status.FAILED,
-        claimed_at=None,
-        next_attempt_at=None,
-        last_error="Gave up: the worker stopped in the middle of this record every time.",
-        updated_at=now,
-    )
-    freed = stuck.update(
-        status=Status.RETRY_SCHEDULED,
-        claimed_at=None,
-        next_attempt_at=now,
-        retry_count=F("retry_count") + 1,
-        last_error="The worker stopped in the middle of this record; retrying.",
-        updated_at=now,
-    )
-
-    waiting = Q(status__in=[Status.RECEIVED, Status.PACKET_CREATED], updated_at__lt=grace) | Q(
-        status=Status.RETRY_SCHEDULED, next_attempt_at__lt=grace
+    waiting = Q(status=Status.RECEIVED, updated_at__lt=grace) | Q(
+        status=Status.DELIVERY_RETRY, next_attempt_at__lt=grace
     )
     deliveries = list(
-        Submission.objects.filter(waiting, credential_received_at__isnull=True)
+        Submission.objects.filter(waiting)
         .order_by("updated_at")
         .values_list("pk", flat=True)[:BATCH]
     )
     confirmable = Q(status=Status.CREDENTIAL_RECEIVED, updated_at__lt=grace) | Q(
-        status=Status.RETRY_SCHEDULED, next_attempt_at__lt=grace
+        status=Status.CONFIRMATION_RETRY, next_attempt_at__lt=grace
     )
     confirmations = list(
-        Submission.objects.filter(confirmable, credential_received_at__isnull=False)
+        Submission.objects.filter(confirmable)
         .order_by("updated_at")
         .values_list("pk", flat=True)[:BATCH]
     )
-    for pk in deliveries:
+    for pk in {*deliveries, *freed_deliveries}:
         enqueue_delivery(pk)
-    for pk in confirmations:
+    for pk in {*confirmations, *freed_confirmations}:
         enqueue_confirmation(pk)
     return {
-        "freed": freed,
+        "freed": len(freed_deliveries) + len(freed_confirmations),
         "given_up": given_up,
         "deliveries": len(deliveries),
         "confirmations": len(confirmations),
         "bulk_jobs": sweep_bulk_jobs(now),
-        "rejections_interrupted": settle_interrupted_rejections(now),
+        "rejections_interrupted": _settle_interrupted_rejections(now),
     }
+
+
+def _free_expired_leases(now) -> tuple[list[int], list[int], int]:
+    """A process that died mid-call stopped renewing its lease: hand the record back at
+    once. The retry counts against the limit, so a record that kills its worker every
+    time ends failed instead of looping."""
+    expired = lifecycle.lease_expired(now)
+    last_chance = Q(retry_count__gte=settings.PORTAL_MAX_ATTEMPTS - 1)
+    stopped = {"last_error": GAVE_UP, "failure_kind": FailureKind.GAVE_UP, "next_attempt_at": None}
+    given_up = len(
+        lifecycle.move_all(
+            "delivery_lease_lost", expired & last_chance, to=Status.FAILED, **stopped
+        )  # fmt: skip
+    ) + len(
+        lifecycle.move_all(
+            "confirmation_lease_lost", expired & last_chance, to=Status.FAILED, **stopped
+        )  # fmt: skip
+    )
+    retry = {"last_error": WORKER_STOPPED, "next_attempt_at": now,
+             "retry_count": F("retry_count") + 1}  # fmt: skip
+    deliveries = lifecycle.move_all(
+        "delivery_lease_lost", expired, to=Status.DELIVERY_RETRY, **retry
+    )
+    confirmations = lifecycle.move_all(
+        "confirmation_lease_lost", expired, to=Status.CONFIRMATION_RETRY, **retry
+    )
+    return deliveries, confirmations, given_up
+
+
+def _settle_interrupted_rejections(now) -> int:
+    """A rejection whose process died mid-call: never let it turn into an accept."""
+    return len(
+        lifecycle.move_all(
+            "rejection_interrupted",
+            lifecycle.lease_expired(now),
+            failed_step=Step.REJECT,
+            last_error=INTERRUPTED_REJECTION,
+            failure_kind=FailureKind.INTERRUPTED,
+            next_attempt_at=None,
+        )
+    )

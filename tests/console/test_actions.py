@@ -214,9 +214,9 @@ def test_a_rejection_cut_short_is_never_turned_into_an_acceptance(
 
     sweep()  # while it could still be in flight, the sweep leaves it alone
     pending.refresh_from_db()
-    assert pending.status == Status.CONFIRMING
+    assert pending.status == Status.REJECTING
 
-    later = timezone.now() + timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS + 60)
+    later = pending.lease_expires_at + timedelta(seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: later)  # long after the process died
     swept = sweep()
     confirmation.confirm(pending.pk)  # what a queued confirmation would do

@@ -143,14 +143,14 @@ def test_records_in_retry_count_as_waiting_on_the_system_they_wait_for(
     """MOSIP down, records in retry: the headline must not say "0 waiting on MOSIP"."""
     now = timezone.now()
     make_submission(
-        Status.RETRY_SCHEDULED,
+        Status.DELIVERY_RETRY,
         created_at=now - timedelta(hours=2),
         failed_step=Step.AUTH,
         last_error="could not connect to http://mosip/auth",
     )
-    make_submission(Status.RETRY_SCHEDULED, failed_step=Step.CREATE_PACKET)
+    make_submission(Status.DELIVERY_RETRY, failed_step=Step.CREATE_PACKET)
     make_submission(
-        Status.RETRY_SCHEDULED,
+        Status.CONFIRMATION_RETRY,
         failed_step=Step.CONFIRM,
         credential_received_at=now - timedelta(minutes=30),
         vid="1234567890",

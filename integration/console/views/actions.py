@@ -40,6 +40,7 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         "blocked": blocked,
         "form": form,
         "token_expired": bool(expires and expires <= timezone.now()),
+        "resumes": kind == ActionKind.RESUBMIT and staff_actions.mosip_may_hold(submission),
     }
     return render(request, "console/confirm_action.html", context, status=409 if blocked else 200)
 

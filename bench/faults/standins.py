@@ -1,0 +1,284 @@
+"""The MOSIP and OpenCRVS stand-ins as the fault suite runs them: each in its own
+process, keeping its state in an append-only journal so that a killed and restarted
+stand-in remembers its packets, subscriptions, pending credential deliveries, events,
+keys and confirmations (as MOSIP keeps them in Kafka and OpenCRVS in its database).
+
+The hub delivers credentials as MOSIP's WebSub hub does (mosip/websub, hub/start_hub.bal
+and hub/modules/config/configurations.bal): a non-2xx answer or no answer within 10 s is
+retried 3 times, waiting 3 s then doubling, at most 20 s; after that the hub moves on and
+the message is not delivered again.
+
+    python -m bench.faults.standins mosip --port 20340 --state DIR [--latency 2 ...]
+    python -m bench.faults.standins opencrvs --port 20350 --state DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from mocks import mosip_issuer as issuer
+from mocks.base import Controls, json_response
+from mocks.mosip import MosipStandIn
+from mocks.opencrvs import ACCEPT, EventRecord, OpenCrvsStandIn
+from mocks.paths import certs_dir
+from mocks.websub import Subscription, hub_signature
+
+# MOSIP's hub (configurations.bal / start_hub.bal).
+HUB_RETRY_INTERVAL, HUB_RETRIES, HUB_BACKOFF, HUB_MAX_WAIT, HUB_TIMEOUT = 3.0, 3, 2.0, 20.0, 10.0
+
+
+class Journal:
+    """Append-only JSON lines; replayed at start."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def entries(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip().endswith("}")]
+
+    def write(self, **entry) -> None:
+        with self._lock, self.path.open("a") as out:
+            out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+
+
+class DurableMosip(MosipStandIn):
+    name = "mosip"
+    exempt_endpoints = frozenset({"control", "stats"})
+
+    def __init__(self, state: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.journal = Journal(state / "mosip.jsonl")
+        self.callback_statuses: Counter[str] = Counter()  # what the portal answered the hub
+        self.gave_up: list[str] = []  # deliveries the hub dropped after its retries
+        self.delivered: Counter[str] = Counter()  # registration id → 2xx deliveries
+        self._pending: dict[tuple[str, int], bytes] = {}
+        for entry in self.journal.entries():
+            self._replay(entry)
+
+    def _replay(self, entry: dict) -> None:
+        kind = entry["kind"]
+        if kind == "packet":
+            self.packets.setdefault(entry["id"], entry["packet"])
+        elif kind == "subscription":
+            self.hub.subscriptions[(entry["topic"], entry["callback"])] = Subscription(
+                "subscribe", entry["topic"], entry["callback"], entry["secret"], verified=True
+            )
+        elif kind == "issued":
+            self.issued[entry["id"]] = entry["vid"]
+        elif kind == "pending":
+            self._pending[(entry["id"], entry["copy"])] = entry["body"].encode()
+        elif kind in ("delivered", "dropped"):
+            self._pending.pop((entry["id"], entry["copy"]), None)
+            if kind == "delivered":
+                self.delivered[entry["id"]] += 1
+            else:
+                self.gave_up.append(entry["id"])
+        elif kind == "callback_status":
+            self.callback_statuses[entry["status"]] += 1
+
+    def rules(self) -> list[Rule]:
+        return [*super().rules(), Rule("/_stats", endpoint="stats", methods=["GET"])]
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        url = super().start(host, port)
+        for (registration_id, copy), body in list(self._pending.items()):
+            self.in_background(self._deliver, registration_id, copy, body)  # as Kafka resumes
+        return url
+
+    # -- journalled changes ----------------------------------------------------------------
+
+    def on_create_packet(self, request: Request) -> Response:
+        reply = super().on_create_packet(request)
+        body = json.loads(request.get_data())
+        packet = body["request"]
+        if json.loads(reply.get_data()).get("errors") == [] and packet["id"] in self.packets:
+            self.journal.write(kind="packet", id=packet["id"], packet=packet)
+        return reply
+
+    def on_hub(self, request: Request) -> Response:
+        reply = super().on_hub(request)
+        if reply.status_code == 200 and request.form.get("hub.mode") == "subscribe":
+            # Verified in the background; journal it once verified.
+            topic, callback = request.form["hub.topic"], request.form["hub.callback"]
+            secret = request.form.get("hub.secret") or None
+
+            def remember() -> None:
+                if self.hub.wait_for_subscription(callback, topic, timeout=10):
+                    self.journal.write(
+                        kind="subscription", topic=topic, callback=callback, secret=secret
+                    )
+
+            self.in_background(remember)
+        return reply
+
+    def issue_credential(self, registration_id: str, **kwargs):  # noqa: ANN201
+        """Build the credential once; deliver each copy through the retrying hub."""
+        with self._lock:
+            packet = self.packets.get(registration_id, {})
+            process = packet.get("process", issuer.BIRTH)
+            vid = None
+            if process == issuer.BIRTH:
+                vid = self.issued.get(registration_id) or issuer.new_vid()
+            first = registration_id not in self.issued
+            self.issued[registration_id] = vid
+        if first:
+            self.journal.write(kind="issued", id=registration_id, vid=vid)
+        credential = self.build_credential(registration_id, process, packet.get("fields", {}), vid)
+        event = issuer.callback_body(registration_id, self.encrypt_credential(credential))
+        body = json.dumps(event, separators=(",", ":")).encode()
+        copies = 2 if self.controls.duplicate_callbacks else 1
+        for copy in range(copies):
+            key = (registration_id, int(time.time() * 1000) * 10 + copy)
+            self.journal.write(kind="pending", id=key[0], copy=key[1], body=body.decode())
+            self._pending[key] = body
+            self.in_background(self._deliver, key[0], key[1], body)
+
+    def _deliver(self, registration_id: str, copy: int, body: bytes) -> None:
+        wait = HUB_RETRY_INTERVAL
+        for attempt in range(HUB_RETRIES + 1):
+            if self._stopping.is_set():
+                return
+            if self._post_once(body):
+                self._pending.pop((registration_id, copy), None)
+                self.delivered[registration_id] += 1
+                self.journal.write(kind="delivered", id=registration_id, copy=copy)
+                return
+            if attempt < HUB_RETRIES and self._stopping.wait(wait):
+                return
+            wait = min(wait * HUB_BACKOFF, HUB_MAX_WAIT)
+        self._pending.pop((registration_id, copy), None)
+        self.gave_up.append(registration_id)
+        self.journal.write(kind="dropped", id=registration_id, copy=copy)
+
+    def _post_once(self, body: bytes) -> bool:
+        subscribers = self.hub.active(issuer.TOPIC)
+        if not subscribers:
+            return False
+        ok = True
+        for sub in subscribers:
+            headers = {"Content-Type": "application/json"}
+            if sub.secret:
+                headers["X-Hub-Signature"] = hub_signature(sub.secret, body)
+            try:
+                reply = requests.post(sub.callback, data=body, headers=headers,
+                                      timeout=HUB_TIMEOUT)  # fmt: skip
+                status = str(reply.status_code)
+                if reply.status_code >= 500 and "json" not in reply.headers.get("Content-Type", ""):
+                    status += " html"
+                ok = ok and reply.ok
+            except requests.RequestException as exc:
+                status, ok = type(exc).__name__, False
+            self.callback_statuses[status] += 1
+            self.journal.write(kind="callback_status", status=status)
+        return ok
+
+    def on_stats(self, request: Request) -> Response:
+        per_number: dict[str, list[str]] = defaultdict(list)
+        for registration_id, packet in list(self.packets.items()):
+            fields = packet.get("fields", {})
+            number = fields.get("birthCertificateNumber") or fields.get("deathCertificateNumber")
+            per_number[str(number)].append(registration_id)
+        return json_response({
+            "packets": per_number,
+            "subscribed": len(self.hub.subscriptions),
+            "workflows_started": len(self.issued),
+            "callback_statuses": dict(self.callback_statuses),
+            "hub_gave_up": self.gave_up,
+            "pending_deliveries": len(self._pending),
+        })  # fmt: skip
+
+
+class DurableOpenCrvs(OpenCrvsStandIn):
+    name = "opencrvs"
+    exempt_endpoints = frozenset({"control", "test_token", "stats"})
+
+    def __init__(self, state: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.journal = Journal(state / "opencrvs.jsonl")
+        key_file = state / "opencrvs-key.pem"
+        if key_file.exists():
+            self._key = serialization.load_pem_private_key(key_file.read_bytes(), None)
+        else:
+            key_file.write_bytes(
+                self._key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+        self.confirmations: Counter[str] = Counter()
+        for entry in self.journal.entries():
+            if entry["kind"] == "event":
+                self.events[entry["id"]] = EventRecord(entry["id"], "birth", entry["action"])
+            elif entry["kind"] == "accepted":
+                self.confirmations[entry["id"]] += 1
+                if entry["id"] in self.events:
+                    self.events[entry["id"]].status = "accepted"
+
+    def rules(self) -> list[Rule]:
+        return [*super().rules(), Rule("/_stats", endpoint="stats", methods=["GET"])]
+
+    def mint_token(self, event_id=None, action_id=None, *args, **kwargs) -> str:  # noqa: ANN001
+        token = super().mint_token(event_id, action_id, *args, **kwargs)
+        claims = json.loads(
+            __import__("base64").urlsafe_b64decode(token.split(".")[1] + "==").decode()
+        )
+        self.journal.write(kind="event", id=claims["eventId"], action=claims["actionId"])
+        return token
+
+    def on_trpc(self, request: Request, procedure: str) -> Response:
+        reply = super().on_trpc(request, procedure)
+        if procedure == ACCEPT and reply.status_code == 200:
+            call = self.accepted[-1]
+            event_id = call.input["eventId"]
+            with self._lock:
+                self.confirmations[event_id] += 1
+            self.journal.write(kind="accepted", id=event_id, tx=call.input["transactionId"])
+        return reply
+
+    def on_stats(self, request: Request) -> Response:
+        return json_response({"confirmations": dict(self.confirmations)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults.standins")
+    parser.add_argument("which", choices=["mosip", "opencrvs"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--error-rate", type=float, default=0.0)
+    parser.add_argument("--duplicate-callbacks", action="store_true")
+    parser.add_argument("--credential-delay", type=float, default=1.0)
+    args = parser.parse_args()
+    controls = Controls(latency_seconds=args.latency, error_rate=args.error_rate,
+                        duplicate_callbacks=args.duplicate_callbacks)  # fmt: skip
+    if args.which == "mosip":
+        certs = certs_dir()
+        server = DurableMosip(
+            args.state, controls=controls, credential_delay_seconds=args.credential_delay,
+            signing_key_pem_path=certs / "mock-only-private-key.pem",
+            partner_cert_path=certs / "ida-partner.crt",
+        )  # fmt: skip
+    else:
+        server = DurableOpenCrvs(args.state, controls=controls)
+    print(f"{args.which} at {server.start('127.0.0.1', args.port)}", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

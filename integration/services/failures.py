@@ -1,0 +1,71 @@
+"""What a failure means for the record, decided from where it happened.
+
+Only a remote system's definite answer (a 4xx, MOSIP's `errors` inside a 200, OpenCRVS
+refusing) or a mapping problem fails a record. A remote system out of reach (timeout,
+refused connection, 408, 429, 5xx) is retried with backoff up to the limit. Our own
+infrastructure failing (database, cache, broker) is never the record's fault: it is
+retried without using up its attempts. Anything nobody foresaw (a bug) is retried
+like an outage, so it ends visibly at the limit rather than looping.
+"""
+
+import enum
+from dataclasses import dataclass
+
+import kombu.exceptions
+import redis.exceptions
+from django.db import InterfaceError, OperationalError
+
+from integration.clients.http import RemoteError, redact
+from integration.services.packet import MappingFailed
+
+# The cache and broker are Redis; the broker's client errors are kombu's.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.RedisError,
+    kombu.exceptions.OperationalError,
+)
+
+
+class Kind(enum.StrEnum):
+    REFUSED = "refused"  # the remote system said no: a person has to act
+    UNAVAILABLE = "unavailable"  # the remote system out of reach: retry, counted
+    INFRASTRUCTURE = "infrastructure"  # ours: retry, not counted
+    MAPPING = "mapping"  # the record cannot be mapped: a person has to act
+    UNEXPECTED = "unexpected"  # a bug: retry, counted, so it ends at the limit
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: Kind
+    reason: str
+
+    @property
+    def fails_record(self) -> bool:
+        return self.kind in (Kind.REFUSED, Kind.MAPPING)
+
+    @property
+    def counts_as_attempt(self) -> bool:
+        return self.kind is not Kind.INFRASTRUCTURE
+
+
+def classify(exc: BaseException) -> Failure:
+    if isinstance(exc, RemoteError):
+        return Failure(Kind.UNAVAILABLE if exc.retriable else Kind.REFUSED, exc.message)
+    if isinstance(exc, MappingFailed):
+        return Failure(Kind.MAPPING, str(exc))
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        return Failure(
+            Kind.INFRASTRUCTURE,
+            f"The portal's own {_component(exc)} was out of reach ({type(exc).__name__}); "
+            "retrying.",
+        )
+    return Failure(Kind.UNEXPECTED, redact(f"Unexpected {type(exc).__name__}: {exc}")[:500])
+
+
+def _component(exc: BaseException) -> str:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return "database"
+    if isinstance(exc, kombu.exceptions.OperationalError):
+        return "broker"
+    return "cache"

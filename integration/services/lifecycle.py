@@ -1,0 +1,247 @@
+"""The life of a submission: which moves between states exist, and the only code that
+writes a submission's `status`.
+
+Every move is one conditional UPDATE (`... WHERE status IN <from>`), so two processes
+never both act on one row and a late update never overwrites a newer state. A move out
+of an in-flight state (SENDING, CONFIRMING, REJECTING) also needs the claim: the
+process must still hold the record's lease, renewed by a heartbeat while it works; once
+the lease runs out (its process died) the sweep hands the record back.
+
+To add a state, add it to `Status` and list its moves in `MOVES`: every other module
+asks for a move by name. `tests/test_lifecycle.py` fails if anything else writes
+`status`, and the model refuses such writes.
+"""
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from integration.models import Status, Submission
+from integration.models.submission import IN_FLIGHT_STATUSES
+
+log = logging.getLogger(__name__)
+
+writing_status: ContextVar[bool] = ContextVar("writing_status", default=False)
+
+S = Status
+# Open records no process is working on: staff may reject or resolve them.
+OPEN_AND_IDLE = (
+    S.RECEIVED,
+    S.DELIVERY_RETRY,
+    S.AWAITING_CREDENTIAL,
+    S.CREDENTIAL_RECEIVED,
+    S.CONFIRMATION_RETRY,
+    S.FAILED,
+    S.TOKEN_EXPIRED,
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    why: str
+
+    @property
+    def leased(self) -> bool:
+        """Out of an in-flight state: only the process holding the lease may make it."""
+        return all(source in IN_FLIGHT_STATUSES for source in self.sources)
+
+
+# fmt: off
+MOVES: dict[str, Move] = {
+    # Delivery to MOSIP (integration.services.delivery)
+    "claim_delivery":     Move((S.RECEIVED, S.DELIVERY_RETRY), (S.SENDING,),
+                               "a worker takes the record to deliver it"),
+    "workflow_started":   Move((S.SENDING,), (S.AWAITING_CREDENTIAL,),
+                               "MOSIP started the packet's workflow"),
+    "delivered":          Move((S.SENDING,), (S.CREDENTIAL_RECEIVED, S.COMPLETED),
+                               "the credential came (or none is awaited) during delivery"),
+    "delivery_retry":     Move((S.SENDING,), (S.DELIVERY_RETRY,),
+                               "MOSIP or our own infrastructure out of reach: later"),
+    "delivery_failed":    Move((S.SENDING,), (S.FAILED,),
+                               "MOSIP said no, the mapping failed, or retries ran out"),
+    # MOSIP's credential (integration.services.credential)
+    "credential_arrived": Move((S.RECEIVED, S.DELIVERY_RETRY, S.AWAITING_CREDENTIAL, S.FAILED),
+                               (S.CREDENTIAL_RECEIVED, S.COMPLETED),
+                               "MOSIP issued the credential; webhook records end here"),
+    # Confirmation in OpenCRVS (integration.services.confirmation)
+    "claim_confirmation": Move((S.CREDENTIAL_RECEIVED, S.CONFIRMATION_RETRY), (S.CONFIRMING,),
+                               "a worker takes the record to confirm it"),
+    "confirmed":          Move((S.CONFIRMING,), (S.CONFIRMED, S.COMPLETED),
+                               "OpenCRVS accepted (webhook records need no confirmation)"),
+    "confirmation_retry": Move((S.CONFIRMING,), (S.CONFIRMATION_RETRY,),
+                               "OpenCRVS or our own infrastructure out of reach: later"),
+    "confirmation_failed": Move((S.CONFIRMING,), (S.FAILED,),
+                                "OpenCRVS said no, or retries ran out"),
+    "token_expired":      Move((S.CONFIRMING,), (S.TOKEN_EXPIRED,),
+                               "the record's token expired or OpenCRVS refused it"),
+    # Intake (integration.services.intake)
+    "token_renewed":      Move((S.TOKEN_EXPIRED,), (S.CREDENTIAL_RECEIVED,),
+                               "OpenCRVS sent the record again with a newer token"),
+    # The sweep (integration.services.sweep): a process died holding the lease
+    "delivery_lease_lost":     Move((S.SENDING,), (S.DELIVERY_RETRY, S.FAILED),
+                                    "the delivering worker stopped; retry or give up"),
+    "confirmation_lease_lost": Move((S.CONFIRMING,), (S.CONFIRMATION_RETRY, S.FAILED),
+                                    "the confirming worker stopped; retry or give up"),
+    "rejection_interrupted":   Move((S.REJECTING,), (S.FAILED,),
+                                    "the rejecting process stopped: a person checks"),
+    # Staff (integration.services.staff_actions)
+    "resubmit":           Move((S.FAILED, S.TOKEN_EXPIRED, S.DELIVERY_RETRY,
+                                S.AWAITING_CREDENTIAL), (S.RECEIVED,),
+                               "deliver again: the same packet, or a new one"),
+    "retry_confirmation": Move((S.FAILED, S.TOKEN_EXPIRED, S.CONFIRMATION_RETRY),
+                               (S.CREDENTIAL_RECEIVED,), "ask OpenCRVS again"),
+    "start_rejecting":    Move(OPEN_AND_IDLE, (S.REJECTING,), "staff reject in OpenCRVS"),
+    "rejected":           Move((S.REJECTING,), (S.REJECTED,), "OpenCRVS rejected it"),
+    "rejection_failed":   Move((S.REJECTING,), OPEN_AND_IDLE,
+                               "OpenCRVS did not reject it: back as it was"),
+    "resolve":            Move(OPEN_AND_IDLE, (S.RESOLVED,), "dealt with elsewhere"),
+}
+# fmt: on
+
+
+class IllegalMove(ValueError):
+    """A move that the table does not allow; a programming error, never a record's."""
+
+
+def lease_seconds() -> float:
+    return settings.PORTAL_LEASE_SECONDS
+
+
+def _plan(name: str, to: str | None) -> tuple[Move, str]:
+    move = MOVES[name]
+    target = to or (move.targets[0] if len(move.targets) == 1 else None)
+    if target not in move.targets:
+        raise IllegalMove(f"{name} leads to one of {move.targets}, not {to!r}")
+    return move, target
+
+
+def _changes_for(target: str, now: datetime, changes: dict) -> dict:
+    values = {"status": target, "updated_at": now, **changes}
+    if target in IN_FLIGHT_STATUSES:
+        values.setdefault("claimed_at", now)
+        values.setdefault("lease_expires_at", now + timedelta(seconds=lease_seconds()))
+    else:
+        values.update(claimed_at=None, lease_expires_at=None)
+    return values
+
+
+def _update(rows, values: dict) -> int:
+    token = writing_status.set(True)
+    try:
+        return rows.update(**values)
+    finally:
+        writing_status.reset(token)
+
+
+def move(
+    submission: Submission,
+    name: str,
+    *,
+    to: str | None = None,
+    where: Q | None = None,
+    **changes,
+) -> bool:
+    """Make the move `name` if the row is still in one of its source states (and, for a
+    leased move, still held by this claim). Updates `submission` and returns True if
+    the row moved."""
+    rule, target = _plan(name, to)
+    now = timezone.now()
+    rows = Submission.objects.filter(pk=submission.pk, status__in=rule.sources)
+    if rule.leased:
+        if submission.claimed_at is None:
+            raise IllegalMove(f"{name} needs the claim of the process holding the record")
+        rows = rows.filter(claimed_at=submission.claimed_at)
+    if where is not None:
+        rows = rows.filter(where)
+    values = _changes_for(target, now, changes)
+    if not _update(rows, values):
+        return False
+    for field, value in values.items():
+        setattr(submission, field, value)
+    return True
+
+
+def move_all(
+    name: str, where: Q, *, to: str | None = None, limit: int = 500, **changes
+) -> list[int]:
+    """The same move for up to `limit` rows matching `where` (the sweep). Returns the ids
+    picked; one that moved on meanwhile is left alone (its claim would fail anyway)."""
+    rule, target = _plan(name, to)
+    rows = Submission.objects.filter(where, status__in=rule.sources)
+    ids = list(rows.order_by("updated_at").values_list("pk", flat=True)[:limit])
+    if ids:
+        _update(rows.filter(pk__in=ids), _changes_for(target, timezone.now(), changes))
+    return ids
+
+
+def claim(submission_id: int, name: str) -> Submission | None:
+    """Take the record into the in-flight state of `name` if it is due; None if another
+    process has it, it is not due yet, or it moved on."""
+    rule, target = _plan(name, None)
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    rows = Submission.objects.filter(due, pk=submission_id, status__in=rule.sources)
+    if not _update(rows, _changes_for(target, now, {})):
+        return None
+    return Submission.objects.get(pk=submission_id)
+
+
+def claimable(name: str) -> Iterable[str]:
+    return MOVES[name].sources
+
+
+# --- The lease ---------------------------------------------------------------------------
+
+
+def renew(submission: Submission) -> bool:
+    """Extend the lease of a claim this process still holds."""
+    until = timezone.now() + timedelta(seconds=lease_seconds())
+    renewed = Submission.objects.filter(
+        pk=submission.pk, claimed_at=submission.claimed_at, status__in=IN_FLIGHT_STATUSES
+    ).update(lease_expires_at=until)
+    return bool(renewed)
+
+
+@contextmanager
+def heartbeat(submission: Submission) -> Iterator[None]:
+    """Renew the lease every third of its length while the body runs: a worker killed
+    mid-call stops renewing, and its record is free again within one lease."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(lease_seconds() / 3):
+                try:
+                    renew(submission)
+                except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
+                    log.warning("lease heartbeat for submission %s failed", submission.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"lease-{submission.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def lease_expired(now: datetime) -> Q:
+    return Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """The table as rows (move, from, to, why) for documentation and the admin."""
+    return [(name, ", ".join(m.sources), ", ".join(m.targets), m.why) for name, m in MOVES.items()]
