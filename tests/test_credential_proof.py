@@ -10,9 +10,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
+from integration.crypto.ld_contexts import bundled
 from integration.models import MosipSettings, Status, TrustedDocument, TrustedDocumentKind
 from integration.services.credential_proof import check_proof, trust_from_settings
-from mocks import mosip_issuer
+from mocks import mosip_crypto, mosip_issuer
 from tests.test_credential import awaiting, status_of
 from tests.test_ld_proof import (
     BASE,
@@ -24,6 +25,7 @@ from tests.test_ld_proof import (
     contexts,
     pem,
     signed,
+    unsigned,
 )
 
 
@@ -123,9 +125,20 @@ def test_verify_credential_with_a_did_document(db, files):
 
 
 def test_an_unknown_context_is_not_fetched_unless_allowlisted(db, files):
-    code, out = run(files("vc.json", signed()), "--trust", files("key.json", key_document()))
+    # On another host than any allowed or pinned key, and not listed: never fetched.
+    elsewhere = "https://contexts.example/mosip-context.json"
+    credential = unsigned()
+    credential["@context"][1] = elsewhere
+    vc = mosip_crypto.sign_ld_credential(
+        credential,
+        RSA_KEY,
+        KEY_URL,
+        "2026-11-30T10:00:00Z",
+        lambda url: contexts()[CONTEXT_URL] if url == elsewhere else bundled(url),
+    )
+    code, out = run(files("vc.json", vc), "--trust", files("key.json", key_document()))
     assert code == 1
-    assert f"the JSON-LD context {CONTEXT_URL} is not bundled" in out
+    assert f"invalid: the JSON-LD context {elsewhere} is not bundled" in out
 
 
 def test_keys_and_contexts_stored_in_the_admin_work_offline(db):
@@ -215,3 +228,23 @@ def test_the_admin_refuses_a_key_that_does_not_name_the_method(admin_client):
         response.content.decode()
     )
     assert not TrustedDocument.objects.exists()
+
+
+def test_verify_credential_on_the_captured_jcs_credential(db, files):
+    # OpenCRVS's MOSIP mock signs JCS: refused by default, valid with the setting on.
+    from tests.fixtures import fixture_path, load_json
+
+    captured = str(fixture_path("wire", "credential_decrypted.json"))
+    method = load_json("wire", "credential_decrypted.json")["proof"]["verificationMethod"]
+    private = serialization.load_pem_private_key(
+        fixture_path("certs", "mock-only-private-key.pem").read_bytes(), None
+    )
+    key = files("key.json", mosip_issuer.public_key_document(method, BASE, pem(private)))
+    code, out = run(captured, "--trust", key)
+    assert code == 1 and out.startswith("invalid:")
+    config = MosipSettings.load()
+    config.jcs_proofs = True
+    config.save()
+    code, out = run(captured, "--trust", key)
+    assert code == 0, out
+    assert '"VID": "2555480504"' in out

@@ -38,7 +38,7 @@ def contexts(defines_vid: bool = True) -> dict[str, Any]:
 
 def load_for_signer(defines_vid: bool = True):
     mine = contexts(defines_vid)
-    return lambda url: mine.get(url) or mosip_issuer.published_context(url) or bundled(url)
+    return lambda url: mine.get(url) or bundled(url)
 
 
 def unsigned(vid: str = "2555480504") -> dict[str, Any]:
@@ -389,3 +389,17 @@ def test_did_documents_and_did_key():
     assert key_from_did(did_key).public_bytes_raw() == raw
     with pytest.raises(ValueError, match="not defined"):
         key_for_method(f"{did}#key-3", document)
+
+
+def test_mosip_proof_purpose_and_created_as_configured():
+    # The credential service takes proofPurpose from its configuration (not always
+    # assertionMethod) and writes created without milliseconds.
+    vc = mosip_crypto.sign_ld_credential(
+        unsigned(),
+        RSA_KEY,
+        KEY_URL,
+        "2026-11-30T10:00:00Z",
+        load_for_signer(),
+        proof_purpose="PublicKey",
+    )
+    verify_ld_proof(vc, rsa_public(), loader())

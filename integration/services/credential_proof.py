@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
@@ -62,7 +62,8 @@ class Trust:
         if url in self.context_allowlist:
             return True
         origin = _origin(url)
-        return bool(origin) and any(_origin(m) == origin for m in self.allowlist)
+        trusted = (*self.allowlist, *self.keys)
+        return bool(origin) and any(_origin(m) == origin for m in trusted)
 
 
 def _origin(url: str) -> str:
@@ -85,14 +86,20 @@ def trust_from_settings(config: MosipSettings) -> Trust:
 
 
 # A loader keeps pyld's processed contexts, which is what makes a check cheap: one per
-# distinct set of context sources, kept across credentials in this process.
-_loaders: LRUCache = LRUCache(maxsize=8)
+# distinct set of context sources, kept across credentials in this process for as long as
+# a fetched context is cached (an hour), so that a context MOSIP changes is read again.
+_loaders: TTLCache = TTLCache(maxsize=8, ttl=3600)
 
 
 def _loader(trust: Trust, client: MosipClient) -> ContextLoader:
     fingerprint = hashlib.sha256(
         json.dumps(
-            [trust.contexts, sorted(trust.context_allowlist), sorted(trust.allowlist)],
+            [
+                trust.contexts,
+                sorted(trust.context_allowlist),
+                sorted(trust.allowlist),
+                sorted(trust.keys),
+            ],
             sort_keys=True,
         ).encode()
     ).hexdigest()
