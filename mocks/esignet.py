@@ -60,8 +60,10 @@ TOKEN_PATH = "/v1/esignet/oauth/v2/token"
 USERINFO_PATH = "/v1/esignet/oidc/userinfo"
 JWKS_PATH = "/v1/esignet/oauth/.well-known/jwks.json"
 MOCK_IDENTITY_KEYS_PATH = "/v1/mock-identity-system/keys.json"
-ISSUER_PATH = "/v1/esignet"  # the issuer id is usually E-Signet's public base URL
-MOCK_IDENTITY_ISSUER_PATH = "/v1/mock-identity-system"
+# The defaults of mosip.esignet.discovery.issuer-id (E-Signet's domain URL) and of
+# mosip.mockidentitysystem.esignet.issuer-id (https://<E-Signet host>/v1/esignet): they differ.
+ISSUER_PATH = ""
+MOCK_IDENTITY_ISSUER_PATH = "/v1/esignet"
 OPENCRVS_MOCK_TOKEN_PATH = "/oauth/token"
 OPENCRVS_MOCK_USERINFO_PATH = "/oidc/userinfo"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

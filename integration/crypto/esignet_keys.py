@@ -6,7 +6,11 @@
   `keys.json`: `{"response": {"allCertificates": [{"keyId", "certificateData", ...}]}}`);
 - PEM certificates or public keys pasted into the admin (pinned), or a JWK / JWK set.
 
-Only RSA signing keys are kept: E-Signet and MOSIP sign with RS256 or PS256.
+Only RSA keys are kept: E-Signet and MOSIP sign with RS256 or PS256. A JWK's `use` is not
+taken as a signal: E-Signet infers it from the certificate's key usage (nimbus-jose-jwt's
+`KeyUse.from`), which calls a MOSIP key-manager certificate with digitalSignature and
+keyEncipherment "enc" although it signs. Trust comes from the publisher listing the key;
+the signature must still verify with it.
 """
 
 import base64
@@ -97,8 +101,6 @@ def describe(key: TrustedKey) -> str:
 
 def _from_jwk(jwk: object, source: str) -> TrustedKey | None:
     if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
-        return None
-    if jwk.get("use", "sig") != "sig":
         return None
     alg = jwk.get("alg")
     if alg is not None and alg not in SIGNING_ALGORITHMS:

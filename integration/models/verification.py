@@ -94,16 +94,17 @@ class EsignetSettings(SingletonModel):
         "E-Signet issuer",
         max_length=300,
         blank=True,
-        help_text="E-Signet's iss (mosip.esignet.discovery.issuer-id, the `issuer` of its "
-        "openid-configuration), e.g. https://esignet.example.org/v1/esignet. The ID token "
-        "must carry it. Blank: any iss is taken.",
+        help_text="E-Signet's iss: the `issuer` of its openid-configuration "
+        "(mosip.esignet.discovery.issuer-id, by default its domain URL, e.g. "
+        "https://esignet.example.org). The ID token must carry it. Blank: any iss is taken.",
     )
     userinfo_issuers = models.TextField(
         "other user-info issuers",
         blank=True,
         help_text="One per line: issuers besides E-Signet whose iss user info may carry, e.g. "
-        "the mock identity system's (mosip.mock.ida.kyc.issuer-id). User info without iss "
-        "(MOSIP IDA) is always taken.",
+        "the mock identity system's (mosip.mockidentitysystem.esignet.issuer-id, by default "
+        "https://<E-Signet host>/v1/esignet). User info without iss (MOSIP IDA) is always "
+        "taken.",
     )
     trusted_key_urls = models.TextField(
         "extra key URLs",
