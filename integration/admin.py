@@ -221,5 +221,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 import integration.admin_mapping  # noqa: E402,F401
+import integration.admin_retention  # noqa: E402,F401
 import integration.admin_trust  # noqa: E402,F401
 import integration.admin_verification  # noqa: E402,F401

@@ -4,7 +4,7 @@ worker never looks for a row that is not there yet."""
 from celery import shared_task
 from django.db import transaction
 
-from integration.services import confirmation, delivery, sweep, websub
+from integration.services import confirmation, delivery, retention, sweep, websub
 
 
 @shared_task(name="integration.deliver")
@@ -20,6 +20,11 @@ def confirm(submission_id: int) -> None:
 @shared_task(name="integration.sweep")
 def sweep_lost_work() -> dict:
     return sweep.sweep()
+
+
+@shared_task(name="integration.apply_retention")
+def apply_retention() -> int:
+    return retention.apply_retention().pk
 
 
 @shared_task(name="integration.subscribe_websub")

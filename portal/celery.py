@@ -22,6 +22,11 @@ def schedule_periodic_work(sender: Celery, **_kwargs) -> None:
         sender.signature("integration.subscribe_websub"),
         name="websub re-subscription",
     )
+    sender.add_periodic_task(
+        settings.PORTAL_RETENTION_INTERVAL_SECONDS,
+        sender.signature("integration.apply_retention"),
+        name="retention",
+    )
 
 
 @task_postrun.connect

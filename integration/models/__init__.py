@@ -1,5 +1,6 @@
 from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
+from integration.models.retention import RetentionPolicy, RetentionRun
 from integration.models.settings import MosipSettings, OpenCrvsSettings
 from integration.models.submission import (
     Attempt,
@@ -32,6 +33,8 @@ __all__ = [
     "OidcIdentity",
     "OpenCrvsSettings",
     "Outcome",
+    "RetentionPolicy",
+    "RetentionRun",
     "SourceFormat",
     "StaffAction",
     "Status",

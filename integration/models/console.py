@@ -17,6 +17,12 @@ class ActionKind(models.TextChoices):
     RESOLVE = "resolve", "Mark resolved"
 
 
+# The audit trail also records what no person asked for: the retention policy erasing a
+# record's personal data (not a staff action, so not an ActionKind).
+ERASE = "erase"
+AUDIT_KINDS = [*ActionKind.choices, (ERASE, "Erase personal data (retention)")]
+
+
 class Outcome(models.TextChoices):
     DONE = "done", "Done"
     SKIPPED = "skipped", "Skipped"
@@ -91,7 +97,7 @@ class BulkJob(models.Model):
 class StaffAction(models.Model):
     """The audit entry for one staff action on one submission: who, when, what, why."""
 
-    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    kind = models.CharField(max_length=30, choices=AUDIT_KINDS)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     message = models.TextField(blank=True, help_text="What happened, in words.")
     reason = models.TextField(help_text="Why the person did it.")

@@ -123,6 +123,11 @@ class Submission(models.Model):
     # record; a live worker renews `lease_expires_at` by a heartbeat.
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the retention policy erased this record's personal data.",
+    )
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -5,13 +5,13 @@ from django.shortcuts import render
 from integration.console import selectors
 from integration.console.pagination import parse_id
 from integration.console.views.access import console_view
-from integration.models import ActionKind
+from integration.models.console import AUDIT_KINDS
 
 
 @console_view()
 def audit_log(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
-    kind = kind if kind in ActionKind.values else ""
+    kind = kind if kind in dict(AUDIT_KINDS) else ""
     job = parse_id(request.GET.get("job"))  # a bad one shows the whole log
     page = selectors.audit_page(
         settings.CONSOLE_PAGE_SIZE,
@@ -23,5 +23,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/audit_log.html",
-        {"section": "audit", "page": page, "kind": kind, "job": job, "kinds": ActionKind.choices},
+        {"section": "audit", "page": page, "kind": kind, "job": job, "kinds": AUDIT_KINDS},
     )

@@ -1,0 +1,39 @@
+"""The retention policy and what each clean-up did, in the admin."""
+
+from django.contrib import admin
+
+from integration.admin import SingletonAdmin
+from integration.models import RetentionPolicy, RetentionRun
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(SingletonAdmin):
+    fields = ["enabled", "personal_data_days", "call_record_days"]
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "records_erased",
+        "call_records_scrubbed",
+        "call_records_deleted",
+        "identity_checks_deleted",
+        "bulk_jobs_scrubbed",
+        "personal_data_days",
+        "call_record_days",
+        "error",
+    ]
+    date_hierarchy = "started_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

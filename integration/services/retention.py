@@ -1,0 +1,156 @@
+"""The retention policy (integration.models.retention): erase the personal data of records
+that ended long ago, and delete old call records. Beat runs it every
+PORTAL_RETENTION_INTERVAL_SECONDS; `manage.py apply_retention` runs it at once.
+
+Erasure keeps what support and auditors need to answer "what happened to this record":
+identifiers, statuses, timestamps and the shape of its timeline. Records a person still
+has to act on (failed, token expired) have not ended and are kept whole.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from integration.console.masking import mask_message, personal_values_of
+from integration.models import (
+    Attempt,
+    BulkJob,
+    Outcome,
+    RetentionPolicy,
+    RetentionRun,
+    StaffAction,
+    Submission,
+    VerificationRecord,
+)
+from integration.models.console import ERASE
+from integration.models.submission import FINAL_STATUSES, Status
+
+log = logging.getLogger(__name__)
+BATCH = 500
+ERASED = "[erased]"
+ACTOR = "Retention policy"
+OPEN_STATUSES = [status for status in Status.values if status not in FINAL_STATUSES]
+
+
+def apply_retention(now: datetime | None = None) -> RetentionRun:
+    now = now or timezone.now()
+    policy = RetentionPolicy.load()
+    run = RetentionRun.objects.create(
+        started_at=now,
+        personal_data_days=policy.personal_data_days,
+        call_record_days=policy.call_record_days,
+    )
+    if policy.enabled:
+        try:
+            erase_before = now - timedelta(days=policy.personal_data_days)
+            run.records_erased, run.call_records_scrubbed = erase_ended_records(
+                erase_before, policy.personal_data_days, now
+            )
+            run.bulk_jobs_scrubbed = scrub_bulk_jobs(erase_before)
+            prune_before = now - timedelta(days=policy.call_record_days)
+            run.call_records_deleted, run.identity_checks_deleted = prune_call_records(prune_before)
+        except Exception as exc:
+            run.error = f"{type(exc).__name__}: stopped part-way; the next run continues"
+            log.exception("retention run %s stopped", run.pk)
+    run.finished_at = timezone.now()
+    run.save()
+    log.info(
+        "retention run %s: %s records erased, %s call records deleted",
+        run.pk,
+        run.records_erased,
+        run.call_records_deleted,
+    )
+    return run
+
+
+def erase_ended_records(before: datetime, days: int, now: datetime) -> tuple[int, int]:
+    """Records that ended before `before` (their last change): returns how many were
+    erased and how many of their call records were scrubbed."""
+    records, calls = 0, 0
+    due = Submission.objects.filter(
+        status__in=FINAL_STATUSES, personal_data_erased_at__isnull=True, updated_at__lt=before
+    ).order_by("updated_at", "id")
+    while batch := list(due[:BATCH]):
+        for submission in batch:
+            calls += erase(submission, days, now)
+            records += 1
+    return records, calls
+
+
+def erase(submission: Submission, days: int, now: datetime) -> int:
+    """Erase one record's personal data and say so in the audit trail. Returns how many
+    of its call records were scrubbed."""
+    values = personal_values_of(submission)
+    with transaction.atomic():
+        erased = Submission.objects.filter(
+            pk=submission.pk, personal_data_erased_at__isnull=True
+        ).update(
+            raw_request={},
+            fields_sent={},
+            vid="",
+            token="",
+            last_error=mask_message(submission.last_error, values),
+            personal_data_erased_at=now,
+        )
+        if not erased:
+            return 0
+        scrubbed = 0
+        for attempt in submission.attempts.exclude(error="", response_excerpt=""):
+            attempt.error = mask_message(attempt.error, values)
+            attempt.response_excerpt = ""
+            attempt.save(update_fields=["error", "response_excerpt"])
+            scrubbed += 1
+        for entry in StaffAction.objects.filter(submission=submission).exclude(kind=ERASE):
+            entry.reason = mask_message(entry.reason, values)
+            entry.message = mask_message(entry.message, values)
+            entry.save(update_fields=["reason", "message"])
+        StaffAction.objects.create(
+            kind=ERASE,
+            outcome=Outcome.DONE,
+            actor_name=ACTOR,
+            submission=submission,
+            tracking_id=submission.tracking_id,
+            status_before=submission.status,
+            status_after=submission.status,
+            reason=f"{days} days after the record ended ({submission.updated_at:%Y-%m-%d}).",
+            message="Erased the raw request, the fields sent to MOSIP, the VID, the token, "
+            "personal values in its messages and staff notes, and the replies quoted in "
+            f"{scrubbed} call records. Kept its identifiers, statuses and timestamps.",
+            created_at=now,
+        )
+    return scrubbed
+
+
+def scrub_bulk_jobs(before: datetime) -> int:
+    """A bulk job's search text can be a NID: erased once the job is old."""
+    count = 0
+    jobs = BulkJob.objects.filter(
+        state__in=[BulkJob.State.FINISHED, BulkJob.State.FAILED],
+        finished_at__lt=before,
+        filters__has_key="q",
+    )
+    for job in jobs.iterator():
+        if job.filters.get("q") in ("", ERASED):
+            continue
+        job.filters["q"] = ERASED
+        job.save(update_fields=["filters"])
+        count += 1
+    return count
+
+
+def prune_call_records(before: datetime) -> tuple[int, int]:
+    """Delete call records older than `before`, except those of records still open (their
+    timeline is what support reads), and identity-check records."""
+    old = Attempt.objects.filter(started_at__lt=before).exclude(
+        submission__isnull=False, submission__status__in=OPEN_STATUSES
+    )
+    calls = 0
+    while ids := list(old.values_list("id", flat=True)[: BATCH * 10]):
+        calls += Attempt.objects.filter(pk__in=ids).delete()[0]
+    checks = 0
+    old_checks = VerificationRecord.objects.filter(created_at__lt=before)
+    while ids := list(old_checks.values_list("id", flat=True)[: BATCH * 10]):
+        checks += VerificationRecord.objects.filter(pk__in=ids).delete()[0]
+    return calls, checks
