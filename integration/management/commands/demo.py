@@ -5,6 +5,7 @@ Uses the public demo keys from ../shared: never a production setup.
 """
 
 import json
+import os
 import secrets
 import signal
 import socket
@@ -23,6 +24,7 @@ from integration.demo import configure_for_stand_ins
 from integration.models import MappingProfile
 from mocks.examples import birth_request
 from mocks.mosip import MosipStandIn
+from mocks.oidc import PEOPLE, OidcStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from mocks.paths import shared_dir
 
@@ -71,8 +73,19 @@ class Command(BaseCommand):
             call_command("load_default_mappings", verbosity=0)
         extra_stand_ins = self._verification_stand_ins()
         password = self._demo_admin()
+        # Staff sign in through a stand-in identity provider, as they would through the
+        # country's: one person per role.
+        idp = OidcStandIn(redirect_uris=(f"{portal_url}/oidc/callback/",))
+        idp.start(port=free_port(20260))
+        extra_stand_ins["Identity provider (staff)"] = idp
+        metrics_token = secrets.token_urlsafe(16)
+        environment = {
+            **os.environ,
+            **idp.portal_settings(),
+            "PORTAL_METRICS_TOKEN": metrics_token,
+        }
 
-        processes = self._start_processes(portal_url)
+        processes = self._start_processes(portal_url, environment)
         try:
             self._wait_until_up(portal_url)
             call_command("subscribe_websub", verbosity=0)
@@ -82,6 +95,7 @@ class Command(BaseCommand):
             if not no_example:
                 self._send(portal_url, opencrvs, example)
             self._print_urls(portal_url, mosip, opencrvs, password, example, extra_stand_ins)
+            self._print_sign_in(portal_url, metrics_token)
             signal.signal(signal.SIGTERM, _interrupt)
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
@@ -122,7 +136,7 @@ class Command(BaseCommand):
         user.save()
         return password
 
-    def _start_processes(self, portal_url: str) -> list[subprocess.Popen]:
+    def _start_processes(self, portal_url: str, environment: dict) -> list[subprocess.Popen]:
         host_port = portal_url.removeprefix("http://")
         base = Path(settings.BASE_DIR)
         web = [sys.executable, "manage.py", "runserver", "--noreload", host_port]
@@ -138,7 +152,10 @@ class Command(BaseCommand):
             "--loglevel=WARNING",
         ]
         # Fixed argument lists of our own programs, no shell.
-        return [subprocess.Popen(cmd, cwd=base) for cmd in (web, worker)]  # noqa: S603
+        return [
+            subprocess.Popen(cmd, cwd=base, env=environment)  # noqa: S603
+            for cmd in (web, worker)
+        ]
 
     def _wait_until_up(self, portal_url: str) -> None:
         deadline = time.monotonic() + 30
@@ -176,8 +193,8 @@ class Command(BaseCommand):
         lines = [
             "",
             "The portal is running with stand-in servers (demo keys, never for production):",
-            f"  Staff console                  {portal_url}/console/   user admin, "
-            f"password {password}",
+            f"  Staff console                  {portal_url}/console/   (break-glass: user "
+            f"admin, password {password})",
             f"  Admin (settings, mappings)     {portal_url}/admin/",
             f"  Health                         {portal_url}/healthz",
             f"  API docs                       {portal_url}/api/docs/",
@@ -199,3 +216,22 @@ class Command(BaseCommand):
             "Ctrl-C stops everything.",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _print_sign_in(self, portal_url: str, metrics_token: str) -> None:
+        people = "\n".join(
+            f"  {person.name:<14} {person.role:<18} groups: {', '.join(person.groups)}"
+            for person in PEOPLE
+        )
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f'Sign in as each role: open {portal_url}/console/, choose "Sign in with '
+                    'the demo identity provider", then pick one of:',
+                    people,
+                    "",
+                    "Metrics as Prometheus scrapes them:",
+                    f"  curl -H 'Authorization: Bearer {metrics_token}' {portal_url}/metrics",
+                ]
+            )
+        )
