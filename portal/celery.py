@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun
+from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -34,7 +34,10 @@ def close_database_connections(**_kwargs) -> None:
     # Workers are long-lived: don't keep a connection the database may have dropped.
     from django.db import close_old_connections
 
+    from integration.monitoring import logs
+
     close_old_connections()
+    logs.clear()
 
 
 @beat_init.connect
@@ -42,3 +45,22 @@ def subscribe_at_start(sender, **_kwargs) -> None:
     # MOSIP forgets subscribers: ask again whenever the scheduler starts, not only
     # after the first re-subscription interval.
     sender.app.send_task("integration.subscribe_websub")
+
+
+@before_task_publish.connect
+def carry_the_request_id(headers: dict | None = None, **_kwargs) -> None:
+    # The web request (or task) that queues work hands its id on, so one id follows a
+    # registration from intake through delivery and confirmation in the logs.
+    from integration.monitoring import logs
+
+    if headers is not None and logs.request_id.get():
+        headers.setdefault(logs.HEADER, logs.request_id.get())
+
+
+@task_prerun.connect
+def bind_the_request_id(task=None, task_id: str = "", **_kwargs) -> None:
+    from integration.monitoring import logs
+
+    logs.clear()
+    carried = getattr(task.request, logs.HEADER, None) if task else None
+    logs.request_id.set(logs.new_request_id(carried or task_id))

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "integration.monitoring.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "integration.api.middleware.BodySizeLimitMiddleware",
@@ -191,11 +192,27 @@ PORTAL_METRICS_ALLOWED_NETWORKS = env.list("PORTAL_METRICS_ALLOWED_NETWORKS", de
 # Call counts and latencies cover this sliding window (see integration/monitoring/metrics.py).
 PORTAL_METRICS_WINDOW_SECONDS = env.float("PORTAL_METRICS_WINDOW_SECONDS", default=900.0)
 
+# One JSON object per line (PORTAL_LOG_FORMAT=plain for a terminal), each with the request
+# id and the submission it concerns; see integration/monitoring/logs.py.
+LOG_FORMAT = env.str("PORTAL_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "integration.monitoring.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "integration.monitoring.logs.JsonFormatter"},
+        "plain": {
+            "()": "integration.monitoring.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("PORTAL_LOG_LEVEL", default="INFO")},
 }
 
@@ -237,3 +254,16 @@ CELERY_IMPORTS = ["integration.console.tasks"]  # bulk jobs
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=50)
 CONSOLE_BULK_LIMIT = env.int("CONSOLE_BULK_LIMIT", default=100_000)
 CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=30)
+
+# --- Error reporting ----------------------------------------------------------------
+# Sentry (or any Sentry-compatible service) when SENTRY_DSN is set: web and Celery errors,
+# without personal data (see integration/monitoring/errors.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from integration.monitoring.errors import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

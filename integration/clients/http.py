@@ -1,7 +1,6 @@
 """What every client shares: timeouts, the error kinds the flow retries on, and a record
 of each outbound call (an `Attempt`) that never holds a secret or a token."""
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,16 +10,11 @@ import requests
 from django.conf import settings
 
 from integration.models import Attempt, Submission
+from integration.redaction import redact
 
 # Retrying these can succeed later; any other 4xx will fail the same way again.
 RETRIABLE_STATUSES = {408, 429}
 EXCERPT_CHARS = 500
-_SECRETISH = re.compile(
-    r'("?(?:token|authorization|secret|secretKey|password|credential|jws|access_token|'
-    r'id_token|client_assertion)"?\s*[:=]\s*"?)([^",&\s}]+)',
-    re.IGNORECASE,
-)
-_JWT = re.compile(r"eyJ[\w-]+\.[\w-]*\.[\w-]*")
 
 
 class RemoteError(Exception):
@@ -35,12 +29,6 @@ class RemoteError(Exception):
 
 def timeouts() -> tuple[float, float]:
     return (settings.PORTAL_HTTP_CONNECT_TIMEOUT, settings.PORTAL_HTTP_READ_TIMEOUT)
-
-
-def redact(text: str) -> str:
-    """Strip tokens and secrets from text before it is stored or logged."""
-    text = _JWT.sub("[token]", text)
-    return _SECRETISH.sub(lambda m: m.group(1) + "[redacted]", text)
 
 
 def excerpt(response: requests.Response | None) -> str:

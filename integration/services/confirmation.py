@@ -8,6 +8,7 @@ from django.utils import timezone
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
 from integration.models import EventType, Status, Submission
 from integration.models.submission import Step
+from integration.monitoring import logs
 from integration.services import lifecycle, progress
 from integration.services.failures import Kind, classify
 
@@ -25,6 +26,7 @@ def confirm(submission_id: int) -> None:
     submission = lifecycle.claim(submission_id, "claim_confirmation")
     if submission is None:
         return
+    logs.bind_submission(submission)
     with lifecycle.heartbeat(submission):
         _confirm(submission)
 

@@ -16,6 +16,7 @@ from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
+from integration.monitoring import logs
 from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 
@@ -109,6 +110,8 @@ def receive_credential(event: dict) -> Outcome:
     registration_id = str(data.get("registrationId", ""))
     with recorded_call(Step.CREDENTIAL, "websub:/websub/callback", None) as call:
         call.submission = _find(registration_id)  # for the timeline; may be None
+        if call.submission is not None:
+            logs.bind_submission(call.submission)
         try:
             config = MosipSettings.load()
             vc = _open(config, str(data.get("credential", "")))

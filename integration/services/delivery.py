@@ -15,6 +15,7 @@ from django.utils import timezone
 from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Status, Submission
 from integration.models.submission import Step
+from integration.monitoring import logs
 from integration.services import lifecycle, progress
 from integration.services.failures import Kind, classify
 from integration.services.packet import MappingFailed, assign_transaction_id, build_packet
@@ -26,6 +27,7 @@ def deliver(submission_id: int) -> None:
     submission = lifecycle.claim(submission_id, "claim_delivery")
     if submission is None:
         return
+    logs.bind_submission(submission)
     with lifecycle.heartbeat(submission):
         _deliver(submission)
 
@@ -41,6 +43,7 @@ def _deliver(submission: Submission) -> None:
         step = Step.CREATE_PACKET
         if not submission.transaction_id:
             packet.transaction_id = assign_transaction_id(submission, config)
+            logs.transaction_id.set(packet.transaction_id)
         client = MosipClient(config)
         if submission.packet_created_at is None:
             client.create_packet(packet, submission)

@@ -19,6 +19,7 @@ from integration.mapping.profiles import profile_for
 from integration.models import EventType, IntakeRepeat, Submission
 from integration.models.mapping import MappingProfile, SourceFormat
 from integration.models.submission import FINAL_STATUSES
+from integration.monitoring import logs
 from integration.services import lifecycle
 from integration.services.record_token import RecordToken
 
@@ -140,6 +141,7 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
         if existing is None:
             raise
         return _repeated(existing, incoming), False
+    logs.bind_submission(submission)
     log.info("received %s %s record %s", incoming.source_format, incoming.event_type,
              submission.pk)  # fmt: skip
     return submission, True
@@ -154,6 +156,7 @@ def _known(incoming: Incoming) -> Submission | None:
 
 
 def _repeated(submission: Submission, incoming: Incoming) -> Submission:
+    logs.bind_submission(submission)
     token = incoming.token
     repeat = {"event_id": token.event_id if token else "", "tracking_id": incoming.tracking_id}
     if token and submission.event_id and token.event_id != submission.event_id:

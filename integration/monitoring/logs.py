@@ -1,0 +1,102 @@
+"""Structured logs: one JSON object per line, with the request id and, where there is one,
+the submission and its MOSIP transaction id, so a line can be found from either end.
+
+The context lives in contextvars: the request-id middleware sets it for a web request;
+Celery carries the request id to the tasks the request queued (a message header) and
+clears the context after each task; services bind the submission they work on.
+
+What is logged is ids and reasons, never a person's data: log calls pass ids only, and
+every message and traceback goes through `redact` (tokens, secrets) on its way out.
+"""
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+from integration.redaction import redact
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+submission_id: ContextVar[int | None] = ContextVar("submission_id", default=None)
+transaction_id: ContextVar[str | None] = ContextVar("transaction_id", default=None)
+CONTEXT = {
+    "request_id": request_id,
+    "submission_id": submission_id,
+    "transaction_id": transaction_id,
+}
+HEADER = "portal_request_id"  # the Celery message header carrying it
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def new_request_id(offered: str | None = None) -> str:
+    """The caller's X-Request-ID when it is a plain id, else a fresh one (a header is
+    not trusted to be anything we would want in a log line)."""
+    return offered if offered and _SAFE_ID.match(offered) else uuid.uuid4().hex
+
+
+def bind_submission(submission: Any) -> None:
+    submission_id.set(submission.pk)
+    transaction_id.set(getattr(submission, "transaction_id", "") or None)
+
+
+def clear() -> None:
+    for var in CONTEXT.values():
+        var.set(None)
+
+
+class ContextFilter(logging.Filter):
+    """Adds the ids in context to every record (those already given in `extra` stay)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, var in CONTEXT.items():
+            value = var.get()
+            if value is not None and not hasattr(record, name):
+                setattr(record, name, value)
+        return True
+
+
+class JsonFormatter(_JsonFormatter):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("timestamp", True)
+        super().__init__(*args, **kwargs)
+
+    def process_log_record(self, log_record: dict) -> dict:
+        for key in ("message", "exc_info", "stack_info"):
+            if isinstance(log_record.get(key), str):
+                log_record[key] = redact(log_record[key])
+        return super().process_log_record(log_record)
+
+
+class PlainFormatter(logging.Formatter):
+    """For a developer's terminal (PORTAL_LOG_FORMAT=plain): the same ids, one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ids = " ".join(
+            f"{name}={getattr(record, name)}" for name in CONTEXT if hasattr(record, name)
+        )
+        line = super().format(record)
+        return redact(f"{line} [{ids}]" if ids else line)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the caller's X-Request-ID when usable), puts it in the
+    log context and answers it back in X-Request-ID."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        clear()
+        request.request_id = new_request_id(request.headers.get("X-Request-ID"))
+        request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            clear()
+        response["X-Request-ID"] = request.request_id
+        return response
