@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OIDC := tests/browser/oidc
 
-.PHONY: demo test lint browser-deps faults
+.PHONY: demo test lint browser-deps faults prometheus-tools
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,16 @@ $(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error
 
+# The example alert rules (deploy/prometheus/) are checked and unit-tested with promtool,
+# from Debian's prometheus package (nothing is started).
+prometheus-tools:
+	@command -v promtool >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends prometheus >/dev/null)
+
 demo: $(BIN)/.installed
 	PORTAL_DEMO=true $(BIN)/python manage.py demo
 
-test: $(BIN)/.installed browser-deps
+test: $(BIN)/.installed browser-deps prometheus-tools
 	$(BIN)/ruff check .
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

@@ -84,11 +84,20 @@ class PortalCollector(Collector):
             .values_list("status", "failed_step")
             .annotate(n=Count("*"))
         )
+        # Every step listed, at zero when nothing is there, so graphs and sums have a line.
+        retry_counts = dict.fromkeys(Step.values, 0)
+        failed_counts = {
+            (status, step): 0 for status in NEEDS_ACTION_STATUSES for step in Step.values
+        }
         for status, step, count in rows:
             if status in RETRY_STATUSES:
-                retrying.add_metric([step or "unknown"], count)
+                retry_counts[step or "unknown"] = retry_counts.get(step or "unknown", 0) + count
             else:
-                failed.add_metric([status, step or "unknown"], count)
+                failed_counts[status, step or "unknown"] = count
+        for step, count in retry_counts.items():
+            retrying.add_metric([step], count)
+        for (status, step), count in failed_counts.items():
+            failed.add_metric([status, step], count)
         yield retrying
         yield failed
 
