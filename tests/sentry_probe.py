@@ -21,7 +21,6 @@ from django.urls import path  # noqa: E402
 from portal import urls  # noqa: E402
 from portal.celery import app  # noqa: E402
 
-
 # A JWT-shaped token made at run time: Sentry sends the source lines around an error.
 HEADER = base64.urlsafe_b64encode(b'{"alg":"RS256"}').decode().rstrip("=")
 TOKEN = f"{HEADER}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"

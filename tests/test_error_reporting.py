@@ -78,6 +78,12 @@ def test_errors_are_reported_without_personal_data_or_secrets(tmp_path):
     assert task["transaction"] == "probe.fail"
     assert "[token]" in web["exception"]["values"][-1]["value"]
     everything = "\n".join(collector.envelopes)
-    for secret in ("Jane Doe", "1234567891", "secret-token-123", "sessionid", "s3cret",
-                   "eyJhbGciOi"):
+    for secret in (
+        "Jane Doe",
+        "1234567891",
+        "secret-token-123",
+        "sessionid",
+        "s3cret",
+        "eyJhbGciOi",
+    ):
         assert secret not in everything, secret
