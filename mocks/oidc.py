@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .base import JSON, Controls, StandIn, json_response
-from .esignet_jwt import public_jwk, sign_jwt
 
 CODE_TTL_SECONDS = 120
 TOKEN_TTL_SECONDS = 600
@@ -149,7 +149,8 @@ class OidcStandIn(StandIn):
         )
 
     def on_jwks(self, request: Request) -> Response:
-        return json_response({"keys": [public_jwk(self.key.public_key(), KID)]})
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return json_response({"keys": [{**jwk, "kid": KID, "use": "sig", "alg": "RS256"}]})
 
     # -- authorize -------------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ class OidcStandIn(StandIn):
         access_token = secrets.token_urlsafe(32)
         with self._lock:
             self.tokens[access_token] = (grant.person, now + TOKEN_TTL_SECONDS)
-        id_token = sign_jwt(
+        id_token = jwt.encode(
             {
                 "iss": self.url,
                 "aud": grant.client_id,
@@ -234,7 +235,8 @@ class OidcStandIn(StandIn):
                 **grant.person.claims(),
             },
             self.key,
-            KID,
+            algorithm="RS256",
+            headers={"kid": KID},
         )
         return json_response(
             {

@@ -29,6 +29,13 @@ CONTEXT = {
 }
 HEADER = "portal_request_id"  # the Celery message header carrying it
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_BEARER = re.compile(r"(Bearer\s+)[\w.~+/-]+=*", re.IGNORECASE)
+
+
+def scrub(text: str) -> str:
+    """Tokens and secrets out of text that leaves the process (logs, error reports):
+    everything `redact` strips, and opaque bearer tokens."""
+    return redact(_BEARER.sub(r"\1[token]", text))
 
 
 def new_request_id(offered: str | None = None) -> str:
@@ -68,7 +75,7 @@ class JsonFormatter(_JsonFormatter):
     def process_log_record(self, log_record: dict) -> dict:
         for key in ("message", "exc_info", "stack_info"):
             if isinstance(log_record.get(key), str):
-                log_record[key] = redact(log_record[key])
+                log_record[key] = scrub(log_record[key])
         return super().process_log_record(log_record)
 
 
@@ -80,7 +87,7 @@ class PlainFormatter(logging.Formatter):
             f"{name}={getattr(record, name)}" for name in CONTEXT if hasattr(record, name)
         )
         line = super().format(record)
-        return redact(f"{line} [{ids}]" if ids else line)
+        return scrub(f"{line} [{ids}]" if ids else line)
 
 
 class RequestIdMiddleware:
