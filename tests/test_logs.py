@@ -44,9 +44,14 @@ def logged() -> Iterator[Captured]:
     handler.setFormatter(JsonFormatter())
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
+    # Celery's test worker turns the root logger down to ERROR while it runs; the portal
+    # logs at INFO (PORTAL_LOG_LEVEL).
+    level = root.level
+    root.setLevel(logging.INFO)
     root.addHandler(handler)
     yield Captured(stream)
     root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.mark.e2e
