@@ -66,7 +66,7 @@ def test_a_registration_can_be_followed_through_the_logs(pipeline, logged):
     )
     assert reply.status_code == 202
     assert reply.headers["X-Request-ID"] == "opencrvs-req-1"
-    pipeline.wait_for("2026L1", Status.RETRY_SCHEDULED)
+    pipeline.wait_for("2026L1", Status.DELIVERY_RETRY)
     pipeline.mosip.controls.down = False
     submission = pipeline.wait_for("2026L1", Status.CONFIRMED)
 
