@@ -403,3 +403,23 @@ def test_mosip_proof_purpose_and_created_as_configured():
         proof_purpose="PublicKey",
     )
     verify_ld_proof(vc, rsa_public(), loader())
+
+
+def test_ed25519_signature_2018_detached_eddsa_jws():
+    credential = unsigned()
+    proof = {
+        "type": "Ed25519Signature2018",
+        "created": "2026-11-30T10:00:00Z",
+        "proofPurpose": "assertionMethod",
+        "verificationMethod": ED_KEY_URL,
+    }
+    digest = lambda doc: hashlib.sha256(  # noqa: E731
+        canonical_nquads(doc, loader()).encode()
+    ).digest()
+    tbs = digest({**proof, "@context": "https://w3id.org/security/v3"}) + digest(credential)
+    header = b64url(json.dumps({"alg": "EdDSA", "b64": False, "crit": ["b64"]}).encode())
+    signature = b64url(ED_KEY.sign(header.encode() + b"." + tbs))
+    vc = {**credential, "proof": {**proof, "jws": f"{header}..{signature}"}}
+    verify_ld_proof(vc, ED_KEY.public_key(), loader())
+    with pytest.raises(ProofError, match="not allowed"):  # RS256 is not this suite's
+        verify_ld_proof(with_header(vc, alg="RS256"), ED_KEY.public_key(), loader())
