@@ -209,10 +209,8 @@ def _validate(procedure: str, payload: Any) -> None:
                     if not isinstance(payload.get(k), str) or not payload[k]]
         if procedure == ACCEPT and not isinstance(payload.get("declaration", {}), dict):
             problems.append("declaration must be an object")
-        reason = payload.get("content", {}).get("reason") if isinstance(
-            payload.get("content"), dict) else None
-        if procedure == REJECT and not isinstance(reason, str):
-            problems.append("content.reason must be a string")
+        # Core 1.9's reject input is exactly {transactionId, eventId, actionId}: anything
+        # else (a `content` with a reason) is dropped by its schema, as here.
     if problems:
         raise TrpcError("BAD_REQUEST", "; ".join(problems))
 
@@ -234,6 +232,6 @@ def _settle(record: EventRecord, procedure: str, payload: JSON) -> JSON:
                        declaration=payload.get("declaration", {}))
     else:
         record.status = "rejected"
-        outcome.update(status="Rejected", content=payload["content"])
+        outcome.update(status="Rejected")
     record.outcome = outcome
     return record.document()

@@ -100,6 +100,52 @@ def test_a_mismatch_fails_with_idas_reason_recorded(client, configured, token, c
     assert f"Demographic data {attribute}" in record.error_message
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        {"firstname": "", "surname": "Doe"},
+        {"firstname": "Jenny", "surname": ""},
+        {"firstname": "Jenny", "middlename": None, "surname": " "},
+    ],
+)
+def test_an_empty_name_part_is_taken_as_mosip_api_took_it_and_fails(
+    client, configured, token, ida, name
+):
+    response = verify(client, {**JENNY, "name": name}, token)
+
+    assert (response.status_code, response.content) == (200, b"failed")
+    assert response["Content-Type"].startswith("text/plain")
+    sent = ida.authentications[-1]["authData"]["demographics"]["name"][0]["value"]
+    assert sent == (name["firstname"] or name["surname"]).strip()  # no stray spaces
+    assert VerificationRecord.objects.get().result == "failed"
+
+
+def test_no_name_at_all_fails_without_asking_ida(client, configured, token, ida):
+    calls = len(ida.authentications)
+
+    response = verify(client, {**JENNY, "name": {"firstname": "", "surname": ""}}, token)
+
+    assert (response.status_code, response.content) == (200, b"failed")
+    assert len(ida.authentications) == calls
+    record = VerificationRecord.objects.get()
+    assert (record.result, record.transaction_id) == ("failed", "tx-jenny-1")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {k: v for k, v in JENNY.items() if k not in ("gender", "transactionId")},
+        {**JENNY, "gender": None, "transactionId": None},
+        {**JENNY, "gender": ""},
+    ],
+)
+def test_gender_and_transaction_id_may_be_missing(client, configured, token, ida, body):
+    response = verify(client, body, token)
+
+    assert (response.status_code, response.content) == (200, b"verified")
+    assert "gender" not in ida.authentications[-1]["authData"]["demographics"]
+
+
 def test_an_unknown_nid_fails(client, configured, token):
     response = verify(client, {**JENNY, "nid": "9999999999"}, token)
 

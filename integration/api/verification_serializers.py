@@ -6,9 +6,13 @@ from rest_framework import serializers
 
 
 class PersonNameSerializer(serializers.Serializer):
-    firstname = serializers.CharField(max_length=200)
-    middlename = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    surname = serializers.CharField(max_length=200)
+    # OpenCRVS's NameFieldValue: both keys present, either may be empty (a form filled
+    # in part). mosip-api took such names and answered `failed`; so do we.
+    firstname = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    middlename = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+    surname = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
 
 
 class VerifyRequestSerializer(serializers.Serializer):
@@ -18,8 +22,10 @@ class VerifyRequestSerializer(serializers.Serializer):
     )
     dob = serializers.DateField(input_formats=["%Y-%m-%d"])
     name = PersonNameSerializer()
-    gender = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    transactionId = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    gender = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
+    transactionId = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
 
 
 class EsignetQuerySerializer(serializers.Serializer):

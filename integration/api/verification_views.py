@@ -83,10 +83,10 @@ def verify(request: Request) -> HttpResponse:
         dob=data["dob"],
         first_name=data["name"]["firstname"],
         surname=data["name"]["surname"],
-        gender=data.get("gender", ""),
+        gender=data.get("gender") or "",
     )
     try:
-        verified = verify_identity(data["nid"], person, data.get("transactionId", ""))
+        verified = verify_identity(data["nid"], person, data.get("transactionId") or "")
     except VerificationError as exc:
         return _refused(exc)
     return HttpResponse("verified" if verified else "failed", content_type="text/plain")

@@ -30,6 +30,10 @@ class Demographics:
     surname: str
     gender: str = ""
 
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.surname) if part)
+
 
 @dataclass(frozen=True)
 class IdaErrorEntry:
@@ -57,7 +61,7 @@ def _transaction_id() -> str:
 def auth_data(person: Demographics) -> dict:
     demographics: dict = {
         "dob": person.dob.strftime("%Y/%m/%d"),
-        "name": [{"language": "eng", "value": f"{person.first_name} {person.surname}"}],
+        "name": [{"language": "eng", "value": person.full_name}],
     }
     if person.gender:
         demographics["gender"] = [{"language": "eng", "value": person.gender}]

@@ -83,9 +83,10 @@ class OpenCrvsClient:
         payload = {"registrationNumber": submission.certificate_number, "declaration": declaration}
         return self._mutate(Step.CONFIRM, ACCEPT_PROCEDURE, payload, submission)
 
-    def reject(self, submission: Submission, reason: str) -> dict:
-        payload = {"content": {"reason": reason}}
-        return self._mutate(Step.REJECT, REJECT_PROCEDURE, payload, submission)
+    def reject(self, submission: Submission) -> dict:
+        """Core 1.9's `register.reject` takes only the ids: OpenCRVS records no reason
+        (staff's reason stays in the portal's audit log)."""
+        return self._mutate(Step.REJECT, REJECT_PROCEDURE, {}, submission)
 
 
 class WebhooksClient:

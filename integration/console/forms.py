@@ -102,7 +102,7 @@ class ReasonForm(forms.Form):
         min_length=5,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log. For a rejection, OpenCRVS shows it to the registrar.",
+        help_text="Kept in the portal's audit log. OpenCRVS does not record a rejection's reason.",
     )
 
 

@@ -5,7 +5,8 @@ which record, why, and what came of it):
   transaction id when MOSIP cannot be holding the old packet (the old ids still find the
   record when a late credential comes), else resuming the same transaction;
 - retry the confirmation: ask OpenCRVS again, with the VID already received;
-- reject in OpenCRVS (`register.reject` with the reason), which wipes the token;
+- reject in OpenCRVS (`register.reject`; OpenCRVS 1.9 records no reason, the audit entry
+  keeps it), which wipes the token;
 - mark resolved: someone dealt with it elsewhere; nothing more happens on its own.
 
 Like the workers, every change is a move of `integration.services.lifecycle` from the
@@ -239,7 +240,7 @@ def reject(
     if not request.move("start_rejecting", lease_expires_at=lease):
         return request.skipped()
     try:
-        OpenCrvsClient().reject(submission, reason)
+        OpenCrvsClient().reject(submission)
     except RemoteError as error:
         _put_back(submission, request.before)
         return request.failed(f"OpenCRVS did not reject it: {error.message}")
@@ -252,7 +253,10 @@ def reject(
         failure_kind="",
         last_error="",
     )
-    return request.done("Rejected in OpenCRVS; the record's token is wiped.")
+    return request.done(
+        "Rejected in OpenCRVS; the record's token is wiped. The reason is kept here only: "
+        "OpenCRVS does not record it."
+    )
 
 
 def _put_back(submission: Submission, before: str) -> None:

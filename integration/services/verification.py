@@ -84,6 +84,11 @@ def verify_identity(nid: str, person: Demographics, transaction_id: str = "") ->
     config = IdaSettings.load()
     if not config.is_configured:
         raise check.fail("MOSIP IDA is not configured in the portal.", 503)
+    if not person.full_name:
+        # A form sent no name at all: nothing IDA could match, so `failed`, as mosip-api
+        # answered (IDA itself would call the request malformed).
+        check.record(VerificationResult.FAILED, error_message="no name was given")
+        return False
     try:
         answer = IdaClient(config).authenticate(nid, person)
     except (KeystoreError, IdaCryptoError) as exc:

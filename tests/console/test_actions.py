@@ -122,16 +122,27 @@ def gateway(opencrvs):
     return opencrvs
 
 
-def test_reject_calls_opencrvs_with_the_reason(support_client, make_submission, gateway):
+def test_reject_sends_core_1_9s_input_and_keeps_the_reason_in_the_portal(
+    support_client, make_submission, gateway
+):
     token = gateway.mint_token("event-r1", "action-r1")
     pending = make_submission(
         Status.FAILED, token=token, event_id="event-r1", action_id="action-r1"
     )
+    form = support_client.get(reverse("console:submission-action", args=[pending.pk, "reject"]))
+    form = form.content.decode()
+    assert "OpenCRVS does not record the reason" in form
+
     reply = act(support_client, pending, "reject", reason="Duplicate of B00000001")
+
     assert "Rejected in OpenCRVS" in reply.content.decode()
+    assert "OpenCRVS does not record it" in reply.content.decode()
     [call] = gateway.rejected
-    assert call.input["content"] == {"reason": "Duplicate of B00000001"}
-    assert call.input["eventId"] == "event-r1"
+    # Exactly what core 1.9's register.reject takes: no `content`, no reason.
+    assert set(call.input) == {"transactionId", "eventId", "actionId"}
+    assert (call.input["eventId"], call.input["actionId"]) == ("event-r1", "action-r1")
+    entry = StaffAction.objects.get(submission=pending)
+    assert entry.reason == "Duplicate of B00000001"
     assert gateway.event_status("event-r1") == "rejected"
     pending.refresh_from_db()
     assert pending.status == Status.REJECTED and pending.token == ""
@@ -196,7 +207,7 @@ def test_a_rejection_cut_short_is_never_turned_into_an_acceptance(
 
     accepted = []
 
-    def killed_mid_call(client, submission, reason):
+    def killed_mid_call(client, submission):
         raise ProcessKilled
 
     monkeypatch.setattr(OpenCrvsClient, "accept", lambda client, s, d: accepted.append(s.pk))
