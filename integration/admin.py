@@ -5,7 +5,9 @@ from django.contrib import admin
 
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.fields import mask
+from integration.mapping.schemas import schema_problem
 from integration.models import Attempt, MosipSettings, OpenCrvsSettings, Submission
+from integration.models.settings import IdSchemaSource
 
 MOSIP_SECRETS = (
     "packet_client_secret",
@@ -82,6 +84,16 @@ class MosipSettingsForm(KeystoreUploadForm):
         super().__init__(*args, **kwargs)
         self.fields["keystore_upload"].label = "credential keystore (PKCS#12)"
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("id_schema_source") == IdSchemaSource.CUSTOM:
+            problem = schema_problem(cleaned.get("id_schema") or {})
+            if problem:
+                self.add_error(
+                    "id_schema", f"{problem}: paste your MOSIP's ID schema, or use mosip-api's."
+                )
+        return cleaned
+
 
 class OpenCrvsSettingsForm(SecretsForm):
     secret_fields = ("client_secret", "webhook_secret")
@@ -102,6 +114,12 @@ class SingletonAdmin(admin.ModelAdmin):
 @admin.register(MosipSettings)
 class MosipSettingsAdmin(SingletonAdmin):
     form = MosipSettingsForm
+    readonly_fields = ["schema_in_force"]
+
+    @admin.display(description="in force now")
+    def schema_in_force(self, obj: MosipSettings) -> str:
+        return obj.id_schema_summary() if obj else ""
+
     fieldsets = [
         (
             "Auth manager",
@@ -130,10 +148,10 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "death_waits_for_credential",
                     "schema_version",
                     "transaction_id_prefix",
-                    "id_schema",
                 ]
             },
         ),
+        ("ID schema", {"fields": ["schema_in_force", "id_schema_source", "id_schema"]}),
         (
             "Credentials (WebSub)",
             {

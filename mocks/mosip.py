@@ -32,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 from . import mosip_crypto as crypto
 from . import mosip_issuer as issuer
 from .base import JSON, Controls, StandIn, iso_now, json_response, read_json
+from .id_object import identity_problems
 from .paths import certs_dir
 from .websub import Delivery, Hub, HubSignature, Subscription
 
@@ -231,6 +232,9 @@ class MosipStandIn(StandIn):
             return _packet_reply(None, [_error("PKT-INVALID", p) for p in problems])
         packet = body["request"]
         reg_id = packet["id"]
+        invalid = identity_problems(packet["fields"], json.loads(packet["schemaJson"]))
+        if invalid:
+            return _packet_reply(None, [_error(code, message) for code, message in invalid])
         with self._lock:
             seen = self.packets.get(reg_id)
             same = seen is not None and (seen["process"], seen["fields"]) == (

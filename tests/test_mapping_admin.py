@@ -6,12 +6,13 @@ import json
 import pytest
 import requests
 
-from integration.mapping.exchange import export_profile, load_defaults
+from integration.mapping.exchange import export_profile
 from integration.models import MappingProfile, Status, Submission
 from integration.models.mapping import FieldMapping
 from integration.services.staff_actions import Actor, resubmit
 from tests.admin_forms import change_form_data, row_prefix
 from tests.fixtures import load_json
+from tests.mapping import load_defaults_with_address_default
 from tests.test_other_formats import BIRTH, event_document
 
 
@@ -45,7 +46,7 @@ def send(pipeline, event_id: str, tracking_id: str) -> Submission:
 def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
     pipeline, admin_client
 ):
-    load_defaults()
+    load_defaults_with_address_default()
     profile = MappingProfile.objects.get(source_format="event", event_type="birth")
 
     edit_row(
@@ -60,10 +61,10 @@ def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
     packet = pipeline.mosip.packets[first.transaction_id]
     assert packet["fields"]["fullName"] == [{"language": "eng", "value": "Doe Baby"}]
 
-    edit_row(admin_client, profile, "dateOfBirth", transform="none", params="{}")
+    edit_row(admin_client, profile, "dateOfBirth", params=json.dumps({"format": "%d.%m.%Y"}))
     broken = pipeline.wait_for(send(pipeline, "evt-b", "BBBBBBB").certificate_number, Status.FAILED)
     assert broken.failed_step == "mapping"
-    assert "dateOfBirth" in broken.last_error and "2024-01-31" in broken.last_error
+    assert "dateOfBirth" in broken.last_error and "31.01.2024" in broken.last_error
     assert broken.transaction_id not in pipeline.mosip.packets  # nothing was sent
 
     edit_row(
@@ -80,7 +81,7 @@ def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
 
 @pytest.fixture
 def profile(db):
-    load_defaults()
+    load_defaults_with_address_default()
     return MappingProfile.objects.get(source_format="fhir", event_type="birth")
 
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from django.core.management import call_command
 
-from integration.mapping.exchange import load_defaults
 from integration.models import OpenCrvsSettings, Status, Submission
 from mocks.opencrvs_webhooks import DEFAULT_CLIENT, OpenCrvsWebhooksStandIn, sign
 from tests.fixtures import load_json
+from tests.mapping import load_defaults_with_address_default
 
 SECRET = "webhook-sha-secret"
 
@@ -60,7 +60,7 @@ def post_event(pipeline, document: dict, **token_claims):
 
 @pytest.mark.e2e
 def test_a_birth_event_document_reaches_confirmed_through_the_admin_mapping(pipeline):
-    load_defaults()
+    load_defaults_with_address_default()
     reply = post_event(pipeline, event_document("v2.birth", BIRTH))
     assert reply.status_code == 202, reply.text
 
@@ -81,7 +81,7 @@ def test_a_birth_event_document_reaches_confirmed_through_the_admin_mapping(pipe
 
 @pytest.mark.e2e
 def test_a_death_event_document_reaches_confirmed_without_a_child_nid(pipeline):
-    load_defaults()
+    load_defaults_with_address_default()
     reply = post_event(pipeline, event_document("death", DEATH, "evt-2"), event_type="death")
     assert reply.status_code == 202, reply.text
 
@@ -111,7 +111,7 @@ def event_client(client, configured, opencrvs):
 
 def test_an_event_type_without_a_profile_is_503_not_a_rejection(event_client):
     """A configuration gap must not make OpenCRVS reject the registration (400)."""
-    load_defaults()
+    load_defaults_with_address_default()
     response = event_client(event_document("tennis-club-membership", BIRTH))
     assert response.status_code == 503
     assert "mapping profile" in response.json()["detail"]
@@ -119,7 +119,7 @@ def test_an_event_type_without_a_profile_is_503_not_a_rejection(event_client):
 
 
 def test_a_token_for_another_event_is_403(client, configured, opencrvs):
-    load_defaults()
+    load_defaults_with_address_default()
     token = opencrvs.mint_token(event_id="some-other-event")
     response = client.post(
         "/trigger/events/birth/actions/REGISTER",
@@ -132,7 +132,7 @@ def test_a_token_for_another_event_is_403(client, configured, opencrvs):
 
 
 def test_the_certificate_year_comes_from_the_register_action(event_client):
-    load_defaults()
+    load_defaults_with_address_default()
     document = event_document("birth", BIRTH)
     document["actions"][1]["createdAt"] = "2025-12-31T23:59:00.000Z"
     assert event_client(document).status_code == 202
@@ -147,7 +147,7 @@ def test_an_event_document_without_actions_is_400(event_client):
 
 
 def test_the_path_and_the_document_must_agree_on_the_type(event_client):
-    load_defaults()
+    load_defaults_with_address_default()
     response = event_client(event_document("birth", BIRTH), path_type="death")
     assert response.status_code == 400 and "type" in response.json()
 
@@ -243,7 +243,7 @@ def webhooks_api():
 
 @pytest.mark.e2e
 def test_a_webhook_record_ends_when_the_credential_arrives(pipeline, webhooks_api):
-    load_defaults()
+    load_defaults_with_address_default()
     config = OpenCrvsSettings.load()
     config.auth_url = config.webhooks_url = webhooks_api.url
     config.client_id, config.client_secret = DEFAULT_CLIENT

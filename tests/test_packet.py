@@ -6,7 +6,12 @@ import pytest
 
 from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Submission
-from integration.services.packet import assign_transaction_id, build_packet, new_transaction_id
+from integration.services.packet import (
+    MappingFailed,
+    assign_transaction_id,
+    build_packet,
+    new_transaction_id,
+)
 from tests.fixtures import birth_request, death_request, load_json
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +39,19 @@ def test_birth_packet_carries_the_fields_the_reference_sent():
     captured = load_json("wire", "put_commons_v1_packetmanager_createPacket.json")
     expected = captured["request"]["body"]["request"]
     body = birth_request()
-    body["requestFields"] = expected["fields"]
+    body["requestFields"] = dict(expected["fields"])
     submission = make_submission(body, EventType.BIRTH)
     config = MosipSettings.load()
     assign_transaction_id(submission, config)
 
+    # The captured phone has 12 digits; the ID schema mosip-api sends wants 10. mosip-api
+    # sent it unchecked (for MOSIP to refuse later); the portal says so before sending.
+    with pytest.raises(MappingFailed) as refused:
+        build_packet(submission, config)
+    assert set(refused.value.problems) == {"phone"}
+
+    expected["fields"]["phone"] = body["requestFields"]["phone"] = "0911111111"
+    submission.raw_request = body
     packet = build_packet(submission, config)
 
     assert packet.fields == expected["fields"]

@@ -1,12 +1,14 @@
 """Integration admins edit settings in the Django admin; secrets never come back."""
 
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from integration.mapping.schemas import shipped_id_schema
 from integration.models import MosipSettings, OpenCrvsSettings
-from tests.fixtures import fixture_path
+from tests.fixtures import fixture_path, load_json
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +111,9 @@ def test_import_mosip_api_env_fills_the_settings(tmp_path, monkeypatch):
     assert mosip.credential_keystore.startswith(b"0")  # DER of the PKCS#12
     assert opencrvs.gateway_url == "http://gateway:7070"
     assert "s3cret-value" not in out.getvalue()  # names only, never values
+    # mosip-api's variables carry no ID schema: the one mosip-api sends is in force.
+    assert mosip.id_schema_in_force() == shipped_id_schema()
+    assert "mosip-api's ID schema" in out.getvalue()
 
 
 def test_import_refuses_a_keystore_with_the_wrong_password(tmp_path):
@@ -152,3 +157,41 @@ def test_the_submission_admin_never_shows_the_token(admin_client, configured, op
     assert token not in page.content.decode()
     listing = admin_client.get("/admin/integration/submission/?q=B1")
     assert "C1" in listing.content.decode()
+
+
+def settings_form_data(admin_page) -> dict:
+    form = admin_page.get("/admin/integration/mosipsettings/1/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, bytes)}
+    data.update(id_schema="{}", verification_method_allowlist="[]", verify_credential_proof="on")
+    return data
+
+
+def test_a_new_install_has_mosip_apis_id_schema_in_force_and_the_admin_says_so(admin_page):
+    # The very schema mosip-api compiles in and sends (captured on the wire).
+    captured = load_json("wire", "put_commons_v1_packetmanager_createPacket.json")
+
+    assert shipped_id_schema() == json.loads(captured["request"]["body"]["request"]["schemaJson"])
+    assert MosipSettings.load().id_schema_in_force() == shipped_id_schema()
+
+    page = admin_page.get("/admin/integration/mosipsettings/1/change/").content.decode()
+
+    assert "mosip-api&#x27;s ID schema (shipped with the portal): Tonga identity" in page
+    assert "required IDSchemaVersion, fullName, dateOfBirth, gender, addressLine1" in page
+
+
+def test_a_custom_schema_can_be_put_in_force_but_never_an_empty_one(admin_page):
+    data = {**settings_form_data(admin_page), "id_schema_source": "custom"}
+
+    refused = admin_page.post("/admin/integration/mosipsettings/1/change/", data)
+
+    assert refused.status_code == 200
+    assert "No ID schema is in force" in str(refused.context["adminform"].form.errors)
+    assert MosipSettings.load().id_schema_source == "mosip-api"
+
+    custom = {"title": "Our identity", "properties": {"identity": {"properties": {"a": {}}}}}
+
+    data["id_schema"] = json.dumps(custom)
+    assert admin_page.post("/admin/integration/mosipsettings/1/change/", data).status_code == 302
+    assert MosipSettings.load().id_schema_in_force() == custom
+    page = admin_page.get("/admin/integration/mosipsettings/1/change/").content.decode()
+    assert "The custom ID schema below: Our identity: 1 fields" in page

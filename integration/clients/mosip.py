@@ -8,7 +8,7 @@ for a new one per record).
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import jwt
@@ -33,6 +33,7 @@ class Packet:
     meta_info: dict
     audits: list
     notification: dict
+    defaulted: list[str] = field(default_factory=list)  # fields filled from a profile default
 
 
 def request_time() -> str:
@@ -138,7 +139,7 @@ class MosipClient:
                 "fields": packet.fields,
                 "metaInfo": packet.meta_info,
                 "audits": packet.audits,
-                "schemaJson": json.dumps(config.id_schema),
+                "schemaJson": json.dumps(config.id_schema_in_force()),
             },
         }
         return self._call(Step.CREATE_PACKET, "PUT", config.create_packet_url, body, submission)

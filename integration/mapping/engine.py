@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from integration.mapping.conform import without_empty
 from integration.mapping.paths import is_empty, search
-from integration.mapping.transforms import TransformError, apply_transform, join
+from integration.mapping.transforms import TransformError, apply_transform, is_simple_type, join
 
 PLACEHOLDER = re.compile(r"\{(year|trackingId|certificateNumber|eventType|eventId|now|uuid)\}")
 DEFAULT_META_INFO = {
@@ -33,6 +34,7 @@ DEFAULT_AUDIT = {
 class Mapped:
     fields: dict = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # MOSIP field -> reason
+    defaulted: list[str] = field(default_factory=list)  # fields filled from a row's default
     notification: dict = field(default_factory=dict)
     meta_info: dict = field(default_factory=dict)
     audits: list = field(default_factory=list)
@@ -84,12 +86,18 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def map_fields(profile, document: dict) -> tuple[dict, dict[str, str]]:
+def map_fields(
+    profile, document: dict, rows: list | None = None
+) -> tuple[dict, dict[str, str], list[str]]:
+    """The fields, the problems per field, and which fields came from a row's default.
+    `rows` replaces the profile's saved rows (the admin's check of an edit)."""
     fields: dict = {}
     problems: dict[str, str] = {}
+    defaulted: list[str] = []
     if profile.pass_through_request_fields:
         fields = {k: _decoded(v) for k, v in (document.get("requestFields") or {}).items()}
-    rows = profile.rows.all() if profile.pk else []  # the built-in profile has no rows
+    if rows is None:
+        rows = profile.rows.all() if profile.pk else []  # the built-in profile has none
     for row in rows:
         try:
             value = search(row.source, document) if row.source else None
@@ -102,28 +110,40 @@ def map_fields(profile, document: dict) -> tuple[dict, dict[str, str]]:
         except (TransformError, ValueError) as exc:
             problems[row.target] = f"{row.target}: {exc}"
             continue
-        if is_empty(value) and row.default is not None:
-            value = row.default
-        if is_empty(value):
+        value = without_empty(value)
+        if value is None and without_empty(row.default) is not None:
+            value = without_empty(row.default)
+            defaulted.append(row.target)
+        if value is None:
             if row.required:
                 where = row.source or row.transform
-                problems[row.target] = f"{row.target} is required but nothing was found at {where}"
+                problems[row.target] = (
+                    f"{row.target} is required but nothing was found at {where}; if the "
+                    "source never has it, an admin can set a default on the profile's row"
+                )
             continue
         fields[row.target] = value
-    return fields, problems
+    return fields, problems, defaulted
 
 
 def _notification_value(path: str, document: dict) -> str:
+    """Plain text for the notification: a name from its name parts only, never "@TODO"."""
     value = search(path, document) if path else None
+    if is_simple_type(value):
+        value = value[0]["value"]
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        value = value[0]  # e.g. FHIR's list of HumanNames: the first
+    if is_empty(value):
+        return ""
     if isinstance(value, dict | list):
         return join(value, {}, document)  # a name object such as {firstname, surname}
-    return "" if value is None else str(value)
+    return str(value).strip()
 
 
-def map_record(profile, document: dict) -> Mapped:
+def map_record(profile, document: dict, rows: list | None = None) -> Mapped:
     number = certificate_number(profile, document)
     document = {**document, "certificateNumber": number}
-    fields, problems = map_fields(profile, document)
+    fields, problems, defaulted = map_fields(profile, document, rows)
     values = placeholder_values(document, number, profile.event_type)
     notification = {
         "name": _notification_value(profile.notification_name_path, document),
@@ -133,6 +153,7 @@ def map_record(profile, document: dict) -> Mapped:
     return Mapped(
         fields=fields,
         problems=problems,
+        defaulted=defaulted,
         notification=notification,
         meta_info=fill(profile.meta_info_template or DEFAULT_META_INFO, values),
         audits=fill(profile.audits_template or [DEFAULT_AUDIT], values),

@@ -18,6 +18,7 @@ PROFILE_FIELDS = [
     "event_type_ids",
     "active",
     "process",
+    "language",
     "pass_through_request_fields",
     "certificate_number_path",
     "certificate_number_pattern",

@@ -32,5 +32,11 @@ def search(expression: str, document: Any) -> Any:
         raise ValueError(f"{expression}: {exc}") from exc
 
 
+# What the reference country config sends for a value it does not have yet.
+PLACEHOLDERS = frozenset({"@TODO"})
+
+
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    if isinstance(value, str):
+        return not value.strip() or value.strip() in PLACEHOLDERS
+    return value is None or value == [] or value == {}

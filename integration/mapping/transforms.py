@@ -28,6 +28,15 @@ class Transform:
 INPUT_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y", "%d/%m/%Y")
 
 
+def is_simple_type(value: Any) -> bool:
+    """MOSIP's simpleType: a list of {"language", "value"} entries."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, dict) and "value" in v and "language" in v for v in value)
+    )
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_text(v) for v in value if not is_empty(v)).strip()
@@ -50,11 +59,17 @@ def date(value, params, document):
     raise TransformError(f"{value!r} is not a date in a known format")
 
 
+# The keys that hold a person's name, in reading order: OpenCRVS's {firstname,
+# middlename, surname} and FHIR's HumanName {given[], family}. Anything else in a name
+# object (FHIR's `use`, `prefix`, `period`, codes) is never part of the name.
+NAME_PARTS = ("firstname", "middlename", "given", "surname", "family")
+
+
 def join(value, params, document):
     """Name parts (a dict such as {firstname, surname} or FHIR {given[], family}) or a list."""
     separator = params.get("separator", " ")
     if isinstance(value, dict):
-        parts = params.get("parts") or list(value)
+        parts = params.get("parts") or [p for p in NAME_PARTS if p in value] or list(value)
         value = [value.get(part) for part in parts]
     if isinstance(value, list):
         return separator.join(t for t in (_text(v) for v in value) if t)
@@ -66,6 +81,8 @@ def wrap(value, params, document):
 
 
 def value_map(value, params, document):
+    if is_simple_type(value):  # map each entry's value, keep its language
+        return [{**entry, "value": value_map(entry["value"], params, document)} for entry in value]
     mapping = params["map"]
     key = _text(value)
     if key in mapping:

@@ -8,9 +8,12 @@ here is ever evaluated as code.
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from integration.mapping.conform import without_empty
 from integration.mapping.paths import check_expression
 from integration.mapping.transforms import TRANSFORMS, check_params
 from integration.models.submission import EventType
+
+DEFAULT_LANGUAGE = "eng"
 
 
 class SourceFormat(models.TextChoices):
@@ -40,6 +43,12 @@ class MappingProfile(models.Model):
     active = models.BooleanField(default=True)
     process = models.CharField(
         "MOSIP process", max_length=50, blank=True, help_text="Blank: from the MOSIP settings."
+    )
+    language = models.CharField(
+        max_length=10,
+        default=DEFAULT_LANGUAGE,
+        help_text="MOSIP language code for text the ID schema wants as [{language, value}] "
+        "when the source sends plain text.",
     )
     pass_through_request_fields = models.BooleanField(
         default=False,
@@ -107,7 +116,13 @@ class FieldMapping(models.Model):
     )
     params = models.JSONField("parameters", default=dict, blank=True)
     required = models.BooleanField(default=False)
-    default = models.JSONField(null=True, blank=True, help_text="Used when nothing is found.")
+    default = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Used when the source has no value; the record then says the field was "
+        "filled by default. Leave empty unless the ID schema requires a field the source "
+        "never sends.",
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -123,3 +138,7 @@ class FieldMapping(models.Model):
             check_params(self.transform, self.params or {})
         except ValueError as exc:
             raise ValidationError({"params": str(exc)}) from exc
+        if self.default is not None and without_empty(self.default) is None:
+            raise ValidationError(
+                {"default": "A default must have a value: MOSIP never gets an empty field."}
+            )

@@ -9,6 +9,7 @@ from typing import Self
 from django.db import models
 
 from integration.fields import EncryptedBinaryField, EncryptedTextField
+from integration.mapping.schemas import describe, schema_problem, shipped_id_schema
 
 
 class SingletonModel(models.Model):
@@ -23,6 +24,11 @@ class SingletonModel(models.Model):
     def load(cls) -> Self:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class IdSchemaSource(models.TextChoices):
+    MOSIP_API = "mosip-api", "mosip-api's ID schema (shipped with the portal)"
+    CUSTOM = "custom", "The custom ID schema below"
 
 
 class MosipSettings(SingletonModel):
@@ -56,7 +62,21 @@ class MosipSettings(SingletonModel):
         "installations that issue no credential when an ID is deactivated).",
     )
     schema_version = models.CharField(max_length=20, default="0.100")
-    id_schema = models.JSONField("ID schema", default=dict, blank=True)
+    id_schema_source = models.CharField(
+        "ID schema in force",
+        max_length=20,
+        choices=IdSchemaSource.choices,
+        default=IdSchemaSource.MOSIP_API,
+        help_text="Sent with every packet as schemaJson; every packet is checked against it "
+        "before it is sent.",
+    )
+    id_schema = models.JSONField(
+        "custom ID schema",
+        default=dict,
+        blank=True,
+        help_text="Used only when the custom ID schema is in force: your MOSIP's identity "
+        "schema (JSON).",
+    )
     transaction_id_prefix = models.CharField(
         "transaction-id prefix",
         max_length=10,
@@ -118,6 +138,18 @@ class MosipSettings(SingletonModel):
 
     def process_for(self, event_type: str) -> str:
         return self.death_process if event_type == "death" else self.birth_process
+
+    def id_schema_in_force(self) -> dict:
+        """The schema packets are built and checked with ({} when there is none)."""
+        if self.id_schema_source == IdSchemaSource.MOSIP_API:
+            return shipped_id_schema()
+        return self.id_schema if isinstance(self.id_schema, dict) else {}
+
+    def id_schema_summary(self) -> str:
+        schema = self.id_schema_in_force()
+        if problem := schema_problem(schema):
+            return f"{problem}: no packet is sent until one is chosen here."
+        return f"{self.get_id_schema_source_display()}: {describe(schema)}."
 
 
 class OpenCrvsSettings(SingletonModel):

@@ -101,6 +101,12 @@ class Submission(models.Model):
 
     raw_request = models.JSONField(help_text="The request body as OpenCRVS sent it.")
     fields_sent = models.JSONField(default=dict, blank=True)
+    fields_defaulted = models.JSONField(
+        "fields filled by default",
+        default=list,
+        blank=True,
+        help_text="Fields sent with a mapping profile's default: the record had no value.",
+    )
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
     transaction_id = models.CharField("current MOSIP transaction id", max_length=40, blank=True)

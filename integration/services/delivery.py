@@ -18,7 +18,12 @@ from integration.models.submission import Step
 from integration.monitoring import logs
 from integration.services import lifecycle, progress
 from integration.services.failures import Kind, classify
-from integration.services.packet import MappingFailed, assign_transaction_id, build_packet
+from integration.services.packet import (
+    MappingFailed,
+    NoIdSchema,
+    assign_transaction_id,
+    build_packet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,10 @@ def _deliver(submission: Submission) -> None:
         if submission.packet_created_at is None:
             client.create_packet(packet, submission)
             Submission.objects.filter(pk=submission.pk).update(
-                packet_created_at=timezone.now(), fields_sent=packet.fields, retry_count=0
+                packet_created_at=timezone.now(),
+                fields_sent=packet.fields,
+                fields_defaulted=packet.defaulted,
+                retry_count=0,
             )
             submission.retry_count = 0
         step = Step.START_WORKFLOW
@@ -67,7 +75,7 @@ def _deliver(submission: Submission) -> None:
 def _packet(submission: Submission, config: MosipSettings):
     try:
         return build_packet(submission, config)
-    except MappingFailed:
+    except (MappingFailed, NoIdSchema):
         raise
     except Exception as exc:
         failure = classify(exc)

@@ -16,7 +16,7 @@ import redis.exceptions
 from django.db import InterfaceError, OperationalError
 
 from integration.clients.http import RemoteError, redact
-from integration.services.packet import MappingFailed
+from integration.services.packet import MappingFailed, NoIdSchema
 
 # The cache and broker are Redis; the broker's client errors are kombu's.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
@@ -54,6 +54,10 @@ def classify(exc: BaseException) -> Failure:
         return Failure(Kind.UNAVAILABLE if exc.retriable else Kind.REFUSED, exc.message)
     if isinstance(exc, MappingFailed):
         return Failure(Kind.MAPPING, str(exc))
+    if isinstance(exc, NoIdSchema):
+        # The portal's own configuration, not the record's fault: retried, uncounted,
+        # with the reason shown, until an admin puts an ID schema in force.
+        return Failure(Kind.INFRASTRUCTURE, str(exc))
     if isinstance(exc, INFRASTRUCTURE_ERRORS):
         return Failure(
             Kind.INFRASTRUCTURE,

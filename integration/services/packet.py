@@ -4,12 +4,19 @@ the ID schema. A mapping problem is a MappingFailed, which no retry can cure."""
 import secrets
 
 from integration.clients.mosip import Packet
+from integration.mapping.conform import conform
 from integration.mapping.documents import source_document
 from integration.mapping.engine import Mapped, map_record
 from integration.mapping.profiles import builtin_interop_profile, profile_for
+from integration.mapping.schemas import schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
-from integration.models.mapping import MappingProfile, SourceFormat
+from integration.models.mapping import DEFAULT_LANGUAGE, MappingProfile, SourceFormat
+
+
+class NoIdSchema(Exception):
+    """No usable ID schema is in force: a configuration problem, retried until an admin
+    chooses one (nothing is sent without a schema to check the packet against)."""
 
 
 class MappingFailed(Exception):
@@ -50,30 +57,43 @@ def profile_of(submission: Submission) -> MappingProfile:
 
 
 def map_submission(
-    submission: Submission, config: MosipSettings, profile: MappingProfile | None = None
+    submission: Submission,
+    config: MosipSettings,
+    profile: MappingProfile | None = None,
+    rows: list | None = None,
 ) -> tuple[MappingProfile, Mapped]:
-    """Map and validate without sending anything. The admin's preview passes the profile
-    being edited, which need not be active yet."""
+    """Map and validate without sending anything. The admin's preview and its check of
+    an edit pass the profile (and rows) being edited, which need not be saved yet."""
     profile = profile or profile_of(submission)
     body = submission.raw_request or {}
-    mapped = map_record(profile, source_document(submission.source_format, body))
+    mapped = map_record(profile, source_document(submission.source_format, body), rows)
     if submission.source_format == SourceFormat.INTEROP:
-        # The request's own metaInfo and audit refine the defaults, as in mosip-api.
+        # The request's own metaInfo and audit refine the defaults, as in mosip-api; keys
+        # the portal does not know (the country config's informantPsut) are kept.
         mapped.meta_info.update(body.get("metaInfo") or {})
         if mapped.audits and isinstance(body.get("audit"), dict):
             mapped.audits[0].update(body["audit"])
     if submission.event_type == EventType.DEATH:
         mapped.fields.pop("deathCertificateNumber", None)  # MOSIP's death process refuses it
-    schema_problems = validate_fields(mapped.fields, config.id_schema or {})
+    schema = config.id_schema_in_force()
+    mapped.fields = conform(mapped.fields, schema, profile.language or DEFAULT_LANGUAGE)
+    mapped.defaulted = [name for name in mapped.defaulted if name in mapped.fields]
+    schema_problems = validate_fields(mapped.fields, schema)
     mapped.problems = {**schema_problems, **mapped.problems}
     return profile, mapped
 
 
 def build_packet(submission: Submission, config: MosipSettings) -> Packet:
+    if problem := schema_problem(config.id_schema_in_force()):
+        raise NoIdSchema(
+            f"{problem}: no packet is sent without one. Choose the ID schema in the MOSIP "
+            "settings; the record is retried."
+        )
     profile, mapped = map_submission(submission, config)
     if mapped.problems:
         raise MappingFailed(mapped.problems)
     return Packet(
+        defaulted=mapped.defaulted,
         transaction_id=submission.transaction_id,
         process=profile.process or config.process_for(submission.event_type),
         fields=mapped.fields,

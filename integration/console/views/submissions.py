@@ -6,7 +6,9 @@ from integration.console import selectors
 from integration.console.forms import SubmissionFilterForm
 from integration.console.pagination import Page
 from integration.console.views.access import can_act, console_view, sees_personal_data
+from integration.mapping.profiles import profile_for
 from integration.models import ActionKind
+from integration.models.submission import Step
 from integration.services.staff_actions import why_not
 
 
@@ -51,11 +53,20 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for kind, label in ActionKind.choices
             if not why_not(kind, detail.submission)
         ]
-    return render(
-        request,
-        "console/submission_detail.html",
-        {"section": "submissions", "detail": detail, "s": detail.submission, "actions": actions},
-    )
+    submission = detail.submission
+    profile = None
+    if submission.failed_step == Step.MAPPING:
+        type_id = submission.event_type_id or submission.event_type
+        profile = profile_for(submission.source_format, type_id)
+    context = {
+        "section": "submissions",
+        "detail": detail,
+        "s": submission,
+        "actions": actions,
+        "can_act": can_act(request),
+        "mapping_profile": profile,
+    }
+    return render(request, "console/submission_detail.html", context)
 
 
 @console_view()

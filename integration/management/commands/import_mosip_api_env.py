@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.models import EsignetSettings, IdaSettings, MosipSettings, OpenCrvsSettings
+from integration.models.settings import IdSchemaSource
 
 # reference variable -> our MOSIP settings field
 MOSIP_VARIABLES = {
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             raise CommandError("none of the mosip-api environment variables is set")
         # Names only: the values include secrets.
         self.stdout.write(f"Imported {len(imported)} settings: {', '.join(sorted(imported))}")
+        self.stdout.write(f"ID schema in force: {mosip.id_schema_summary()}")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -145,5 +147,6 @@ def import_files(values, mosip, ida, esignet) -> list[str]:
         imported.append("OIDP_CLIENT_PRIVATE_KEY_PATH")
     if (data := read_file(values, "MOSIP_ID_SCHEMA_PATH")) is not None:
         mosip.id_schema = json.loads(data)
+        mosip.id_schema_source = IdSchemaSource.CUSTOM
         imported.append("MOSIP_ID_SCHEMA_PATH")
     return imported

@@ -12,3 +12,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for profile in load_defaults():
             self.stdout.write(f"{profile.name}: {profile.rows.count()} field rows")
+            waiting = profile.rows.filter(required=True, default__isnull=True, source__gt="")
+            for row in waiting.filter(target="addressLine1"):
+                # The ID schema requires it; the reference country config never sends it.
+                self.stdout.write(
+                    f"  {row.target} is required by the ID schema and has no default: "
+                    "records without one fail at mapping until an admin sets a default "
+                    "for it on this profile."
+                )
