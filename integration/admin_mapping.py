@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,15 +16,62 @@ from integration.mapping.exchange import export_profile, import_profile
 from integration.mapping.transforms import TRANSFORMS
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import FieldMapping, MappingProfile
+from integration.services.mapping_check import MappingCheck, check_profile_edit
 from integration.services.packet import map_submission
 
 TRANSFORM_HELP = "; ".join(f"{name}: {t.label}" for name, t in TRANSFORMS.items())
 
 
+class MappingProfileForm(forms.ModelForm):
+    save_anyway = forms.BooleanField(
+        label="Save even though records would fail",
+        required=False,
+        help_text="Saving first maps the last stored records and the sample payloads with "
+        "the change; tick this to save a change that would make some of them fail.",
+    )
+
+    class Meta:
+        model = MappingProfile
+        fields = [f.name for f in MappingProfile._meta.fields if f.editable and f.name != "id"]
+
+
+class CheckedRowsFormSet(BaseInlineFormSet):
+    """The rows of a profile, tried with the edited profile on real records before
+    anything is saved (see integration.services.mapping_check)."""
+
+    confirmed = False  # the admin ticked "save anyway" (set per request by the inline)
+    check: MappingCheck | None = None
+
+    def edited_rows(self) -> list[FieldMapping]:
+        rows = [
+            form.instance
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+        ]
+        return sorted(rows, key=lambda row: (row.order, row.pk or 0))
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        self.check = check_profile_edit(self.instance, self.edited_rows())
+        if self.check.newly_failing and not self.confirmed:
+            raise ValidationError(
+                f"Not saved yet. {self.check.summary()} Tick “Save even though records "
+                "would fail” to save anyway."
+            )
+
+
 class FieldMappingInline(admin.TabularInline):
     model = FieldMapping
+    formset = CheckedRowsFormSet
     extra = 1
     fields = ["order", "target", "source", "transform", "params", "required", "default"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class per request
+        formset.confirmed = request.POST.get("save_anyway") == "on"
+        return formset
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -35,8 +83,11 @@ class FieldMappingInline(admin.TabularInline):
 
 
 class PreviewForm(forms.Form):
-    submission = forms.IntegerField(
-        required=False, help_text="The id of a stored submission to map (nothing is sent)."
+    submission = forms.CharField(
+        label="Record",
+        required=False,
+        max_length=64,
+        help_text="A stored record's tracking id, certificate number or id (nothing is sent).",
     )
     payload = forms.CharField(
         required=False,
@@ -55,7 +106,7 @@ class PreviewForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("submission") is None and cleaned.get("payload") is None:
+        if not cleaned.get("submission") and cleaned.get("payload") is None:
             raise ValidationError("Pick a submission or paste a payload.")
         return cleaned
 
@@ -77,8 +128,19 @@ class ImportForm(forms.Form):
         return cleaned
 
 
+def find_record(key: str) -> Submission | None:
+    """A record by certificate number, tracking id (the latest) or id."""
+    records = Submission.objects.order_by("-id")
+    found = records.filter(certificate_number=key).first()
+    found = found or records.filter(tracking_id=key).first()
+    if found is None and key.isdigit():
+        found = records.filter(pk=int(key)).first()
+    return found
+
+
 @admin.register(MappingProfile)
 class MappingProfileAdmin(admin.ModelAdmin):
+    form = MappingProfileForm
     list_display = ["name", "source_format", "event_type", "event_type_ids", "active", "updated_at"]
     list_filter = ["source_format", "event_type", "active"]
     inlines = [FieldMappingInline]
@@ -96,7 +158,10 @@ class MappingProfileAdmin(admin.ModelAdmin):
                     "event_type_ids",
                     "active",
                     "process",
+                    "language",
                     "pass_through_request_fields",
+                    "filled_by_default",
+                    "save_anyway",
                 ]
             },
         ),
@@ -119,6 +184,23 @@ class MappingProfileAdmin(admin.ModelAdmin):
             {"classes": ["collapse"], "fields": ["meta_info_template", "audits_template"]},
         ),
     ]
+
+    readonly_fields = ["filled_by_default"]
+
+    @admin.display(description="filled by default")
+    def filled_by_default(self, profile: MappingProfile) -> str:
+        rows = [r for r in profile.rows.all() if r.default is not None] if profile.pk else []
+        if not rows:
+            return "No field: every value comes from the record."
+        shown = ", ".join(f"{r.target} = {json.dumps(r.default, ensure_ascii=False)}" for r in rows)
+        return f"When a record has no value: {shown}. Such records say so on their page."
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        check = getattr(formset, "check", None)
+        if check is not None:
+            level = messages.WARNING if check.failing else messages.INFO
+            self.message_user(request, check.summary(), level)
 
     def get_urls(self):
         own = [
@@ -161,7 +243,7 @@ class MappingProfileAdmin(admin.ModelAdmin):
             "profile": profile,
             "form": form,
             "result": result,
-            "recent": recent.values("id", "tracking_id", "status")[:20],
+            "recent": recent.values("id", "tracking_id", "certificate_number", "status")[:20],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/integration/mappingprofile/preview.html", context)
@@ -177,9 +259,9 @@ class MappingProfileAdmin(admin.ModelAdmin):
                 certificate_number="",
             )
         else:
-            record = Submission.objects.filter(pk=form.cleaned_data["submission"]).first()
+            record = find_record(form.cleaned_data["submission"].strip())
             if record is None:
-                return {"error": f"There is no submission {form.cleaned_data['submission']}."}
+                return {"error": f"There is no record {form.cleaned_data['submission']}."}
         try:
             _, mapped = map_submission(record, MosipSettings.load(), profile=profile)
         except (ValueError, KeyError, TypeError) as exc:

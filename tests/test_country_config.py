@@ -56,7 +56,6 @@ def set_default(admin_client, event_type: str, target: str, value) -> None:
     url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
     data = change_form_data(admin_client.get(url))
     data[f"{row_prefix(data, target)}-default"] = json.dumps(value)
-    data["save_anyway"] = "on"
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
 

@@ -16,16 +16,27 @@ from tests.mapping import load_defaults_with_address_default
 from tests.test_other_formats import BIRTH, event_document
 
 
-def edit_row(admin_client, profile: MappingProfile, target: str, **changes) -> None:
+def post_row(admin_client, profile: MappingProfile, target: str, save_anyway=False, **changes):
     url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
     data = change_form_data(admin_client.get(url))
     prefix = row_prefix(data, target)
     for name, value in changes.items():
         data[f"{prefix}-{name}"] = value
-    response = admin_client.post(url, data)
+    if save_anyway:
+        data["save_anyway"] = "on"
+    return admin_client.post(url, data, follow=False)
+
+
+def edit_row(admin_client, profile: MappingProfile, target: str, **changes) -> None:
+    response = post_row(admin_client, profile, target, **changes)
     assert response.status_code == 302, response.context["adminform"].form.errors or [
         f.errors for f in response.context["inline_admin_formsets"][0].formset.forms
     ]
+
+
+def held_back_because(response) -> str:
+    assert response.status_code == 200, "the change was saved without confirmation"
+    return " ".join(response.context["inline_admin_formsets"][0].formset.non_form_errors())
 
 
 def send(pipeline, event_id: str, tracking_id: str) -> Submission:
@@ -61,7 +72,17 @@ def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
     packet = pipeline.mosip.packets[first.transaction_id]
     assert packet["fields"]["fullName"] == [{"language": "eng", "value": "Doe Baby"}]
 
-    edit_row(admin_client, profile, "dateOfBirth", params=json.dumps({"format": "%d.%m.%Y"}))
+    # A breaking change: before it is saved, the admin sees how many records it would fail.
+    breaking = {"params": json.dumps({"format": "%d.%m.%Y"})}
+    why = held_back_because(post_row(admin_client, profile, "dateOfBirth", **breaking))
+    assert "Not saved yet. With this change 1 of the last 1 stored record(s)" in why
+    assert "would fail at mapping (1 of them map today)" in why
+    assert "dateOfBirth: 1 (dateOfBirth '31.01.2024' does not match" in why
+    assert FieldMapping.objects.get(profile=profile, target="dateOfBirth").params == {
+        "format": "%Y/%m/%d"
+    }
+    saved = post_row(admin_client, profile, "dateOfBirth", save_anyway=True, **breaking)
+    assert saved.status_code == 302
     broken = pipeline.wait_for(send(pipeline, "evt-b", "BBBBBBB").certificate_number, Status.FAILED)
     assert broken.failed_step == "mapping"
     assert "dateOfBirth" in broken.last_error and "31.01.2024" in broken.last_error
@@ -121,18 +142,24 @@ def test_preview_of_a_pasted_bundle_shows_fields_and_validation(admin_client, pr
     assert Submission.objects.count() == 0  # nothing stored, nothing sent
 
 
-def test_preview_of_a_stored_submission_names_the_failing_fields(admin_client, profile):
+@pytest.mark.parametrize("key", ["certificate number", "tracking id", "id"])
+def test_preview_of_a_stored_submission_names_the_failing_fields(admin_client, profile, key):
     bundle = load_json("opencrvs-fhir", "incoming-birth-bundle.json")
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
     stored = Submission.objects.create(
         event_type="birth",
         source_format="fhir",
-        tracking_id="T",
-        certificate_number="C",
+        tracking_id="BT7Q2XK",
+        certificate_number="2026BT7Q2XK",
         raw_request=bundle,
     )
+    picked = {
+        "certificate number": "2026BT7Q2XK",
+        "tracking id": "BT7Q2XK",
+        "id": str(stored.pk),
+    }[key]
     response = admin_client.post(
-        f"/admin/integration/mappingprofile/{profile.pk}/preview/", {"submission": stored.pk}
+        f"/admin/integration/mappingprofile/{profile.pk}/preview/", {"submission": picked}
     )
     problems = response.context["result"]["problems"]
     assert set(problems) >= {"fullName", "dateOfBirth", "gender"}
@@ -186,3 +213,32 @@ def test_import_refuses_something_that_is_not_an_export(admin_client, db):
         "/admin/integration/mappingprofile/import/", {"text": json.dumps({"name": "x"})}
     )
     assert "not a mapping profile export" in " ".join(response.context["errors"])
+
+
+def test_a_change_that_breaks_the_shipped_samples_is_held_back_until_confirmed(admin_client, db):
+    load_defaults_with_address_default()
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    params = json.dumps({"map": {"female": "Female"}, "language": "eng"})  # "male" dropped
+
+    why = held_back_because(post_row(admin_client, profile, "gender", params=params))
+
+    assert "2 of the last 0 stored record(s) and 2 sample payload(s) would fail" in why
+    assert "gender: 2 (gender: 'male' is not one of female)" in why
+    page = admin_client.get(f"/admin/integration/mappingprofile/{profile.pk}/change/")
+    assert "filled by default" in page.content.decode()
+    assert "addressLine1 = &quot;Address not recorded&quot;" in page.content.decode()
+
+
+def test_a_harmless_change_is_saved_and_says_what_was_checked(admin_client, db):
+    load_defaults_with_address_default()
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    params = json.dumps(
+        {"map": {"male": "Male", "female": "Female", "unknown": "Others"}, "language": "eng"}
+    )
+    response = post_row(admin_client, profile, "gender", params=params)
+
+    assert response.status_code == 302
+    shown = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert "Checked on the last 0 stored record(s) and 2 sample payload(s): none would fail" in (
+        " ".join(shown)
+    )
