@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from integration.models import MappingProfile, Status, Submission
+from mocks.id_object import identity_problems
 from tests.admin_forms import change_form_data, row_prefix
 from tests.fixtures import birth_request, death_request
 
@@ -70,6 +71,7 @@ def blank_values(fields: dict) -> list[str]:
 
 
 def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, admin_client):
+    pipeline.mosip.check_identity = True  # refuse fields the ID schema does not accept
     call_command("load_default_mappings", verbosity=0)
 
     # Before the admin sets the address default, nothing is invented: the record fails at
@@ -121,6 +123,7 @@ def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, 
     assert packets["2026D10000005"]["fields"]["addressLine1"] == eng("2 Example Street")
     for packet in packets.values():
         assert blank_values(packet["fields"]) == []
+        assert identity_problems(packet["fields"], json.loads(packet["schemaJson"])) == []
     # Unknown metaInfo keys are kept; "@TODO" is no one's name.
     assert packets["2026B10000002"]["metaInfo"]["informantPsut"] == "psut-7f3c"
     workflows = pipeline.mosip.requests_to(

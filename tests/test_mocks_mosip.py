@@ -249,3 +249,20 @@ def test_revoked_token_is_refused(mosip: MosipStandIn) -> None:
     mosip.revoke_tokens()
     reply = requests.put(mosip.url + PACKET, json={}, cookies=jar, timeout=5)
     assert reply.status_code == 401
+
+
+def test_with_identity_checks_on_fields_that_do_not_fit_the_schema_are_refused(mosip):
+    mosip.check_identity = True
+    body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
+    body["request"]["id"] = "100019999999999"
+    body["request"]["fields"].pop("addressLine1")
+    body["request"]["fields"]["gender"] = [{"language": "eng", "value": ""}]
+
+    reply = requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5).json()
+
+    assert {(e["errorCode"], e["message"]) for e in reply["errors"]} == {
+        ("KER-IOV-005", "Missing input parameter - identity/addressLine1"),
+        ("KER-IOV-004", "Invalid input parameter - identity/gender"),
+        ("KER-IOV-004", "Invalid input parameter - identity/phone"),  # 12 digits captured
+    }
+    assert "100019999999999" not in mosip.packets
