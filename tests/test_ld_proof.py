@@ -423,3 +423,45 @@ def test_ed25519_signature_2018_detached_eddsa_jws():
     verify_ld_proof(vc, ED_KEY.public_key(), loader())
     with pytest.raises(ProofError, match="not allowed"):  # RS256 is not this suite's
         verify_ld_proof(with_header(vc, alg="RS256"), ED_KEY.public_key(), loader())
+
+
+@pytest.mark.parametrize(("curve", "algorithm"), [("P-256", "ES256"), ("secp256k1", "ES256K")])
+def test_json_web_signature_2020_with_ecdsa_keys(curve, algorithm):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    from joserfc.jwk import ECKey
+
+    private = ECKey.generate_key(curve).raw_value
+    credential = unsigned()
+    proof = {
+        "type": "JsonWebSignature2020",
+        "created": "2026-11-30T10:00:00Z",
+        "proofPurpose": "assertionMethod",
+        "verificationMethod": "did:web:issuer.example#key-0",
+    }
+    digest = lambda doc: hashlib.sha256(  # noqa: E731
+        canonical_nquads(doc, loader()).encode()
+    ).digest()
+    tbs = digest({**proof, "@context": "https://w3id.org/security/v3"}) + digest(credential)
+    header = b64url(json.dumps({"alg": algorithm, "b64": False, "crit": ["b64"]}).encode())
+    r, s = decode_dss_signature(
+        private.sign(header.encode() + b"." + tbs, ec.ECDSA(hashes.SHA256()))
+    )
+    signature = b64url(r.to_bytes(32) + s.to_bytes(32))
+    vc = {**credential, "proof": {**proof, "jws": f"{header}..{signature}"}}
+    document = {
+        "id": "did:web:issuer.example",
+        "verificationMethod": [
+            {
+                "id": "#key-0",
+                "type": "JsonWebKey2020",
+                "publicKeyJwk": ECKey.import_key(private).as_dict(private=False),
+            }
+        ],
+    }
+    key = key_for_method("did:web:issuer.example#key-0", document)
+    verify_ld_proof(vc, key, loader())
+    vc["credentialSubject"]["VID"] = "1"
+    with pytest.raises(ProofError, match="does not match"):
+        verify_ld_proof(vc, key, loader())

@@ -21,8 +21,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from .ld_keys import PublicKey
 
 # Pinned: each only with its own key type. MOSIP's credential service signs PS256, other
-# MOSIP issuers RS256; EdDSA and ES256 are what JsonWebSignature2020 issuers use.
-JWS_ALGORITHMS = ("PS256", "RS256", "EdDSA", "ES256")
+# MOSIP issuers RS256; EdDSA, ES256 and ES256K are what JsonWebSignature2020 issuers use
+# (MOSIP's own verifier accepts the same five).
+JWS_ALGORITHMS = ("PS256", "RS256", "EdDSA", "ES256", "ES256K")
+_CURVES = {"ES256": ec.SECP256R1, "ES256K": ec.SECP256K1}
 PSS_SALT_LENGTH = 32  # RFC 7518 §3.5: the salt is as long as the hash
 
 
@@ -71,9 +73,9 @@ def signature_valid(key: PublicKey, algorithm: str, data: bytes, signature: byte
         elif algorithm == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(signature, data)
         elif (
-            algorithm == "ES256"
+            algorithm in _CURVES
             and isinstance(key, ec.EllipticCurvePublicKey)
-            and isinstance(key.curve, ec.SECP256R1)
+            and isinstance(key.curve, _CURVES[algorithm])
         ):
             if len(signature) != 64:
                 return False
