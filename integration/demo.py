@@ -3,10 +3,10 @@
 Uses the public demo keys from shared/fixtures/certs: never for production.
 """
 
-import json
 from pathlib import Path
 
 from integration.models import MosipSettings, OpenCrvsSettings
+from integration.models.settings import IdSchemaSource
 
 DEMO_SECRET = "abcdeABCDE123456"  # the stand-in MOSIP's default client secret
 DEMO_WEBSUB_SECRET = "mosip-websub-secret"
@@ -37,7 +37,7 @@ def configure_for_stand_ins(
     ]
     mosip.context_url_allowlist = [f"{mosip_url}/.well-known/mosip-context.json"]
     mosip.verify_credential_proof = True
-    mosip.id_schema = json.loads((fixtures / "mosip" / "id-schema.json").read_text())
+    mosip.id_schema_source = IdSchemaSource.MOSIP_API  # the schema mosip-api sends, shipped
     mosip.save()
 
     opencrvs = OpenCrvsSettings.load()

@@ -97,10 +97,13 @@ def test_a_resubmission_keeps_every_transaction_id():
     assert set(submission.transaction_ids.values_list("value", flat=True)) == {first, second}
 
 
-def test_the_id_schema_goes_as_a_json_string(monkeypatch):
-    schema = load_json("mosip", "id-schema.json")
+@pytest.mark.parametrize("source", ["mosip-api", "custom"])
+def test_the_id_schema_in_force_goes_as_a_json_string(monkeypatch, source):
+    schema = load_json("mosip", "id-schema.json")  # what mosip-api sends, captured
     config = MosipSettings.load()
-    config.id_schema = schema
+    if source == "custom":
+        schema["title"] = "This country's identity"
+        config.id_schema_source, config.id_schema = "custom", schema
     sent = {}
 
     class Recorder:
