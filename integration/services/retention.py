@@ -96,6 +96,7 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
         )
         if not erased:
             return 0
+        submission.transaction_ids.exclude(vid="").update(vid="")
         scrubbed = 0
         for attempt in submission.attempts.exclude(error="", response_excerpt=""):
             attempt.error = mask_message(attempt.error, values)
@@ -115,7 +116,7 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             status_before=submission.status,
             status_after=submission.status,
             reason=f"{days} days after the record ended ({submission.updated_at:%Y-%m-%d}).",
-            message="Erased the raw request, the fields sent to MOSIP, the VID, the token, "
+            message="Erased the raw request, the fields sent to MOSIP, the VIDs, the token, "
             "personal values in its messages and staff notes, and the replies quoted in "
             f"{scrubbed} call records. Kept its identifiers, statuses and timestamps.",
             created_at=now,
