@@ -191,6 +191,13 @@ class Submission(models.Model):
                 condition=models.Q(confirmed_at__isnull=False),
                 name="submission_confirmed_at",
             ),
+            # Metrics: records in retry or needing a person, by the step that failed
+            # (an index-only scan of the few such rows, at every scrape).
+            models.Index(
+                fields=["status", "failed_step"],
+                condition=models.Q(status__in=[*RETRY_STATUSES, *NEEDS_ACTION_STATUSES]),
+                name="submission_stuck_by_step",
+            ),
         ]
 
     def __str__(self) -> str:
