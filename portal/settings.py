@@ -175,6 +175,10 @@ PORTAL_SWEEP_INTERVAL_SECONDS = env.float("PORTAL_SWEEP_INTERVAL_SECONDS", defau
 PORTAL_WEBSUB_RESUBSCRIBE_SECONDS = env.float("PORTAL_WEBSUB_RESUBSCRIBE_SECONDS", default=6 * 3600)
 # How often beat applies the retention policy (the days are set in the admin).
 PORTAL_RETENTION_INTERVAL_SECONDS = env.float("PORTAL_RETENTION_INTERVAL_SECONDS", default=3600.0)
+# Records erased per run at most, oldest first (a large first backlog drains over runs).
+PORTAL_RETENTION_MAX_RECORDS_PER_RUN = env.int(
+    "PORTAL_RETENTION_MAX_RECORDS_PER_RUN", default=20_000
+)
 PORTAL_HTTP_CONNECT_TIMEOUT = env.float("PORTAL_HTTP_CONNECT_TIMEOUT", default=5.0)
 PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)
 

@@ -176,3 +176,22 @@ def test_the_policy_can_be_turned_off_and_is_in_the_admin(admin_client):
     assert page.status_code == 200 and b"Erase personal data after (days)" in page.content
     runs = admin_client.get(reverse("admin:integration_retentionrun_changelist"))
     assert runs.status_code == 200 and RetentionRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_backlog_is_erased_over_several_runs(settings):
+    settings.PORTAL_RETENTION_MAX_RECORDS_PER_RUN = 2
+    long_ago = timezone.now() - timedelta(days=200)
+    for n in range(3):
+        body = birth_request(f"2026R6{n}", f"R6{n}")
+        record = Submission.objects.create(
+            event_type="birth",
+            tracking_id=f"R6{n}",
+            certificate_number=f"2026R6{n}",
+            raw_request=body,
+            status=Status.CONFIRMED,
+        )
+        Submission.objects.filter(pk=record.pk).update(updated_at=long_ago)
+
+    assert [apply_retention().records_erased for _ in range(3)] == [2, 1, 0]
+    assert not Submission.objects.exclude(raw_request={}).exists()

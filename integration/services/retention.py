@@ -10,6 +10,7 @@ has to act on (failed, token expired) have not ended and are kept whole.
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -67,12 +68,17 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
 
 def erase_ended_records(before: datetime, days: int, now: datetime) -> tuple[int, int]:
     """Records that ended before `before` (their last change): returns how many were
-    erased and how many of their call records were scrubbed."""
+    erased and how many of their call records were scrubbed.
+
+    At most PORTAL_RETENTION_MAX_RECORDS_PER_RUN each run, oldest first: the first run on
+    a large installation has a backlog, and a run that outlasted beat's interval would
+    overlap the next (harmless, as erasure is conditional, but wasted work)."""
     records, calls = 0, 0
+    limit = settings.PORTAL_RETENTION_MAX_RECORDS_PER_RUN
     due = Submission.objects.filter(
         status__in=FINAL_STATUSES, personal_data_erased_at__isnull=True, updated_at__lt=before
     ).order_by("updated_at", "id")
-    while batch := list(due[:BATCH]):
+    while records < limit and (batch := list(due[: min(BATCH, limit - records)])):
         for submission in batch:
             calls += erase(submission, days, now)
             records += 1
