@@ -248,3 +248,17 @@ def test_verify_credential_on_the_captured_jcs_credential(db, files):
     code, out = run(captured, "--trust", key)
     assert code == 0, out
     assert '"VID": "2555480504"' in out
+
+
+def test_verify_credential_refuses_a_subject_outside_the_signed_graph(db, files):
+    credential = unsigned()
+    credential["credentialSubject"]["id"] = "100016232770034"  # relative: not in RDF
+    code, out = run(
+        files("vc.json", signed(credential=credential)),
+        "--trust",
+        files("key.json", key_document()),
+        "--contexts",
+        files("contexts.json", {CONTEXT_URL: "mosip-context.json"}),
+    )
+    assert code == 1
+    assert "VID is not covered by its signature" in out

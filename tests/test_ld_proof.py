@@ -465,3 +465,16 @@ def test_json_web_signature_2020_with_ecdsa_keys(curve, algorithm):
     vc["credentialSubject"]["VID"] = "1"
     with pytest.raises(ProofError, match="does not match"):
         verify_ld_proof(vc, key, loader())
+
+
+def test_relative_ids_and_types_are_not_signed_claims():
+    # With no base IRI, RDF leaves out relative IRIs: MOSIP's own type name (undefined in
+    # its context) and a subject id without a scheme are not covered by the signature.
+    credential = unsigned()
+    credential["credentialSubject"]["id"] = "100016232770034"
+    vc = signed(credential=credential)
+    result = verify_ld_proof(vc, rsa_public(), loader())
+    assert result.claims["type"] == "VerifiableCredential"  # not MOSIPVerifiableCredential
+    assert "credentialSubject" not in result.claims  # its id, so all it says, is unsigned
+    vc["credentialSubject"]["id"] = "100019999999999"
+    verify_ld_proof(vc, rsa_public(), loader())  # changing it breaks nothing

@@ -22,6 +22,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pyld.jsonld import _is_absolute_iri
+
 from .ld_canon import CanonicalizationError, canonical_nquads, compact, expand
 from .ld_contexts import ContextLoader
 from .ld_keys import KeyDocumentError, PublicKey, multibase_decode
@@ -68,6 +70,32 @@ def _option_contexts(proof: dict[str, Any], document: dict[str, Any]) -> list[An
     return unique
 
 
+def _in_graph(iri: Any) -> bool:
+    return isinstance(iri, str) and (iri.startswith("_:") or _is_absolute_iri(iri))
+
+
+def signed_only(value: Any) -> Any:
+    """The expanded document less what RDF leaves out, and so what no signature covers:
+    a node whose @id is a relative IRI (with everything said about it), a reference to
+    one, and relative @type values. (Terms the contexts do not define are gone already.)"""
+    if isinstance(value, list):
+        kept = (signed_only(item) for item in value)
+        return [item for item in kept if item is not None]
+    if not isinstance(value, dict) or "@value" in value:
+        return value
+    if "@id" in value and not _in_graph(value["@id"]):
+        return None
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "@type":
+            item = [t for t in item if _in_graph(t)]
+        elif key != "@id":
+            item = signed_only(item)
+        if item != []:
+            out[key] = item
+    return out
+
+
 def _digest(document: Any, loader: ContextLoader) -> bytes:
     return hashlib.sha256(canonical_nquads(document, loader).encode("utf-8")).digest()
 
@@ -106,7 +134,7 @@ def verify_ld_proof(
                 break
         else:
             raise ProofError("proof signature does not match the credential")
-        claims = compact(expanded, document.get("@context", {}), loader)
+        claims = compact(signed_only(expanded), document.get("@context", {}), loader)
     except CanonicalizationError as exc:
         raise ProofError(str(exc)) from exc
     return VerifiedCredential(suite=suite, method=method, claims=claims)
