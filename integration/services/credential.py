@@ -92,7 +92,7 @@ def signed_vid(vc: dict, claims: dict) -> str:
     if _text(subject_of(vc).get("VID")) not in ("", vid):
         raise CredentialRefused(
             "the credential's VID is not covered by its signature (its JSON-LD context "
-            "does not define VID)"
+            "does not define VID, or its subject has no absolute id)"
         )
     return vid
 
