@@ -181,6 +181,9 @@ PORTAL_RETENTION_MAX_RECORDS_PER_RUN = env.int(
 )
 PORTAL_HTTP_CONNECT_TIMEOUT = env.float("PORTAL_HTTP_CONNECT_TIMEOUT", default=5.0)
 PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)
+# Hosts the portal may call (host, host:port or *.domain), set by the operator: the
+# admin cannot widen it. Empty: any host except link-local and unspecified addresses.
+PORTAL_OUTBOUND_HOSTS = env.list("PORTAL_OUTBOUND_HOSTS", default=[])
 
 # --- Monitoring -----------------------------------------------------------------------
 # /healthz turns "degraded" when calls to MOSIP or OpenCRVS have failed this long without

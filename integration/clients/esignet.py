@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import jwt
 import requests
 
-from integration.clients.http import RETRIABLE_STATUSES, RemoteError, timeouts
+from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
 from integration.models import EsignetSettings
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -64,11 +64,8 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
 
 
 class EsignetClient:
-    def __init__(
-        self, config: EsignetSettings | None = None, session: requests.Session | None = None
-    ):
+    def __init__(self, config: EsignetSettings | None = None):
         self.config = config or EsignetSettings.load()
-        self.session = session or requests.Session()
 
     def client_assertion(self, client_id: str) -> str:
         key = load_client_jwk(self.config.client_private_jwk)
@@ -130,14 +127,7 @@ class EsignetClient:
             ) from exc
 
     def _call(self, what: str, method: str, url: str, **kwargs) -> requests.Response:
-        try:
-            return self.session.request(method, url, timeout=timeouts(), **kwargs)
-        except requests.Timeout as exc:
-            raise RemoteError(f"E-Signet {what} did not answer in time", retriable=True) from exc
-        except requests.RequestException as exc:
-            raise RemoteError(
-                f"could not connect to E-Signet {what} at {url}", retriable=True
-            ) from exc
+        return send(method, url, what=f"E-Signet {what}", **kwargs)
 
 
 def _raise_for_status(response: requests.Response, what: str) -> None:

@@ -1,20 +1,39 @@
-"""What every client shares: timeouts, the error kinds the flow retries on, and a record
-of each outbound call (an `Attempt`) that never holds a secret or a token."""
+"""The one way out of the portal: every remote call goes through `send`.
 
+`send` uses one pooled `requests` session per process, default timeouts, never follows
+a redirect, refuses hosts the operator did not allow, and turns every transport failure
+into a `RemoteError` that says whether trying again can help. `recorded_call` stores
+each call of the registration flow as an `Attempt` that never holds a secret or a token.
+
+A client's whole use of it:
+
+    with recorded_call(Step.X, url, submission) as call:  # or without, for unrecorded calls
+        call.response = http.send("POST", url, what="MOSIP auth", json=body)
+        raise_for_status(call.response, "MOSIP auth")
+"""
+
+import ipaddress
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from integration.models import Attempt, Submission
 from integration.redaction import redact
 
 # Retrying these can succeed later; any other 4xx will fail the same way again.
 RETRIABLE_STATUSES = {408, 429}
-EXCERPT_CHARS = 500
+EXCERPT_CHARS = 300
+# Replies kept as an excerpt: a remote API's own words. Anything else (an HTML page of
+# whatever answered at that address) is described, never echoed.
+EXCERPT_TYPES = ("application/json", "application/problem+json", "text/plain")
 
 
 class RemoteError(Exception):
@@ -27,13 +46,145 @@ class RemoteError(Exception):
         self.http_status = http_status
 
 
+class DestinationRefused(RemoteError):
+    """The URL points somewhere the portal may not call: fix the settings."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retriable=False)
+
+
 def timeouts() -> tuple[float, float]:
     return (settings.PORTAL_HTTP_CONNECT_TIMEOUT, settings.PORTAL_HTTP_READ_TIMEOUT)
 
 
+# --- where the portal may call ------------------------------------------------------------
+def origin(url: str) -> str:
+    """scheme://host:port of a URL: safe to show, whatever its path or query carries."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "?"
+
+
+def _host_matches(entry: str, host: str, port: int | None) -> bool:
+    entry = entry.strip().lower()
+    name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if entry_port and str(port) != entry_port:
+        return False
+    if name.startswith("*."):
+        return host.endswith(name[1:])
+    return host == name.strip("[]")
+
+
+def destination_problem(url: str) -> str | None:
+    """Why the portal may not call `url`, or None. Hosts come from the operator's
+    PORTAL_OUTBOUND_HOSTS (environment, never the admin); without it, addresses that
+    are never a remote system (cloud metadata, link-local, unspecified) are refused."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return "the URL is not valid"
+    if parts.scheme not in ("http", "https") or not host:
+        return "the URL must start with http:// or https:// and name a host"
+    allowed = settings.PORTAL_OUTBOUND_HOSTS
+    if allowed:
+        if not any(_host_matches(entry, host, port) for entry in allowed):
+            return f"the host {host} is not in PORTAL_OUTBOUND_HOSTS"
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_link_local or address.is_unspecified or address.is_multicast:
+        return f"the address {host} is never a remote system"
+    return None
+
+
+def check_destination(url: str, what: str = "") -> None:
+    if not url:
+        raise DestinationRefused(f"no URL is set for {what}: it is not valid; check the settings")
+    problem = destination_problem(url)
+    if problem:
+        raise DestinationRefused(
+            f"the URL for {what or origin(url)} is not valid here: {problem}; "
+            "check the settings in the admin"
+        )
+
+
+# --- the session ----------------------------------------------------------------------------
+_session: requests.Session | None = None
+_session_lock = threading.Lock()
+
+
+def session() -> requests.Session:
+    """This process's pooled session (connections are reused across calls and threads)."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            new = requests.Session()
+            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
+            new.mount("http://", adapter)
+            new.mount("https://", adapter)
+            _session = new
+        return _session
+
+
+def _forget_session() -> None:
+    # A forked worker must not share its parent's sockets.
+    global _session, _session_lock
+    _session, _session_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_session)
+
+
+def classify(exc: requests.RequestException, what: str) -> RemoteError:
+    """The one classification of transport failures."""
+    if isinstance(exc, requests.Timeout):
+        return RemoteError(f"no answer in time from {what}", retriable=True)
+    if isinstance(exc, requests.ConnectionError):
+        return RemoteError(f"could not connect to {what}", retriable=True)
+    if isinstance(
+        exc,
+        requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.InvalidURL
+        | requests.exceptions.InvalidHeader,
+    ):
+        return RemoteError(
+            f"the URL for {what} is not valid: check the settings in the admin", retriable=False
+        )
+    # Broken chunked replies and the like: worth another try.
+    return RemoteError(f"the call to {what} failed: {type(exc).__name__}", retriable=True)
+
+
+def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Response:
+    """Make one HTTP call. `what` names the remote system in messages (default: the
+    URL's origin; the path may carry keys, so it is never quoted)."""
+    what = what or origin(url)
+    check_destination(url, what)
+    kwargs.setdefault("timeout", timeouts())
+    kwargs["allow_redirects"] = False
+    try:
+        response = session().request(method, url, **kwargs)
+    except requests.RequestException as exc:
+        raise classify(exc, what) from None
+    if response.is_redirect or response.is_permanent_redirect:
+        raise RemoteError(
+            f"{what} answered with a redirect (HTTP {response.status_code}); the portal does "
+            "not follow redirects: set the final URL in the settings",
+            retriable=False,
+            http_status=response.status_code,
+        )
+    return response
+
+
+# --- what is kept of a reply ------------------------------------------------------------
 def excerpt(response: requests.Response | None) -> str:
     if response is None:
         return ""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind and kind not in EXCERPT_TYPES:
+        return f"[{kind} reply of {len(response.content)} bytes, not kept]"
     return redact(response.text[:EXCERPT_CHARS])
 
 
@@ -83,44 +234,27 @@ class CallRecord:
 
 @contextmanager
 def recorded_call(step: str, url: str, submission: Submission | None) -> Iterator[CallRecord]:
-    """Time one outbound call and store it as an Attempt, whatever happens.
-
-    Connection problems are turned into retriable RemoteErrors here, so no client
-    handles them twice.
-    """
+    """Time one outbound call and store it as an Attempt, whatever happens."""
     record = CallRecord(submission)
     started = time.monotonic()
     try:
         yield record
-    except requests.Timeout as exc:
-        record.error = f"no answer in time from {url}"
-        raise RemoteError(record.error, retriable=True) from exc
-    except requests.ConnectionError as exc:
-        record.error = f"could not connect to {url}"
-        raise RemoteError(record.error, retriable=True) from exc
-    except (
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.InvalidURL,
-    ) as exc:
-        record.error = f"the URL {url!r} is not valid: check the settings in the admin"
-        raise RemoteError(record.error, retriable=False) from exc
-    except requests.RequestException as exc:
-        # Broken chunked replies, too many redirects, ...: worth another try.
-        record.error = f"the call to {url} failed: {type(exc).__name__}"
-        raise RemoteError(record.error, retriable=True) from exc
+    except requests.RequestException as exc:  # a caller that used its own session
+        error = classify(exc, origin(url))
+        record.error = error.message
+        raise error from exc
     except RemoteError as exc:
         record.error = exc.message
         raise
     except Exception as exc:
-        record.error = f"unexpected {type(exc).__name__} while calling {url}"
+        record.error = f"unexpected {type(exc).__name__} while calling {origin(url)}"
         raise
     finally:
         response = record.response
         Attempt.objects.create(
             submission=record.submission,
             step=step,
-            url=url[:500],
+            url=redact(url)[:500],
             duration_ms=int((time.monotonic() - started) * 1000),
             http_status=response.status_code if response is not None else None,
             error=redact(record.error),

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import requests
 
-from integration.clients.http import RETRIABLE_STATUSES, RemoteError, timeouts
+from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
 from integration.crypto.ida import (
     certificate_thumbprint,
     encrypt_auth_data,
@@ -69,9 +69,8 @@ def auth_data(person: Demographics) -> dict:
 
 
 class IdaClient:
-    def __init__(self, config: IdaSettings | None = None, session: requests.Session | None = None):
+    def __init__(self, config: IdaSettings | None = None):
         self.config = config or IdaSettings.load()
-        self.session = session or requests.Session()
 
     def build_request(self, nid: str, person: Demographics) -> tuple[bytes, str, str]:
         """The JSON body, its `Signature` header value and the IDA transaction id."""
@@ -118,16 +117,14 @@ class IdaClient:
             "Signature": signature,
             "Authorization": "Authorization",  # IDA wants the header; no consent token here
         }
-        try:
-            response = self.session.post(
-                f"{base}/{secrets_path}", data=body, headers=headers, timeout=timeouts()
-            )
-        except requests.Timeout as exc:
-            raise RemoteError(
-                f"MOSIP IDA at {base} did not answer in time", retriable=True
-            ) from exc
-        except requests.RequestException as exc:
-            raise RemoteError(f"could not connect to MOSIP IDA at {base}", retriable=True) from exc
+        # `what` keeps the keys in the URL's path out of every message.
+        response = send(
+            "POST",
+            f"{base}/{secrets_path}",
+            what=f"MOSIP IDA at {base}",
+            data=body,
+            headers=headers,
+        )
         return _answer(response, transaction_id)
 
 

@@ -15,7 +15,7 @@ import jwt
 import requests
 from django.core.cache import cache
 
-from integration.clients.http import RemoteError, raise_for_status, recorded_call, timeouts
+from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.models import MosipSettings, Submission
 from integration.models.submission import Step
 
@@ -70,11 +70,8 @@ def _mosip_errors(response: requests.Response, what: str) -> dict:
 
 
 class MosipClient:
-    def __init__(
-        self, config: MosipSettings | None = None, session: requests.Session | None = None
-    ):
+    def __init__(self, config: MosipSettings | None = None):
         self.config = config or MosipSettings.load()
-        self.session = session or requests.Session()
 
     # --- auth ---------------------------------------------------------------------------
     def auth_token(self, client_id: str, secret: str, submission: Submission | None = None) -> str:
@@ -90,7 +87,7 @@ class MosipClient:
             "request": {"clientId": client_id, "secretKey": secret, "appId": self.config.app_id},
         }
         with recorded_call(Step.AUTH, self.config.auth_url, submission) as call:
-            call.response = self.session.post(self.config.auth_url, json=body, timeout=timeouts())
+            call.response = send("POST", self.config.auth_url, what="MOSIP auth", json=body)
             raise_for_status(call.response, "MOSIP auth")
             token = call.response.cookies.get("Authorization")
             if not token:
@@ -112,8 +109,8 @@ class MosipClient:
     def _call(self, step: str, method: str, url: str, body: dict, submission: Submission) -> dict:
         cookies = {"Authorization": self._packet_token(submission)}
         with recorded_call(step, url, submission) as call:
-            call.response = self.session.request(
-                method, url, json=body, cookies=cookies, timeout=timeouts()
+            call.response = send(
+                method, url, what=f"MOSIP {Step(step).label.lower()}", json=body, cookies=cookies
             )
             if call.response.status_code == 401:
                 # A revoked or expired token: ask for a new one on the next try.
@@ -172,11 +169,12 @@ class MosipClient:
         if config.websub_secret:
             form["hub.secret"] = config.websub_secret
         with recorded_call("websub_" + mode, config.websub_hub_url, None) as call:
-            call.response = self.session.post(
+            call.response = send(
+                "POST",
                 config.websub_hub_url,
+                what="MOSIP WebSub hub",
                 data=form,
                 cookies={"Authorization": token},
-                timeout=timeouts(),
             )
             raise_for_status(call.response, "MOSIP WebSub hub")
 
@@ -189,16 +187,14 @@ class MosipClient:
         if isinstance(document, dict):
             return document
         with recorded_call(Step.CREDENTIAL, url, None) as call:
-            # No redirects: the allowlist names the exact documents we trust.
-            call.response = self.session.get(
+            # No redirects (send follows none): the allowlist names the exact documents.
+            call.response = send(
+                "GET",
                 url,
-                timeout=timeouts(),
-                allow_redirects=False,
+                what=f"the {what}",
                 headers={"Accept": "application/ld+json, application/json"},
             )
             raise_for_status(call.response, f"the {what}")
-            if call.response.is_redirect:
-                raise RemoteError(f"{url} redirects elsewhere; list the final URL", retriable=False)
             try:
                 document = call.response.json()
             except ValueError as exc:

@@ -5,7 +5,7 @@ import uuid
 
 import requests
 
-from integration.clients.http import RemoteError, raise_for_status, recorded_call, timeouts
+from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
 
@@ -17,9 +17,10 @@ class TokenRejected(RemoteError):
     """OpenCRVS no longer accepts the record's token (expired or revoked)."""
 
 
-def fetch_public_key(url: str, session: requests.Session | None = None) -> str:
-    response = (session or requests).get(url, timeout=(5, 10))
-    response.raise_for_status()
+def fetch_public_key(url: str) -> str:
+    # Short timeouts: requests wait for this key (see services/record_token.py).
+    response = send("GET", url, what="the OpenCRVS public key", timeout=(3, 5))
+    raise_for_status(response, "the OpenCRVS public key")
     return response.text
 
 
@@ -40,11 +41,8 @@ def _trpc_error(response: requests.Response) -> str | None:
 
 
 class OpenCrvsClient:
-    def __init__(
-        self, config: OpenCrvsSettings | None = None, session: requests.Session | None = None
-    ):
+    def __init__(self, config: OpenCrvsSettings | None = None):
         self.config = config or OpenCrvsSettings.load()
-        self.session = session or requests.Session()
 
     def _mutate(self, step: str, procedure: str, payload: dict, submission: Submission) -> dict:
         url = f"{self.config.gateway_url.rstrip('/')}/events/{procedure}?batch=1"
@@ -60,7 +58,7 @@ class OpenCrvsClient:
         }
         headers = {"Authorization": f"Bearer {submission.token}"}
         with recorded_call(step, url, submission) as call:
-            call.response = self.session.post(url, json=body, headers=headers, timeout=timeouts())
+            call.response = send("POST", url, what="OpenCRVS gateway", json=body, headers=headers)
             status = call.response.status_code
             error = _trpc_error(call.response)
             if status in (401, 403):
@@ -92,11 +90,8 @@ class OpenCrvsClient:
 class WebhooksClient:
     """OpenCRVS core's webhooks API (<= 1.9), with the system client's credentials."""
 
-    def __init__(
-        self, config: OpenCrvsSettings | None = None, session: requests.Session | None = None
-    ):
+    def __init__(self, config: OpenCrvsSettings | None = None):
         self.config = config or OpenCrvsSettings.load()
-        self.session = session or requests.Session()
 
     def _token(self) -> str:
         url = f"{self.config.auth_url.rstrip('/')}/token"
@@ -105,7 +100,7 @@ class WebhooksClient:
             "client_secret": self.config.client_secret,
             "grant_type": "client_credentials",
         }
-        response = self.session.post(url, params=params, timeout=timeouts())
+        response = send("POST", url, what="OpenCRVS auth", params=params)
         raise_for_status(response, "OpenCRVS auth")
         try:
             return response.json()["access_token"]
@@ -115,7 +110,7 @@ class WebhooksClient:
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         url = f"{self.config.webhooks_url.rstrip('/')}/webhooks{path}"
         headers = {"Authorization": f"Bearer {self._token()}"}
-        response = self.session.request(method, url, headers=headers, timeout=timeouts(), **kwargs)
+        response = send(method, url, what="OpenCRVS webhooks API", headers=headers, **kwargs)
         raise_for_status(response, "OpenCRVS webhooks API")
         return response
 

@@ -1,9 +1,17 @@
 """Verify OpenCRVS single-record tokens (RS256) against the auth service's public key.
 
-The key is cached per process. When a token fails to verify and the cached key is
-over a minute old, the key is fetched again once: OpenCRVS may have rotated it.
+A token that is not even a well-formed RS256 JWT is refused before the key is looked
+up, so garbage never costs a key fetch and is 401 even while the key is out of reach.
+
+The key is cached per process and fetched outside the lock by one thread at a time, at
+most once per `KEY_REFRESH_AFTER_SECONDS` (a token that fails to verify may mean OpenCRVS
+rotated its key). A failed fetch is remembered for `FAILED_FETCH_MEMORY_SECONDS`: during
+an outage of the auth service only one request waits for the timeout, not every one.
 """
 
+import base64
+import binascii
+import json
 import logging
 import threading
 import time
@@ -11,17 +19,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
-import requests
 from cryptography.hazmat.primitives import serialization
 
+from integration.clients.http import RemoteError
 from integration.clients.opencrvs import fetch_public_key
 from integration.models import OpenCrvsSettings
 
 log = logging.getLogger(__name__)
 
-ALGORITHMS = ["RS256"]  # pinned: never taken from the token's header
+ALGORITHM = "RS256"  # pinned: never taken from the token's header
+ALGORITHMS = [ALGORITHM]
 ISSUER = "opencrvs:auth-service"
 KEY_REFRESH_AFTER_SECONDS = 60
+FAILED_FETCH_MEMORY_SECONDS = 15
+MAX_TOKEN_CHARS = 16_384
 
 
 class InvalidToken(Exception):
@@ -57,32 +68,70 @@ class RecordToken:
 
 
 class _KeyCache:
+    """One PEM key per process. The lock guards only the bookkeeping; the fetch itself
+    runs outside it, by the one thread that claimed it, while the others keep using the
+    key they have (or, with none yet, wait for that one fetch)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.url = ""
-        self.pem = ""
-        self.fetched_at = 0.0
-
-    def get(self, url: str, *, refresh: bool = False) -> str:
-        with self._lock:
-            stale = time.monotonic() - self.fetched_at > KEY_REFRESH_AFTER_SECONDS
-            if self.pem and self.url == url and not (refresh and stale):
-                return self.pem
-            try:
-                pem = fetch_public_key(url)
-                # Only a real key is cached: a proxy's error page must not lock us out.
-                serialization.load_pem_public_key(pem.encode())
-            except (requests.RequestException, ValueError, TypeError) as exc:
-                if self.pem and self.url == url:
-                    return self.pem
-                raise KeyUnavailable(f"cannot fetch the OpenCRVS public key: {exc}") from exc
-            self.pem = pem
-            self.url, self.fetched_at = url, time.monotonic()
-            return self.pem
+        self._done = threading.Event()
+        self._done.set()
+        self.clear()
 
     def clear(self) -> None:
         with self._lock:
             self.url, self.pem, self.fetched_at = "", "", 0.0
+            self.tried_at = -float("inf")  # the last fetch attempt, good or bad
+            self.failure = ""  # why the last fetch failed, while it is remembered
+
+    def get(self, url: str, *, refresh: bool = False) -> str:
+        while True:
+            with self._lock:
+                if self.url != url:  # the settings changed: start again
+                    self.url, self.pem, self.fetched_at = url, "", 0.0
+                    self.tried_at, self.failure = -float("inf"), ""
+                since_try = time.monotonic() - self.tried_at
+                if self.pem and not (refresh and since_try > KEY_REFRESH_AFTER_SECONDS):
+                    return self.pem
+                if self.failure and since_try < FAILED_FETCH_MEMORY_SECONDS:
+                    if self.pem:
+                        return self.pem
+                    raise KeyUnavailable(self.failure)
+                if self._done.is_set():
+                    self._done.clear()  # this thread fetches
+                    self.tried_at = time.monotonic()
+                    break
+                waiting_for = self._done
+            # Another thread is fetching: use the key we have, or wait for its result.
+            if self.pem:
+                return self.pem
+            waiting_for.wait()
+        try:
+            pem = self._fetch(url)
+        except KeyUnavailable as exc:
+            with self._lock:
+                self.failure = str(exc)
+                self.tried_at = time.monotonic()
+                self._done.set()
+                if self.pem:
+                    return self.pem
+            raise
+        with self._lock:
+            self.pem, self.failure = pem, ""
+            self.fetched_at = self.tried_at = time.monotonic()
+            self._done.set()
+        return pem
+
+    @staticmethod
+    def _fetch(url: str) -> str:
+        try:
+            pem = fetch_public_key(url)
+            # Only a real key is cached: a proxy's error page must not lock us out.
+            serialization.load_pem_public_key(pem.encode())
+        except (RemoteError, ValueError, TypeError) as exc:
+            log.warning("the OpenCRVS public key could not be fetched: %s", exc)
+            raise KeyUnavailable(f"cannot fetch the OpenCRVS public key: {exc}") from exc
+        return pem
 
 
 public_keys = _KeyCache()
@@ -98,7 +147,31 @@ def _decode(token: str, pem: str) -> dict:
     )
 
 
+def _b64json(segment: str) -> object:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def check_shape(token: str) -> None:
+    """Refuse anything that is not a well-formed RS256 JWT, without any key."""
+    if len(token) > MAX_TOKEN_CHARS or not token.isascii():
+        raise InvalidToken("the token is not a JWT")
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidToken("the token is not a JWT (three non-empty parts expected)")
+    try:
+        header, claims = _b64json(parts[0]), _b64json(parts[1])
+        base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):
+        raise InvalidToken("the token is not a JWT (its parts are not base64url JSON)") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise InvalidToken("the token is not a JWT (header and claims must be objects)")
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken(f"the token must be signed with {ALGORITHM}")
+
+
 def verify_record_token(token: str) -> RecordToken:
+    check_shape(token)
     url = OpenCrvsSettings.load().public_key_url
     if not url:
         raise KeyUnavailable("the OpenCRVS public-key URL is not configured")
