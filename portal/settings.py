@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "integration.api.middleware.BodySizeLimitMiddleware",
+    "integration.api.errors.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +185,8 @@ PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)
 # Hosts the portal may call (host, host:port or *.domain), set by the operator: the
 # admin cannot widen it. Empty: any host except link-local and unspecified addresses.
 PORTAL_OUTBOUND_HOSTS = env.list("PORTAL_OUTBOUND_HOSTS", default=[])
+# Sent with every 503 answered while our database, cache or broker is down.
+PORTAL_RETRY_AFTER_SECONDS = env.int("PORTAL_RETRY_AFTER_SECONDS", default=30)
 
 # --- Monitoring -----------------------------------------------------------------------
 # /healthz turns "degraded" when calls to MOSIP or OpenCRVS have failed this long without

@@ -34,3 +34,7 @@ urlpatterns = [
     path("console/", include("integration.console.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
 ]
+
+# Callers are systems: errors are JSON, never an HTML page.
+handler400 = "integration.api.errors.bad_request"
+handler500 = "integration.api.errors.server_error"
