@@ -8,32 +8,13 @@ request (and nothing of the exception's text, which may quote it) goes into the 
 import logging
 import sys
 
-import redis.exceptions
 from django.conf import settings
 from django.db import DataError
-from django.db import InterfaceError as DatabaseInterfaceError
-from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, JsonResponse
-from kombu.exceptions import OperationalError as BrokerError
+
+from integration.outages import outage_of
 
 log = logging.getLogger(__name__)
-
-# Our own infrastructure being unreachable: the caller should simply try again.
-OUTAGES: dict[type[BaseException], str] = {
-    DatabaseOperationalError: "database",
-    DatabaseInterfaceError: "database",
-    redis.exceptions.ConnectionError: "cache",
-    redis.exceptions.TimeoutError: "cache",
-    BrokerError: "broker",
-}
-
-
-def outage_of(exc: BaseException | None) -> str | None:
-    """Which of our services `exc` says is down, or None."""
-    for kind, service in OUTAGES.items():
-        if isinstance(exc, kind):
-            return service
-    return None
 
 
 def unavailable(service: str) -> JsonResponse:
@@ -42,6 +23,12 @@ def unavailable(service: str) -> JsonResponse:
         status=503,
     )
     response["Retry-After"] = str(settings.PORTAL_RETRY_AFTER_SECONDS)
+    return response
+
+
+def with_retry_after(response: JsonResponse) -> JsonResponse:
+    if response.status_code == 503:
+        response["Retry-After"] = str(settings.PORTAL_RETRY_AFTER_SECONDS)
     return response
 
 

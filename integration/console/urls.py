@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integration.console.views import actions, audit, auth, dashboard, jobs, submissions
+from integration.console.views import actions, audit, auth, dashboard, inbound, jobs, submissions
 
 app_name = "console"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
     path("audit/", audit.audit_log, name="audit"),
+    path("inbound/", inbound.inbound_list, name="inbound"),
+    path("inbound/<int:pk>/reprocess/", inbound.inbound_reprocess, name="inbound-reprocess"),
 ]

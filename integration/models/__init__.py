@@ -1,4 +1,5 @@
 from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
+from integration.models.inbound import InboundEvent, InboundKind, InboundOutcome
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.retention import RetentionPolicy, RetentionRun
 from integration.models.settings import MosipSettings, OpenCrvsSettings
@@ -29,6 +30,9 @@ __all__ = [
     "IntakeRepeat",
     "MappingProfile",
     "IdaSettings",
+    "InboundEvent",
+    "InboundKind",
+    "InboundOutcome",
     "MosipSettings",
     "OidcIdentity",
     "OpenCrvsSettings",

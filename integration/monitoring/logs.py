@@ -30,11 +30,19 @@ CONTEXT = {
 HEADER = "portal_request_id"  # the Celery message header carrying it
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _BEARER = re.compile(r"(Bearer\s+)[\w.~+/-]+=*", re.IGNORECASE)
+# PostgreSQL's messages echo what they refused: DETAIL, CONTEXT ("JSON data, line 1:
+# ...a child's name..."), and LINE n: with the statement and its values, then a caret.
+_DATABASE_ECHO = re.compile(r"^(\s*(?:DETAIL|CONTEXT|LINE \d+|HINT|QUERY)):.*$", re.MULTILINE)
+_CARET_LINE = re.compile(r"^\s*\^\s*$\n?", re.MULTILINE)
 
 
 def scrub(text: str) -> str:
-    """Tokens and secrets out of text that leaves the process (logs, error reports):
-    everything `redact` strips, and opaque bearer tokens."""
+    """Tokens, secrets and database echoes out of text that leaves the process (logs,
+    error reports): everything `redact` strips, opaque bearer tokens, and the lines in
+    which PostgreSQL quotes a refused value."""
+    text = _CARET_LINE.sub(
+        "", _DATABASE_ECHO.sub(r"\1: [not logged: may hold personal data]", text)
+    )
     return redact(_BEARER.sub(r"\1[token]", text))
 
 

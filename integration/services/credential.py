@@ -28,8 +28,14 @@ class CredentialRefused(Exception):
 
 
 class CredentialNotReadable(CredentialRefused):
-    """Not the credential's fault (a key document out of reach, no keystore yet): MOSIP
-    is asked to deliver it again rather than the record waiting forever."""
+    """Not the credential's fault but our set-up's (no keystore, a wrong keystore or
+    password, a key document out of reach or answering 4xx, a verification method not
+    on our allowlist): MOSIP is asked to deliver it again, and it is kept to be
+    reprocessed once the set-up is fixed."""
+
+
+class CredentialForged(CredentialRefused):
+    """The credential's proof does not hold: refused, and kept for the audit."""
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Outcome:
     accepted: bool
     reason: str = ""
     retry: bool = False  # answer so that the hub delivers the event again
+    forged: bool = False
+    submission: Submission | None = None
 
 
 @lru_cache(maxsize=4)
@@ -53,8 +61,14 @@ def _open(config: MosipSettings, credential_b64: str) -> dict:
             bytes(config.credential_keystore), config.credential_keystore_password
         )
         return decrypt_credential(credential_b64, key, certificate)
-    except (KeystoreError, CredentialError) as exc:
-        raise CredentialRefused(str(exc)) from exc
+    except KeystoreError as exc:
+        raise CredentialNotReadable(f"the credential keystore cannot be used: {exc}") from exc
+    except CredentialError as exc:
+        # MOSIP encrypts for the certificate we registered: failing to decrypt most
+        # likely means the keystore in our settings is not that one.
+        raise CredentialNotReadable(
+            f"the credential cannot be decrypted with our keystore: {exc}"
+        ) from exc
 
 
 def _signed_claims(config: MosipSettings, vc: dict) -> dict:
@@ -67,7 +81,7 @@ def _signed_claims(config: MosipSettings, vc: dict) -> dict:
     except ProofUnavailable as exc:
         raise CredentialNotReadable(str(exc)) from exc
     except ProofError as exc:
-        raise CredentialRefused(f"the credential's proof does not verify: {exc}") from exc
+        raise CredentialForged(f"the credential's proof does not verify: {exc}") from exc
 
 
 def subject_of(claims: dict) -> dict:
@@ -101,7 +115,7 @@ def _transaction_id(vc: dict, registration_id: str) -> str:
     subject_id = _text(subject_of(vc).get("id"))
     transaction_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
     if registration_id and transaction_id != registration_id:
-        raise CredentialRefused("the credential's subject does not match its registrationId")
+        raise CredentialForged("the credential's subject does not match its registrationId")
     return transaction_id
 
 
@@ -127,8 +141,13 @@ def receive_credential(event: dict) -> Outcome:
         except CredentialRefused as exc:
             call.error = str(exc)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
-            return Outcome(False, str(exc), retry=isinstance(exc, CredentialNotReadable))
-    return Outcome(True)
+            return Outcome(
+                False,
+                str(exc),
+                retry=isinstance(exc, CredentialNotReadable),
+                forged=isinstance(exc, CredentialForged),
+            )
+    return Outcome(True, submission=submission)
 
 
 def _find(transaction_id: str) -> Submission | None:

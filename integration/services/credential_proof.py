@@ -128,9 +128,9 @@ def _key(method: str, trust: Trust, client: MosipClient) -> PublicKey:
     except KeyDocumentError as exc:
         raise ProofError(str(exc)) from exc
     except RemoteError as exc:
-        if exc.retriable:
-            raise ProofUnavailable(f"the verification key cannot be fetched: {exc}") from exc
-        raise ProofError(f"the verification key cannot be fetched: {exc}") from exc
+        # Out of reach or answering 4xx alike: the allowlisted key document is our
+        # set-up's side, so the credential is kept and MOSIP asked to send it again.
+        raise ProofUnavailable(f"the verification key cannot be fetched: {exc}") from exc
 
 
 def check_proof(

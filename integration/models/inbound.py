@@ -1,0 +1,66 @@
+"""Every credential callback and OpenCRVS webhook, stored raw before it is looked at.
+
+Facts only: what came (headers, body, from where, when), whether its signature held,
+and what became of it. A delivery refused for a reason on our side stays here to be
+reprocessed from the console once the set-up is fixed; a forged one stays for the audit.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+
+class InboundKind(models.TextChoices):
+    CREDENTIAL = "credential", "MOSIP credential (WebSub)"
+    OPENCRVS_WEBHOOK = "opencrvs_webhook", "OpenCRVS webhook"
+
+
+class InboundOutcome(models.TextChoices):
+    RECEIVED = "received", "Received, not handled yet"
+    ACCEPTED = "accepted", "Accepted"
+    KEPT_FOR_RETRY = "kept_for_retry", "Kept: refused for a reason on our side"
+    FORGED = "forged", "Refused: signature or proof does not hold"
+    REFUSED = "refused", "Refused"
+    INVALID = "invalid", "Kept: unexpected content"
+
+
+# Outcomes a person can reprocess once the set-up (or the portal) is fixed.
+REPROCESSABLE = (
+    InboundOutcome.RECEIVED,
+    InboundOutcome.KEPT_FOR_RETRY,
+    InboundOutcome.INVALID,
+    InboundOutcome.REFUSED,
+)
+
+
+class InboundEvent(models.Model):
+    kind = models.CharField(max_length=20, choices=InboundKind.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    remote_address = models.GenericIPAddressField(null=True, blank=True)
+    headers = models.JSONField(default=dict, help_text="Authorization and cookies redacted.")
+    body = models.BinaryField(help_text="Exactly as received.")
+    signature_valid = models.BooleanField(null=True, help_text="Empty: not checked.")
+    outcome = models.CharField(
+        max_length=20, choices=InboundOutcome.choices, default=InboundOutcome.RECEIVED
+    )
+    error = models.TextField(blank=True)
+    submission = models.ForeignKey(
+        "integration.Submission",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_events",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    reprocessed_count = models.PositiveIntegerField(default=0)
+    reprocessed_by = models.CharField(max_length=300, blank=True, help_text="The last one.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["outcome", "received_at"], name="inbound_outcome_received")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.outcome})"
+
+    @property
+    def reprocessable(self) -> bool:
+        return self.outcome in REPROCESSABLE

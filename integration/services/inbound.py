@@ -1,0 +1,161 @@
+"""Store inbound deliveries first, then handle them; the same handling reprocesses a
+stored one from the console.
+
+The views only store (`store`), check the signature at receipt and answer what
+`handle` decides. An outcome on our side (`kept_for_retry`) is answered 503 so that the
+sender delivers it again; in the meantime the row waits to be reprocessed.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from integration.api.parsing import BadInput, parse_json
+from integration.models import (
+    InboundEvent,
+    InboundKind,
+    InboundOutcome,
+    MosipSettings,
+    OpenCrvsSettings,
+)
+from integration.models.inbound import REPROCESSABLE
+from integration.outages import outage_of
+from integration.services import intake
+from integration.services.credential import receive_credential
+from integration.services.signatures import mosip_signature_matches, opencrvs_signature_matches
+
+log = logging.getLogger(__name__)
+
+# Never stored in clear: whoever reads the row must not be able to replay a credential.
+REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
+
+
+@dataclass
+class Handled:
+    """What to answer the sender, and what became of the delivery."""
+
+    status: int
+    outcome: str
+    error: str = ""
+    detail: dict = field(default_factory=dict)  # the JSON answer, for views that use it
+    document: object = None  # the parsed body, when it parsed
+
+
+def store(request: HttpRequest, kind: str) -> InboundEvent:
+    """Write the delivery as it came, in its own commit, before anything looks at it."""
+    headers = {
+        name: "[redacted]" if name.lower() in REDACTED_HEADERS else value
+        for name, value in request.headers.items()
+    }
+    with transaction.atomic():
+        return InboundEvent.objects.create(
+            kind=kind,
+            remote_address=request.META.get("REMOTE_ADDR") or None,
+            headers=headers,
+            body=request.body,
+        )
+
+
+def signature_holds(event: InboundEvent) -> bool | None:
+    """True or False; None when no signature can be asked for yet (no secret set)."""
+    signature = event.headers.get("X-Hub-Signature")
+    body = bytes(event.body)
+    if event.kind == InboundKind.CREDENTIAL:
+        secret = MosipSettings.load().websub_secret
+        return mosip_signature_matches(body, signature, secret) if secret else None
+    secret = OpenCrvsSettings.load().webhook_secret
+    return opencrvs_signature_matches(body, signature, secret) if secret else None
+
+
+def _finish(event: InboundEvent, handled: Handled, submission=None) -> Handled:
+    event.outcome, event.error = handled.outcome, handled.error[:2000]
+    event.handled_at = timezone.now()
+    if submission is not None:
+        event.submission = submission
+    event.save(update_fields=["outcome", "error", "handled_at", "submission", "signature_valid"])
+    return handled
+
+
+def handle(event: InboundEvent) -> Handled:
+    """Check and process a stored delivery; record what became of it."""
+    holds = signature_holds(event)
+    event.signature_valid = holds
+    handler = _credential if event.kind == InboundKind.CREDENTIAL else _webhook
+    if holds is False:
+        return _finish(event, Handled(401, InboundOutcome.FORGED, "X-Hub-Signature does not match"))
+    if holds is None and event.kind == InboundKind.OPENCRVS_WEBHOOK:
+        message = "no webhook secret is configured in the OpenCRVS settings"
+        log.error("an OpenCRVS webhook arrived but %s", message)
+        return _finish(event, Handled(503, InboundOutcome.KEPT_FOR_RETRY, message))
+    try:
+        document = parse_json(bytes(event.body))
+    except BadInput as exc:
+        return _finish(event, Handled(400, InboundOutcome.INVALID, str(exc.as_json()),
+                                      exc.as_json()))  # fmt: skip
+    try:
+        return handler(event, document)
+    except Exception as exc:
+        # Our side: an outage or a bug. The sender is asked to deliver it again, and the
+        # row stays to be reprocessed. Only the exception's class is logged: its text
+        # may quote the delivery.
+        service = outage_of(exc)
+        reason = f"the {service} is unavailable" if service else f"unexpected {type(exc).__name__}"
+        log.error("inbound event %s kept for reprocessing: %s", event.pk, reason)
+        if service is None:
+            log.debug("inbound event %s failed", event.pk, exc_info=True)
+        return _finish(event, Handled(503, InboundOutcome.KEPT_FOR_RETRY, reason))
+
+
+def _credential(event: InboundEvent, document: object) -> Handled:
+    message = document.get("event") if isinstance(document, dict) else None
+    if not isinstance(message, dict):
+        detail = {"event": ["Expected a WebSub event with an `event` object."]}
+        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+    outcome = receive_credential(message)
+    if outcome.accepted:
+        handled = Handled(200, InboundOutcome.ACCEPTED, document=document)
+    elif outcome.retry:
+        handled = Handled(503, InboundOutcome.KEPT_FOR_RETRY, outcome.reason, document=document)
+    else:
+        kind = InboundOutcome.FORGED if outcome.forged else InboundOutcome.REFUSED
+        handled = Handled(200, kind, outcome.reason, document=document)
+    return _finish(event, handled, outcome.submission)
+
+
+def _webhook(event: InboundEvent, document: object) -> Handled:
+    try:
+        topic = document["event"]["hub"]["topic"]
+        bundle = document["event"]["context"][0]
+    except (KeyError, IndexError, TypeError):
+        detail = {"event": ["Expected {event: {hub: {topic}, context: [<FHIR Bundle>]}}."]}
+        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+    if topic not in intake.WEBHOOK_TOPICS:
+        detail = {"topic": [f"Unknown topic {str(topic)[:50]!r}."]}
+        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        detail = {"context": ["Expected a FHIR Bundle."]}
+        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+    submission, _created = intake.receive(intake.from_webhook(bundle, topic, bytes(event.body)))
+    return _finish(event, Handled(202, InboundOutcome.ACCEPTED), submission)
+
+
+def reprocess(event_id: int, actor_name: str) -> InboundEvent | None:
+    """Handle a kept delivery again (a console action). None when it is not (or no
+    longer) reprocessable: a forged one never is, an accepted one has nothing to do."""
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update()
+            .filter(pk=event_id, outcome__in=REPROCESSABLE)
+            .first()
+        )
+        if event is None:
+            return None
+        event.reprocessed_count += 1
+        event.reprocessed_by = actor_name[:300]
+        event.save(update_fields=["reprocessed_count", "reprocessed_by"])
+    log.info("inbound event %s reprocessed by a staff member", event_id)
+    handle(event)
+    return event
