@@ -1,13 +1,23 @@
 """The Django admin: settings for integration admins, read-only records for support."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import admin
 
+from integration.clients.http import destination_problem
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.fields import mask
 from integration.mapping.schemas import schema_problem
-from integration.models import Attempt, MosipSettings, OpenCrvsSettings, Submission
+from integration.models import (
+    Attempt,
+    MosipSettings,
+    OpenCrvsSettings,
+    SettingsChange,
+    Submission,
+)
 from integration.models.settings import IdSchemaSource
+from integration.services.staff_actions import display_name
 
 MOSIP_SECRETS = (
     "packet_client_secret",
@@ -17,10 +27,25 @@ MOSIP_SECRETS = (
 )
 
 
+def _host(url: str) -> str:
+    try:
+        parts = urlsplit(url or "")
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+    except ValueError:
+        return url
+
+
 class SecretsForm(forms.ModelForm):
-    """Secrets are write-only: the form shows what is set, masked; blank keeps it."""
+    """Secrets are write-only: the form shows what is set, masked; blank keeps it.
+
+    A stored secret goes only where it went when it was entered: pointing one of
+    `secret_urls` at another host (scheme, host or port) requires the secrets sent there
+    to be typed again, so an admin account cannot send them elsewhere. Every URL field
+    must also be one the operator lets the portal call (PORTAL_OUTBOUND_HOSTS).
+    """
 
     secret_fields: tuple[str, ...] = ()
+    secret_urls: dict[str, tuple[str, ...]] = {}  # URL field -> the secrets sent there
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,10 +58,31 @@ class SecretsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_destinations(cleaned)
+        retyped = {name for name in self.secret_fields if cleaned.get(name)}
+        for url_field, secrets in self.secret_urls.items():
+            stored = getattr(self.instance, url_field, "")
+            if not stored or _host(cleaned.get(url_field, stored)) == _host(stored):
+                continue
+            label = self.fields[url_field].label or url_field
+            for secret in secrets:
+                if secret not in retyped and getattr(self.instance, secret, ""):
+                    self.add_error(
+                        secret,
+                        f"The {label} now points at another host: enter this secret again "
+                        "(a stored secret is never sent to a new host).",
+                    )
         for name in self.secret_fields:
-            if not cleaned.get(name):
+            if name not in retyped:
                 cleaned[name] = getattr(self.instance, name, "")
         return cleaned
+
+    def _check_destinations(self, cleaned: dict) -> None:
+        for name, field in self.fields.items():
+            if isinstance(field, forms.URLField) and cleaned.get(name):
+                problem = destination_problem(cleaned[name])
+                if problem:
+                    self.add_error(name, f"The portal may not call this address: {problem}.")
 
 
 class KeystoreUploadForm(SecretsForm):
@@ -73,6 +119,13 @@ class KeystoreUploadForm(SecretsForm):
 
 class MosipSettingsForm(KeystoreUploadForm):
     secret_fields = MOSIP_SECRETS
+    secret_urls = {
+        "auth_url": ("packet_client_secret", "websub_client_secret"),
+        # These receive the auth tokens the client secrets obtain.
+        "create_packet_url": ("packet_client_secret",),
+        "process_url": ("packet_client_secret",),
+        "websub_hub_url": ("websub_client_secret", "websub_secret"),
+    }
     keystore_field, password_field = "credential_keystore", "credential_keystore_password"
 
     class Meta:
@@ -97,15 +150,73 @@ class MosipSettingsForm(KeystoreUploadForm):
 
 class OpenCrvsSettingsForm(SecretsForm):
     secret_fields = ("client_secret", "webhook_secret")
+    secret_urls = {
+        "auth_url": ("client_secret",),
+        "webhooks_url": ("client_secret", "webhook_secret"),
+    }
 
     class Meta:
         model = OpenCrvsSettings
         fields = [f.name for f in OpenCrvsSettings._meta.fields if f.name != "id"]
 
 
+def changed_fields(before, after) -> list[str]:
+    """The verbose names of the fields whose stored value differs (values never kept)."""
+    changed = []
+    for field in after._meta.concrete_fields:
+        old = getattr(before, field.attname) if before is not None else field.get_default()
+        new = getattr(after, field.attname)
+        if isinstance(old, memoryview):
+            old = bytes(old)
+        if isinstance(new, memoryview):
+            new = bytes(new)
+        if old != new and field.name != "id":
+            changed.append(str(field.verbose_name))
+    return changed
+
+
 class SingletonAdmin(admin.ModelAdmin):
+    """A settings singleton; each save is kept in the settings history."""
+
     def has_add_permission(self, request):
         return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+        super().save_model(request, obj, form, change)
+        fields = changed_fields(before, obj)
+        if fields:
+            SettingsChange.objects.create(
+                settings_name=str(obj._meta.verbose_name),
+                changed_by=request.user,
+                changed_by_name=display_name(request.user),
+                fields=fields,
+            )
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(admin.ModelAdmin):
+    """The settings history: read-only, never a value."""
+
+    list_display = ["changed_at", "settings_name", "changed_by_name", "fields_changed"]
+    list_filter = ["settings_name"]
+    date_hierarchy = "changed_at"
+
+    @admin.display(description="fields changed")
+    def fields_changed(self, obj: SettingsChange) -> str:
+        return ", ".join(obj.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

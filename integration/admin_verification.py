@@ -33,6 +33,7 @@ def _describe(cert) -> str:
 
 class IdaSettingsForm(KeystoreUploadForm):
     secret_fields = ("misp_license_key", "partner_api_key", "signing_keystore_password")
+    secret_urls = {"auth_url": ("misp_license_key", "partner_api_key")}  # in the URL's path
     keystore_field, password_field = "signing_keystore", "signing_keystore_password"
 
     class Meta:

@@ -10,6 +10,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _add_heartbeat() -> None:
+    from integration.worker import Heartbeat
+
+    app.steps["consumer"].add(Heartbeat)
+
+
+_add_heartbeat()
+
+
 @app.on_after_finalize.connect
 def schedule_periodic_work(sender: Celery, **_kwargs) -> None:
     from django.conf import settings

@@ -160,6 +160,13 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps trying to reach the broker for as long as it is down (the default
+# gives up after 100 tries and the worker exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Each worker writes a heartbeat this often; /healthz reports the workers silent when
+# none has written for PORTAL_WORKER_SILENT_SECONDS.
+PORTAL_WORKER_HEARTBEAT_SECONDS = env.float("PORTAL_WORKER_HEARTBEAT_SECONDS", default=15.0)
+PORTAL_WORKER_SILENT_SECONDS = env.float("PORTAL_WORKER_SILENT_SECONDS", default=60.0)
 
 # --- Delivery policy ----------------------------------------------------------------
 PORTAL_RETRY_BASE_SECONDS = env.float("PORTAL_RETRY_BASE_SECONDS", default=30.0)

@@ -18,6 +18,8 @@ from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
 from tests.fixtures import shared_dir
 
+pytest_plugins = ["tests.own_services"]  # own_redis: a Redis a test may stop
+
 
 @pytest.fixture(autouse=True)
 def fresh_caches() -> Iterator[None]:

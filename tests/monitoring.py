@@ -1,6 +1,10 @@
 """Reading /metrics and /healthz as Prometheus and an operator would."""
 
+import pytest
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
+
+from integration.models import WorkerHeartbeat
 
 METRICS_TOKEN = "metrics-test-token"
 
@@ -26,3 +30,9 @@ def total(samples: dict, name: str, **labels: str) -> float:
     """The sum over every sample of `name` whose labels include `labels`."""
     wanted = set(labels.items())
     return sum(v for (n, got), v in samples.items() if n == name and wanted <= got)
+
+
+@pytest.fixture
+def a_worker_reported(db) -> None:
+    """A worker's heartbeat, as integration/worker.py writes it."""
+    WorkerHeartbeat.objects.create(hostname="celery@test", seen_at=timezone.now())

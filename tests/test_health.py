@@ -1,4 +1,7 @@
-def test_healthz_reports_database_and_broker(client, db):
+from tests.monitoring import a_worker_reported  # noqa: F401 - fixture
+
+
+def test_healthz_reports_database_and_broker(client, db, a_worker_reported):  # noqa: F811
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

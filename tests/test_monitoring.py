@@ -9,9 +9,10 @@ from django.utils import timezone
 from integration.models import Attempt, EventType, Status, Submission, VerificationRecord
 from integration.models.submission import Step
 from tests.fixtures import birth_request
-from tests.monitoring import METRICS_TOKEN, scrape, total, value
+from tests.monitoring import METRICS_TOKEN, a_worker_reported, scrape, total, value  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+# A worker is running in every case here; tests/test_worker_heartbeat.py covers none.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("a_worker_reported")]
 _serial = iter(range(1000, 9999))
 
 

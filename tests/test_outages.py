@@ -10,7 +10,7 @@ from integration.models import Submission
 from mocks.opencrvs_webhooks import sign
 from portal.celery import app as celery_app
 from tests.fixtures import birth_request
-from tests.own_services import database_down, own_redis  # noqa: F401 - fixture
+from tests.own_services import database_down
 
 WEBHOOK = json.dumps(
     {"event": {"hub": {"topic": "BIRTH_REGISTERED"}, "context": [{"resourceType": "Bundle"}]}}
@@ -35,6 +35,9 @@ def calls(token: str) -> dict[str, dict]:
                        data=json.dumps({"event": {"id": "1", "data": {}}})),
         "webhook": dict(path="/webhooks/opencrvs", data=WEBHOOK,
                         HTTP_X_HUB_SIGNATURE=sign(WEBHOOK.encode(), "s")),
+        "verify": dict(path="/verify", data=json.dumps({"nid": "1234567890"}), **bearer),
+        "esignet": dict(path="/esignet/get-oidp-user-info",
+                        data=json.dumps({"code": "c", "redirectUri": "http://x/"}), **bearer),
     }  # fmt: skip
 
 
@@ -45,7 +48,9 @@ def assert_unavailable(response) -> None:
     assert "unavailable" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("endpoint", ["registration", "event-document", "websub", "webhook"])
+@pytest.mark.parametrize(
+    "endpoint", ["registration", "event-document", "websub", "webhook", "verify", "esignet"]
+)
 def test_database_down_is_503_json(client, transactional_db, opencrvs, endpoint):
     request = calls(opencrvs.mint_token())[endpoint]
     with database_down():
@@ -61,7 +66,7 @@ def test_database_down_at_the_websub_intent_check_and_health(client, transaction
 
 
 @pytest.fixture
-def cache_on_own_redis(settings, own_redis):  # noqa: F811 - fixture
+def cache_on_own_redis(settings, own_redis):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -75,7 +80,7 @@ def cache_on_own_redis(settings, own_redis):  # noqa: F811 - fixture
 
 
 @pytest.fixture
-def broker_on_own_redis(own_redis, monkeypatch):  # noqa: F811 - fixture
+def broker_on_own_redis(own_redis, monkeypatch):
     monkeypatch.setattr(celery_app.conf, "broker_url", own_redis.url(0))
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)

@@ -2,7 +2,7 @@ from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcom
 from integration.models.inbound import InboundEvent, InboundKind, InboundOutcome
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.retention import RetentionPolicy, RetentionRun
-from integration.models.settings import MosipSettings, OpenCrvsSettings
+from integration.models.settings import MosipSettings, OpenCrvsSettings, SettingsChange
 from integration.models.submission import (
     Attempt,
     EventType,
@@ -19,6 +19,7 @@ from integration.models.verification import (
     VerificationRecord,
     VerificationResult,
 )
+from integration.models.worker import WorkerHeartbeat
 
 __all__ = [
     "ActionKind",
@@ -39,6 +40,7 @@ __all__ = [
     "Outcome",
     "RetentionPolicy",
     "RetentionRun",
+    "SettingsChange",
     "SourceFormat",
     "StaffAction",
     "Status",
@@ -49,4 +51,5 @@ __all__ = [
     "VerificationKind",
     "VerificationRecord",
     "VerificationResult",
+    "WorkerHeartbeat",
 ]

@@ -6,7 +6,9 @@ empty one on first use. Secrets use encrypted fields and are never shown back in
 
 from typing import Self
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from integration.fields import EncryptedBinaryField, EncryptedTextField
 from integration.mapping.schemas import describe, schema_problem, shipped_id_schema
@@ -185,3 +187,22 @@ class OpenCrvsSettings(SingletonModel):
 
     def __str__(self) -> str:
         return "OpenCRVS settings"
+
+
+class SettingsChange(models.Model):
+    """Who changed which settings fields, and when. Never a value: secrets included."""
+
+    settings_name = models.CharField("settings", max_length=100)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by_name = models.CharField("by", max_length=300)
+    fields = models.JSONField(default=list, help_text="The names of the fields changed.")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = "settings change"
+
+    def __str__(self) -> str:
+        return f"{self.settings_name} changed by {self.changed_by_name}"

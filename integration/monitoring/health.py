@@ -13,13 +13,13 @@ data.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from integration.models import Submission
+from integration.models import Submission, WorkerHeartbeat
 from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
@@ -85,6 +85,7 @@ def assess() -> Health:
     health.details["overdue_retries"] = Submission.objects.filter(
         status__in=RETRY_STATUSES, next_attempt_at__lt=now
     ).count()
+    _workers(health, now)
     _remotes(health, now)
     _waiting(health, now)
     if health.reasons and health.status == "ok":
@@ -121,3 +122,23 @@ def _waiting(health: Health, now: datetime) -> None:
                 f"(threshold {_minutes(thresholds[system])})"
             )
     health.details["waiting"] = waits
+
+
+def _workers(health: Health, now: datetime) -> None:
+    """From the heartbeats the workers write (integration/worker.py)."""
+    silent_after = settings.PORTAL_WORKER_SILENT_SECONDS
+    last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    since = (now - last).total_seconds() if last else None
+    alive = WorkerHeartbeat.objects.filter(
+        seen_at__gte=now - timedelta(seconds=silent_after)
+    ).count()
+    health.details["workers"] = {
+        "alive": alive,
+        "last_heartbeat_seconds": round(since) if since is not None else None,
+    }
+    if last is None:
+        health.reasons.append("no worker has ever reported: nothing is being delivered")
+    elif not alive:
+        health.reasons.append(
+            f"no worker has reported for {_minutes(since)}: nothing is being delivered"
+        )
