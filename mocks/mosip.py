@@ -87,8 +87,7 @@ class MosipStandIn(StandIn):
         certs = certs_dir()
         self.client_secrets = dict(DEFAULT_CLIENTS if client_secrets is None else client_secrets)
         self.signing_key = crypto.load_private_key(
-            signing_key_pem_path or certs / "mock-only-private-key.pem"
-        )
+            signing_key_pem_path or certs / "mock-only-private-key.pem")
         self.partner_cert = crypto.load_certificate(partner_cert_path or certs / "ida-partner.crt")
         self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.ed25519_key = ed25519.Ed25519PrivateKey.generate()
@@ -115,17 +114,12 @@ class MosipStandIn(StandIn):
 
     def rules(self) -> list[Rule]:
         return [
-            Rule(
-                "/v1/authmanager/authenticate/clientidsecretkey", endpoint="auth", methods=["POST"]
-            ),
-            Rule(
-                "/commons/v1/packetmanager/createPacket", endpoint="create_packet", methods=["PUT"]
-            ),
-            Rule(
-                "/registrationprocessor/v1/workflowmanager/workflowinstance",
-                endpoint="workflow",
-                methods=["POST"],
-            ),
+            Rule("/v1/authmanager/authenticate/clientidsecretkey", endpoint="auth",
+                 methods=["POST"]),
+            Rule("/commons/v1/packetmanager/createPacket", endpoint="create_packet",
+                 methods=["PUT"]),
+            Rule("/registrationprocessor/v1/workflowmanager/workflowinstance",
+                 endpoint="workflow", methods=["POST"]),
             Rule("/websub/hub", endpoint="hub", methods=["POST"]),
             Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
             Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
@@ -172,9 +166,8 @@ class MosipStandIn(StandIn):
     def deliveries(self) -> list[Delivery]:
         return self.hub.deliveries
 
-    def wait_for_subscription(
-        self, callback: str | None = None, timeout: float = 5.0
-    ) -> Subscription | None:
+    def wait_for_subscription(self, callback: str | None = None,
+                              timeout: float = 5.0) -> Subscription | None:
         return self.hub.wait_for_subscription(callback, issuer.TOPIC, timeout)
 
     # -- auth ------------------------------------------------------------------------------
@@ -182,13 +175,8 @@ class MosipStandIn(StandIn):
     def mint_token(self, client_id: str, ttl_seconds: int | None = None) -> str:
         now = int(time.time())
         ttl = self.token_ttl_seconds if ttl_seconds is None else ttl_seconds
-        claims = {
-            "sub": client_id,
-            "azp": client_id,
-            "iat": now,
-            "exp": now + ttl,
-            "jti": str(uuid.uuid4()),
-        }
+        claims = {"sub": client_id, "azp": client_id, "iat": now, "exp": now + ttl,
+                  "jti": str(uuid.uuid4())}
         return jwt.encode(claims, self._token_secret, algorithm="HS256")
 
     def revoke_tokens(self) -> None:
@@ -201,25 +189,16 @@ class MosipStandIn(StandIn):
         if not token:
             return None
         try:
-            claims = jwt.decode(
-                token, self._token_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
-            )
+            claims = jwt.decode(token, self._token_secret, algorithms=["HS256"],
+                                options={"require": ["exp", "sub"]})
         except jwt.PyJWTError:
             return None
         return str(claims["sub"])
 
     def _unauthorized(self, message: str = "Invalid or expired token") -> Response:
-        return json_response(
-            {
-                "id": None,
-                "version": None,
-                "responsetime": iso_now(),
-                "metadata": None,
-                "response": None,
-                "errors": [_error("KER-ATH-401", message)],
-            },
-            401,
-        )
+        return json_response({"id": None, "version": None, "responsetime": iso_now(),
+                              "metadata": None, "response": None,
+                              "errors": [_error("KER-ATH-401", message)]}, 401)
 
     def on_auth(self, request: Request) -> Response:
         body = read_json(request)
@@ -233,23 +212,17 @@ class MosipStandIn(StandIn):
         with self._lock:
             self.auth_calls += 1
             self.auth_clients.append(client_id)
-        reply = json_response(
-            {
-                "id": body.get("id"),
-                "version": body.get("version"),
-                "responsetime": iso_now(),
-                "metadata": None,
-                "response": {
-                    "status": "Success",
-                    "message": "Clientid and Token combination had been validated successfully",
-                },
-                "errors": None,
-            }
-        )
+        reply = json_response({
+            "id": body.get("id"), "version": body.get("version"), "responsetime": iso_now(),
+            "metadata": None,
+            "response": {"status": "Success",
+                         "message": "Clientid and Token combination had been validated "
+                                    "successfully"},
+            "errors": None,
+        })
         # The same cookie attributes MOSIP sets (captured).
-        reply.headers["Set-Cookie"] = (
-            f"Authorization={self.mint_token(client_id)}; Path=/; HttpOnly; Secure; SameSite=Strict"
-        )
+        reply.headers["Set-Cookie"] = (f"Authorization={self.mint_token(client_id)}; Path=/; "
+                                       "HttpOnly; Secure; SameSite=Strict")
         return reply
 
     # -- packets and workflow --------------------------------------------------------------
@@ -270,14 +243,10 @@ class MosipStandIn(StandIn):
         with self._lock:
             seen = self.packets.get(reg_id)
             same = seen is not None and (seen["process"], seen["fields"]) == (
-                packet["process"],
-                packet["fields"],
-            )
+                packet["process"], packet["fields"])
             if seen is not None and not same:
-                return _packet_reply(
-                    None,
-                    [_error("PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")],
-                )
+                return _packet_reply(None, [_error(
+                    "PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")])
             self.packets.setdefault(reg_id, packet)
         return _packet_reply(_packet_infos(packet), [])
 
@@ -312,11 +281,8 @@ class MosipStandIn(StandIn):
         form = request.form
         mode, topic, callback = (form.get(f"hub.{k}", "") for k in ("mode", "topic", "callback"))
         if mode not in ("subscribe", "unsubscribe") or not topic or not callback:
-            return Response(
-                "hub.mode (subscribe|unsubscribe), hub.topic and hub.callback are required",
-                400,
-                content_type="text/plain",
-            )
+            return Response("hub.mode (subscribe|unsubscribe), hub.topic and hub.callback "
+                            "are required", 400, content_type="text/plain")
         attempt = self.hub.request(mode, topic, callback, form.get("hub.secret") or None)
         self.in_background(self.hub.verify, attempt, delay=INTENT_DELAY_SECONDS)
         done = "Subscribed" if mode == "subscribe" else "Unsubscribed"
@@ -325,18 +291,12 @@ class MosipStandIn(StandIn):
     # -- key documents ---------------------------------------------------------------------
 
     def on_public_key(self, request: Request) -> Response:
-        return json_response(
-            issuer.public_key_document(
-                self.public_key_url, self.base_url, crypto.public_key_pem(self.signing_key)
-            )
-        )
+        return json_response(issuer.public_key_document(
+            self.public_key_url, self.base_url, crypto.public_key_pem(self.signing_key)))
 
     def on_unlisted_key(self, request: Request) -> Response:
-        return json_response(
-            issuer.public_key_document(
-                self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)
-            )
-        )
+        return json_response(issuer.public_key_document(
+            self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)))
 
     def on_controller(self, request: Request) -> Response:
         return json_response(issuer.controller_document(
@@ -369,14 +329,8 @@ class MosipStandIn(StandIn):
 
     # -- credentials -----------------------------------------------------------------------
 
-    def build_credential(
-        self,
-        registration_id: str,
-        process: str,
-        fields: JSON,
-        vid: str | None,
-        tamper: Tamper | None = None,
-    ) -> JSON:
+    def build_credential(self, registration_id: str, process: str, fields: JSON,
+                         vid: str | None, tamper: Tamper | None = None) -> JSON:
         """A signed VC (the decrypted form); ``tamper`` makes its proof fail on purpose."""
         subject = issuer.credential_subject(registration_id, process, fields, vid)
         unsigned = issuer.unsigned_credential(self.base_url, subject)
@@ -401,19 +355,13 @@ class MosipStandIn(StandIn):
 
     def encrypt_credential(self, credential: JSON) -> str:
         plaintext = json.dumps(credential, separators=(",", ":")).encode()
-        return crypto.encrypt_for_partner(
-            plaintext, self.partner_cert, zero_thumbprint=self.zero_thumbprint
-        )
+        return crypto.encrypt_for_partner(plaintext, self.partner_cert,
+                                          zero_thumbprint=self.zero_thumbprint)
 
     def issue_credential(
-        self,
-        registration_id: str,
-        *,
-        tamper: Tamper | None = None,
-        process: str | None = None,
-        fields: JSON | None = None,
-        times: int | None = None,
-        hub_signature: HubSignature = "valid",
+        self, registration_id: str, *, tamper: Tamper | None = None,
+        process: str | None = None, fields: JSON | None = None,
+        times: int | None = None, hub_signature: HubSignature = "valid",
     ) -> Issuance:
         """Build, sign, encrypt and deliver a credential to every verified CREDENTIAL_ISSUED
         subscriber, synchronously. ``process``/``fields`` default to the created packet's;
@@ -437,15 +385,9 @@ class MosipStandIn(StandIn):
             issuance.deliveries += self.hub.publish(issuer.TOPIC, body, hub_signature)
         return issuance
 
-    def deliver(
-        self,
-        body: bytes | JSON,
-        *,
-        callback: str | None = None,
-        secret: str | None = None,
-        hub_signature: HubSignature = "valid",
-        topic: str = issuer.TOPIC,
-    ) -> list[Delivery]:
+    def deliver(self, body: bytes | JSON, *, callback: str | None = None,
+                secret: str | None = None, hub_signature: HubSignature = "valid",
+                topic: str = issuer.TOPIC) -> list[Delivery]:
         """POST a (possibly hand-made) event to ``callback`` with ``secret``, or to every
         verified subscriber of ``topic`` with their own secrets."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -461,11 +403,9 @@ def _packet_problems(body: Any) -> list[str]:
     packet = body.get("request") if isinstance(body, dict) else None
     if not isinstance(packet, dict):
         return ["request must be an object"]
-    problems = [
-        f"request.{key} must be a non-empty string"
-        for key in ("id", "refId", "process", "source", "schemaVersion")
-        if not isinstance(packet.get(key), str) or not packet[key].strip()
-    ]
+    problems = [f"request.{key} must be a non-empty string"
+                for key in ("id", "refId", "process", "source", "schemaVersion")
+                if not isinstance(packet.get(key), str) or not packet[key].strip()]
     if not isinstance(packet.get("fields"), dict):
         problems.append("request.fields must be an object")
     schema = packet.get("schemaJson")
@@ -484,44 +424,21 @@ def _packet_infos(packet: JSON) -> list[JSON]:
     except ValueError:
         version = packet["schemaVersion"]
     digest = hashlib.sha256(json.dumps(packet["fields"], sort_keys=True).encode()).digest()
-    return [
-        {
-            "id": reg_id,
-            "packetName": f"{reg_id}_{kind}",
-            "source": packet["source"],
-            "process": packet["process"],
-            "refId": reg_id,
-            "schemaVersion": version,
-            "signature": crypto.b64url(os.urandom(256)),
-            "encryptedHash": crypto.b64url(hashlib.sha256(digest + kind.encode()).digest()),
-            "providerName": "PacketWriterImpl",
-            "providerVersion": "v1.0",
-            "creationDate": now,
-        }
-        for kind in ("evidence", "optional", "id")
-    ]
+    return [{
+        "id": reg_id, "packetName": f"{reg_id}_{kind}", "source": packet["source"],
+        "process": packet["process"], "refId": reg_id, "schemaVersion": version,
+        "signature": crypto.b64url(os.urandom(256)),
+        "encryptedHash": crypto.b64url(hashlib.sha256(digest + kind.encode()).digest()),
+        "providerName": "PacketWriterImpl", "providerVersion": "v1.0", "creationDate": now,
+    } for kind in ("evidence", "optional", "id")]
 
 
 def _packet_reply(response: list[JSON] | None, errors: list[JSON]) -> Response:
-    return json_response(
-        {
-            "id": "mosip.registration.packet.writer",
-            "version": "v1",
-            "responsetime": iso_now(),
-            "metadata": None,
-            "response": response,
-            "errors": errors,
-        }
-    )
+    return json_response({"id": "mosip.registration.packet.writer", "version": "v1",
+                          "responsetime": iso_now(), "metadata": None,
+                          "response": response, "errors": errors})
 
 
 def _workflow_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
-    return json_response(
-        {
-            "id": WORKFLOW_ID,
-            "version": "v1",
-            "responsetime": iso_now(),
-            "response": response,
-            "errors": errors,
-        }
-    )
+    return json_response({"id": WORKFLOW_ID, "version": "v1", "responsetime": iso_now(),
+                          "response": response, "errors": errors})

@@ -60,7 +60,9 @@ def new_vid() -> str:
     return str(10**9 + secrets.randbelow(9 * 10**9))
 
 
-def credential_subject(registration_id: str, process: str, fields: JSON, vid: str | None) -> JSON:
+def credential_subject(
+    registration_id: str, process: str, fields: JSON, vid: str | None
+) -> JSON:
     """Birth: certificate number + new VID. Death: only the certificate number, when the
     packet still carries one (the portal normally strips it from death packets)."""
     subject: JSON = {}
@@ -99,12 +101,8 @@ def tamper_content(credential: JSON) -> None:
             subject["VID"] = new_vid()
     else:
         issued = datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
-        credential["issuanceDate"] = (
-            (issued - timedelta(days=1))
-            .astimezone(UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z")
-        )
+        credential["issuanceDate"] = (issued - timedelta(days=1)).astimezone(UTC).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
 
 
 def callback_body(registration_id: str, encrypted_credential: str) -> JSON:
