@@ -9,8 +9,9 @@ from kombu.exceptions import OperationalError as BrokerError
 OUTAGES: dict[type[BaseException], str] = {
     DatabaseOperationalError: "database",
     DatabaseInterfaceError: "database",
-    redis.exceptions.ConnectionError: "cache",
-    redis.exceptions.TimeoutError: "cache",
+    # Redis as the cache (as the broker, kombu wraps its errors). Any RedisError: a
+    # Redis still loading after a restart answers BusyLoadingError, for instance.
+    redis.exceptions.RedisError: "cache",
     BrokerError: "broker",
 }
 

@@ -29,9 +29,8 @@ class CredentialRefused(Exception):
 
 class CredentialNotReadable(CredentialRefused):
     """Not the credential's fault but our set-up's (no keystore, a wrong keystore or
-    password, a key document out of reach or answering 4xx, a verification method not
-    on our allowlist): MOSIP is asked to deliver it again, and it is kept to be
-    reprocessed once the set-up is fixed."""
+    password, a key document out of reach or answering 4xx): MOSIP is asked to deliver
+    it again, and it is kept to be reprocessed once the set-up is fixed."""
 
 
 class CredentialForged(CredentialRefused):

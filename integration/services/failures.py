@@ -11,20 +11,9 @@ like an outage, so it ends visibly at the limit rather than looping.
 import enum
 from dataclasses import dataclass
 
-import kombu.exceptions
-import redis.exceptions
-from django.db import InterfaceError, OperationalError
-
 from integration.clients.http import RemoteError, redact
+from integration.outages import outage_of
 from integration.services.packet import MappingFailed, NoIdSchema
-
-# The cache and broker are Redis; the broker's client errors are kombu's.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    redis.exceptions.RedisError,
-    kombu.exceptions.OperationalError,
-)
 
 
 class Kind(enum.StrEnum):
@@ -58,18 +47,9 @@ def classify(exc: BaseException) -> Failure:
         # The portal's own configuration, not the record's fault: retried, uncounted,
         # with the reason shown, until an admin puts an ID schema in force.
         return Failure(Kind.INFRASTRUCTURE, str(exc))
-    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+    if service := outage_of(exc):
         return Failure(
             Kind.INFRASTRUCTURE,
-            f"The portal's own {_component(exc)} was out of reach ({type(exc).__name__}); "
-            "retrying.",
+            f"The portal's own {service} was out of reach ({type(exc).__name__}); retrying.",
         )
     return Failure(Kind.UNEXPECTED, redact(f"Unexpected {type(exc).__name__}: {exc}")[:500])
-
-
-def _component(exc: BaseException) -> str:
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        return "database"
-    if isinstance(exc, kombu.exceptions.OperationalError):
-        return "broker"
-    return "cache"
