@@ -81,6 +81,7 @@ def cache_on_own_redis(settings, own_redis):
 
 @pytest.fixture
 def broker_on_own_redis(own_redis, monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url(0))  # Celery reads it first
     monkeypatch.setattr(celery_app.conf, "broker_url", own_redis.url(0))
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
@@ -118,7 +119,7 @@ def test_cache_down_at_a_credential_is_503_and_the_redelivery_is_taken(
 
 
 def test_broker_down_intake_stores_and_answers_202(
-    client, configured, opencrvs, broker_on_own_redis, django_capture_on_commit_callbacks
+    client, configured, opencrvs, broker_on_own_redis, django_capture_on_commit_callbacks, caplog
 ):
     broker_on_own_redis.stop()
     token = opencrvs.mint_token()
@@ -127,6 +128,8 @@ def test_broker_down_intake_stores_and_answers_202(
     # Stored: the periodic sweep queues it once the broker is back.
     assert response.status_code == 202
     assert Submission.objects.get().status == "received"
+    # The publish was really tried against the stopped broker, and failed.
+    assert f"127.0.0.1:{broker_on_own_redis.port}" in caplog.text
 
 
 def test_a_bug_is_json_not_html(db, settings):

@@ -56,6 +56,11 @@ def _wait(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def worker_log(log) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")[-4000:]
+
+
 def _last_beat():
     return WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
 
@@ -68,6 +73,7 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
     mosip,
     opencrvs,
     settings,
+    tmp_path,
 ):
     """The reported failure: kombu `AttributeError ... 'hostname'` after a Redis restart
     with unacknowledged messages, and the worker stopped. Here three restarts, each
@@ -83,12 +89,13 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
         "PORTAL_WORKER_HEARTBEAT_SECONDS": "0.5",
         "PORTAL_VAR_DIR": str(django_settings.VAR_DIR),
     }
+    log = (tmp_path / "worker.log").open("w+b")  # a file: a full pipe would stall it
     worker = subprocess.Popen(  # noqa: S603 - this repository's worker
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork",
          "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    sender = Celery(broker=own_redis.url(0))
+    sender = Celery()
     try:
         _wait(lambda: _last_beat() is not None, 60, "the worker's first heartbeat")
 
@@ -97,7 +104,9 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
                 event_type="birth", tracking_id=number, certificate_number=number,
                 raw_request=birth_request(number, number), token=opencrvs.mint_token(),
             )  # fmt: skip
-            sender.send_task("integration.deliver", args=[submission.pk])
+            # Explicitly to our Redis: CELERY_BROKER_URL in the environment would win.
+            with sender.connection_for_write(own_redis.url(0)) as broker:
+                sender.send_task("integration.deliver", args=[submission.pk], connection=broker)
             return submission
 
         for n in range(3):
@@ -109,17 +118,18 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
             own_redis.start()
             restarted = timezone.now()
             _wait(lambda t=restarted: _last_beat() > t, 60, "a heartbeat after the restart")
-            assert worker.poll() is None, worker.stderr.read().decode()[-3000:]
+            assert worker.poll() is None, worker_log(log)
 
         after = deliver("2026R-after")
         _wait(lambda: Submission.objects.get(pk=after.pk).status != Status.RECEIVED, 60,
               "the worker to take new work after three restarts")  # fmt: skip
         assert client.get("/healthz").json()["workers"]["alive"] >= 1
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- the worker's log ---\n{worker_log(log)}") from None
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
-    stderr = worker.stderr.read().decode()
-    assert "AttributeError" not in stderr, stderr[-3000:]
+    assert "AttributeError" not in worker_log(log), worker_log(log)
 
     settings.PORTAL_WORKER_SILENT_SECONDS = 1
     time.sleep(1.5)
