@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class IntegrationConfig(AppConfig):
     name = "integration"
     verbose_name = "OpenCRVS–MOSIP integration"
+
+    def ready(self) -> None:
+        from integration import checks  # noqa: F401 - registers the start-up checks

@@ -108,6 +108,10 @@ class MosipStandIn(StandIn):
         self.packets: dict[str, JSON] = {}  # registration id → createPacket "request" object
         self.workflows: dict[str, list[str]] = {}  # registration id → workflow instance ids
         self.issued: dict[str, str | None] = {}  # registration id → VID (None for death)
+        # What the credential template writes: the subject key of the national id, and
+        # the credential type (``vercred``, or ``euin`` in newer installations).
+        self.national_id_key = "VID"
+        self.credential_type = "vercred"
         self.issuances: list[Issuance] = []
         self.background_errors: list[str] = []
         self._token_secret = secrets.token_bytes(32)
@@ -332,7 +336,8 @@ class MosipStandIn(StandIn):
     def build_credential(self, registration_id: str, process: str, fields: JSON,
                          vid: str | None, tamper: Tamper | None = None) -> JSON:
         """A signed VC (the decrypted form); ``tamper`` makes its proof fail on purpose."""
-        subject = issuer.credential_subject(registration_id, process, fields, vid)
+        subject = issuer.credential_subject(registration_id, process, fields, vid,
+                                            self.national_id_key)
         unsigned = issuer.unsigned_credential(self.base_url, subject)
         ed = self.proof == "Ed25519Signature2020"
         key: Any = self.ed25519_key if ed else self.signing_key
@@ -373,9 +378,12 @@ class MosipStandIn(StandIn):
             vid = None
             if process == issuer.BIRTH:
                 vid = self.issued.get(registration_id) or issuer.new_vid()
+            elif process == issuer.UPDATE:  # the packet names the person by their VID
+                vid = str(fields.get("VID") or fields.get("UIN") or "") or None
             self.issued[registration_id] = vid
         credential = self.build_credential(registration_id, process, fields, vid, tamper)
-        event = issuer.callback_body(registration_id, self.encrypt_credential(credential))
+        event = issuer.callback_body(registration_id, self.encrypt_credential(credential),
+                                     self.credential_type)
         body = json.dumps(event, separators=(",", ":")).encode()
         issuance = Issuance(registration_id, vid, credential, body)
         with self._lock:

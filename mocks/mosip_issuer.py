@@ -17,7 +17,7 @@ import base58
 from .base import JSON, iso_now
 from .paths import REPO_DIR
 
-BIRTH, DEATH = "CRVS_NEW", "CRVS_DEATH"
+BIRTH, DEATH, UPDATE = "CRVS_NEW", "CRVS_DEATH", "CRVS_UPDATE"
 TOPIC = "CREDENTIAL_ISSUED"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 # The published W3C documents the stand-in's signer loads (as MOSIP's signers bundle them).
@@ -61,14 +61,19 @@ def new_vid() -> str:
 
 
 def credential_subject(
-    registration_id: str, process: str, fields: JSON, vid: str | None
+    registration_id: str, process: str, fields: JSON, vid: str | None,
+    national_id_key: str = "VID",
 ) -> JSON:
-    """Birth: certificate number + new VID. Death: only the certificate number, when the
-    packet still carries one (the portal normally strips it from death packets)."""
+    """Birth: certificate number + new VID. Update (a corrected birth): the person's
+    existing VID again. Death: only the certificate number, when the packet still
+    carries one (the portal normally strips it from death packets). ``national_id_key``
+    is the subject key the national id is written under (MOSIP's credential template)."""
     subject: JSON = {}
     if process == BIRTH:
         subject["birthCertificateNumber"] = fields.get("birthCertificateNumber")
-        subject["VID"] = vid
+        subject[national_id_key] = vid
+    elif process == UPDATE:
+        subject[national_id_key] = vid
     elif process == DEATH and "deathCertificateNumber" in fields:
         subject["deathCertificateNumber"] = fields["deathCertificateNumber"]
     subject["id"] = f"http://credential.idrepo/credentials/{registration_id}"
@@ -105,7 +110,8 @@ def tamper_content(credential: JSON) -> None:
             timespec="milliseconds").replace("+00:00", "Z")
 
 
-def callback_body(registration_id: str, encrypted_credential: str) -> JSON:
+def callback_body(registration_id: str, encrypted_credential: str,
+                  credential_type: str = "vercred") -> JSON:
     """The CREDENTIAL_ISSUED event as MOSIP's hub posts it (key order as captured)."""
     now = iso_now()
     return {
@@ -123,7 +129,7 @@ def callback_body(registration_id: str, encrypted_credential: str) -> JSON:
                 "ExpiryTimestamp": now,
                 "TransactionLimit": None,
                 "credential": encrypted_credential,
-                "credentialType": "vercred",
+                "credentialType": credential_type,
                 "protectionKey": f"{secrets.randbelow(10**6):06d}",
             },
         },

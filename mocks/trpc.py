@@ -22,6 +22,7 @@ ERROR_CODES: dict[str, tuple[int, int]] = {
     "FORBIDDEN": (-32003, 403),
     "NOT_FOUND": (-32004, 404),
     "CONFLICT": (-32009, 409),
+    "METHOD_NOT_SUPPORTED": (-32005, 405),
 }
 
 

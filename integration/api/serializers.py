@@ -1,6 +1,25 @@
 """Validation of what OpenCRVS sends; errors name the offending field."""
 
+import json
+
 from rest_framework import serializers
+
+from integration.mapping.schemas import schema_problem
+
+
+def id_schema_from(value) -> dict:
+    """A payload's `schemaJson`: an ID schema (a JSON object) written as a string."""
+    if not isinstance(value, str):
+        raise serializers.ValidationError("schemaJson must be the ID schema as a JSON string.")
+    try:
+        schema = json.loads(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(f"schemaJson is not valid JSON: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise serializers.ValidationError("schemaJson must hold a JSON object (an ID schema).")
+    if problem := schema_problem(schema):
+        raise serializers.ValidationError(f"schemaJson cannot be used: {problem}.")
+    return schema
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -17,6 +36,12 @@ class RegistrationRequestSerializer(serializers.Serializer):
     requestFields = serializers.DictField()
     metaInfo = serializers.DictField(required=False)
     audit = serializers.DictField(required=False)
+    # mosip-api 2.x: an ID schema for this packet only, in place of the configured one.
+    schemaJson = serializers.JSONField(required=False)
+
+    def validate_schemaJson(self, value):
+        id_schema_from(value)
+        return value
 
     def validate_requestFields(self, fields: dict) -> dict:
         present = [

@@ -34,6 +34,7 @@ class Packet:
     audits: list
     notification: dict
     defaulted: list[str] = field(default_factory=list)  # fields filled from a profile default
+    schema_json: str = ""  # the ID schema sent with the packet; default: the configured one
 
 
 def request_time() -> str:
@@ -136,7 +137,7 @@ class MosipClient:
                 "fields": packet.fields,
                 "metaInfo": packet.meta_info,
                 "audits": packet.audits,
-                "schemaJson": json.dumps(config.id_schema_in_force()),
+                "schemaJson": packet.schema_json or json.dumps(config.id_schema_in_force()),
             },
         }
         return self._call(Step.CREATE_PACKET, "PUT", config.create_packet_url, body, submission)

@@ -1,6 +1,10 @@
-"""The OpenCRVS client: the auth service's public key, and the gateway's tRPC actions
-that confirm (`register.accept`) or reject a record with its single-record token."""
+"""The OpenCRVS client: the auth service's public key, and the gateway's tRPC procedures:
+`event.get` (the event and its pending action) and the actions that confirm
+(`register.accept`, `correction.approve.accept`) or reject a record. Each call takes an
+action-confirmation token: the record's own, or one made for the integration's system
+client (`integration.clients.opencrvs_auth`)."""
 
+import json
 import uuid
 
 import requests
@@ -11,6 +15,10 @@ from integration.models.submission import Step
 
 ACCEPT_PROCEDURE = "event.actions.register.accept"
 REJECT_PROCEDURE = "event.actions.register.reject"
+CORRECTION_ACCEPT_PROCEDURE = "event.actions.correction.approve.accept"
+GET_PROCEDURE = "event.get"
+# OpenCRVS action types (ActionType in opencrvs-core) the portal confirms.
+REGISTER, APPROVE_CORRECTION = "REGISTER", "APPROVE_CORRECTION"
 
 
 class TokenRejected(RemoteError):
@@ -40,51 +48,128 @@ def _trpc_error(response: requests.Response) -> str | None:
     return None
 
 
+def pending_action(event: dict) -> dict | None:
+    """The event's pending action, as opencrvs-core's `getPendingAction` finds it: the
+    `Requested` action no `Accepted`/`Rejected` action names as `originalActionId`.
+    None when there is none; more than one is an answer the portal cannot act on."""
+    actions = [a for a in event.get("actions") or [] if isinstance(a, dict)]
+    settled = {
+        a.get("originalActionId") for a in actions if a.get("status") in ("Accepted", "Rejected")
+    }
+    pending = [a for a in actions if a.get("status") == "Requested" and a.get("id") not in settled]
+    if len(pending) > 1:
+        ids = ", ".join(str(a.get("id")) for a in pending)
+        raise RemoteError(f"OpenCRVS has several pending actions ({ids})", retriable=False)
+    return pending[0] if pending else None
+
+
+def _data(response: requests.Response) -> dict:
+    """The result of a one-call tRPC batch (`[{"result": {"data": {"json": ...}}}]`)."""
+    try:
+        entries = response.json()
+        entry = entries[0] if isinstance(entries, list) else entries
+        return entry["result"]["data"]["json"]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise RemoteError(
+            "the OpenCRVS gateway answered something that is not a tRPC result", retriable=True
+        ) from exc
+
+
 class OpenCrvsClient:
     def __init__(self, config: OpenCrvsSettings | None = None):
         self.config = config or OpenCrvsSettings.load()
 
-    def _mutate(self, step: str, procedure: str, payload: dict, submission: Submission) -> dict:
-        url = f"{self.config.gateway_url.rstrip('/')}/events/{procedure}?batch=1"
+    def _url(self, procedure: str) -> str:
+        return f"{self.config.gateway_url.rstrip('/')}/events/{procedure}?batch=1"
+
+    def _checked(self, call, token_kind: str) -> dict:
+        status = call.response.status_code
+        error = _trpc_error(call.response)
+        if status in (401, 403):
+            raise TokenRejected(
+                f"OpenCRVS refused {token_kind}: {error or status}",
+                retriable=False,
+                http_status=status,
+            )
+        raise_for_status(call.response, "OpenCRVS gateway")
+        if error:
+            raise RemoteError(f"OpenCRVS refused: {error}", retriable=False, http_status=status)
+        return _data(call.response)
+
+    def get_event(self, event_id: str, token: str, submission: Submission) -> dict:
+        """`event.get`: the EventDocument with every action (a tRPC query, so a GET)."""
+        url = self._url(GET_PROCEDURE)
+        query = json.dumps({"0": {"json": {"eventId": event_id}}}, separators=(",", ":"))
+        headers = {"Authorization": f"Bearer {token}"}
+        with recorded_call(Step.LOOKUP, url, submission) as call:
+            call.response = send(
+                "GET", url, what="OpenCRVS gateway", params={"input": query}, headers=headers
+            )
+            return self._checked(call, "the token for the event look-up")
+
+    def _mutate(
+        self,
+        step: str,
+        procedure: str,
+        payload: dict,
+        submission: Submission,
+        token: str | None = None,
+        action_id: str | None = None,
+    ) -> dict:
+        """A confirming procedure for `action_id` (default: the record's own action),
+        with `token` (default: the record's own single-record token)."""
+        url = self._url(procedure)
         body = {
             "0": {
                 "json": {
                     "transactionId": f"mosip-interop-{uuid.uuid4()}",
                     "eventId": submission.event_id,
-                    "actionId": submission.action_id,
+                    "actionId": action_id or submission.action_id,
                     **payload,
                 }
             }
         }
-        headers = {"Authorization": f"Bearer {submission.token}"}
+        kind = "the record's token" if token is None else "the system client's token"
+        headers = {"Authorization": f"Bearer {token or submission.token}"}
         with recorded_call(step, url, submission) as call:
             call.response = send("POST", url, what="OpenCRVS gateway", json=body, headers=headers)
-            status = call.response.status_code
-            error = _trpc_error(call.response)
-            if status in (401, 403):
-                raise TokenRejected(
-                    f"OpenCRVS refused the record's token: {error or status}",
-                    retriable=False,
-                    http_status=status,
-                )
-            raise_for_status(call.response, "OpenCRVS gateway")
-            if error:
-                raise RemoteError(f"OpenCRVS refused: {error}", retriable=False, http_status=status)
-            try:
-                return call.response.json()
-            except ValueError as exc:
-                raise RemoteError(
-                    "the OpenCRVS gateway answered something that is not JSON", retriable=True
-                ) from exc
+            return self._checked(call, kind)
 
-    def accept(self, submission: Submission, declaration: dict) -> dict:
+    def accept(
+        self,
+        submission: Submission,
+        declaration: dict,
+        *,
+        token: str | None = None,
+        action_id: str | None = None,
+    ) -> dict:
         payload = {"registrationNumber": submission.certificate_number, "declaration": declaration}
-        return self._mutate(Step.CONFIRM, ACCEPT_PROCEDURE, payload, submission)
+        return self._mutate(Step.CONFIRM, ACCEPT_PROCEDURE, payload, submission, token, action_id)
 
-    def reject(self, submission: Submission) -> dict:
-        """Core 1.9's `register.reject` takes only the ids: OpenCRVS records no reason
-        (staff's reason stays in the portal's audit log)."""
-        return self._mutate(Step.REJECT, REJECT_PROCEDURE, {}, submission)
+    def accept_correction(
+        self,
+        submission: Submission,
+        declaration: dict,
+        request_id: str,
+        *,
+        token: str | None = None,
+        action_id: str | None = None,
+    ) -> dict:
+        """`correction.approve.accept`: MOSIP updated the person; the approval stands."""
+        payload = {"requestId": request_id, "declaration": declaration}
+        procedure = CORRECTION_ACCEPT_PROCEDURE
+        return self._mutate(Step.CONFIRM, procedure, payload, submission, token, action_id)
+
+    def reject(
+        self,
+        submission: Submission,
+        *,
+        token: str | None = None,
+        action_id: str | None = None,
+    ) -> dict:
+        """Core's `reject` takes only the ids: OpenCRVS records no reason (staff's reason
+        stays in the portal's audit log)."""
+        return self._mutate(Step.REJECT, REJECT_PROCEDURE, {}, submission, token, action_id)
 
 
 class WebhooksClient:

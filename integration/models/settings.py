@@ -112,6 +112,13 @@ class MosipSettings(SingletonModel):
         blank=True,
         help_text="A credential's proof must name one of these URLs; its key is fetched there.",
     )
+    national_id_key = models.CharField(
+        "national-id key in the credential",
+        max_length=50,
+        default="VID",
+        help_text="The credentialSubject key that holds the new national id (mosip-api's "
+        "MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY), e.g. VID or UIN.",
+    )
     verify_credential_proof = models.BooleanField(
         "verify the credential's proof",
         default=True,
@@ -164,9 +171,13 @@ class OpenCrvsSettings(SingletonModel):
         help_text="PEM key that verifies OpenCRVS tokens, e.g. http://auth:4040/.well-known",
     )
 
-    # OpenCRVS core <= 1.9 webhooks (PROTOCOLS.md (3)).
+    # The integration's own OpenCRVS system client: confirmations, rejections and event
+    # look-ups (2.x), and the core <= 1.9 webhooks API (PROTOCOLS.md (3)).
     auth_url = models.URLField(
-        "auth URL", blank=True, help_text="Issues client-credential tokens, e.g. http://auth:4040"
+        "auth URL",
+        blank=True,
+        help_text="The auth service that issues client-credential tokens (…/token), "
+        "e.g. http://auth:4040",
     )
     webhooks_url = models.URLField(
         "webhooks API URL", blank=True, help_text="e.g. http://gateway:7070 (…/webhooks)"

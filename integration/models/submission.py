@@ -239,6 +239,8 @@ class Step(models.TextChoices):
     START_WORKFLOW = "start_workflow", "Start workflow"
     CREDENTIAL = "credential", "Credential"
     MAPPING = "mapping", "Map to MOSIP fields"
+    OPENCRVS_AUTH = "opencrvs_auth", "OpenCRVS auth"
+    LOOKUP = "lookup", "Look up the event in OpenCRVS"
     CONFIRM = "confirm", "Confirm in OpenCRVS"
     REJECT = "reject", "Reject in OpenCRVS"
     WEBSUB_SUBSCRIBE = "websub_subscribe", "WebSub subscription"

@@ -21,6 +21,9 @@ from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 
 log = logging.getLogger(__name__)
+# Credential types whose subject carries the national id: MOSIP's `vercred` and the
+# `euin` of newer credential templates. Absent means an older hub: read as vercred.
+READABLE_CREDENTIAL_TYPES = ("vercred", "euin")
 
 
 class CredentialRefused(Exception):
@@ -98,14 +101,15 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def signed_vid(vc: dict, claims: dict) -> str:
-    """The VID, only as the signature covers it: JSON-LD drops a term its contexts do not
-    define, so a VID in the JSON may be outside the signed graph."""
-    vid = _text(subject_of(claims).get("VID"))
-    if _text(subject_of(vc).get("VID")) not in ("", vid):
+def signed_vid(vc: dict, claims: dict, key: str = "VID") -> str:
+    """The national id under `key` (the MOSIP setting), only as the signature covers it:
+    JSON-LD drops a term its contexts do not define, so a value in the JSON may be
+    outside the signed graph."""
+    vid = _text(subject_of(claims).get(key))
+    if _text(subject_of(vc).get(key)) not in ("", vid):
         raise CredentialRefused(
-            "the credential's VID is not covered by its signature (its JSON-LD context "
-            "does not define VID, or its subject has no absolute id)"
+            f"the credential's {key} is not covered by its signature (its JSON-LD context "
+            f"does not define {key}, or its subject has no absolute id)"
         )
     return vid
 
@@ -126,6 +130,12 @@ def receive_credential(event: dict) -> Outcome:
         if call.submission is not None:
             logs.bind_submission(call.submission)
         try:
+            kind = data.get("credentialType") or "vercred"
+            if kind not in READABLE_CREDENTIAL_TYPES:
+                raise CredentialRefused(
+                    f"credential type {kind!r} is not one the portal reads "
+                    f"({', '.join(READABLE_CREDENTIAL_TYPES)})"
+                )
             config = MosipSettings.load()
             vc = _open(config, str(data.get("credential", "")))
             claims = _signed_claims(config, vc)
@@ -133,9 +143,10 @@ def receive_credential(event: dict) -> Outcome:
             submission = _find(transaction_id)
             if submission is None:
                 raise CredentialRefused(f"no submission has transaction id {registration_id}")
-            vid = signed_vid(vc, claims)
+            key = config.national_id_key or "VID"
+            vid = signed_vid(vc, claims, key)
             if submission.event_type == EventType.BIRTH and not vid:
-                raise CredentialRefused("a birth credential without a VID")
+                raise CredentialRefused(f"a birth credential without a national id ({key})")
             _store_vid(submission, transaction_id, vid)
         except CredentialRefused as exc:
             call.error = str(exc)

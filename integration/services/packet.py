@@ -1,6 +1,7 @@
 """What goes into a MOSIP packet: the record mapped with its profile, checked against
 the ID schema. A mapping problem is a MappingFailed, which no retry can cure."""
 
+import json
 import secrets
 
 from integration.clients.mosip import Packet
@@ -75,7 +76,7 @@ def map_submission(
             mapped.audits[0].update(body["audit"])
     if submission.event_type == EventType.DEATH:
         mapped.fields.pop("deathCertificateNumber", None)  # MOSIP's death process refuses it
-    schema = config.id_schema_in_force()
+    schema = id_schema_of(submission, config)
     mapped.fields = conform(mapped.fields, schema, profile.language or DEFAULT_LANGUAGE)
     mapped.defaulted = [name for name in mapped.defaulted if name in mapped.fields]
     schema_problems = validate_fields(mapped.fields, schema)
@@ -83,8 +84,17 @@ def map_submission(
     return profile, mapped
 
 
+def id_schema_of(submission: Submission, config: MosipSettings) -> dict:
+    """The ID schema for this record's packet: the request's own `schemaJson` (checked
+    to be a JSON object when it came in), else the one in the MOSIP settings."""
+    own = (submission.raw_request or {}).get("schemaJson")
+    if isinstance(own, str) and own:
+        return json.loads(own)
+    return config.id_schema_in_force()
+
+
 def build_packet(submission: Submission, config: MosipSettings) -> Packet:
-    if problem := schema_problem(config.id_schema_in_force()):
+    if problem := schema_problem(id_schema_of(submission, config)):
         raise NoIdSchema(
             f"{problem}: no packet is sent without one. Choose the ID schema in the MOSIP "
             "settings; the record is retried."
@@ -100,4 +110,5 @@ def build_packet(submission: Submission, config: MosipSettings) -> Packet:
         meta_info=mapped.meta_info,
         audits=mapped.audits,
         notification=mapped.notification,
+        schema_json=json.dumps(id_schema_of(submission, config)),
     )

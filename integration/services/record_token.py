@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import fetch_public_key
+from integration.clients.opencrvs_auth import scope_names
 from integration.models import OpenCrvsSettings
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,9 @@ class RecordToken:
         return str(self.claims.get("actionId", ""))
 
     @property
-    def scopes(self) -> list[str]:
-        scope = self.claims.get("scope") or []
-        return scope.split() if isinstance(scope, str) else [str(s) for s in scope]
+    def scopes(self) -> set[str]:
+        """Scope names, in 1.9's encoding or 2.x's (`type=record.confirm-registration`)."""
+        return scope_names(self.claims)
 
     @property
     def expires_at(self) -> datetime | None:

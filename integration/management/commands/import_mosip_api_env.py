@@ -33,10 +33,15 @@ MOSIP_VARIABLES = {
     "MOSIP_WEBSUB_CALLBACK_URL": "websub_callback_url",
     "MOSIP_WEBSUB_SECRET": "websub_secret",
     "DECRYPT_P12_FILE_PASSWORD": "credential_keystore_password",
+    "MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY": "national_id_key",
 }
 OPENCRVS_VARIABLES = {
     "OPENCRVS_GATEWAY_URL": "gateway_url",
     "OPENCRVS_PUBLIC_KEY_URL": "public_key_url",
+    # mosip-api 2.x: its OpenCRVS system client.
+    "OPENCRVS_AUTH_URL": "auth_url",
+    "OPENCRVS_CLIENT_ID": "client_id",
+    "OPENCRVS_CLIENT_SECRET": "client_secret",
 }
 IDA_VARIABLES = {
     "IDA_AUTH_URL": "auth_url",

@@ -55,7 +55,8 @@ class Command(BaseCommand):
         credential = _json_file(file, "credential")
         if not isinstance(credential, dict):
             raise CommandError(f"credential {file} is not a JSON object")
-        checked = trust_from_settings(MosipSettings.load())
+        config = MosipSettings.load()
+        checked = trust_from_settings(config)
         for path in trust:
             document = _json_file(path, "key document")
             if not isinstance(document, dict) or not checked.add_key_document(document):
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                 checked.contexts[url] = _json_file(contexts.parent / str(name), "context")
         try:
             claims = check_proof(credential, checked)
-            signed_vid(credential, claims)
+            signed_vid(credential, claims, config.national_id_key or "VID")
         except (ProofError, ProofUnavailable, CredentialRefused) as exc:
             self.stdout.write(f"invalid: {exc}")
             sys.exit(1)
