@@ -12,6 +12,7 @@ admin.site.site_title = "OpenCRVS–MOSIP integration"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:dashboard"), name="home"),
     path("events/registration", views.registration, name="registration"),
+    path("events/update-biographics", views.update_biographics, name="update-biographics"),
     path(
         "trigger/events/<str:event_type>/actions/REGISTER",
         views.event_document,

@@ -36,6 +36,7 @@ def test_the_openapi_schema_lists_the_endpoints_opencrvs_calls(client, db):
     schema = client.get("/api/schema/").content.decode()
     for path in (
         "/events/registration",
+        "/events/update-biographics",
         "/trigger/events/{event_type}/actions/REGISTER",
         "/verify",
         "/esignet/get-oidp-user-info",

@@ -60,6 +60,32 @@ class RegistrationRequestSerializer(serializers.Serializer):
         return fields
 
 
+class CorrectionFieldsSerializer(serializers.Serializer):
+    """`requestFields` of an update-biographics request: who (VID) and what changed."""
+
+    VID = serializers.CharField(max_length=64)
+    fullName = serializers.JSONField(required=False)
+    dateOfBirth = serializers.JSONField(required=False)
+    gender = serializers.JSONField(required=False)
+    introducerInfoToken = serializers.CharField(required=False, allow_blank=True)
+
+
+class UpdateBiographicsSerializer(serializers.Serializer):
+    """mosip-api 2.x `POST /events/update-biographics`: an approved birth correction for
+    a child who has a national id already."""
+
+    trackingId = serializers.CharField(max_length=64)
+    notification = NotificationSerializer(required=False)
+    requestFields = CorrectionFieldsSerializer()
+    metaInfo = serializers.DictField(required=False)
+    audit = serializers.DictField(required=False)
+    schemaJson = serializers.JSONField(required=False)
+
+    def validate_schemaJson(self, value):
+        id_schema_from(value)
+        return value
+
+
 class ActionSerializer(serializers.Serializer):
     id = serializers.CharField(required=False)
     type = serializers.CharField()

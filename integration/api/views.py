@@ -8,7 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integration.api.authentication import HasRegistrationToken, RecordTokenAuthentication
-from integration.api.serializers import EventDocumentSerializer, RegistrationRequestSerializer
+from integration.api.serializers import (
+    EventDocumentSerializer,
+    RegistrationRequestSerializer,
+    UpdateBiographicsSerializer,
+)
 from integration.services import intake
 
 
@@ -20,6 +24,18 @@ def registration(request: Request) -> Response:
     """Drop-in for mosip-api's `POST /events/registration` (PROTOCOLS.md (1))."""
     RegistrationRequestSerializer(data=request.data).is_valid(raise_exception=True)
     return _receive(intake.from_registration_request(request.data, request.auth))
+
+
+@extend_schema(request=UpdateBiographicsSerializer, responses={202: None, 409: None})
+@api_view(["POST"])
+@authentication_classes([RecordTokenAuthentication])
+@permission_classes([HasRegistrationToken])
+def update_biographics(request: Request) -> Response:
+    """mosip-api 2.x's `POST /events/update-biographics`: an approved birth correction,
+    sent to MOSIP as a `CRVS_UPDATE` packet and confirmed with
+    `event.actions.correction.approve.accept`."""
+    UpdateBiographicsSerializer(data=request.data).is_valid(raise_exception=True)
+    return _receive(intake.from_correction_request(request.data, request.auth))
 
 
 @extend_schema(request=EventDocumentSerializer, responses={202: None, 409: None})

@@ -16,6 +16,7 @@ from integration.models.submission import Step
 ACCEPT_PROCEDURE = "event.actions.register.accept"
 REJECT_PROCEDURE = "event.actions.register.reject"
 CORRECTION_ACCEPT_PROCEDURE = "event.actions.correction.approve.accept"
+CORRECTION_REJECT_PROCEDURE = "event.actions.correction.approve.reject"
 GET_PROCEDURE = "event.get"
 # OpenCRVS action types (ActionType in opencrvs-core) the portal confirms.
 REGISTER, APPROVE_CORRECTION = "REGISTER", "APPROVE_CORRECTION"
@@ -169,7 +170,8 @@ class OpenCrvsClient:
     ) -> dict:
         """Core's `reject` takes only the ids: OpenCRVS records no reason (staff's reason
         stays in the portal's audit log)."""
-        return self._mutate(Step.REJECT, REJECT_PROCEDURE, {}, submission, token, action_id)
+        procedure = CORRECTION_REJECT_PROCEDURE if submission.is_correction else REJECT_PROCEDURE
+        return self._mutate(Step.REJECT, procedure, {}, submission, token, action_id)
 
 
 class WebhooksClient:

@@ -31,6 +31,7 @@ SEARCH_LIMIT = 200  # more hits than this means the term is not an identifier
 LIST_FIELDS = [
     "id",
     "event_type",
+    "source_format",  # a correction is shown as one
     "tracking_id",
     "certificate_number",
     "status",

@@ -74,7 +74,12 @@ def fhir_document(bundle: dict) -> dict:
     }
 
 
-BUILDERS = {"interop": interop_document, "event": event_document, "fhir": fhir_document}
+BUILDERS = {
+    "interop": interop_document,
+    "correction": interop_document,  # update-biographics: the same envelope, with a VID
+    "event": event_document,
+    "fhir": fhir_document,
+}
 
 
 def source_document(source_format: str, payload: Any) -> dict:

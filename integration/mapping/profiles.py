@@ -11,12 +11,15 @@ def profile_for(source_format: str, type_id: str) -> MappingProfile | None:
     return None
 
 
-def builtin_interop_profile(event_type: str) -> MappingProfile:
-    """Without a configured profile a registration request keeps the fields the country
-    config built, exactly as the reference middleware sent them (never saved)."""
+def builtin_interop_profile(
+    event_type: str, source_format: str = SourceFormat.INTEROP
+) -> MappingProfile:
+    """Without a configured profile a registration (or correction) request keeps the
+    fields the country config built, exactly as the reference middleware sent them
+    (never saved)."""
     return MappingProfile(
         name="built-in pass-through",
-        source_format=SourceFormat.INTEROP,
+        source_format=source_format,
         event_type=event_type,
         pass_through_request_fields=True,
         notification_name_path="notification.recipientFullName",

@@ -20,6 +20,7 @@ class SourceFormat(models.TextChoices):
     INTEROP = "interop", "Registration request (mosip-api compatible)"
     EVENT = "event", "OpenCRVS v1.9 EventDocument"
     FHIR = "fhir", "OpenCRVS FHIR bundle (webhook)"
+    CORRECTION = "correction", "Correction request (mosip-api 2.x update-biographics)"
 
 
 def _check_path(value: str) -> None:

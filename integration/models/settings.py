@@ -56,6 +56,9 @@ class MosipSettings(SingletonModel):
     source = models.CharField(max_length=50, default="OPENCRVS")
     birth_process = models.CharField("process name for births", max_length=50, default="CRVS_NEW")
     death_process = models.CharField("process name for deaths", max_length=50, default="CRVS_DEATH")
+    update_process = models.CharField(
+        "process name for corrections", max_length=50, default="CRVS_UPDATE"
+    )
     death_waits_for_credential = models.BooleanField(
         "deaths wait for a credential",
         default=True,

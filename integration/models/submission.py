@@ -25,6 +25,10 @@ class Status(models.TextChoices):
     REJECTING = "rejecting", "Rejecting in OpenCRVS"
     CONFIRMED = "confirmed", "Confirmed"
     COMPLETED = "completed", "Completed (registered in OpenCRVS, no confirmation needed)"
+    NOTHING_TO_CONFIRM = (
+        "nothing_to_confirm",
+        "Nothing to confirm (OpenCRVS has no pending action for it)",
+    )
     FAILED = "failed", "Failed"
     TOKEN_EXPIRED = "token_expired", "Token expired"
     REJECTED = "rejected", "Rejected"
@@ -32,7 +36,13 @@ class Status(models.TextChoices):
 
 
 # States after which nothing more happens on its own.
-FINAL_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.REJECTED, Status.RESOLVED)
+FINAL_STATUSES = (
+    Status.CONFIRMED,
+    Status.COMPLETED,
+    Status.NOTHING_TO_CONFIRM,
+    Status.REJECTED,
+    Status.RESOLVED,
+)
 # States a person has to act on.
 NEEDS_ACTION_STATUSES = (Status.FAILED, Status.TOKEN_EXPIRED)
 # States in which a process is working on the record and holds its lease.
@@ -94,6 +104,12 @@ class Submission(models.Model):
     certificate_number = models.CharField(max_length=64, unique=True)
     event_id = models.CharField("OpenCRVS event id", max_length=64, blank=True)
     action_id = models.CharField("OpenCRVS action id", max_length=64, blank=True)
+    request_id = models.CharField(
+        "OpenCRVS correction request id",
+        max_length=64,
+        blank=True,
+        help_text="Corrections: the request the approval names, read from OpenCRVS.",
+    )
     token = EncryptedTextField(
         "single-record token", blank=True, help_text="Wiped once confirmed or rejected."
     )
@@ -140,9 +156,10 @@ class Submission(models.Model):
     class Meta:
         constraints = [
             # One record per OpenCRVS event: a single-record token confirms one record.
+            # Corrections of the event are records of their own (one per approval).
             models.UniqueConstraint(
                 fields=["event_id"],
-                condition=~models.Q(event_id=""),
+                condition=~models.Q(event_id="") & ~models.Q(source_format="correction"),
                 name="submission_one_per_event",
             ),
         ]
@@ -213,6 +230,16 @@ class Submission(models.Model):
                     "Save an existing submission with update_fields that leave out `status`."
                 )
         super().save(*args, **kwargs)
+
+    @property
+    def is_correction(self) -> bool:
+        return self.source_format == "correction"
+
+    @property
+    def kind_label(self) -> str:
+        """What staff call the record: a birth, a death, or a correction of a birth."""
+        label = self.get_event_type_display()
+        return f"{label} correction" if self.is_correction else label
 
 
 class TransactionId(models.Model):

@@ -1,25 +1,24 @@
-"""Confirmation in OpenCRVS: `register.accept` with the new national id (births), using
-the record's single-record token, which is wiped once the record is finished."""
+"""Confirmation in OpenCRVS: the pending action OpenCRVS names (`register.accept`, or
+`correction.approve.accept` with the correction's request id) with the new national id
+(births), using the system client when one is set and the record's single-record token
+otherwise. The token is wiped once the record is finished."""
 
 import logging
 
 from django.utils import timezone
 
+from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
-from integration.models import EventType, Status, Submission
+from integration.clients.opencrvs_auth import OpenCrvsAuth
+from integration.models import Status, Submission
 from integration.models.submission import Step
 from integration.monitoring import logs
-from integration.services import lifecycle, progress
+from integration.services import lifecycle, opencrvs_access, progress
 from integration.services.failures import Kind, classify
+from integration.services.opencrvs_access import NothingToConfirm, TokenExpired
 
 log = logging.getLogger(__name__)
 FINISHED = {"token": "", "last_error": "", "failed_step": "", "next_attempt_at": None}
-
-
-def declaration_for(submission: Submission) -> dict:
-    if submission.event_type == EventType.BIRTH and submission.vid:
-        return {"child.nid": submission.vid}
-    return {}
 
 
 def confirm(submission_id: int) -> None:
@@ -36,15 +35,25 @@ def _confirm(submission: Submission) -> None:
         # A webhook record: OpenCRVS registered it already; nothing to confirm.
         lifecycle.move(submission, "confirmed", to=Status.COMPLETED, **FINISHED)
         return
-    if not submission.token or (
-        submission.token_expires_at and submission.token_expires_at <= timezone.now()
-    ):
-        _token_expired(submission, "The record's OpenCRVS token expired before confirmation.")
-        return
+    auth = OpenCrvsAuth()
     try:
-        OpenCrvsClient().accept(submission, declaration_for(submission))
+        target = opencrvs_access.find_target(submission, auth, OpenCrvsClient())
+        if target.request_id and target.request_id != submission.request_id:
+            submission.request_id = target.request_id
+            submission.save(update_fields=["request_id", "updated_at"])
+        opencrvs_access.send_confirmation(submission, target)
+    except TokenExpired as error:
+        _token_expired(submission, str(error))
+        return
+    except NothingToConfirm as error:
+        lifecycle.move(submission, "nothing_to_confirm", **{**FINISHED, "last_error": str(error)})
+        log.info("submission %s: %s", submission.pk, error)
+        return
     except TokenRejected as error:
-        _token_expired(submission, error.message)
+        if not auth.configured:
+            _token_expired(submission, error.message)
+            return
+        _after_failure(submission, _system_client_refused(auth, error))
         return
     except Exception as exc:  # noqa: BLE001 - every failure is classified
         _after_failure(submission, exc)
@@ -53,6 +62,14 @@ def _confirm(submission: Submission) -> None:
         submission, "confirmed", to=Status.CONFIRMED, confirmed_at=timezone.now(), **FINISHED
     )
     log.info("submission %s confirmed in OpenCRVS", submission.pk)
+
+
+def _system_client_refused(auth: OpenCrvsAuth, error: TokenRejected) -> RemoteError:
+    """OpenCRVS refused the system client's token: a revoked token is asked for again
+    (retried); a token without the rights is a setting a person must fix."""
+    auth.forget_system_token()
+    message = f"{error.message} (the system client's token)"
+    return RemoteError(message, retriable=error.http_status == 401, http_status=error.http_status)
 
 
 def _token_expired(submission: Submission, reason: str) -> None:

@@ -58,6 +58,16 @@ def from_registration_request(body: dict, token: RecordToken) -> Incoming:
     )  # fmt: skip
 
 
+def from_correction_request(body: dict, token: RecordToken) -> Incoming:
+    """An approved birth correction. The approval action (the token's `actionId`) names
+    exactly one correction request of one event, so it is the record's key: the same
+    request again is the same record, and makes no second packet."""
+    return Incoming(
+        SourceFormat.CORRECTION, EventType.BIRTH, EventType.BIRTH, _short(body["trackingId"]),
+        f"correction:{_short(token.action_id, 50)}", body, token,
+    )  # fmt: skip
+
+
 def _profile(source_format: str, type_id: str) -> MappingProfile:
     profile = profile_for(source_format, type_id)
     if profile is None:
@@ -148,8 +158,11 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
 
 
 def _known(incoming: Incoming) -> Submission | None:
-    if incoming.token:
-        by_event = Submission.objects.filter(event_id=incoming.token.event_id).first()
+    # A correction's key names its approval action already; an event has one registration
+    # record and any number of corrections.
+    if incoming.token and incoming.source_format != SourceFormat.CORRECTION:
+        registrations = Submission.objects.exclude(source_format=SourceFormat.CORRECTION)
+        by_event = registrations.filter(event_id=incoming.token.event_id).first()
         if by_event is not None:
             return by_event
     return Submission.objects.filter(certificate_number=incoming.certificate_number).first()

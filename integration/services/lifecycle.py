@@ -85,9 +85,16 @@ MOVES: dict[str, Move] = {
                                 "OpenCRVS said no, or retries ran out"),
     "token_expired":      Move((S.CONFIRMING,), (S.TOKEN_EXPIRED,),
                                "the record's token expired or OpenCRVS refused it"),
+    "nothing_to_confirm": Move((S.CONFIRMING,), (S.NOTHING_TO_CONFIRM,),
+                               "OpenCRVS has no pending action for it: settled there or "
+                               "cancelled"),
     # Intake (integration.services.intake)
     "token_renewed":      Move((S.TOKEN_EXPIRED,), (S.CREDENTIAL_RECEIVED,),
                                "OpenCRVS sent the record again with a newer token"),
+    # The sweep (integration.services.sweep): a system client was set up
+    "system_client_confirms": Move((S.TOKEN_EXPIRED,), (S.CREDENTIAL_RECEIVED,),
+                                   "the OpenCRVS system client confirms what the "
+                                   "record's own token no longer can"),
     # The sweep (integration.services.sweep): a process died holding the lease
     "delivery_lease_lost":     Move((S.SENDING,), (S.DELIVERY_RETRY, S.FAILED),
                                     "the delivering worker stopped; retry or give up"),

@@ -20,6 +20,21 @@ class NoIdSchema(Exception):
     chooses one (nothing is sent without a schema to check the packet against)."""
 
 
+# What an update-biographics request names the person and the introducer by: for MOSIP's
+# update process, not identity data the ID schema describes.
+CORRECTION_IDENTIFIERS = ("VID", "introducerInfoToken")
+# Requests built by the country config (mosip-api's contract), not OpenCRVS documents.
+REQUEST_FORMATS = (SourceFormat.INTEROP, SourceFormat.CORRECTION)
+
+
+def process_of(submission: Submission, profile: MappingProfile, config: MosipSettings) -> str:
+    if profile.process:
+        return profile.process
+    if submission.is_correction:
+        return config.update_process  # MOSIP updates the person it already knows
+    return config.process_for(submission.event_type)
+
+
 class MappingFailed(Exception):
     def __init__(self, problems: dict[str, str]):
         self.problems = problems
@@ -47,8 +62,8 @@ def profile_of(submission: Submission) -> MappingProfile:
     profile = profile_for(submission.source_format, type_id)
     if profile is not None:
         return profile
-    if submission.source_format == SourceFormat.INTEROP:
-        return builtin_interop_profile(submission.event_type)
+    if submission.source_format in REQUEST_FORMATS:
+        return builtin_interop_profile(submission.event_type, submission.source_format)
     raise MappingFailed(
         {
             "profile": f"No active mapping profile answers to {submission.source_format} "
@@ -68,7 +83,7 @@ def map_submission(
     profile = profile or profile_of(submission)
     body = submission.raw_request or {}
     mapped = map_record(profile, source_document(submission.source_format, body), rows)
-    if submission.source_format == SourceFormat.INTEROP:
+    if submission.source_format in REQUEST_FORMATS:
         # The request's own metaInfo and audit refine the defaults, as in mosip-api; keys
         # the portal does not know (the country config's informantPsut) are kept.
         mapped.meta_info.update(body.get("metaInfo") or {})
@@ -79,9 +94,18 @@ def map_submission(
     schema = id_schema_of(submission, config)
     mapped.fields = conform(mapped.fields, schema, profile.language or DEFAULT_LANGUAGE)
     mapped.defaulted = [name for name in mapped.defaulted if name in mapped.fields]
-    schema_problems = validate_fields(mapped.fields, schema)
+    schema_problems = _schema_problems(submission, mapped.fields, schema)
     mapped.problems = {**schema_problems, **mapped.problems}
     return profile, mapped
+
+
+def _schema_problems(submission: Submission, fields: dict, schema: dict) -> dict[str, str]:
+    if not submission.is_correction:
+        return validate_fields(fields, schema)
+    # An update names the person (VID) and carries only what changed: the fields it has
+    # must fit the schema, the ones it leaves out are not missing.
+    data = {k: v for k, v in fields.items() if k not in CORRECTION_IDENTIFIERS}
+    return {k: v for k, v in validate_fields(data, schema).items() if k in data}
 
 
 def id_schema_of(submission: Submission, config: MosipSettings) -> dict:
@@ -105,7 +129,7 @@ def build_packet(submission: Submission, config: MosipSettings) -> Packet:
     return Packet(
         defaulted=mapped.defaulted,
         transaction_id=submission.transaction_id,
-        process=profile.process or config.process_for(submission.event_type),
+        process=process_of(submission, profile, config),
         fields=mapped.fields,
         meta_info=mapped.meta_info,
         audits=mapped.audits,

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
+from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.models import (
     ActionKind,
     Attempt,
@@ -42,6 +43,7 @@ from integration.models import (
 )
 from integration.models.submission import FailureKind, Step
 from integration.services import lifecycle
+from integration.services.opencrvs_access import TokenExpired, action_token
 from integration.services.packet import assign_transaction_id
 
 log = logging.getLogger(__name__)
@@ -233,14 +235,20 @@ def reject(
     the error. A process that dies mid-call leaves its lease to run out: the sweep then
     fails the record for a person to check, never turning it into an accept."""
     request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
-    if not submission.token:
+    auth = OpenCrvsAuth()
+    if not submission.event_id or not (submission.token or auth.configured):
         return request.skipped("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
-    lease = timezone.now() + timedelta(seconds=settings.PORTAL_HTTP_CONNECT_TIMEOUT
-                                       + settings.PORTAL_HTTP_READ_TIMEOUT + 30)  # fmt: skip
+    # Up to three calls: the system client's token, its exchange, the rejection.
+    lease = timezone.now() + timedelta(seconds=3 * (settings.PORTAL_HTTP_CONNECT_TIMEOUT
+                                       + settings.PORTAL_HTTP_READ_TIMEOUT) + 30)  # fmt: skip
     if not request.move("start_rejecting", lease_expires_at=lease):
         return request.skipped()
     try:
-        OpenCrvsClient().reject(submission)
+        token = action_token(submission, submission.action_id, auth)
+        OpenCrvsClient().reject(submission, token=token)
+    except TokenExpired as error:
+        _put_back(submission, request.before)
+        return request.failed(f"OpenCRVS cannot be asked: {error}")
     except RemoteError as error:
         _put_back(submission, request.before)
         return request.failed(f"OpenCRVS did not reject it: {error.message}")

@@ -44,16 +44,32 @@ def sweep() -> dict[str, int]:
     )
     for pk in {*deliveries, *freed_deliveries}:
         enqueue_delivery(pk)
-    for pk in {*confirmations, *freed_confirmations}:
+    taken_over = _system_client_takes_over()
+    for pk in {*confirmations, *freed_confirmations, *taken_over}:
         enqueue_confirmation(pk)
     return {
         "freed": len(freed_deliveries) + len(freed_confirmations),
         "given_up": given_up,
         "deliveries": len(deliveries),
         "confirmations": len(confirmations),
+        "token_expired_taken_over": len(taken_over),
         "bulk_jobs": sweep_bulk_jobs(now),
         "rejections_interrupted": _settle_interrupted_rejections(now),
     }
+
+
+def _system_client_takes_over() -> list[int]:
+    """Records that stopped because their own token expired go on to their confirmation
+    once a system client is set: it needs no token from OpenCRVS."""
+    from integration.clients.opencrvs_auth import OpenCrvsAuth
+
+    if not OpenCrvsAuth().configured:
+        return []
+    waiting = Q(credential_received_at__isnull=False, confirm_in_opencrvs=True)
+    return lifecycle.move_all(
+        "system_client_confirms", waiting, last_error="", failed_step="", failure_kind="",
+        next_attempt_at=None, retry_count=0,
+    )  # fmt: skip
 
 
 def _free_expired_leases(now) -> tuple[list[int], list[int], int]:

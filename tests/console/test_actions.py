@@ -207,10 +207,10 @@ def test_a_rejection_cut_short_is_never_turned_into_an_acceptance(
 
     accepted = []
 
-    def killed_mid_call(client, submission):
+    def killed_mid_call(client, submission, **_token):
         raise ProcessKilled
 
-    monkeypatch.setattr(OpenCrvsClient, "accept", lambda client, s, d: accepted.append(s.pk))
+    monkeypatch.setattr(OpenCrvsClient, "accept", lambda client, s, d, **_: accepted.append(s.pk))
     monkeypatch.setattr(OpenCrvsClient, "reject", killed_mid_call)
     pending = make_submission(
         Status.FAILED,

@@ -26,6 +26,7 @@ TONES = {
     Status.REJECTING: "progress",
     Status.CONFIRMED: "done",
     Status.COMPLETED: "done",
+    Status.NOTHING_TO_CONFIRM: "closed",
     Status.FAILED: "danger",
     Status.TOKEN_EXPIRED: "danger",
     Status.REJECTED: "closed",
