@@ -21,11 +21,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from integration.demo import configure_for_stand_ins
-from integration.models import MappingProfile
+from integration.models import MappingProfile, OpenCrvsSettings
 from mocks.examples import birth_request
 from mocks.mosip import MosipStandIn
 from mocks.oidc import PEOPLE, OidcStandIn
-from mocks.opencrvs import OpenCrvsStandIn
+from mocks.opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
 from mocks.paths import shared_dir
 
 
@@ -69,6 +69,7 @@ class Command(BaseCommand):
         opencrvs.start(port=free_port(20250))
         portal_url = f"http://127.0.0.1:{free_port(port)}"
         configure_for_stand_ins(mosip.url, opencrvs.url, portal_url, shared)
+        self._system_client(opencrvs)
         if not MappingProfile.objects.exists():  # never overwrite an admin's edits
             call_command("load_default_mappings", verbosity=0)
         extra_stand_ins = self._verification_stand_ins()
@@ -185,11 +186,20 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Sent an example birth registration: HTTP {reply.status_code}")
 
+    def _system_client(self, opencrvs) -> None:
+        """OpenCRVS 2.x: confirmations in the integration's own name (the stand-in's
+        demo client)."""
+        config = OpenCrvsSettings.load()
+        config.auth_url = opencrvs.url
+        config.client_id, config.client_secret = SYSTEM_CLIENT
+        config.save()
+
     def _print_urls(self, portal_url, mosip, opencrvs, password, example, extra) -> None:
         token_cmd = (
             f"$(curl -s -X POST {opencrvs.url}/_test/token -d '{{}}' | "
             "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')"
         )
+        correction_cmd = token_cmd.replace("-d '{}'", """-d '{"pending": "APPROVE_CORRECTION"}'""")
         lines = [
             "",
             "The portal is running with stand-in servers (demo keys, never for production):",
@@ -206,6 +216,12 @@ class Command(BaseCommand):
             f"  curl -i -X POST {portal_url}/events/registration \\",
             f'    -H "Authorization: Bearer {token_cmd}" \\',
             f"    -H 'Content-Type: application/json' -d @{example}",
+            "",
+            "Send an approved birth correction as OpenCRVS 2.x does (a CRVS_UPDATE packet):",
+            f"  curl -i -X POST {portal_url}/events/update-biographics \\",
+            f'    -H "Authorization: Bearer {correction_cmd}" \\',
+            '    -H \'Content-Type: application/json\' -d \'{"trackingId": "B12345678", '
+            '"requestFields": {"VID": "4829104756", "dateOfBirth": "2024/01/30"}}\'',
             "",
             "Check a national ID as an OpenCRVS form does (a person the stand-in IDA knows):",
             f'  curl -X POST {portal_url}/verify -H "Authorization: Bearer {token_cmd}" \\',
