@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .base import Controls
 from .mosip import PROOF_KINDS, MosipStandIn
-from .opencrvs import OpenCrvsStandIn
+from .opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
 from .paths import certs_dir
 
 
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"MOSIP stand-in     {mosip_url}  (clients: {', '.join(mosip.client_secrets)})")
     print(f"  public key       {mosip.verification_method_url}  ({args.proof} proofs)")
     print(f"OpenCRVS stand-in  {opencrvs_url}  (public key: {opencrvs_url}/.well-known)")
+    print(f"  system client    {SYSTEM_CLIENT[0]} (tokens: POST {opencrvs_url}/token)")
     print(f"certs              {certs}  (pid {os.getpid()}; Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()

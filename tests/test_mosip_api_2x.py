@@ -97,3 +97,25 @@ def test_a_credential_of_another_type_is_refused(pipeline):
     refused = Attempt.objects.filter(step="credential").exclude(error="").get()
     assert "credential type 'qrcode'" in refused.error
     assert pipeline.opencrvs.accepted == []
+
+
+def test_scopes_are_read_in_the_1_9_and_the_2_x_encodings():
+    from integration.clients.opencrvs_auth import scope_names
+
+    claims = {"scope": ["type=record.read&event=birth", "record.register[event=birth|death]",
+                        "record.correct"]}  # fmt: skip
+    assert scope_names(claims) == {"record.read", "record.register", "record.correct"}
+    assert scope_names({"scope": "record.read record.register"}) == {
+        "record.read", "record.register"}  # fmt: skip
+
+
+def test_a_2_x_encoded_single_record_token_is_accepted(client, configured, opencrvs):
+    scope = ["type=record.confirm-registration", "type=record.reject-registration"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {opencrvs.mint_token(scope=scope)}"}
+    reply = client.post(URL, data=json.dumps(birth_request()), content_type="application/json",
+                        **headers)  # fmt: skip
+    assert reply.status_code == 202
+    bare = {"HTTP_AUTHORIZATION": f"Bearer {opencrvs.mint_token(scope=['type=record.read'])}"}
+    reply = client.post(URL, data=json.dumps(birth_request("2026B1", "B1")),
+                        content_type="application/json", **bare)  # fmt: skip
+    assert reply.status_code == 403

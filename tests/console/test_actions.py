@@ -149,6 +149,26 @@ def test_reject_sends_core_1_9s_input_and_keeps_the_reason_in_the_portal(
     assert pending.attempts.get().step == Step.REJECT
 
 
+def test_reject_with_the_system_client_once_the_record_token_expired(
+    support_client, make_submission, gateway
+):
+    from mocks.opencrvs import SYSTEM_CLIENT
+
+    config = OpenCrvsSettings.load()
+    config.auth_url = gateway.url
+    config.client_id, config.client_secret = SYSTEM_CLIENT
+    config.save()
+    expired = gateway.mint_token("event-r3", "action-r3", expires_in=-60)
+    pending = make_submission(
+        Status.TOKEN_EXPIRED, token=expired, event_id="event-r3", action_id="action-r3"
+    )
+    reply = act(support_client, pending, "reject", reason="Registered twice")
+    assert "Rejected in OpenCRVS" in reply.content.decode()
+    [call] = gateway.rejected
+    assert call.claims["sub"] == SYSTEM_CLIENT[0]  # audited as the integration
+    assert gateway.event_status("event-r3") == "rejected"
+
+
 def test_a_failed_rejection_leaves_the_record_as_it_was(support_client, make_submission, gateway):
     gateway.controls.down = True
     token = gateway.mint_token("event-r2", "action-r2")
