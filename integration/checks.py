@@ -7,9 +7,12 @@ Warnings, not errors: an error would stop `runserver` and `migrate`, and so lock
 admin out of the very settings page where the client is fixed.
 """
 
-from django.core.checks import Warning, register
+import logging
+
+from django.core.checks import Warning, register, run_checks
 from django.db import DatabaseError
 
+log = logging.getLogger(__name__)
 SYSTEM_CLIENT_CHECK_ID = "integration.W101"
 
 
@@ -34,3 +37,12 @@ def opencrvs_system_client(app_configs=None, **kwargs) -> list[Warning]:
         )
         for problem in problems
     ]
+
+
+def log_opencrvs_problems() -> None:
+    """The same check as each Celery worker starts (gunicorn and workers run no checks)."""
+    try:
+        for problem in run_checks(tags=["opencrvs"]):
+            log.warning("%s (%s)", problem.msg, problem.id)
+    except Exception:  # noqa: BLE001 - a report must never stop a worker from starting
+        log.exception("the OpenCRVS system client could not be checked")

@@ -1,7 +1,13 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    beat_init,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+    worker_ready,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -47,6 +53,15 @@ def close_database_connections(**_kwargs) -> None:
 
     close_old_connections()
     logs.clear()
+
+
+@worker_ready.connect
+def check_the_opencrvs_system_client(**_kwargs) -> None:
+    # mosip-api refuses to start without a working system client; a worker says so in
+    # its log instead, and confirms with each record's own token meanwhile.
+    from integration.checks import log_opencrvs_problems
+
+    log_opencrvs_problems()
 
 
 @beat_init.connect

@@ -175,3 +175,15 @@ def test_import_reads_the_system_client_and_the_national_id_key(tmp_path):
         "http://auth:4040", "mosip-client", "s3cret")  # fmt: skip
     assert MosipSettings.load().national_id_key == "UIN"
     assert "s3cret" not in out.getvalue()
+
+
+def test_a_starting_worker_logs_a_client_without_record_register(configured, opencrvs, caplog):
+    from integration.checks import log_opencrvs_problems
+
+    opencrvs.add_system_client("narrow", "narrow-secret", WITHOUT_REGISTER)
+    use_system_client(opencrvs, ("narrow", "narrow-secret"))
+    with caplog.at_level("WARNING", logger="integration.checks"):
+        log_opencrvs_problems()
+    [record] = caplog.records
+    assert "lacks the scope record.register" in record.getMessage()
+    assert "narrow-secret" not in caplog.text
