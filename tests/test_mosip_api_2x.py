@@ -41,7 +41,7 @@ def test_a_malformed_schema_json_is_400_naming_the_field(post, schema, words):
 
 def strict_schema() -> dict:
     """The configured schema, plus a field the example birth does not have."""
-    schema = json.loads(json.dumps(MosipSettings.load().id_schema))
+    schema = json.loads(json.dumps(MosipSettings.load().id_schema_in_force()))
     identity = schema["properties"]["identity"]
     identity["properties"]["residenceStatus"] = {"type": "string"}
     identity.setdefault("required", []).append("residenceStatus")
@@ -50,7 +50,7 @@ def strict_schema() -> dict:
 
 @pytest.mark.e2e
 def test_a_payload_schema_is_used_for_that_packet_only(pipeline):
-    configured = json.dumps(MosipSettings.load().id_schema)
+    configured = json.dumps(MosipSettings.load().id_schema_in_force())
     own = strict_schema()
     own["properties"]["identity"]["required"].remove("residenceStatus")
     own_text = json.dumps(own)
@@ -68,7 +68,7 @@ def test_a_payload_schema_is_used_for_that_packet_only(pipeline):
     third = pipeline.wait_for("2026B70000003", Status.FAILED)
     assert "residenceStatus" in third.last_error
     assert third.transaction_id not in pipeline.mosip.packets
-    assert MosipSettings.load().id_schema == json.loads(configured)  # settings untouched
+    assert MosipSettings.load().id_schema_in_force() == json.loads(configured)  # untouched
 
 
 @pytest.mark.e2e
