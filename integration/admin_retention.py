@@ -20,6 +20,8 @@ class RetentionRunAdmin(admin.ModelAdmin):
         "call_records_deleted",
         "identity_checks_deleted",
         "bulk_jobs_scrubbed",
+        "inbound_events_erased",
+        "inbound_events_deleted",
         "personal_data_days",
         "call_record_days",
         "error",

@@ -6,7 +6,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integration.models import Attempt, EventType, Status, Submission, VerificationRecord
+from integration.models import (
+    Attempt,
+    EventType,
+    InboundEvent,
+    Status,
+    Submission,
+    VerificationRecord,
+)
 from integration.models.submission import Step
 from tests.fixtures import birth_request
 from tests.monitoring import METRICS_TOKEN, a_worker_reported, scrape, total, value  # noqa: F401
@@ -82,8 +89,10 @@ def test_metrics_say_what_is_where(client, token):
     call(Step.AUTH, 30, error="could not connect to http://mosip")
     call(Step.AUTH, 20, error="MOSIP auth answered HTTP 503", http_status=503, ms=3000)
     call(Step.CONFIRM, 10, http_status=200, ms=40)
-    call(Step.CREDENTIAL, 5)
-    call(Step.CREDENTIAL, 4, error="the credential's proof does not verify")
+    for outcome in ("accepted", "forged", "kept_for_retry"):
+        InboundEvent.objects.create(kind="credential", body=b"{}", outcome=outcome)
+    old = InboundEvent.objects.create(kind="credential", body=b"{}", outcome="accepted")
+    InboundEvent.objects.filter(pk=old.pk).update(received_at=now - timedelta(hours=2))
     call(Step.AUTH, 3600, error="old, outside the window")
     VerificationRecord.objects.create(kind="ida", result="verified", duration_ms=200)
 
@@ -116,7 +125,9 @@ def test_metrics_say_what_is_where(client, token):
     assert value(samples, buckets, system="MOSIP", step="auth", le="0.25") == 1
     assert value(samples, buckets, system="MOSIP", step="auth", le="5.0") == 2
     assert value(samples, "portal_credential_callbacks", outcome="accepted") == 1
-    assert value(samples, "portal_credential_callbacks", outcome="refused") == 1
+    assert value(samples, "portal_credential_callbacks", outcome="forged") == 1
+    assert value(samples, "portal_credential_callbacks", outcome="kept_for_retry") == 1
+    assert value(samples, "portal_inbound_waiting", kind="credential") == 1
     assert value(samples, "portal_remote_failed_calls", system="MOSIP") == 3
     assert value(samples, "portal_remote_failing_seconds", system="MOSIP") > 3000
     assert value(samples, "portal_remote_failing_seconds", system="OpenCRVS") == 0

@@ -12,6 +12,7 @@ from django.utils import timezone
 from integration.models import (
     Attempt,
     BulkJob,
+    InboundEvent,
     RetentionPolicy,
     RetentionRun,
     StaffAction,
@@ -195,3 +196,35 @@ def test_a_backlog_is_erased_over_several_runs(settings):
 
     assert [apply_retention().records_erased for _ in range(3)] == [2, 1, 0]
     assert not Submission.objects.exclude(raw_request={}).exists()
+
+
+@pytest.mark.django_db
+def test_stored_deliveries_lose_their_body_once_old_and_are_deleted_later():
+    now = timezone.now()
+    body = json.dumps({"event": {"data": {"name": "Baby Doe"}}}).encode()
+
+    def delivery(days: int, outcome: str) -> InboundEvent:
+        event = InboundEvent.objects.create(
+            kind="credential",
+            body=body,
+            headers={"X-Hub-Signature": "sha256=ab"},
+            outcome=outcome,
+            error='refused "Baby Doe"' if outcome == "refused" else "",
+        )
+        InboundEvent.objects.filter(pk=event.pk).update(received_at=now - timedelta(days=days))
+        return event
+
+    recent = delivery(10, "accepted")
+    old = delivery(100, "refused")
+    ancient = delivery(400, "accepted")
+    pending = delivery(400, "kept_for_retry")  # waits to be reprocessed: kept whole
+
+    run = apply_retention()
+
+    assert (run.inbound_events_erased, run.inbound_events_deleted) == (1, 1)
+    old.refresh_from_db()
+    assert (bytes(old.body), old.headers) == (b"", {})
+    assert "Baby Doe" not in old.error and old.outcome == "refused"
+    assert bytes(InboundEvent.objects.get(pk=recent.pk).body) == body
+    assert bytes(InboundEvent.objects.get(pk=pending.pk).body) == body
+    assert not InboundEvent.objects.filter(pk=ancient.pk).exists()

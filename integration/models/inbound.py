@@ -23,6 +23,9 @@ class InboundOutcome(models.TextChoices):
     INVALID = "invalid", "Kept: unexpected content"
 
 
+# Deliveries still to be handled, by a worker or a person: kept whole by retention.
+PENDING = (InboundOutcome.RECEIVED, InboundOutcome.KEPT_FOR_RETRY)
+
 # Outcomes a person can reprocess once the set-up (or the portal) is fixed.
 REPROCESSABLE = (
     InboundOutcome.RECEIVED,

@@ -18,13 +18,15 @@ class RetentionPolicy(SingletonModel):
         help_text="Days after a record ends (confirmed, completed, rejected or resolved). "
         "Then its raw request, the fields sent to MOSIP, the VID, quoted values in its "
         "messages and the excerpts of its calls are erased; its identifiers (tracking id, "
-        "certificate number, OpenCRVS ids, transaction ids), statuses and timestamps stay.",
+        "certificate number, OpenCRVS ids, transaction ids), statuses and timestamps stay. "
+        "Stored inbound deliveries (credentials, webhooks) lose their body this long after "
+        "they came, once handled.",
     )
     call_record_days = models.PositiveIntegerField(
         "delete call records after (days)",
         default=180,
-        help_text="Records of outbound calls (of ended records and WebSub subscriptions) "
-        "and identity-check records older than this are deleted.",
+        help_text="Records of outbound calls (of ended records and WebSub subscriptions), "
+        "identity-check records and handled inbound deliveries older than this are deleted.",
     )
     enabled = models.BooleanField(
         default=True, help_text="Off: nothing is erased or deleted (the runs still log)."
@@ -47,6 +49,10 @@ class RetentionRun(models.Model):
     call_records_deleted = models.PositiveIntegerField(default=0)
     identity_checks_deleted = models.PositiveIntegerField(default=0)
     bulk_jobs_scrubbed = models.PositiveIntegerField(default=0)
+    inbound_events_erased = models.PositiveIntegerField(
+        default=0, help_text="Stored deliveries whose body and headers were erased."
+    )
+    inbound_events_deleted = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -19,7 +19,16 @@ from django.utils import timezone
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from integration.models import Attempt, Status, Submission, VerificationRecord
+from integration.models import (
+    Attempt,
+    InboundEvent,
+    InboundKind,
+    InboundOutcome,
+    Status,
+    Submission,
+    VerificationRecord,
+)
+from integration.models.inbound import PENDING
 from integration.models.submission import (
     FINAL_STATUSES,
     NEEDS_ACTION_STATUSES,
@@ -201,23 +210,37 @@ class PortalCollector(Collector):
         yield failed
 
     def credentials(self, since) -> Iterator[Metric]:
+        """From the inbound store: every delivery is kept with what became of it."""
         callbacks = GaugeMetricFamily(
             "portal_credential_callbacks",
-            f"Credentials MOSIP delivered {_window()}, by outcome.",
+            f"Credentials MOSIP delivered {_window()}, by outcome (accepted; refused, "
+            "forged or invalid; kept_for_retry: refused for a reason on our side and "
+            "answered 503 so that MOSIP delivers it again).",
             labels=["outcome"],
         )
         rows = dict(
-            Attempt.objects.filter(step=Step.CREDENTIAL, started_at__gte=since)
-            .annotate(
-                outcome=Case(When(error="", then=Value("accepted")), default=Value("refused"))
-            )
+            InboundEvent.objects.filter(kind=InboundKind.CREDENTIAL, received_at__gte=since)
             .order_by()
             .values_list("outcome")
             .annotate(n=Count("id"))
         )
-        for outcome in ("accepted", "refused"):
+        for outcome in InboundOutcome.values:
             callbacks.add_metric([outcome], rows.get(outcome, 0))
         yield callbacks
+        waiting = GaugeMetricFamily(
+            "portal_inbound_waiting",
+            "Stored deliveries not handled yet or kept to be reprocessed, by kind.",
+            labels=["kind"],
+        )
+        counts = dict(
+            InboundEvent.objects.filter(outcome__in=PENDING)
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("id"))
+        )
+        for kind in InboundKind.values:
+            waiting.add_metric([kind], counts.get(kind, 0))
+        yield waiting
 
     def queue(self, now) -> Iterator[Metric]:
         due = GaugeMetricFamily(

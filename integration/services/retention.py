@@ -27,6 +27,7 @@ from integration.models import (
 )
 from integration.models.console import ERASE
 from integration.models.submission import FINAL_STATUSES, Status
+from integration.services.retention_inbound import erase_inbound, prune_inbound
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -52,6 +53,9 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
             run.bulk_jobs_scrubbed = scrub_bulk_jobs(erase_before)
             prune_before = now - timedelta(days=policy.call_record_days)
             run.call_records_deleted, run.identity_checks_deleted = prune_call_records(prune_before)
+            # Deleted first: a delivery old enough to go is not counted as erased too.
+            run.inbound_events_deleted = prune_inbound(prune_before)
+            run.inbound_events_erased = erase_inbound(erase_before)
         except Exception as exc:
             run.error = f"{type(exc).__name__}: stopped part-way; the next run continues"
             log.exception("retention run %s stopped", run.pk)

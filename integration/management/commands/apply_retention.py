@@ -14,6 +14,7 @@ class Command(BaseCommand):
             f"{run.records_erased} records erased ({run.call_records_scrubbed} call records "
             f"scrubbed), {run.call_records_deleted} call records and "
             f"{run.identity_checks_deleted} identity checks deleted, "
-            f"{run.bulk_jobs_scrubbed} bulk jobs scrubbed"
+            f"{run.bulk_jobs_scrubbed} bulk jobs scrubbed, {run.inbound_events_erased} inbound "
+            f"deliveries erased and {run.inbound_events_deleted} deleted"
             + (f"; stopped: {run.error}" if run.error else "")
         )
