@@ -57,7 +57,6 @@ def main() -> None:
     from mocks.examples import birth_request
     from mocks.mosip import MosipStandIn
     from mocks.opencrvs import OpenCrvsStandIn
-    from mocks.paths import shared_dir
     from portal.celery import app as celery_app
 
     for name in logging_quiet:
@@ -69,7 +68,7 @@ def main() -> None:
     mosip, opencrvs = MosipStandIn(credential_delay_seconds=0.05), OpenCrvsStandIn()
     mosip.start()
     opencrvs.start()
-    configure_for_stand_ins(mosip.url, opencrvs.url, portal_url, shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, portal_url)
     subscribe()
     mosip.wait_for_subscription(timeout=10)
     session = requests.Session()

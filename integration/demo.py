@@ -1,23 +1,19 @@
 """Point the portal's settings at the stand-in servers (the demo and the tests).
 
-Uses the public demo keys from shared/fixtures/certs: never for production.
+Uses the demo keys generated into var/demo-keys: never for production.
 """
-
-from pathlib import Path
 
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.settings import IdSchemaSource
+from mocks.paths import certs_dir
 
 DEMO_SECRET = "abcdeABCDE123456"  # the stand-in MOSIP's default client secret
 DEMO_WEBSUB_SECRET = "mosip-websub-secret"
 DEMO_KEYSTORE_PASSWORD = "mosip123"
 
 
-def configure_for_stand_ins(
-    mosip_url: str, opencrvs_url: str, portal_url: str, shared_dir: Path
-) -> None:
+def configure_for_stand_ins(mosip_url: str, opencrvs_url: str, portal_url: str) -> None:
     mosip_url, portal_url = mosip_url.rstrip("/"), portal_url.rstrip("/")
-    fixtures = shared_dir / "fixtures"
     mosip = MosipSettings.load()
     mosip.auth_url = f"{mosip_url}/v1/authmanager/authenticate/clientidsecretkey"
     mosip.packet_client_id = "mosip-regproc-client"
@@ -29,7 +25,7 @@ def configure_for_stand_ins(
     mosip.websub_hub_url = f"{mosip_url}/websub/hub"
     mosip.websub_callback_url = f"{portal_url}/websub/callback"
     mosip.websub_secret = DEMO_WEBSUB_SECRET
-    mosip.credential_keystore = (fixtures / "certs" / "keystore.p12").read_bytes()
+    mosip.credential_keystore = (certs_dir() / "keystore.p12").read_bytes()
     mosip.credential_keystore_password = DEMO_KEYSTORE_PASSWORD
     mosip.verification_method_allowlist = [
         f"{mosip_url}/.well-known/public-key.json",

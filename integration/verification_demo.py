@@ -1,6 +1,6 @@
 """Point the IDA and E-Signet settings at the stand-ins (the demo and the tests).
 
-Uses the public demo keys from shared/fixtures/certs: never for production.
+Uses the demo keys generated into var/demo-keys: never for production.
 """
 
 import os

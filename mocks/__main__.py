@@ -26,8 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mosip-public-url",
                         help="base URL put in credentials, if MOSIP is reached by another name")
     parser.add_argument("--certs-dir", type=Path,
-                        help="demo certs (default: $PORTAL_SHARED_DIR/fixtures/certs or "
-                             "<repo>/../shared/fixtures/certs)")
+                        help="demo keys (default: var/demo-keys, generated on first use)")
     parser.add_argument("--credential-delay", type=float, default=2.0,
                         help="seconds between a workflow start and the credential callback")
     parser.add_argument("--token-ttl", type=int, default=3600, help="MOSIP token lifetime")

@@ -52,7 +52,7 @@ from .esignet_jwt import (
     verify_jwt,
 )
 from .esignet_userinfo import MODES, claims_for
-from .paths import certs_dir, shared_dir
+from .paths import certs_dir, identities_path
 
 DEMO_CLIENT_ID = "opencrvs-demo-client"
 AUTHORIZE_PATH = "/authorize"
@@ -120,7 +120,7 @@ class EsignetStandIn(StandIn):
         self,
         clients: dict[str, rsa.RSAPublicKey] | None = None,
         *,
-        identities_path: str | Path | None = None,
+        people: str | Path | None = None,
         public_url: str | None = None,
         controls: Controls | None = None,
         quiet: bool = True,
@@ -144,8 +144,8 @@ class EsignetStandIn(StandIn):
         self.userinfo_claims: JSON = {}
         self.id_token_claims: JSON = {}
         self.public_url = public_url
-        path = identities_path or shared_dir() / "fixtures" / "mosip" / "mock-identities.json"
-        self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(Path(path).read_text())}
+        path = Path(people or identities_path())
+        self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(path.read_text())}
         self.grants: dict[str, Grant] = {}
         self.tokens: dict[str, tuple[Grant, float]] = {}
         self.seen_jti: set[str] = set()

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from .base import JSON, Controls, StandIn, iso_now, json_response
 from .ida_crypto import IdaError, decrypt_request, verify_signature
-from .paths import certs_dir, shared_dir
+from .paths import certs_dir, identities_path
 
 AUTH_PATH = "/idauthentication/v1/auth"
 # The demo partner; the portal's demo settings use the same values.
@@ -99,7 +99,7 @@ class IdaStandIn(StandIn):
         partner_id: str = DEMO_PARTNER_ID,
         misp_license_key: str = DEMO_MISP_LICENSE_KEY,
         api_key: str = DEMO_API_KEY,
-        identities_path: str | Path | None = None,
+        people: str | Path | None = None,
         controls: Controls | None = None,
         quiet: bool = True,
     ) -> None:
@@ -121,8 +121,8 @@ class IdaStandIn(StandIn):
         )
         assert partner_cert is not None
         self.partner_cert = partner_cert
-        path = identities_path or shared_dir() / "fixtures" / "mosip" / "mock-identities.json"
-        self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(Path(path).read_text())}
+        path = Path(people or identities_path())
+        self.identities: dict[str, JSON] = {p["nid"]: p for p in json.loads(path.read_text())}
         self.answer_garbage = False  # answer 200 with an HTML page, as a broken proxy does
         self.authentications: list[JSON] = []  # what was decrypted, and the errors answered
 

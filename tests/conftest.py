@@ -16,7 +16,6 @@ from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
-from tests.fixtures import shared_dir
 
 pytest_plugins = ["tests.own_services"]  # own_redis: a Redis a test may stop
 
@@ -49,7 +48,7 @@ def opencrvs() -> Iterator[OpenCrvsStandIn]:
 @pytest.fixture
 def configured(db, mosip, opencrvs) -> None:
     """Settings pointing at the stand-ins; the portal itself is not served."""
-    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
 
 
 @pytest.fixture
@@ -103,7 +102,7 @@ class Pipeline:
 @pytest.fixture
 def pipeline(live_server, mosip, opencrvs, worker) -> Pipeline:
     """The portal served for real, a real worker, and the stand-ins, all over HTTP."""
-    configure_for_stand_ins(mosip.url, opencrvs.url, live_server.url, shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, live_server.url)
     from integration.services.websub import subscribe
 
     subscribe()

@@ -1,11 +1,10 @@
-"""Credential decryption and the JCS proof variant (OpenCRVS's MOSIP mock) against the shared
+"""Credential decryption and the JCS proof variant (OpenCRVS's MOSIP mock) against the captured
 wire fixtures. URDNA2015 proofs, as MOSIP signs them: tests/test_ld_proof.py."""
 
 import base64
 import copy
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,19 +22,7 @@ from integration.crypto import (
     verification_method,
     verify_jcs_proof,
 )
-
-
-def shared_dir() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared"
-    return Path(os.environ.get("PORTAL_SHARED_DIR", default))
-
-
-def fixture_path(*parts: str) -> Path:
-    return shared_dir().joinpath("fixtures", *parts)
-
-
-def load_json(*parts: str) -> Any:
-    return json.loads(fixture_path(*parts).read_text())
+from tests.fixtures import fixture_path, load_json
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from integration.models import EsignetSettings, OpenCrvsSettings, VerificationRe
 from integration.verification_demo import configure_demo
 from mocks.esignet import DEMO_CLIENT_ID, EsignetStandIn
 from mocks.opencrvs import OpenCrvsStandIn
-from tests.fixtures import fixture_path
+from mocks.paths import certs_dir
 
 APP = "http://localhost:3000"
 REDIRECT = f"{APP}/drafts/abc/review"
@@ -244,7 +244,7 @@ def test_cors_is_open_to_the_opencrvs_client_app_only(client, configured, token,
 def test_the_stand_in_refuses_assertions_the_spec_forbids(esignet, change):
     """The stand-in is only a check on the portal if it is strict."""
     back = sign_in(esignet)
-    key = load_client_jwk((fixture_path("certs", "esignet-jwk.txt")).read_text())
+    key = load_client_jwk((certs_dir() / "esignet-jwk.txt").read_text())
     now = int(time.time())
     claims = {
         "iss": DEMO_CLIENT_ID,

@@ -21,25 +21,25 @@ from integration.crypto.ida import (
 from integration.crypto.keystore import load_pkcs12
 from integration.models import IdaSettings
 from mocks.ida_crypto import IdaError, decrypt_request, verify_signature
-from tests.fixtures import fixture_path
+from mocks.paths import certs_dir
 
 AUTH_DATA = b'{"demographics": {"dob": "2002/02/01"}}'
 
 
 @pytest.fixture(scope="module")
 def ida_cert() -> x509.Certificate:
-    return load_certificate(fixture_path("certs", "ida-partner.crt").read_text())
+    return load_certificate((certs_dir() / "ida-partner.crt").read_text())
 
 
 @pytest.fixture(scope="module")
 def ida_key() -> rsa.RSAPrivateKey:
-    pem = fixture_path("certs", "mock-only-private-key.pem").read_bytes()
+    pem = (certs_dir() / "mock-only-private-key.pem").read_bytes()
     return serialization.load_pem_private_key(pem, None)
 
 
 @pytest.fixture(scope="module")
 def signer():
-    return load_pkcs12(fixture_path("certs", "keystore.p12").read_bytes(), "mosip123")
+    return load_pkcs12((certs_dir() / "keystore.p12").read_bytes(), "mosip123")
 
 
 def sealed_body(data: bytes, cert: x509.Certificate) -> dict:
@@ -113,8 +113,8 @@ def test_the_request_body_is_the_one_the_protocol_describes(ida_cert, ida_key, s
         partner_id="partner",
         misp_license_key="licence",
         partner_api_key="api-key",
-        encryption_certificate=fixture_path("certs", "ida-partner.crt").read_text(),
-        signing_keystore=fixture_path("certs", "keystore.p12").read_bytes(),
+        encryption_certificate=(certs_dir() / "ida-partner.crt").read_text(),
+        signing_keystore=(certs_dir() / "keystore.p12").read_bytes(),
         signing_keystore_password="mosip123",
     )
     person = Demographics(date(2002, 2, 1), "Jenny", "Doe", "female")

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mocks.mosip import MosipStandIn
 from mocks.paths import certs_dir
+from tests.fixtures import fixture_path
 from tests.test_mocks_support import (
     Subscriber,
     decrypt_credential,
@@ -74,18 +76,19 @@ def start_workflow(mosip: MosipStandIn, reg_id: str) -> dict[str, Any]:
     return requests.post(mosip.url + WORKFLOW, json=body, cookies=cookies(mosip), timeout=5).json()
 
 
-def mock_public_key() -> Any:
-    pem = (certs_dir() / "mock-only-private-key.pem").read_bytes()
+def mock_public_key(directory: Path | None = None) -> Any:
+    pem = ((directory or certs_dir()) / "mock-only-private-key.pem").read_bytes()
     return serialization.load_pem_private_key(pem, None).public_key()
 
 
 def test_helpers_read_the_captured_credential() -> None:
     """The test-side decryption and proof check agree with the real capture."""
     captured = wire("post_websub_callback")["request"]["body"]["event"]["data"]["credential"]
-    credential, thumbprint = decrypt_credential(captured)
+    captured_for = fixture_path("certs")  # the public demo keystore of the capture
+    credential, thumbprint = decrypt_credential(captured, keystore(captured_for)[0])
     assert credential == wire("credential_decrypted")
     assert thumbprint == bytes(32)  # the reference mock writes no thumbprint
-    verify_proof(credential, mock_public_key())
+    verify_proof(credential, mock_public_key(captured_for))
 
 
 def test_workflow_delivers_a_signed_encrypted_credential(

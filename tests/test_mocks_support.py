@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import rfc8785
@@ -21,13 +22,14 @@ from pyld import jsonld
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from mocks.paths import certs_dir, shared_dir
+from mocks.paths import certs_dir
+from tests.fixtures import load_json
 
 KEYSTORE_PASSWORD = b"mosip123"
 
 
 def wire(name: str) -> dict[str, Any]:
-    return json.loads((shared_dir() / "fixtures" / "wire" / f"{name}.json").read_text())
+    return load_json("wire", f"{name}.json")
 
 
 def same_shape(actual: Any, expected: Any, where: str = "$") -> None:
@@ -45,17 +47,20 @@ def same_shape(actual: Any, expected: Any, where: str = "$") -> None:
             same_shape(a, e, f"{where}[{i}]")
 
 
-def keystore() -> tuple[rsa.RSAPrivateKey, Any]:
+def keystore(directory: Path | None = None) -> tuple[rsa.RSAPrivateKey, Any]:
+    """The partner keystore: the stand-ins' demo keys, or the one a capture was made for."""
     key, cert, _ = pkcs12.load_key_and_certificates(
-        (certs_dir() / "keystore.p12").read_bytes(), KEYSTORE_PASSWORD
+        ((directory or certs_dir()) / "keystore.p12").read_bytes(), KEYSTORE_PASSWORD
     )
     assert isinstance(key, rsa.RSAPrivateKey) and cert is not None
     return key, cert
 
 
-def decrypt_credential(encoded: str) -> tuple[dict[str, Any], bytes]:
+def decrypt_credential(
+    encoded: str, key: rsa.RSAPrivateKey | None = None
+) -> tuple[dict[str, Any], bytes]:
     """(credential, thumbprint) from a CREDENTIAL_ISSUED ``data.credential``."""
-    key, _ = keystore()
+    key = key or keystore()[0]
     key_part, data_part = base64.b64decode(encoded).split(b"#KEY_SPLITTER#", 1)
     assert key_part[:6] == b"VER_R2"
     aes_key = key.decrypt(

@@ -1,7 +1,8 @@
 """`manage.py demo`: the portal, a Celery worker with beat, and the stand-in MOSIP and
 OpenCRVS servers, on the embedded defaults (SQLite, folder broker): nothing to install.
 
-Uses the public demo keys from ../shared: never a production setup.
+Uses demo keys generated into var/demo-keys: never a production setup.
+The portal is served by gunicorn, as in production.
 """
 
 import json
@@ -26,7 +27,6 @@ from mocks.examples import birth_request
 from mocks.mosip import MosipStandIn
 from mocks.oidc import PEOPLE, OidcStandIn
 from mocks.opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
-from mocks.paths import shared_dir
 
 
 def free_port(preferred: int) -> int:
@@ -57,18 +57,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: int, no_example: bool, **options):
-        shared = shared_dir()
-        if not (shared / "fixtures" / "certs").is_dir():
-            raise CommandError(
-                f"the demo needs the shared fixtures at {shared} (set PORTAL_SHARED_DIR)"
-            )
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
         mosip, opencrvs = MosipStandIn(credential_delay_seconds=2.0), OpenCrvsStandIn()
         mosip.start(port=free_port(20240))
         opencrvs.start(port=free_port(20250))
         portal_url = f"http://127.0.0.1:{free_port(port)}"
-        configure_for_stand_ins(mosip.url, opencrvs.url, portal_url, shared)
+        configure_for_stand_ins(mosip.url, opencrvs.url, portal_url)
         self._system_client(opencrvs)
         if not MappingProfile.objects.exists():  # never overwrite an admin's edits
             call_command("load_default_mappings", verbosity=0)
@@ -140,7 +135,8 @@ class Command(BaseCommand):
     def _start_processes(self, portal_url: str, environment: dict) -> list[subprocess.Popen]:
         host_port = portal_url.removeprefix("http://")
         base = Path(settings.BASE_DIR)
-        web = [sys.executable, "manage.py", "runserver", "--noreload", host_port]
+        web = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf"]
+        web += ["--bind", host_port, "--workers", "2", "portal.wsgi"]
         worker = [
             sys.executable,
             "-m",

@@ -1,0 +1,20 @@
+"""gunicorn settings for every way the portal is served: the image, the CI smoke run and
+the demo (``gunicorn -c python:portal.gunicorn_conf portal.wsgi``).
+
+Threaded workers keep connections alive between requests, as OpenCRVS's Node client
+expects (Django's development server reset them). Everything can be changed from the
+environment: ``PORTAL_BIND``, ``WEB_CONCURRENCY`` (processes), ``PORTAL_WEB_THREADS``.
+"""
+
+import os
+
+bind = os.environ.get("PORTAL_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("PORTAL_WEB_THREADS", "4"))
+keepalive = 15  # seconds; longer than Node's default 5 s keep-alive so the client closes first
+timeout = 60
+graceful_timeout = 30
+accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-") or None  # "" turns it off
+# Trust X-Forwarded-* only from the TLS proxy (a comma-separated list of its addresses).
+forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
