@@ -17,6 +17,15 @@ from integration.console.roles import Role, assign_roles
 from integration.models import OidcIdentity
 
 
+def client_ip(request) -> str:
+    """Who is signing in, for throttling: behind the TLS proxy, the address the proxy
+    appended to X-Forwarded-For (the right-most; anything left of it the client wrote)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.BEHIND_TLS_PROXY and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 class BreakGlassBackend(ModelBackend):
     """Username and password, accepted for local superusers only."""
 

@@ -18,3 +18,4 @@ graceful_timeout = 30
 accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-") or None  # "" turns it off
 # Trust X-Forwarded-* only from the TLS proxy (a comma-separated list of its addresses).
 forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
+control_socket_disable = True  # one per host at a fixed path otherwise; nothing here uses it

@@ -43,8 +43,35 @@ SESSION_COOKIE_HTTPONLY = True
 # Roles come from the identity provider at sign-in: a session lasts a working day, so a
 # role removed there is gone by the next sign-in at the latest.
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 3600)
-if env.bool("PORTAL_BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("PORTAL_BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers only ever reach the portal over HTTPS: redirect plain HTTP and tell them to
+# stay (HSTS). Machine callers inside the installation's network (OpenCRVS's country
+# config, MOSIP's hub, health probes) may call plain HTTP as they did mosip-api, so
+# their paths are exempt from the redirect (PORTAL_SSL_REDIRECT_EXEMPT, regexes).
+SECURE_SSL_REDIRECT = env.bool("PORTAL_SSL_REDIRECT", default=SECURE_COOKIES)
+SECURE_REDIRECT_EXEMPT = env.list(
+    "PORTAL_SSL_REDIRECT_EXEMPT",
+    default=[
+        r"^healthz$",
+        r"^metrics$",
+        r"^events/",
+        r"^trigger/",
+        r"^webhooks/",
+        r"^websub/",
+        r"^verify$",
+        r"^esignet/",
+    ],
+)
+SECURE_HSTS_SECONDS = env.int(
+    "PORTAL_HSTS_SECONDS", default=365 * 24 * 3600 if SECURE_COOKIES else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("PORTAL_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("PORTAL_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,12 +82,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' ReDoc, served from the package
+    "axes",
     "integration",
 ]
 
 MIDDLEWARE = [
     "integration.monitoring.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "integration.api.middleware.BodySizeLimitMiddleware",
     "integration.api.errors.OutageMiddleware",
@@ -70,7 +100,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with 429
 ]
+
+# Content-Security-Policy on every page: scripts, styles and everything else from the
+# portal itself, no inline script or style (templates use static files only). The API
+# docs page adds what ReDoc needs (integration.api.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -115,8 +164,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env.str("PORTAL_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["integration.api.parsing.StorableJSONParser"],
@@ -130,6 +179,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OpenCRVS–MOSIP integration portal",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",  # no CDN: the docs work offline
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integration.api.openapi.add_plain_django_endpoints",
+    ],
 }
 
 # Largest request body the API accepts; bigger ones get 413 before being read.
@@ -238,6 +292,7 @@ LOGGING = {
 # provider's discovery document (/.well-known/openid-configuration) lists them.
 # Username and password remain only as break-glass for local superusers.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while locked out
     "integration.auth.ProviderBackend",
     "integration.auth.BreakGlassBackend",
 ]
@@ -284,3 +339,12 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# Password sign-in (break-glass) is throttled: after PORTAL_LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is locked for the cool-off.
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("PORTAL_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "integration.auth.client_ip"
+AXES_VERBOSE = False

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
-from integration.api import health, metrics, verification_views, views, webhooks, websub
+from integration.api import docs, health, metrics, verification_views, views, webhooks, websub
 from integration.console.views.auth import admin_login
 
 admin.site.site_header = "OpenCRVS–MOSIP integration"
@@ -29,7 +29,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("api/docs/", docs.api_docs, name="api-docs"),
     path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's
     path("admin/", admin.site.urls),
     path("console/", include("integration.console.urls")),

@@ -1,6 +1,11 @@
 """Shared fixtures: the stand-in servers, the portal configured against them, and the
-whole pipeline (live portal + real Celery worker) for end-to-end tests."""
+whole pipeline (the portal under gunicorn + a real Celery worker) for end-to-end tests."""
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -8,7 +13,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from integration.demo import configure_for_stand_ins
 from integration.models import Attempt, Submission
@@ -99,12 +106,59 @@ class Pipeline:
         raise AssertionError(f"fewer than {failures} failed attempts for {certificate_number}")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_portal(django_db_setup) -> Iterator[str]:
+    """The portal under gunicorn with its production settings file (portal/gunicorn_conf.py),
+    on the test database, broker and cache: what OpenCRVS and MOSIP talk to in production.
+    One for the session, like Django's live server; its cache is the tests' (cleared
+    between tests)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PORTAL_SERVED_DATABASE": str(connection.settings_dict["NAME"]),
+        "PORTAL_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "PORTAL_ACCESS_LOG": "",
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf"]
+    # A fixed argument list of our own program, no shell.
+    process = subprocess.Popen(  # noqa: S603
+        [*command, "portal.wsgi"], cwd=settings.BASE_DIR, env=env
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            assert process.poll() is None, "gunicorn exited at start"
+            try:
+                requests.get(f"{url}/websub/callback?hub.challenge=up", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGQUIT)  # quick shutdown: the tests are over
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture
-def pipeline(live_server, mosip, opencrvs, worker) -> Pipeline:
-    """The portal served for real, a real worker, and the stand-ins, all over HTTP."""
-    configure_for_stand_ins(mosip.url, opencrvs.url, live_server.url)
+def pipeline(served_portal, mosip, opencrvs, worker) -> Pipeline:
+    """The portal served by gunicorn, a real worker, and the stand-ins, all over HTTP."""
+    configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
     from integration.services.websub import subscribe
 
     subscribe()
     assert mosip.wait_for_subscription(timeout=10), "the hub never verified the portal"
-    return Pipeline(live_server.url, mosip, opencrvs)
+    return Pipeline(served_portal, mosip, opencrvs)

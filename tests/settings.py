@@ -12,7 +12,15 @@ os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-"))
 os.environ.setdefault("PORTAL_RETRY_BASE_SECONDS", "0.2")
 os.environ.setdefault("PORTAL_RETRY_MAX_SECONDS", "1.0")
 os.environ.setdefault("PORTAL_MAX_ATTEMPTS", "30")
+# A cache the served portal (gunicorn, another process) shares with the tests, so
+# clearing it between tests clears it for both.
+os.environ.setdefault("CACHE_URL", f"filecache://{os.environ['PORTAL_VAR_DIR']}/cache")
 
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# The end-to-end tests serve the portal with gunicorn in a process of its own, pointed
+# at the test database the test process created (tests/conftest.py: served_portal).
+if os.environ.get("PORTAL_SERVED_DATABASE"):
+    DATABASES["default"]["NAME"] = os.environ["PORTAL_SERVED_DATABASE"]  # noqa: F405

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
-from tests.fixtures import birth_request, load_json
+from tests.fixtures import birth_request, fixture_path, load_json
 
 pytestmark = pytest.mark.e2e
 
@@ -45,6 +45,8 @@ def test_the_fixture_credential_is_received(pipeline):
     # The captured credential was signed by the reference mock at its own address.
     config.verification_method_allowlist = [pipeline.mosip.public_key_url]
     config.verify_credential_proof = False
+    # ...and encrypted for the public demo keystore kept with the capture.
+    config.credential_keystore = fixture_path("certs", "keystore.p12").read_bytes()
     config.save()
 
     [delivery] = pipeline.mosip.deliver(captured)

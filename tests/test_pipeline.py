@@ -1,5 +1,8 @@
-"""The whole loop over real HTTP: portal on a live server, a real Celery worker, the
+"""The whole loop over real HTTP: portal served by gunicorn, a real Celery worker, the
 stand-in MOSIP and OpenCRVS servers."""
+
+import http.client
+import json
 
 import pytest
 
@@ -55,3 +58,23 @@ def test_a_death_can_be_confirmed_without_waiting_for_a_credential(pipeline):
     assert submission.vid == ""
     [accept] = pipeline.opencrvs.accepted
     assert accept.input["declaration"] == {}
+
+
+def test_registrations_over_one_kept_alive_connection_are_all_answered(pipeline):
+    """OpenCRVS's Node client keeps its connection open between requests; Django's
+    development server reset such connections. The portal is served by gunicorn."""
+    connection = http.client.HTTPConnection(pipeline.portal_url.removeprefix("http://"))
+    try:
+        for number in ("2026B00000011", "2026B00000012", "2026B00000013"):
+            token = pipeline.opencrvs.mint_token()
+            body = json.dumps(birth_request(number, number[5:]))
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            connection.request("POST", "/events/registration", body=body, headers=headers)
+            reply = connection.getresponse()
+            assert reply.status == 202 and json.loads(reply.read()) == {}
+            assert not reply.will_close, "the portal closed a kept-alive connection"
+    finally:
+        connection.close()
+
+    for number in ("2026B00000011", "2026B00000012", "2026B00000013"):
+        pipeline.wait_for(number, Status.CONFIRMED)

@@ -31,6 +31,11 @@ document.addEventListener("DOMContentLoaded", () => {
     setTimeout(check, 1500);
   }
 
+  // Progress bars take their width from data-percent (no inline styles: the CSP forbids them).
+  for (const bar of document.querySelectorAll(".progress-bar[data-percent]")) {
+    bar.style.width = `${bar.dataset.percent}%`;
+  }
+
   // A bulk job: follow its progress until it is done.
   const job = document.querySelector("[data-job-progress]");
   if (job) {
