@@ -100,12 +100,14 @@ def integration_settings_check(app_configs=None, databases=None, **kwargs) -> li
                 id="integration.W003",
             )
         )
-    if esignet.token_url and not esignet.jwks_url:
+    esignet_keys = (esignet.jwks_url, esignet.trusted_key_urls, esignet.trusted_keys)
+    if esignet.token_url and esignet.userinfo_signed_by == "esignet" and not any(esignet_keys):
         warnings.append(
             Warning(
-                "E-Signet is configured without a JWKS URL: user info is not checked "
-                "against E-Signet's published keys.",
-                hint="Set the JWKS URL in the E-Signet settings.",
+                "E-Signet is configured without a JWKS URL or any other key: user info "
+                "is taken unverified.",
+                hint="Set the JWKS URL (or extra key URLs, or pinned keys) in the E-Signet "
+                "settings.",
                 id="integration.W004",
             )
         )

@@ -150,3 +150,4 @@ def test_the_schema_lists_every_endpoint_with_its_authentication(client, db):
     assert set(paths["/websub/callback"]) == {"get", "post"}
     assert set(paths["/webhooks/opencrvs"]) == {"get", "post"}
     assert paths["/healthz"]["get"]["security"] == [{}]
+    assert paths["/metrics"]["get"]["security"] == [{"metricsToken": []}]

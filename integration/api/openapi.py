@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 RECORD_TOKEN = "opencrvsRecordToken"  # noqa: S105 - a scheme name, not a secret
 WEBSUB_SIGNATURE = "mosipWebSubSignature"
 WEBHOOK_SIGNATURE = "opencrvsWebhookSignature"
+METRICS_TOKEN = "metricsToken"  # noqa: S105 - a scheme name, not a secret
 
 
 class RecordTokenScheme(OpenApiAuthenticationExtension):
@@ -42,6 +43,12 @@ SECURITY_SCHEMES = {
         "name": "X-Hub-Signature",
         "description": "`sha256=` + hex HMAC-SHA256 of the raw body with the WebSub secret "
         "set in the MOSIP settings (checked whenever a secret is set, as it should be).",
+    },
+    METRICS_TOKEN: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "PORTAL_METRICS_TOKEN; the scraper may instead (or also) have to come "
+        "from PORTAL_METRICS_ALLOWED_NETWORKS.",
     },
     WEBHOOK_SIGNATURE: {
         "type": "apiKey",
@@ -128,6 +135,19 @@ PATHS = {
                 "503": _json("No webhook secret configured on this portal."),
             },
         },
+    },
+    "/metrics": {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus metrics",
+            "tags": ["operations"],
+            "security": [{METRICS_TOKEN: []}],
+            "responses": {
+                "200": _text("Prometheus text exposition format."),
+                "401": _json("A valid bearer token is required."),
+                "403": _json("Metrics are off, or not from an allowed network."),
+            },
+        }
     },
     "/healthz": {
         "get": {
