@@ -197,10 +197,9 @@ class Suite:
         time.sleep(2)
         portal = f"http://127.0.0.1:{p.portal}"
         self.manage("shell", "-c", (
-            "from pathlib import Path; from integration.demo import configure_for_stand_ins; "
-            "from mocks.paths import shared_dir; "
+            "from integration.demo import configure_for_stand_ins; "
             f"configure_for_stand_ins('http://127.0.0.1:{p.mosip}', "
-            f"'http://127.0.0.1:{p.opencrvs}', '{portal}', shared_dir())"
+            f"'http://127.0.0.1:{p.opencrvs}', '{portal}')"
         ))  # fmt: skip
         self.process("gunicorn", [str(BIN / "gunicorn"), "portal.wsgi", "-b",
                                   f"127.0.0.1:{p.portal}", "-k", "gthread", "-w", "2",
