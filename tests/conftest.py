@@ -162,3 +162,16 @@ def pipeline(served_portal, mosip, opencrvs, worker) -> Pipeline:
     subscribe()
     assert mosip.wait_for_subscription(timeout=10), "the hub never verified the portal"
     return Pipeline(served_portal, mosip, opencrvs)
+
+
+@pytest.fixture
+def live_pipeline(live_server, mosip, opencrvs, worker) -> Pipeline:
+    """The pipeline with the portal in the test process (Django's live server), for the
+    tests that change settings with pytest-django's `settings` fixture: a gunicorn process
+    would not see those."""
+    configure_for_stand_ins(mosip.url, opencrvs.url, live_server.url)
+    from integration.services.websub import subscribe
+
+    subscribe()
+    assert mosip.wait_for_subscription(timeout=10), "the hub never verified the portal"
+    return Pipeline(live_server.url, mosip, opencrvs)

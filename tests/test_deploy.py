@@ -25,12 +25,17 @@ PRODUCTION_ENV = {
 }
 
 
+def deployed_environment() -> dict[str, str]:
+    """This process's environment without what only the browser tests set."""
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     # A fixed command of this repository, no shell.
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **PRODUCTION_ENV, **env},
+        env={**deployed_environment(), **PRODUCTION_ENV, **env},
         capture_output=True,
         text=True,
         timeout=120,

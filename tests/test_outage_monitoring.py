@@ -13,6 +13,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
+def pipeline(live_pipeline):
+    """The settings below are test overrides: the portal runs in the test process."""
+    return live_pipeline
+
+
+@pytest.fixture
 def watched(settings):
     settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
     settings.PORTAL_HEALTH_FAILING_SECONDS = 1.0

@@ -112,17 +112,10 @@ def oidc_provider(live_server) -> Iterator[Provider]:
 
 
 @pytest.fixture
-def pipeline(live_server, mosip, opencrvs, worker):
-    """Browser tests keep the portal in the test process (Django's live server): the
-    identity provider's settings are test overrides that a gunicorn process would not see."""
-    from integration.demo import configure_for_stand_ins
-    from integration.services.websub import subscribe
-    from tests.conftest import Pipeline
-
-    configure_for_stand_ins(mosip.url, opencrvs.url, live_server.url)
-    subscribe()
-    assert mosip.wait_for_subscription(timeout=10), "the hub never verified the portal"
-    return Pipeline(live_server.url, mosip, opencrvs)
+def pipeline(live_pipeline):
+    """Browser tests keep the portal in the test process: the identity provider's
+    settings are test overrides that a gunicorn process would not see."""
+    return live_pipeline
 
 
 @pytest.fixture
