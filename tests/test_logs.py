@@ -37,6 +37,13 @@ class Captured:
 
 
 @pytest.fixture
+def pipeline(live_pipeline):
+    """The web process's log lines are captured here too: the portal runs in the test
+    process (Django's live server), not under gunicorn."""
+    return live_pipeline
+
+
+@pytest.fixture
 def logged() -> Iterator[Captured]:
     """What the portal's console handler writes, as configured in settings.LOGGING."""
     stream = io.StringIO()
