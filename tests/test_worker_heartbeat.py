@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from integration.demo import configure_for_stand_ins
 from integration.models import Status, Submission, WorkerHeartbeat
-from tests.fixtures import birth_request, shared_dir
+from tests.fixtures import birth_request
 
 
 def reasons(client) -> list[str]:
@@ -78,7 +78,7 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
     """The reported failure: kombu `AttributeError ... 'hostname'` after a Redis restart
     with unacknowledged messages, and the worker stopped. Here three restarts, each
     with a delivery in flight, and the worker must still take new work afterwards."""
-    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     mosip.controls.latency_seconds = 1.5  # each delivery is in flight for a while
     env = {
         **os.environ,
