@@ -155,12 +155,13 @@ class Command(BaseCommand):
         ]
 
     def _wait_until_up(self, portal_url: str) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{portal_url}/websub/callback?hub.challenge=up", timeout=1)
+                requests.get(f"{portal_url}/websub/callback?hub.challenge=up", timeout=5)
                 return
-            except requests.ConnectionError:
+            # gunicorn's socket takes connections before its workers have loaded Django.
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.3)
         raise CommandError("the portal did not start")
 
