@@ -7,5 +7,4 @@ class IntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         from integration import checks  # noqa: F401 - registers the start-up checks
-        from integration import checks  # noqa: F401 - registers the start-up checks
         from integration.api import openapi  # noqa: F401 - the token's OpenAPI scheme
