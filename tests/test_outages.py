@@ -66,6 +66,12 @@ def test_database_down_at_the_websub_intent_check_and_health(client, transaction
 
 
 @pytest.fixture
+def pipeline(live_pipeline):
+    """The cache is switched with `settings` here: the portal runs in the test process."""
+    return live_pipeline
+
+
+@pytest.fixture
 def cache_on_own_redis(settings, own_redis):
     settings.CACHES = {
         "default": {
