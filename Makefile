@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OIDC := tests/browser/oidc
 
-.PHONY: demo test lint browser-deps faults prometheus-tools
+.PHONY: demo test lint browser-deps faults prometheus-tools messages compiled-messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,22 @@ prometheus-tools:
 	@command -v promtool >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends prometheus >/dev/null)
 
+# Translations: gettext (Debian's package) extracts and compiles the catalogues under locale/.
+# After changing a text: `make messages`, translate the new entries in each django.po.
+messages: $(BIN)/.installed
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	PORTAL_DEMO=true $(BIN)/python manage.py makemessages --all --no-location --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=mocks --ignore=var --ignore='*/node_modules/*'
+	PORTAL_DEMO=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+compiled-messages: $(BIN)/.installed
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	PORTAL_DEMO=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
 demo: $(BIN)/.installed
 	PORTAL_DEMO=true $(BIN)/python manage.py demo
 
-test: $(BIN)/.installed browser-deps prometheus-tools
+test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
 	$(BIN)/ruff check .
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "integration.api.middleware.BodySizeLimitMiddleware",
     "integration.api.errors.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the browser's Accept-Language, or the user's pick (set_language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Adding a language: README "Adding a language".
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

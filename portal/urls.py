@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's
     path("admin/", admin.site.urls),
     path("console/", include("integration.console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher
     path("oidc/", include("mozilla_django_oidc.urls")),
 ]
 

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integration.console.charts import Bucket, Chart, grouped_bars
 from integration.console.masking import mask_message, personal_values_of
@@ -182,10 +183,10 @@ def throughput(now: datetime) -> tuple[Chart, Chart]:
             if day in days:
                 setattr(days[day], series, getattr(days[day], series) + count)
     day_chart = grouped_bars(
-        "Last 24 hours", [hours[k] for k in sorted(hours)], label_format="%H:00", label_every=3
+        _("Last 24 hours"), [hours[k] for k in sorted(hours)], label_format="%H:00", label_every=3
     )
     week_chart = grouped_bars(
-        "Last 7 days", [days[k] for k in sorted(days)], label_format="%a %d", label_every=1
+        _("Last 7 days"), [days[k] for k in sorted(days)], label_format="%a %d", label_every=1
     )
     return day_chart, week_chart
 

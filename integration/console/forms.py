@@ -2,6 +2,7 @@
 the reason every action needs."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from integration.console.pagination import Sort
 from integration.models import ActionKind, EventType, Status
@@ -12,10 +13,10 @@ NEEDS_ACTION = "needs_action"
 WAITING_FILTERS = {"waiting_on_mosip": "MOSIP", "waiting_on_opencrvs": "OpenCRVS"}
 
 SORTS = {
-    "newest": Sort("created_at", descending=True, label="Newest first"),
-    "oldest": Sort("created_at", descending=False, label="Oldest first"),
-    "updated": Sort("updated_at", descending=True, label="Recently changed"),
-    "waiting": Sort("updated_at", descending=False, label="Unchanged the longest"),
+    "newest": Sort("created_at", descending=True, label=_("Newest first")),
+    "oldest": Sort("created_at", descending=False, label=_("Oldest first")),
+    "updated": Sort("updated_at", descending=True, label=_("Recently changed")),
+    "waiting": Sort("updated_at", descending=False, label=_("Unchanged the longest")),
 }
 
 
@@ -23,12 +24,12 @@ class SubmissionFilterForm(forms.Form):
     """The list's filters; every one of them is served by an index."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=100,
         widget=forms.TextInput(
             attrs={
-                "placeholder": "Tracking id, certificate no., transaction id or NID",
+                "placeholder": _("Tracking id, certificate no., transaction id or NID"),
                 "type": "search",
                 "autocomplete": "off",
             }
@@ -37,32 +38,30 @@ class SubmissionFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Any status"),
-            (NEEDS_ACTION, "Needs action (failed or token expired)"),
-            *(
-                (key, f"Waiting on {system} (retries included)")
-                for key, system in WAITING_FILTERS.items()
-            ),
+            ("", _("Any status")),
+            (NEEDS_ACTION, _("Needs action (failed or token expired)")),
+            ("waiting_on_mosip", _("Waiting on MOSIP (retries included)")),
+            ("waiting_on_opencrvs", _("Waiting on OpenCRVS (retries included)")),
             *Status.choices,
         ],
     )
     event_type = forms.ChoiceField(
-        label="Event", required=False, choices=[("", "Births and deaths"), *EventType.choices]
+        label=_("Event"), required=False, choices=[("", _("Births and deaths")), *EventType.choices]
     )
     failed_step = forms.ChoiceField(
-        label="Failed step", required=False, choices=[("", "Any step"), *Step.choices]
+        label=_("Failed step"), required=False, choices=[("", _("Any step")), *Step.choices]
     )
     reason = forms.CharField(
-        label="Reason starts with",
+        label=_("Reason starts with"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. MOSIP auth answered HTTP 401"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. MOSIP auth answered HTTP 401")}),
     )
     created_from = forms.DateField(
-        label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
-        label="Received until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
         required=False, choices=[(key, sort.label) for key, sort in SORTS.items()]
@@ -74,7 +73,7 @@ class SubmissionFilterForm(forms.Form):
             # Searching by VID or NID, or guessing a masked error message letter by letter
             # through "reason starts with", would reveal what is masked on screen.
             del self.fields["reason"]
-            self.fields["q"].widget.attrs["placeholder"] = (
+            self.fields["q"].widget.attrs["placeholder"] = _(
                 "Tracking id, certificate no. or transaction id"
             )
 
@@ -82,7 +81,7 @@ class SubmissionFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
         if start and end and start > end:
-            self.add_error("created_to", "The end date is before the start date.")
+            self.add_error("created_to", _("The end date is before the start date."))
         return cleaned
 
     def active_filters(self) -> dict[str, str]:
@@ -96,13 +95,31 @@ class SubmissionFilterForm(forms.Form):
         }
 
 
+# What the reason is for, per action (only a rejection's reason is one OpenCRVS never sees).
+REASON_HELP = {
+    ActionKind.RESUBMIT: _(
+        "Kept in the portal's audit log with the resubmission, for whoever looks at the "
+        "record next: say what changed since it failed."
+    ),
+    ActionKind.RETRY_CONFIRMATION: _(
+        "Kept in the portal's audit log with the retry: say why OpenCRVS should accept "
+        "the confirmation now."
+    ),
+    ActionKind.REJECT: _(
+        "Kept in the portal's audit log only: OpenCRVS does not record a rejection's reason."
+    ),
+    ActionKind.RESOLVE: _(
+        "Kept in the portal's audit log: say how and where the case was settled."
+    ),
+}
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Why?",
+        label=_("Why?"),
         min_length=5,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the portal's audit log. OpenCRVS does not record a rejection's reason.",
     )
 
 
@@ -117,7 +134,7 @@ class IdListField(forms.Field):
         try:
             return sorted({int(item) for item in value})
         except (TypeError, ValueError) as exc:
-            raise forms.ValidationError("The selection is not a list of record ids.") from exc
+            raise forms.ValidationError(_("The selection is not a list of record ids.")) from exc
 
 
 class BulkSelectionForm(forms.Form):
@@ -130,5 +147,5 @@ class BulkSelectionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("all_matching") and not cleaned.get("ids"):
-            raise forms.ValidationError("Pick at least one record, or all matching records.")
+            raise forms.ValidationError(_("Pick at least one record, or all matching records."))
         return cleaned

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 USE_CONSOLE = "integration.use_console"
 ACT_ON_SUBMISSIONS = "integration.act_on_submissions"
@@ -34,7 +35,11 @@ class Role(StrEnum):
         return GROUP_NAMES[self]
 
 
-LABELS = {Role.ADMIN: "Integration admin", Role.SUPPORT: "Support", Role.AUDITOR: "Auditor"}
+LABELS = {
+    Role.ADMIN: _("Integration admin"),
+    Role.SUPPORT: _("Support"),
+    Role.AUDITOR: _("Auditor"),
+}
 GROUP_NAMES = {
     Role.ADMIN: "Integration admins",
     Role.SUPPORT: "Support staff",
@@ -75,5 +80,5 @@ def roles_of(user: AbstractBaseUser) -> list[Role]:
 
 def role_label(user: AbstractBaseUser) -> str:
     if user.is_superuser:
-        return "Local superuser"
-    return ", ".join(role.label for role in roles_of(user)) or "No role"
+        return str(_("Local superuser"))
+    return ", ".join(str(LABELS[role]) for role in roles_of(user)) or str(_("No role"))

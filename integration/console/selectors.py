@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integration.console.forms import NEEDS_ACTION, SORTS, WAITING_FILTERS
 from integration.console.masking import MASK, mask, mask_text, personal_values_of, scrub
@@ -256,18 +257,20 @@ class JobProgress:
         """What a stalled job is waiting for, or that it was resumed."""
         job, now = self.job, timezone.now()
         if job.stalled:
-            return (
-                f"Stalled: no progress since {_utc(job.updated_at)}; its worker stopped. "
+            return _(
+                "Stalled: no progress since %(when)s; its worker stopped. "
                 "It is resumed automatically within a few minutes."
-            )
+            ) % {"when": _utc(job.updated_at)}
         grace = timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
         if job.state == BulkJob.State.QUEUED and job.created_at < now - grace:
-            return (
-                f"Waiting for a worker since {_utc(job.created_at)}: it is queued again every "
+            return _(
+                "Waiting for a worker since %(when)s: it is queued again every "
                 "minute until one takes it."
-            )
+            ) % {"when": _utc(job.created_at)}
         if job.resumed_at:
-            return f"Stalled, then resumed at {_utc(job.resumed_at)} by another worker."
+            return _("Stalled, then resumed at %(when)s by another worker.") % {
+                "when": _utc(job.resumed_at)
+            }
         return ""
 
     def as_json(self) -> dict:

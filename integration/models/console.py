@@ -6,27 +6,28 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integration.models.submission import Submission
 
 
 class ActionKind(models.TextChoices):
-    RESUBMIT = "resubmit", "Resubmit to MOSIP"
-    RETRY_CONFIRMATION = "retry_confirmation", "Retry the confirmation"
-    REJECT = "reject", "Reject in OpenCRVS"
-    RESOLVE = "resolve", "Mark resolved"
+    RESUBMIT = "resubmit", _("Resubmit to MOSIP")
+    RETRY_CONFIRMATION = "retry_confirmation", _("Retry the confirmation")
+    REJECT = "reject", _("Reject in OpenCRVS")
+    RESOLVE = "resolve", _("Mark resolved")
 
 
 # The audit trail also records what no person asked for: the retention policy erasing a
 # record's personal data (not a staff action, so not an ActionKind).
 ERASE = "erase"
-AUDIT_KINDS = [*ActionKind.choices, (ERASE, "Erase personal data (retention)")]
+AUDIT_KINDS = [*ActionKind.choices, (ERASE, _("Erase personal data (retention)"))]
 
 
 class Outcome(models.TextChoices):
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped"
-    FAILED = "failed", "Failed"
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
 
 
 class BulkJob(models.Model):
@@ -34,10 +35,10 @@ class BulkJob(models.Model):
     of its audit entries."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Stopped by an error"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Stopped by an error")
 
     kind = models.CharField(max_length=30, choices=ActionKind.choices)
     reason = models.TextField()

@@ -2,37 +2,38 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integration.fields import EncryptedTextField
 
 
 class EventType(models.TextChoices):
-    BIRTH = "birth", "Birth"
-    DEATH = "death", "Death"
+    BIRTH = "birth", _("Birth")
+    DEATH = "death", _("Death")
 
 
 class Status(models.TextChoices):
     """Every state a submission can be in. Which moves connect them, and the only code
     that changes a submission's status, is `integration.services.lifecycle`."""
 
-    RECEIVED = "received", "Received"
-    SENDING = "sending", "Sending to MOSIP"
-    DELIVERY_RETRY = "delivery_retry", "Delivery retry scheduled"
-    AWAITING_CREDENTIAL = "awaiting_credential", "Awaiting credential"
-    CREDENTIAL_RECEIVED = "credential_received", "Credential received"
-    CONFIRMING = "confirming", "Confirming in OpenCRVS"
-    CONFIRMATION_RETRY = "confirmation_retry", "Confirmation retry scheduled"
-    REJECTING = "rejecting", "Rejecting in OpenCRVS"
-    CONFIRMED = "confirmed", "Confirmed"
-    COMPLETED = "completed", "Completed (registered in OpenCRVS, no confirmation needed)"
+    RECEIVED = "received", _("Received")
+    SENDING = "sending", _("Sending to MOSIP")
+    DELIVERY_RETRY = "delivery_retry", _("Delivery retry scheduled")
+    AWAITING_CREDENTIAL = "awaiting_credential", _("Awaiting credential")
+    CREDENTIAL_RECEIVED = "credential_received", _("Credential received")
+    CONFIRMING = "confirming", _("Confirming in OpenCRVS")
+    CONFIRMATION_RETRY = "confirmation_retry", _("Confirmation retry scheduled")
+    REJECTING = "rejecting", _("Rejecting in OpenCRVS")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed (registered in OpenCRVS, no confirmation needed)")
     NOTHING_TO_CONFIRM = (
         "nothing_to_confirm",
-        "Nothing to confirm (OpenCRVS has no pending action for it)",
+        _("Nothing to confirm (OpenCRVS has no pending action for it)"),
     )
-    FAILED = "failed", "Failed"
-    TOKEN_EXPIRED = "token_expired", "Token expired"
-    REJECTED = "rejected", "Rejected"
-    RESOLVED = "resolved", "Resolved"
+    FAILED = "failed", _("Failed")
+    TOKEN_EXPIRED = "token_expired", _("Token expired")
+    REJECTED = "rejected", _("Rejected")
+    RESOLVED = "resolved", _("Resolved")
 
 
 # States after which nothing more happens on its own.
@@ -53,10 +54,10 @@ RETRY_STATUSES = (Status.DELIVERY_RETRY, Status.CONFIRMATION_RETRY)
 class FailureKind(models.TextChoices):
     """Why a record stopped, as far as what happens next depends on it."""
 
-    REFUSED = "refused", "The remote system said no"
-    MAPPING = "mapping", "The record could not be mapped"
-    GAVE_UP = "gave_up", "Retries used up"
-    INTERRUPTED = "interrupted", "Interrupted"
+    REFUSED = "refused", _("The remote system said no")
+    MAPPING = "mapping", _("The record could not be mapped")
+    GAVE_UP = "gave_up", _("Retries used up")
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class StatusWriteRefused(RuntimeError):
@@ -261,17 +262,17 @@ class TransactionId(models.Model):
 
 
 class Step(models.TextChoices):
-    AUTH = "auth", "MOSIP auth"
-    CREATE_PACKET = "create_packet", "Create packet"
-    START_WORKFLOW = "start_workflow", "Start workflow"
-    CREDENTIAL = "credential", "Credential"
-    MAPPING = "mapping", "Map to MOSIP fields"
-    OPENCRVS_AUTH = "opencrvs_auth", "OpenCRVS auth"
-    LOOKUP = "lookup", "Look up the event in OpenCRVS"
-    CONFIRM = "confirm", "Confirm in OpenCRVS"
-    REJECT = "reject", "Reject in OpenCRVS"
-    WEBSUB_SUBSCRIBE = "websub_subscribe", "WebSub subscription"
-    WEBSUB_UNSUBSCRIBE = "websub_unsubscribe", "WebSub unsubscription"
+    AUTH = "auth", _("MOSIP auth")
+    CREATE_PACKET = "create_packet", _("Create packet")
+    START_WORKFLOW = "start_workflow", _("Start workflow")
+    CREDENTIAL = "credential", _("Credential")
+    MAPPING = "mapping", _("Map to MOSIP fields")
+    OPENCRVS_AUTH = "opencrvs_auth", _("OpenCRVS auth")
+    LOOKUP = "lookup", _("Look up the event in OpenCRVS")
+    CONFIRM = "confirm", _("Confirm in OpenCRVS")
+    REJECT = "reject", _("Reject in OpenCRVS")
+    WEBSUB_SUBSCRIBE = "websub_subscribe", _("WebSub subscription")
+    WEBSUB_UNSUBSCRIBE = "websub_unsubscribe", _("WebSub unsubscription")
 
 
 class Attempt(models.Model):
@@ -311,8 +312,8 @@ class IntakeRepeat(models.Model):
     with another event's token is refused (409): a token confirms one record only."""
 
     class Kind(models.TextChoices):
-        NEW_NUMBER = "new_number", "Same OpenCRVS event again, another certificate number"
-        OTHER_EVENT = "other_event", "Another OpenCRVS event's token for this certificate number"
+        NEW_NUMBER = "new_number", _("Same OpenCRVS event again, another certificate number")
+        OTHER_EVENT = "other_event", _("Another OpenCRVS event's token for this certificate number")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="repeats")
     kind = models.CharField(max_length=20, choices=Kind.choices)

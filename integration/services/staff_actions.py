@@ -26,6 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
@@ -76,22 +77,28 @@ def why_not(kind: str, submission: Submission) -> str:
     """Why this action cannot apply to the record as it is now; "" when it can."""
     status = Status(submission.status)
     if kind == ActionKind.RESUBMIT and status not in RESUBMITTABLE:
-        return f"A record that is “{status.label}” cannot be resubmitted."
+        return _("A record that is “%(status)s” cannot be resubmitted.") % {"status": status.label}
     if kind == ActionKind.RESUBMIT and submission.credential_received_at is not None:
         # A new packet would register the child in MOSIP a second time.
-        return (
-            "MOSIP has already issued this record's credential: resubmitting would register "
-            "the person twice. Use “Retry the confirmation” instead."
+        return _(
+            "MOSIP has already issued this record's credential: resubmitting would "
+            "register the person twice. Use “Retry the confirmation” instead."
         )
     if kind == ActionKind.RETRY_CONFIRMATION:
         if status not in CONFIRMATION_RETRYABLE:
-            return f"A record that is “{status.label}” has no confirmation to retry."
+            return _("A record that is “%(status)s” has no confirmation to retry.") % {
+                "status": status.label
+            }
         if submission.credential_received_at is None:
-            return "MOSIP has not issued the credential yet: resubmit instead."
+            return _("MOSIP has not issued the credential yet: resubmit instead.")
     if kind == ActionKind.REJECT and status not in REJECTABLE:
-        return f"A record that is “{status.label}” cannot be rejected from here."
+        return _("A record that is “%(status)s” cannot be rejected from here.") % {
+            "status": status.label
+        }
     if kind == ActionKind.RESOLVE and status not in RESOLVABLE:
-        return f"A record that is “{status.label}” cannot be marked resolved."
+        return _("A record that is “%(status)s” cannot be marked resolved.") % {
+            "status": status.label
+        }
     return ""
 
 

@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
 
 from integration.console.roles import role_label as _role_label
 from integration.models import Status
@@ -53,6 +55,12 @@ def status_badge(status: str) -> str:
 
 
 @register.filter
+def status_label(status: str) -> str:
+    """A status code (as the audit log keeps it) as the label staff read everywhere else."""
+    return Status(status).label if status in Status.values else status
+
+
+@register.filter
 def short_label(label: str) -> str:
     """A status label without its explanation in brackets."""
     return label.split(" (", 1)[0]
@@ -79,13 +87,24 @@ def ago(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     if timezone.now() - moment < timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(moment)} ago"
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment)}
+
+
+@register.filter
+def until(moment: datetime | None) -> str:
+    """ "in 5 minutes", or "now" when the time has come."""
+    if moment is None:
+        return "—"
+    if moment - timezone.now() < timedelta(minutes=1):
+        return _("now")
+    return _("in %(time)s") % {"time": timeuntil(moment)}
 
 
 @register.filter
 def thousands(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    """An integer grouped as the language writes it (1,234 / 1 234)."""
+    return number_format(value, force_grouping=True) if isinstance(value, int) else str(value)
 
 
 @register.filter
@@ -94,7 +113,7 @@ def duration(milliseconds: int | None) -> str:
         return "—"
     if milliseconds < 1000:
         return f"{milliseconds} ms"
-    return f"{milliseconds / 1000:.1f} s"
+    return f"{number_format(milliseconds / 1000, 1)} s"
 
 
 @register.filter

@@ -7,12 +7,13 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from integration.console.roles import ACT_ON_SUBMISSIONS, SEE_PERSONAL_DATA, USE_CONSOLE
 
 NEEDS = {
-    USE_CONSOLE: "open the staff console",
-    ACT_ON_SUBMISSIONS: "change submissions (support or integration admin role)",
+    USE_CONSOLE: _("open the staff console"),
+    ACT_ON_SUBMISSIONS: _("change submissions (support or integration admin role)"),
 }
 
 

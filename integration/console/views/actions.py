@@ -1,15 +1,23 @@
 """Staff actions, each behind a confirmation page: on one record (from its page), or on
 many (from the list), which becomes a bulk job run by a worker."""
 
+from collections import Counter
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from integration.console import selectors
-from integration.console.forms import BulkSelectionForm, ReasonForm, SubmissionFilterForm
+from integration.console.forms import (
+    REASON_HELP,
+    BulkSelectionForm,
+    ReasonForm,
+    SubmissionFilterForm,
+)
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view, sees_personal_data
 from integration.models import ActionKind, Outcome, Submission
@@ -36,6 +44,7 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         "section": "submissions",
         "kind": kind,
         "kind_label": ActionKind(kind).label,
+        "reason_help": REASON_HELP[kind],
         "s": submission,
         "blocked": blocked,
         "form": form,
@@ -54,11 +63,28 @@ def _selection_size(
     if not selection.cleaned_data["all_matching"]:
         return len(selection.cleaned_data["ids"])
     if not filters.is_valid():
-        selection.add_error(None, "The list's filters are not valid.")
+        selection.add_error(None, _("The list's filters are not valid."))
         return 0
     return selectors.count_matching(
         filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data
     )
+
+
+def bulk_preview(kind: str, ids: list[int]) -> dict:
+    """How many of the records the action would change now, how many it would skip and
+    why (the same check the worker makes on each record when it reaches it)."""
+    reasons: Counter[str] = Counter()
+    records = Submission.objects.filter(pk__in=ids).only(
+        "status", "credential_received_at", "failed_step"
+    )
+    for submission in records.iterator():
+        reasons[why_not(kind, submission)] += 1
+    will_change = reasons.pop("", 0)
+    return {
+        "will_change": will_change,
+        "will_skip": sum(reasons.values()),
+        "skip_reasons": reasons.most_common(),
+    }
 
 
 def _selected_ids(
@@ -98,7 +124,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             all_matching=all_matching,
             filters=filters if all_matching else None,
         )
-        messages.success(request, f"{job} queued: it runs in the background.")
+        messages.success(request, _("%(job)s queued: it runs in the background.") % {"job": job})
         return redirect("console:job", pk=job.pk)
     action = request.POST.get("action", "")
     context = {
@@ -111,6 +137,11 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         "limit": settings.CONSOLE_BULK_LIMIT,
         "kind": action,
         "kind_label": ActionKind(action).label if action in ActionKind.values else "",
+        "reason_help": REASON_HELP.get(action, ""),
+        "preview": None,
     }
+    if selection.is_valid() and not too_many and count:
+        ids = _selected_ids(selection, filter_form, personal_data)
+        context["preview"] = bulk_preview(selection.cleaned_data["action"], ids)
     status = 200 if selection.is_valid() and not too_many else 400
     return render(request, "console/confirm_bulk.html", context, status=status)

@@ -8,6 +8,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from integration.console.views.access import forbidden
 
@@ -35,6 +36,6 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """The Django admin's sign-in page: one sign-in for console and admin. Someone
     signed in whose role does not reach the admin is told so instead of asked again."""
     if request.user.is_authenticated:
-        return forbidden(request, "open the Django admin (integration admin role)")
+        return forbidden(request, _("open the Django admin (integration admin role)"))
     query = urlencode({"next": request.GET.get("next") or reverse("admin:index")})
     return redirect(f"{reverse('console:login')}?{query}")

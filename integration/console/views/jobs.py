@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -20,6 +21,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "section": "jobs",
         "p": selectors.job_progress(job),
         "filters": selectors.shown_filters(job.filters, personal_data=sees_personal_data(request)),
+        # Each record the job reached, with what happened to it (newest first, paged).
+        "page": selectors.audit_page(
+            settings.CONSOLE_PAGE_SIZE,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            job=job.pk,
+        ),
     }
     return render(request, "console/job_detail.html", context)
 

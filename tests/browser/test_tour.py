@@ -1,0 +1,181 @@
+"""Every console page and the custom admin pages, in English and French, on a desktop
+(1440 px) and a phone (390 px): axe-core finds no serious or critical WCAG 2.2 AA
+violation, nothing is wider than the screen, the phone's top bar folds into a menu, and a
+screenshot of each is saved to screenshots/ (tour-<language>-<width>-<page>.png)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from integration.console.roles import Role, assign_roles
+from integration.console.tasks import run_bulk_job
+from integration.mapping.exchange import load_defaults
+from integration.models import MosipSettings, Status, Submission
+from integration.services.bulk_jobs import start_bulk_job
+from integration.services.staff_actions import Actor
+from tests.browser.conftest import CHROMIUM, failed_records, screenshot
+from tests.fixtures import birth_request
+
+AXE = Path(__file__).resolve().parent / "oidc" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+WORDS = {
+    "en": ("Dashboard", "Sign out", "Menu"),
+    "fr": ("Tableau de bord", "Se déconnecter", "Menu"),
+}
+
+
+@pytest.fixture
+def world(transactional_db):
+    """An integration admin (who sees every page) and records in the states staff meet."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_user(
+        "ina", email="ina@example.org", first_name="Ina", last_name="Admin"
+    )
+    assign_roles(admin, {Role.ADMIN})
+    [failed, *_others] = failed_records(3)
+    now = timezone.now()
+    body = birth_request("2026B4000001", "B4000001")
+    retrying = Submission.objects.create(
+        event_type="birth",
+        tracking_id="B4000001",
+        certificate_number="2026B4000001",
+        raw_request=body,
+        fields_sent=body["requestFields"],
+        status=Status.DELIVERY_RETRY,
+        failed_step="create_packet",
+        last_error="MOSIP answered HTTP 503: Service Unavailable",
+        next_attempt_at=now + timedelta(minutes=4),
+        retry_count=2,
+        token_expires_at=now + timedelta(days=5),
+    )
+    job = start_bulk_job(
+        "resolve",
+        Actor.of(admin),
+        "Settled by phone with the registrar",
+        ids=[failed.pk, retrying.pk],
+        all_matching=False,
+    )
+    run_bulk_job(job.pk)
+    MosipSettings.load()
+    profile = load_defaults()[0]
+    return {"admin": admin, "failed": _others[0], "job": job, "profile": profile}
+
+
+def session_cookie(user, live_server) -> dict:
+    client = Client()
+    client.force_login(user, backend="integration.auth.ProviderBackend")
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": live_server.url}
+
+
+def pages(world) -> dict[str, str]:
+    failed, job, profile = world["failed"], world["job"], world["profile"]
+    return {
+        "dashboard": "/console/",
+        "list": "/console/submissions/",
+        "detail": f"/console/submissions/{failed.pk}/",
+        "confirm-resubmit": f"/console/submissions/{failed.pk}/resubmit/",
+        "jobs": "/console/jobs/",
+        "job": f"/console/jobs/{job.pk}/",
+        "audit": "/console/audit/",
+        "admin": "/admin/",
+        "admin-mosip-settings": "/admin/integration/mosipsettings/",
+        "admin-mapping-profile": f"/admin/integration/mappingprofile/{profile.pk}/change/",
+        "admin-mapping-preview": f"/admin/integration/mappingprofile/{profile.pk}/preview/",
+        "admin-mapping-import": "/admin/integration/mappingprofile/import/",
+    }
+
+
+def check(page, name: str, language: str, size: str) -> None:
+    """axe-core on the page as it is: no serious or critical violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{name} [{language}, {size}]"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_page_in_each_language_and_size(browser, live_server, world, language, size):
+    assert Path(CHROMIUM).exists() and AXE.exists(), "run `make browser-deps`"
+    context = browser.new_context(
+        viewport=SIZES[size], locale=language, timezone_id="UTC", extra_http_headers={}
+    )
+    context.add_cookies([session_cookie(world["admin"], live_server)])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        for name, path in pages(world).items():
+            page.goto(live_server.url + path)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            heading, sign_out, menu = WORDS[language]
+            if size == "phone":
+                # The top bar is a menu button; the navigation shows once it is opened.
+                toggle = page.get_by_role("button", name=menu)
+                expect(toggle).to_be_visible()
+                expect(page.get_by_role("button", name=sign_out)).to_be_hidden()
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= SIZES[size]["width"], f"{name} is {wide} px wide"
+                check(page, name, language, size)
+                screenshot(page, f"tour-{language}-390-{name}")
+                toggle.click()
+                expect(page.get_by_role("button", name=sign_out)).to_be_visible()
+                check(page, f"{name} (menu open)", language, size)
+                if name == "dashboard":
+                    screenshot(page, f"tour-{language}-390-menu")
+            else:
+                expect(page.get_by_role("button", name=sign_out)).to_be_visible()
+                expect(page.get_by_role("link", name=heading, exact=True)).to_be_visible()
+                check(page, name, language, size)
+                screenshot(page, f"tour-{language}-1440-{name}")
+    finally:
+        context.close()
+
+
+def test_the_language_switcher_changes_the_language_and_keeps_the_page(browser, live_server, world):
+    context = browser.new_context(viewport=SIZES["desktop"], locale="en-GB", timezone_id="UTC")
+    context.add_cookies([session_cookie(world["admin"], live_server)])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/console/submissions/")
+        expect(page.get_by_role("heading", name="Submissions")).to_be_visible()
+        page.get_by_label("Language").select_option("fr")
+        page.get_by_role("button", name="Switch").click()
+        expect(page).to_have_url(live_server.url + "/console/submissions/")
+        expect(page.get_by_role("heading", name="Dossiers")).to_be_visible()
+        expect(page.get_by_text("next try", exact=False)).to_have_count(0)
+        expect(page.get_by_text("prochaine tentative dans")).to_be_visible()
+        page.goto(live_server.url + "/console/")
+        expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(browser, live_server, world):
+    context = browser.new_context(viewport=SIZES["desktop"], locale="en-GB")
+    context.add_cookies([session_cookie(world["admin"], live_server)])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/console/")
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to the content")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_visible()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+    finally:
+        context.close()
