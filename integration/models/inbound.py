@@ -7,20 +7,21 @@ reprocessed from the console once the set-up is fixed; a forged one stays for th
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class InboundKind(models.TextChoices):
-    CREDENTIAL = "credential", "MOSIP credential (WebSub)"
-    OPENCRVS_WEBHOOK = "opencrvs_webhook", "OpenCRVS webhook"
+    CREDENTIAL = "credential", _("MOSIP credential (WebSub)")
+    OPENCRVS_WEBHOOK = "opencrvs_webhook", _("OpenCRVS webhook")
 
 
 class InboundOutcome(models.TextChoices):
-    RECEIVED = "received", "Received, not handled yet"
-    ACCEPTED = "accepted", "Accepted"
-    KEPT_FOR_RETRY = "kept_for_retry", "Kept: refused for a reason on our side"
-    FORGED = "forged", "Refused: signature or proof does not hold"
-    REFUSED = "refused", "Refused"
-    INVALID = "invalid", "Kept: unexpected content"
+    RECEIVED = "received", _("Received, not handled yet")
+    ACCEPTED = "accepted", _("Accepted")
+    KEPT_FOR_RETRY = "kept_for_retry", _("Kept: refused for a reason on our side")
+    FORGED = "forged", _("Refused: signature or proof does not hold")
+    REFUSED = "refused", _("Refused")
+    INVALID = "invalid", _("Kept: unexpected content")
 
 
 # Deliveries still to be handled, by a worker or a person: kept whole by retention.

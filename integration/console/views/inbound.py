@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from integration.console.roles import ACT_ON_SUBMISSIONS
@@ -36,11 +37,16 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
 def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     event = inbound.reprocess(pk, display_name(request.user))
     if event is None:
-        messages.warning(request, f"Delivery #{pk} cannot be reprocessed (accepted or forged).")
+        messages.warning(
+            request, _("Delivery #%(pk)s cannot be reprocessed (accepted or forged).") % {"pk": pk}
+        )
     elif event.outcome == InboundOutcome.ACCEPTED:
-        messages.success(request, f"Delivery #{pk} reprocessed: accepted.")
+        messages.success(request, _("Delivery #%(pk)s reprocessed: accepted.") % {"pk": pk})
     else:
+        outcome = event.get_outcome_display()
         messages.error(
-            request, f"Delivery #{pk} reprocessed: {event.get_outcome_display()}. {event.error}"
+            request,
+            _("Delivery #%(pk)s reprocessed: %(outcome)s.") % {"pk": pk, "outcome": outcome}
+            + f" {event.error}",
         )
     return redirect("console:inbound")
