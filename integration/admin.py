@@ -4,8 +4,10 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from integration.clients.http import destination_problem
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
@@ -20,6 +22,7 @@ from integration.models import (
     Submission,
 )
 from integration.models.settings import IdSchemaSource
+from integration.services.connection_checks import CHECKS
 from integration.services.staff_actions import display_name
 
 MOSIP_SECRETS = (
@@ -179,7 +182,47 @@ def changed_fields(before, after) -> list[str]:
 
 
 class SingletonAdmin(admin.ModelAdmin):
-    """A settings singleton; each save is kept in the settings history."""
+    """A settings singleton; each save is kept in the settings history. Its page opens as
+    its form (no one-row list), with a "Test connection" button where a check exists."""
+
+    change_form_template = "admin/integration/singleton_change_form.html"
+
+    def _change_url(self) -> str:
+        meta = self.model._meta
+        obj = self.model.load()
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+    def changelist_view(self, request, extra_context=None):
+        return HttpResponseRedirect(self._change_url())
+
+    def get_urls(self):
+        meta = self.model._meta
+        test = self.admin_site.admin_view(require_POST(self.test_connection))
+        own = [
+            path(
+                "test-connection/", test, name=f"{meta.app_label}_{meta.model_name}_test_connection"
+            )
+        ]
+        return own + super().get_urls() if self.model in CHECKS else super().get_urls()
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if self.model in CHECKS:
+            meta = self.model._meta
+            context["test_connection_url"] = reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_test_connection"
+            )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def test_connection(self, request: HttpRequest):
+        """One harmless call to each system these (saved) settings point at."""
+        if not self.has_change_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        answers = CHECKS[self.model](self.model.load())
+        for answer in answers:
+            (messages.success if answer.ok else messages.error)(request, answer.message)
+        if not answers:
+            messages.warning(request, _("Nothing to test: no URL is set."))
+        return HttpResponseRedirect(self._change_url())
 
     def has_add_permission(self, request):
         return not self.model.objects.exists()

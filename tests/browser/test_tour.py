@@ -16,6 +16,7 @@ from integration.console.roles import Role, assign_roles
 from integration.console.tasks import run_bulk_job
 from integration.mapping.exchange import load_defaults
 from integration.models import MosipSettings, Status, Submission
+from integration.services import staff_actions
 from integration.services.bulk_jobs import start_bulk_job
 from integration.services.staff_actions import Actor
 from tests.browser.conftest import CHROMIUM, failed_records, screenshot
@@ -42,7 +43,7 @@ def world(transactional_db):
     [failed, *_others] = failed_records(3)
     now = timezone.now()
     body = birth_request("2026B4000001", "B4000001")
-    retrying = Submission.objects.create(
+    Submission.objects.create(
         event_type="birth",
         tracking_id="B4000001",
         certificate_number="2026B4000001",
@@ -55,11 +56,13 @@ def world(transactional_db):
         retry_count=2,
         token_expires_at=now + timedelta(days=5),
     )
+    # One record resolved by hand, then a job that resolves another and skips that one.
+    staff_actions.perform("resolve", _others[1].pk, Actor.of(admin), "Settled by phone")
     job = start_bulk_job(
         "resolve",
         Actor.of(admin),
         "Settled by phone with the registrar",
-        ids=[failed.pk, retrying.pk],
+        ids=[failed.pk, _others[1].pk],
         all_matching=False,
     )
     run_bulk_job(job.pk)
@@ -120,7 +123,7 @@ def test_every_page_in_each_language_and_size(browser, live_server, world, langu
     page.set_default_timeout(15_000)
     try:
         for name, path in pages(world).items():
-            page.goto(live_server.url + path)
+            page.goto(live_server.url + path, wait_until="domcontentloaded", timeout=60_000)
             expect(page.locator("html")).to_have_attribute("lang", language)
             heading, sign_out, menu = WORDS[language]
             if size == "phone":
