@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -186,6 +187,10 @@ class SingletonAdmin(admin.ModelAdmin):
     its form (no one-row list), with a "Test connection" button where a check exists."""
 
     change_form_template = "admin/integration/singleton_change_form.html"
+    # A plain URL input: Django's admin widget shows each URL twice ("Currently", "Change").
+    formfield_overrides = {
+        models.URLField: {"widget": forms.URLInput(attrs={"class": "vURLField"})},
+    }
 
     def _change_url(self) -> str:
         meta = self.model._meta

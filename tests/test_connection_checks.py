@@ -139,3 +139,12 @@ def test_esignet_keys_and_token_endpoint(admin_client):
 
 def test_nothing_set_is_said_plainly(admin_client):
     assert "IDA: no URL is set." in test_connection(admin_client, "idasettings")
+
+
+def test_a_url_is_shown_once_on_a_settings_page(admin_client):
+    config = OpenCrvsSettings.load()
+    config.public_key_url = "http://127.0.0.1:7070/.well-known/once"
+    config.save()
+    page = admin_client.get(reverse("admin:integration_opencrvssettings_changelist"), follow=True)
+    assert page.content.decode().count("/.well-known/once") == 1
+    assert "Currently:" not in page.content.decode()
