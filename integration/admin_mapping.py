@@ -11,8 +11,10 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
-from integration.mapping.exchange import export_profile, import_profile
+from integration.mapping import import_review
+from integration.mapping.exchange import export_profile
 from integration.mapping.transforms import TRANSFORMS
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import FieldMapping, MappingProfile
@@ -273,24 +275,39 @@ class MappingProfileAdmin(admin.ModelAdmin):
         }
 
     def import_view(self, request):
+        """First post: the file is checked and what it would change is shown. Second post
+        (confirmed, with the same JSON): it is applied, all of it or nothing."""
         if not self.has_add_permission(request) or not self.has_change_permission(request):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         errors: list[str] = []
+        diffs, payload = None, ""
         if request.method == "POST" and form.is_valid():
+            profiles = form.cleaned_data["profiles"]
             try:
-                imported = [import_profile(data) for data in form.cleaned_data["profiles"]]
-            except ValidationError as exc:
-                errors = exc.messages
+                if "confirmed" in request.POST:
+                    imported = import_review.apply(profiles)
+                else:
+                    diffs = import_review.review(profiles)
+                    payload = json.dumps(profiles, ensure_ascii=False)
+            except import_review.ImportRefused as refused:
+                errors = refused.messages
             else:
-                names = ", ".join(p.name for p in imported)
-                self.message_user(request, f"Imported {names}.", messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:integration_mappingprofile_changelist"))
+                if diffs is None:
+                    names = ", ".join(p.name for p in imported)
+                    self.message_user(
+                        request, _("Imported %(names)s.") % {"names": names}, messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:integration_mappingprofile_changelist")
+                    )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import mapping profiles",
+            "title": _("Import mapping profiles"),
             "form": form,
             "errors": errors,
+            "diffs": diffs,
+            "payload": payload,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/integration/mappingprofile/import.html", context)

@@ -185,7 +185,12 @@ def test_export_then_import_reproduces_a_profile(admin_client, profile):
     exported["name"] = "FHIR birth (copy from staging)"
     exported["rows"][0]["source"] = "registrationNumber || certificateNumber"
     upload = json.dumps(exported)
-    response = admin_client.post("/admin/integration/mappingprofile/import/", {"text": upload})
+    review = admin_client.post("/admin/integration/mappingprofile/import/", {"text": upload})
+    assert "new profile" in review.content.decode()  # shown first, applied once confirmed
+    assert not MappingProfile.objects.filter(name="FHIR birth (copy from staging)").exists()
+    response = admin_client.post(
+        "/admin/integration/mappingprofile/import/", {"text": upload, "confirmed": "1"}
+    )
 
     assert response.status_code == 302
     copy = MappingProfile.objects.get(name="FHIR birth (copy from staging)")
