@@ -1,5 +1,6 @@
 """The Django admin: settings for integration admins, read-only records for support."""
 
+import json
 from urllib.parse import urlsplit
 
 from django import forms
@@ -124,6 +125,15 @@ class KeystoreUploadForm(SecretsForm):
         return cleaned
 
 
+class IndentedJSONField(forms.JSONField):
+    """JSON shown indented, one key a line, to be read and edited as a document."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str):  # what was typed, sent back with its error
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class MosipSettingsForm(KeystoreUploadForm):
     secret_fields = MOSIP_SECRETS
     secret_urls = {
@@ -139,6 +149,14 @@ class MosipSettingsForm(KeystoreUploadForm):
         model = MosipSettings
         # The keystore itself comes in through keystore_upload and is never shown.
         fields = [f.name for f in MosipSettings._meta.fields if f.editable and f.name != "id"]
+        # The ID schema in a wide monospace editing area; refused on save unless it parses
+        # and is a MOSIP ID schema (clean below).
+        field_classes = {"id_schema": IndentedJSONField}
+        widgets = {
+            "id_schema": forms.Textarea(
+                attrs={"class": "json-editor", "rows": 24, "spellcheck": "false", "wrap": "off"}
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

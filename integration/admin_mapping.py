@@ -64,6 +64,13 @@ class CheckedRowsFormSet(BaseInlineFormSet):
             )
 
 
+class OptionalJSONField(forms.JSONField):
+    """An empty box for "no value", rather than the literal `null` Django shows."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class FieldMappingInline(admin.TabularInline):
     model = FieldMapping
     formset = CheckedRowsFormSet
@@ -76,9 +83,11 @@ class FieldMappingInline(admin.TabularInline):
         return formset
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "default":
+            kwargs["form_class"] = OptionalJSONField
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("source", "params", "default"):
-            field.widget.attrs.update(rows=1, cols=40)
+            field.widget.attrs.update(rows=2, cols=20, spellcheck="false")
         if db_field.name == "transform":
             field.help_text = TRANSFORM_HELP
         return field
