@@ -44,6 +44,18 @@ class CheckedRowsFormSet(BaseInlineFormSet):
     confirmed = False  # the admin ticked "save anyway" (set per request by the inline)
     check: MappingCheck | None = None
 
+    def _construct_form(self, i, **kwargs):
+        """Each box of a row says what it is and which row (the columns' headings are not
+        labels a screen reader ties to the boxes)."""
+        form = super()._construct_form(i, **kwargs)
+        for name, field in form.fields.items():
+            label = field.label or name
+            field.widget.attrs["aria-label"] = _("%(field)s, row %(row)s") % {
+                "field": label,
+                "row": i + 1,
+            }
+        return form
+
     def edited_rows(self) -> list[FieldMapping]:
         rows = [
             form.instance

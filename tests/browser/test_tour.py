@@ -108,7 +108,8 @@ def check(page, name: str, language: str, size: str) -> None:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-    assert bad == [], f"{name} [{language}, {size}]"
+    if bad:
+        pytest.fail(f"{name} [{language}, {size}]:\n" + "\n".join(bad), pytrace=False)
 
 
 @pytest.mark.parametrize("size", SIZES)
