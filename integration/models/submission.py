@@ -240,7 +240,7 @@ class Submission(models.Model):
     def kind_label(self) -> str:
         """What staff call the record: a birth, a death, or a correction of a birth."""
         label = self.get_event_type_display()
-        return f"{label} correction" if self.is_correction else label
+        return _("%(event)s correction") % {"event": label} if self.is_correction else label
 
 
 class TransactionId(models.Model):

@@ -11,6 +11,7 @@ from integration.clients.esignet import EsignetClient
 from integration.clients.http import RemoteError, origin, send
 from integration.clients.mosip import MosipClient
 from integration.clients.opencrvs import fetch_public_key
+from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
 
@@ -66,15 +67,37 @@ def check_mosip(config: MosipSettings) -> list[Answer]:
 
 
 def check_opencrvs(config: OpenCrvsSettings) -> list[Answer]:
+    return [_opencrvs_public_key(config), *_opencrvs_system_client(config)]
+
+
+def _opencrvs_public_key(config: OpenCrvsSettings) -> Answer:
     if not config.public_key_url:
-        return [_missing("OpenCRVS public key")]
+        return _missing("OpenCRVS public key")
     try:
         key = fetch_public_key(config.public_key_url)
     except RemoteError as error:
-        return [Answer(False, _("OpenCRVS public key: %(error)s") % {"error": error.message})]
+        return Answer(False, _("OpenCRVS public key: %(error)s") % {"error": error.message})
     if "BEGIN PUBLIC KEY" not in key:
-        return [Answer(False, _("OpenCRVS public key: the answer is not a PEM public key."))]
-    return [Answer(True, _("OpenCRVS public key fetched: a PEM public key, as expected."))]
+        return Answer(False, _("OpenCRVS public key: the answer is not a PEM public key."))
+    return Answer(True, _("OpenCRVS public key fetched: a PEM public key, as expected."))
+
+
+def _opencrvs_system_client(config: OpenCrvsSettings) -> list[Answer]:
+    """The system client's own check (it authenticates and holds its scopes), when set."""
+    auth = OpenCrvsAuth(config)
+    if not auth.configured:
+        return []
+    problems = auth.problems()
+    if problems:
+        return [Answer(False, f"OpenCRVS: {problem}.") for problem in problems]
+    scopes = ", ".join(REQUIRED_SCOPES)
+    return [
+        Answer(
+            True,
+            _("OpenCRVS: the system client authenticates and has the scopes %(scopes)s.")
+            % {"scopes": scopes},
+        )
+    ]
 
 
 def check_ida(config: IdaSettings) -> list[Answer]:
