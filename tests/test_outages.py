@@ -87,8 +87,10 @@ def cache_on_own_redis(settings, own_redis):
 
 @pytest.fixture
 def broker_on_own_redis(own_redis, monkeypatch):
-    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url(0))  # Celery reads it first
+    # The setting first: Celery's broker_url reads the environment, so once the variable
+    # is set the value monkeypatch saves to restore would be our own Redis's.
     monkeypatch.setattr(celery_app.conf, "broker_url", own_redis.url(0))
+    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url(0))  # Celery reads it first
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     yield own_redis
