@@ -9,7 +9,10 @@ from celery.signals import (
     worker_ready,
 )
 
+from portal import folder_broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+folder_broker.install()  # the embedded broker writes whole messages only
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,0 +1,42 @@
+"""The embedded broker never hands a worker a message that is still being written."""
+
+import threading
+
+from kombu import Connection
+
+from portal import folder_broker
+
+
+def test_a_reader_polling_while_messages_are_written_gets_each_one_whole(tmp_path):
+    folder_broker.install()
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "processed_folder": str(tmp_path),
+        "store_processed": False,
+    }
+    sent = [{"n": n, "padding": "x" * 20_000} for n in range(300)]
+    received, errors = [], []
+
+    with Connection("filesystem://", transport_options=options) as connection:
+        assert isinstance(connection.transport, folder_broker.Transport)
+        queue = connection.SimpleQueue("work")
+
+        def read() -> None:
+            while len(received) < len(sent):
+                try:
+                    received.append(queue.get(timeout=10).payload)
+                except Exception as exc:  # noqa: BLE001 - any failure fails the test
+                    errors.append(exc)
+                    return
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        with Connection("filesystem://", transport_options=options) as writer_connection:
+            writer = writer_connection.SimpleQueue("work")
+            for message in sent:
+                writer.put(message)
+        reader.join(timeout=60)
+
+    assert errors == []
+    assert sorted(m["n"] for m in received) == list(range(300))
