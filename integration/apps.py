@@ -6,5 +6,8 @@ class IntegrationConfig(AppConfig):
     verbose_name = "OpenCRVS–MOSIP integration"
 
     def ready(self) -> None:
-        from integration import checks  # noqa: F401 - registers the start-up checks
+        from integration import (
+            checks,  # noqa: F401 - registers the start-up checks
+            signals,  # noqa: F401 - connects the receivers
+        )
         from integration.api import openapi  # noqa: F401 - the token's OpenAPI scheme

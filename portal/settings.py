@@ -144,7 +144,35 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if _POSTGRES and env.bool("DATABASE_POOL", default=True):
+    from psycopg_pool import ConnectionPool
+
+    # Every process keeps its connections in psycopg's pool: a request or task borrows
+    # one and gives it back, instead of opening one (a PostgreSQL backend) each time.
+    # Size per process: gunicorn threads (web) or worker threads (Celery), plus the
+    # lease heartbeats; see README "Sizing". Idle connections above min_size close.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        "max_idle": 300.0,
+        "max_lifetime": 3600.0,
+        # A connection the server dropped is noticed when taken, not used broken.
+        "check": ConnectionPool.check_connection,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+else:
+    # PostgreSQL without the pool: persistent connections, checked on reuse. (SQLite's
+    # are a file open: nothing to keep.)
+    _age = env.int("DATABASE_CONN_MAX_AGE", default=60 if _POSTGRES else 0)
+    DATABASES["default"].setdefault("CONN_MAX_AGE", _age)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Settings rows, mapping profiles and trusted documents are kept per process and checked
+# against a version in the shared cache (integration/config_cache.py). None: on when the
+# cache is shared (Redis), off with the per-process locmem cache.
+PORTAL_CONFIG_CACHE = env.bool("PORTAL_CONFIG_CACHE", default=None)
+PORTAL_CONFIG_CACHE_SECONDS = env.float("PORTAL_CONFIG_CACHE_SECONDS", default=300.0)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web, worker, beat) share the file in the demo.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from integration import config_cache
 from integration.demo import configure_for_stand_ins
 from integration.models import Attempt, Submission
 from integration.services.record_token import public_keys
@@ -31,9 +32,11 @@ pytest_plugins = ["tests.own_services"]  # own_redis: a Redis a test may stop
 def fresh_caches() -> Iterator[None]:
     cache.clear()
     public_keys.clear()
+    config_cache.forget_all()
     yield
     cache.clear()
     public_keys.clear()
+    config_cache.forget_all()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from integration import config_cache
+from integration.mapping.profiles import CACHE_NAME as MAPPING
 from integration.models.mapping import FieldMapping, MappingProfile
 
 FORMAT = "opencrvs-mosip-mapping/1"
@@ -78,7 +80,8 @@ def import_profile(data: dict) -> MappingProfile:
     profile.rows.all().delete()
     for row in rows:
         row.profile = profile
-    FieldMapping.objects.bulk_create(rows)
+    FieldMapping.objects.bulk_create(rows)  # no signals: tell the other processes here
+    config_cache.changed(MAPPING)
     return profile
 
 

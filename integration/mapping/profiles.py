@@ -1,12 +1,19 @@
 """Which mapping profile applies to an incoming record."""
 
+from integration import config_cache
 from integration.models.mapping import MappingProfile, SourceFormat
+
+CACHE_NAME = "mapping-profiles"
+
+
+def _active_profiles() -> list[MappingProfile]:
+    return list(MappingProfile.objects.filter(active=True).order_by("pk").prefetch_related("rows"))
 
 
 def profile_for(source_format: str, type_id: str) -> MappingProfile | None:
-    candidates = MappingProfile.objects.filter(source_format=source_format, active=True)
-    for profile in candidates.prefetch_related("rows"):
-        if profile.answers_to(type_id):
+    # Read per record, changed only in the admin: kept per process until a save.
+    for profile in config_cache.cached(CACHE_NAME, _active_profiles):
+        if profile.source_format == source_format and profile.answers_to(type_id):
             return profile
     return None
 

@@ -2,6 +2,7 @@
 fields, types and the schema's regex validators, each problem in plain words."""
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +41,26 @@ def _texts(value: Any) -> list[str]:
     return [str(value)]
 
 
+# The validators of the schema last used: the MOSIP settings are kept per process (see
+# integration/config_cache.py), so every record brings the same schema object until an
+# admin changes it. Holding the object keeps its id from being reused.
+_built: tuple[dict, dict[str, Draft7Validator]] = ({}, {})
+_built_lock = threading.Lock()
+
+
+def _validator(schema: dict, name: str) -> Draft7Validator:
+    global _built
+    with _built_lock:
+        if _built[0] is not schema:
+            _built = (schema, {})
+        validators = _built[1]
+        if name not in validators:
+            prop = _identity(schema)["properties"][name]
+            subschema = {**prop, "definitions": schema.get("definitions", {})}
+            validators[name] = Draft7Validator(subschema)
+        return validators[name]
+
+
 def validate_fields(fields: dict, schema: dict) -> dict[str, str]:
     """Problems per field; empty when the fields fit the schema (or there is none)."""
     identity = _identity(schema)
@@ -56,8 +77,7 @@ def validate_fields(fields: dict, schema: dict) -> dict[str, str]:
             if identity.get("additionalProperties") is False:
                 problems[name] = f"{name} is not a field of the ID schema"
             continue
-        subschema = {**prop, "definitions": schema.get("definitions", {})}
-        if next(Draft7Validator(subschema).iter_errors(value), None) is not None:
+        if next(_validator(schema, name).iter_errors(value), None) is not None:
             problems[name] = f"{name} must be {_describe(prop)}, got {value!r}"[:300]
             continue
         for validator in prop.get("validators") or []:

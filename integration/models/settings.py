@@ -2,14 +2,18 @@
 
 Each is a single row (a "singleton"): `MosipSettings.load()` returns it, creating an
 empty one on first use. Secrets use encrypted fields and are never shown back in full.
+Every request and task reads them, so each process keeps a copy that a save anywhere
+invalidates (see `integration.config_cache`).
 """
 
+import copy
 from typing import Self
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from integration import config_cache
 from integration.fields import EncryptedBinaryField, EncryptedTextField
 from integration.mapping.schemas import describe, schema_problem, shipped_id_schema
 
@@ -21,9 +25,23 @@ class SingletonModel(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+        config_cache.changed(self.cache_name())
+
+    def delete(self, *args, **kwargs):
+        config_cache.changed(self.cache_name())
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def cache_name(cls) -> str:
+        return f"settings:{cls._meta.label_lower}"
 
     @classmethod
     def load(cls) -> Self:
+        # A shallow copy: a caller changing its instance leaves the process's copy alone.
+        return copy.copy(config_cache.cached(cls.cache_name(), cls._read))
+
+    @classmethod
+    def _read(cls) -> Self:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 

@@ -140,7 +140,8 @@ def receive_credential(event: dict) -> Outcome:
             vc = _open(config, str(data.get("credential", "")))
             claims = _signed_claims(config, vc)
             transaction_id = _transaction_id(claims, registration_id)
-            submission = _find(transaction_id)
+            # Found already unless the registrationId was missing (it must match).
+            submission = call.submission if registration_id else _find(transaction_id)
             if submission is None:
                 raise CredentialRefused(f"no submission has transaction id {registration_id}")
             key = config.national_id_key or "VID"

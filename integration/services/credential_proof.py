@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from cachetools import TTLCache
 
+from integration import config_cache
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.crypto.ld_contexts import ContextLoader, ContextUnavailable
@@ -28,6 +29,12 @@ from integration.crypto.ld_keys import (
 from integration.crypto.ld_proof import verify_ld_proof
 from integration.crypto.vc_proof import ProofError, verification_method, verify_jcs_proof
 from integration.models import MosipSettings, TrustedDocument, TrustedDocumentKind
+
+TRUSTED_DOCUMENTS = "trusted-documents"
+
+
+def _trusted_documents() -> list[TrustedDocument]:
+    return list(TrustedDocument.objects.all())
 
 
 class ProofUnavailable(Exception):
@@ -77,7 +84,7 @@ def trust_from_settings(config: MosipSettings) -> Trust:
         context_allowlist=frozenset(config.context_url_allowlist or []),
         jcs=config.jcs_proofs,
     )
-    for stored in TrustedDocument.objects.all():
+    for stored in config_cache.cached(TRUSTED_DOCUMENTS, _trusted_documents):
         if stored.kind == TrustedDocumentKind.CONTEXT:
             trust.contexts[stored.url] = stored.document
         else:

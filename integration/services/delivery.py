@@ -64,12 +64,12 @@ def _deliver(submission: Submission) -> None:
     except Exception as exc:  # noqa: BLE001 - every failure is classified below
         _after_failure(submission, step, exc)
         return
-    Submission.objects.filter(pk=submission.pk).update(workflow_started_at=timezone.now())
+    started = {"workflow_started_at": timezone.now()}  # written with the state change
     if _death_needs_no_credential(submission, config):
         Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True).update(
             credential_received_at=timezone.now()  # nothing more to wait for
         )
-    _workflow_started(submission)
+    _workflow_started(submission, started)
 
 
 def _packet(submission: Submission, config: MosipSettings):
@@ -114,7 +114,7 @@ def _after_failure(submission: Submission, step: str, exc: Exception) -> None:
         enqueue_delivery(submission.pk, countdown=delay)
 
 
-def _workflow_started(submission: Submission) -> None:
+def _workflow_started(submission: Submission, started: dict) -> None:
     """Wait for the credential, unless it arrived while the workflow call was in flight
     (or a death needs none)."""
     done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
@@ -123,16 +123,18 @@ def _workflow_started(submission: Submission) -> None:
         "workflow_started",
         where=Q(credential_received_at__isnull=True),
         **done,
+        **started,
     ):
         return
-    _hand_over(submission)
+    _hand_over(submission, started)
 
 
-def _hand_over(submission: Submission) -> None:
+def _hand_over(submission: Submission, started: dict | None = None) -> None:
     """The credential is in: on to the confirmation (webhook records end here)."""
     from integration.tasks import enqueue_confirmation
 
     done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
+    done.update(started or {})
     if not submission.confirm_in_opencrvs:
         # A webhook record: registered in OpenCRVS already, the credential ends it.
         lifecycle.move(submission, "delivered", to=Status.COMPLETED, token="", **done)

@@ -10,9 +10,10 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 
+from integration.db import insert
 from integration.mapping.documents import source_document
 from integration.mapping.engine import certificate_number
 from integration.mapping.profiles import profile_for
@@ -130,21 +131,21 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
     if existing is not None:
         return _repeated(existing, incoming), False
     try:
-        with transaction.atomic():
-            submission = Submission.objects.create(
-                event_type=incoming.event_type,
-                event_type_id=incoming.event_type_id,
-                source_format=incoming.source_format,
-                tracking_id=incoming.tracking_id,
-                certificate_number=incoming.certificate_number,
-                event_id=token.event_id if token else "",
-                action_id=token.action_id if token else "",
-                token=token.raw if token else "",
-                token_expires_at=token.expires_at if token else None,
-                confirm_in_opencrvs=token is not None,
-                raw_request=incoming.raw,
-            )
-            enqueue_delivery(submission.pk)
+        submission = insert(
+            Submission,
+            event_type=incoming.event_type,
+            event_type_id=incoming.event_type_id,
+            source_format=incoming.source_format,
+            tracking_id=incoming.tracking_id,
+            certificate_number=incoming.certificate_number,
+            event_id=token.event_id if token else "",
+            action_id=token.action_id if token else "",
+            token=token.raw if token else "",
+            token_expires_at=token.expires_at if token else None,
+            confirm_in_opencrvs=token is not None,
+            raw_request=incoming.raw,
+        )
+        enqueue_delivery(submission.pk)  # once the row is committed
     except IntegrityError:
         # The same record arrived at the same moment on another connection.
         existing = _known(incoming)
@@ -158,14 +159,20 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
 
 
 def _known(incoming: Incoming) -> Submission | None:
-    # A correction's key names its approval action already; an event has one registration
-    # record and any number of corrections.
-    if incoming.token and incoming.source_format != SourceFormat.CORRECTION:
-        registrations = Submission.objects.exclude(source_format=SourceFormat.CORRECTION)
-        by_event = registrations.filter(event_id=incoming.token.event_id).first()
-        if by_event is not None:
-            return by_event
-    return Submission.objects.filter(certificate_number=incoming.certificate_number).first()
+    """The record stored already for this event, else for this certificate number (one
+    query for both). A correction's key names its approval action already; an event has
+    one registration record and any number of corrections."""
+    same = Q(certificate_number=incoming.certificate_number)
+    by_event = incoming.token and incoming.source_format != SourceFormat.CORRECTION
+    if by_event:
+        same |= Q(event_id=incoming.token.event_id) & ~Q(source_format=SourceFormat.CORRECTION)
+    found = list(Submission.objects.filter(same).order_by("pk")[:2])
+    if by_event:
+        for submission in found:
+            if (submission.event_id == incoming.token.event_id
+                    and submission.source_format != SourceFormat.CORRECTION):  # fmt: skip
+                return submission
+    return next((s for s in found if s.certificate_number == incoming.certificate_number), None)
 
 
 def _repeated(submission: Submission, incoming: Incoming) -> Submission:

@@ -4,7 +4,10 @@ the ID schema. A mapping problem is a MappingFailed, which no retry can cure."""
 import json
 import secrets
 
+from django.db import IntegrityError
+
 from integration.clients.mosip import Packet
+from integration.db import insert
 from integration.mapping.conform import conform
 from integration.mapping.documents import source_document
 from integration.mapping.engine import Mapped, map_record
@@ -49,9 +52,12 @@ def assign_transaction_id(submission: Submission, config: MosipSettings) -> str:
     """A fresh MOSIP transaction id, remembered with all earlier ones."""
     while True:
         candidate = new_transaction_id(config.transaction_id_prefix)
-        if not TransactionId.objects.filter(value=candidate).exists():
-            break
-    TransactionId.objects.create(submission=submission, value=candidate)
+        try:
+            # The unique index finds the rare clash: no look-up first.
+            insert(TransactionId, submission=submission, value=candidate)
+        except IntegrityError:
+            continue
+        break
     submission.transaction_id = candidate
     submission.save(update_fields=["transaction_id", "updated_at"])
     return candidate

@@ -1,0 +1,83 @@
+"""Queries per record, step by step: each step of one record's way through the portal
+has a budget of database queries, and the test fails when a change goes over it.
+
+Counted with the settings rows already read once in this process (as they are in a
+running portal), so the budget is what every further record costs."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from integration.demo import configure_for_stand_ins
+from integration.models import MosipSettings, Status, Submission
+from integration.services import confirmation, delivery
+from mocks import mosip_issuer as issuer
+from mocks.examples import birth_request
+from mocks.websub import hub_signature
+from tests.fixtures import shared_dir
+
+# Queries per step, per record. Lower them when you make a step leaner.
+BUDGET = {"intake": 2, "delivery": 8, "credential callback": 5, "confirmation": 4}
+
+
+@pytest.fixture
+def stack(transactional_db, mosip, opencrvs, settings):
+    settings.PORTAL_CONFIG_CACHE = True  # as with Redis: settings rows kept per process
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    return mosip, opencrvs
+
+
+def _one_record(client, mosip, opencrvs, number: str) -> dict[str, list[str]]:
+    """Take one birth registration from intake to confirmation; the SQL of each step."""
+    seen: dict[str, list[str]] = {}
+
+    def step(name, action):
+        with CaptureQueriesContext(connection) as queries:
+            result = action()
+        seen[name] = [q["sql"] for q in queries.captured_queries]
+        return result
+
+    token = opencrvs.mint_token()
+    reply = step("intake", lambda: client.post(
+        "/events/registration", birth_request(number, number[-9:]), content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    ))  # fmt: skip
+    assert reply.status_code == 202, reply.content
+    submission = Submission.objects.get(certificate_number=number)
+    step("delivery", lambda: delivery.deliver(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
+
+    packet = mosip.packets[submission.transaction_id]
+    vid = issuer.new_vid()
+    credential = mosip.build_credential(submission.transaction_id, packet["process"],
+                                        packet["fields"], vid)  # fmt: skip
+    event = issuer.callback_body(submission.transaction_id, mosip.encrypt_credential(credential))
+    body = json.dumps(event).encode()
+    secret = MosipSettings.load().websub_secret
+    answer = step("credential callback", lambda: client.post(
+        "/websub/callback", body, content_type="application/json",
+        headers={"X-Hub-Signature": hub_signature(secret, body)},
+    ))  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    step("confirmation", lambda: confirmation.confirm(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == Status.CONFIRMED
+    return seen
+
+
+def test_each_step_of_a_record_stays_within_its_query_budget(client, stack):
+    mosip, opencrvs = stack
+    _one_record(client, mosip, opencrvs, "2026B00000001")  # settings and tokens read once
+    seen = _one_record(client, mosip, opencrvs, "2026B00000002")
+    counts = {name: len(sql) for name, sql in seen.items()}
+    print(json.dumps(counts))
+    over = {name: "\n  ".join(seen[name]) for name, count in counts.items() if count > BUDGET[name]}
+    assert not over, (
+        "over budget: "
+        + json.dumps(counts)
+        + "\n"
+        + "\n".join(f"{name}:\n  {sql}" for name, sql in over.items())
+    )
