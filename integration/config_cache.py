@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
@@ -59,14 +60,33 @@ def _current_version(name: str) -> str:
     return version
 
 
+# The versions already checked in the current request or task: asked once per unit of
+# work (a credential callback reads the MOSIP settings twice), and again in the next one.
+_checked: ContextVar[dict[str, str] | None] = ContextVar("config_versions", default=None)
+
+
+def new_unit_of_work(**_kwargs) -> None:
+    """A request or task starts: check every version again at its first use."""
+    _checked.set({})
+
+
+def end_unit_of_work(**_kwargs) -> None:
+    _checked.set(None)
+
+
 def cached(name: str, read: Callable[[], T]) -> T:
     """`read()`'s result, from this process's copy while `name` has not changed."""
     if not enabled() or connection.in_atomic_block:
         return read()
+    checked = _checked.get()
     try:
-        version = _current_version(name)
+        version = checked.get(name) if checked is not None else None
+        if version is None:
+            version = _current_version(name)
     except Exception:  # noqa: BLE001 - the cache down: read the database instead
         return read()
+    if checked is not None:
+        checked[name] = version
     now = time.monotonic()
     with _lock:
         copy = _copies.get(name)
@@ -82,6 +102,8 @@ def cached(name: str, read: Callable[[], T]) -> T:
 
 def changed(name: str) -> None:
     """Tell every process that `name` changed, once the current transaction commits."""
+    if not enabled():
+        return  # no process keeps a copy
 
     # This process's own copy goes the same way as every other's: by the version.
     def bump() -> None:

@@ -1,5 +1,7 @@
 """Saves that change what `integration.config_cache` keeps per process."""
 
+from celery.signals import task_postrun, task_prerun
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -19,3 +21,10 @@ def mapping_changed(**_kwargs) -> None:
 @receiver([post_save, post_delete], sender=TrustedDocument)
 def trusted_documents_changed(**_kwargs) -> None:
     config_cache.changed(TRUSTED_DOCUMENTS)
+
+
+# Each request and each task checks the versions once, at its first use of each.
+request_started.connect(config_cache.new_unit_of_work, dispatch_uid="config-cache-request")
+task_prerun.connect(config_cache.new_unit_of_work, dispatch_uid="config-cache-task")
+request_finished.connect(config_cache.end_unit_of_work, dispatch_uid="config-cache-request-end")
+task_postrun.connect(config_cache.end_unit_of_work, dispatch_uid="config-cache-task-end")

@@ -146,22 +146,22 @@ DATABASES = {
 }
 _POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if _POSTGRES and env.bool("DATABASE_POOL", default=True):
-    from psycopg_pool import ConnectionPool
-
     # Every process keeps its connections in psycopg's pool: a request or task borrows
     # one and gives it back, instead of opening one (a PostgreSQL backend) each time.
     # Size per process: gunicorn threads (web) or worker threads (Celery), plus the
     # lease heartbeats; see README "Sizing". Idle connections above min_size close.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        # A worker thread holds its connection for its task: at least the worker
+        # concurrency (32) plus the lease heartbeats; a web process its thread count.
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=40),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         "max_idle": 300.0,
         "max_lifetime": 3600.0,
-        # A connection the server dropped is noticed when taken, not used broken.
-        "check": ConnectionPool.check_connection,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+    # A connection the server dropped is noticed when taken from the pool, not used broken.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # PostgreSQL without the pool: persistent connections, checked on reuse. (SQLite's
     # are a file open: nothing to keep.)
@@ -241,7 +241,14 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The tasks wait on MOSIP and OpenCRVS, not on the CPU: one process with a pool of
+# threads (each with its database connection from the pool above) keeps many calls in
+# flight for the memory of one. See README "Sizing" for the numbers per core.
+CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
+# Each thread takes a few messages ahead (acknowledged only once done: acks_late), so a
+# short task does not wait a broker round trip for the next one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

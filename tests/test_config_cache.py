@@ -4,15 +4,17 @@ effect at the next task here (integration/config_cache.py)."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 
 from integration import config_cache
+from integration.demo import configure_for_stand_ins
 from integration.models import MosipSettings, Submission
-from integration.services import delivery
+from mocks.examples import birth_request
+from tests.fixtures import shared_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,10 +54,13 @@ def _admin_saves_in_another_process(cache_dir: Path, center_id: str) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, check=True, timeout=60)  # noqa: S603
 
 
-def test_the_default_cache_is_per_process_so_nothing_is_kept(settings):
+def test_a_per_process_cache_keeps_nothing_and_a_shared_one_does(settings):
     settings.PORTAL_CONFIG_CACHE = None
-    assert django_settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    assert not config_cache.enabled()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not config_cache.enabled()  # another process would never learn of a save
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/1"}}  # fmt: skip
+    assert config_cache.enabled()
 
 
 def test_a_save_in_another_process_takes_effect_at_the_next_load(transactional_db,
@@ -75,23 +80,29 @@ def test_a_save_in_another_process_takes_effect_at_the_next_load(transactional_d
     assert MosipSettings.load().center_id == "33333"
 
 
-def test_an_admin_save_reaches_the_next_delivery_task(transactional_db, shared_cache, mosip,
-                                                      opencrvs, client):  # fmt: skip
-    from integration.demo import configure_for_stand_ins
-    from mocks.examples import birth_request
-    from tests.fixtures import shared_dir
-
-    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
-    MosipSettings.load()  # this worker process has its copy
-    _admin_saves_in_another_process(shared_cache, "44444")
-
+def _deliver_one(client, opencrvs, mosip, number: str) -> dict:
     token = opencrvs.mint_token()
     reply = client.post(
-        "/events/registration", birth_request("2026B00000077", "B00000077"),
+        "/events/registration", birth_request(number, number[-9:]),
         content_type="application/json", headers={"Authorization": f"Bearer {token}"},
     )  # fmt: skip
     assert reply.status_code == 202
-    submission = Submission.objects.get(certificate_number="2026B00000077")
-    delivery.deliver(submission.pk)
-    packet = mosip.packets[Submission.objects.get(pk=submission.pk).transaction_id]
-    assert packet["refId"].startswith("44444_")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        submission = Submission.objects.get(certificate_number=number)
+        if submission.transaction_id in mosip.packets:
+            return mosip.packets[submission.transaction_id]
+        time.sleep(0.1)
+    raise AssertionError(f"{number} was not delivered: {submission.status}")
+
+
+def test_an_admin_save_in_another_process_reaches_the_next_task(
+    shared_cache, mosip, opencrvs, worker, client
+):
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    first = _deliver_one(client, opencrvs, mosip, "2026B00000076")  # the worker keeps a copy
+    assert first["refId"].startswith("10001_")
+
+    _admin_saves_in_another_process(shared_cache, "44444")
+
+    assert _deliver_one(client, opencrvs, mosip, "2026B00000077")["refId"].startswith("44444_")

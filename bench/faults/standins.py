@@ -188,6 +188,19 @@ class DurableMosip(MosipStandIn):
         return ok
 
     def on_stats(self, request: Request) -> Response:
+        if request.args.get("summary"):  # cheap enough to poll under load
+            with self._lock:
+                numbers = Counter(
+                    str(p.get("fields", {}).get("birthCertificateNumber")
+                        or p.get("fields", {}).get("deathCertificateNumber"))
+                    for p in self.packets.values()
+                )  # fmt: skip
+            return json_response({
+                "packets": sum(numbers.values()),
+                "numbers_with_more_than_one_packet": sum(1 for n in numbers.values() if n > 1),
+                "hub_gave_up": len(self.gave_up),
+                "pending_deliveries": len(self._pending),
+            })  # fmt: skip
         per_number: dict[str, list[str]] = defaultdict(list)
         for registration_id, packet in list(self.packets.items()):
             fields = packet.get("fields", {})
@@ -205,7 +218,7 @@ class DurableMosip(MosipStandIn):
 
 class DurableOpenCrvs(OpenCrvsStandIn):
     name = "opencrvs"
-    exempt_endpoints = frozenset({"control", "test_token", "stats"})
+    exempt_endpoints = frozenset({"control", "test_token", "test_tokens", "stats"})
 
     def __init__(self, state: Path, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -231,7 +244,16 @@ class DurableOpenCrvs(OpenCrvsStandIn):
                     self.events[entry["id"]].status = "accepted"
 
     def rules(self) -> list[Rule]:
-        return [*super().rules(), Rule("/_stats", endpoint="stats", methods=["GET"])]
+        return [
+            *super().rules(),
+            Rule("/_stats", endpoint="stats", methods=["GET"]),
+            Rule("/_test/tokens", endpoint="test_tokens", methods=["POST"]),
+        ]
+
+    def on_test_tokens(self, request: Request) -> Response:
+        """Many single-record tokens at once (the throughput benchmark's registrations)."""
+        count = min(int(request.args.get("count", "1")), 20_000)
+        return json_response({"tokens": [self.mint_token() for _ in range(count)]})
 
     def mint_token(self, event_id=None, action_id=None, *args, **kwargs) -> str:  # noqa: ANN001
         token = super().mint_token(event_id, action_id, *args, **kwargs)
@@ -252,6 +274,11 @@ class DurableOpenCrvs(OpenCrvsStandIn):
         return reply
 
     def on_stats(self, request: Request) -> Response:
+        if request.args.get("summary"):  # cheap enough to poll under load
+            with self._lock:
+                counts = list(self.confirmations.values())
+            return json_response({"confirmed": len(counts),
+                                  "doubled": sum(1 for n in counts if n > 1)})  # fmt: skip
         return json_response({"confirmations": dict(self.confirmations)})
 
 

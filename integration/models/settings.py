@@ -24,8 +24,10 @@ class SingletonModel(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1
+        created = self._state.adding  # first use: nobody holds a copy of it yet
         super().save(*args, **kwargs)
-        config_cache.changed(self.cache_name())
+        if not created:
+            config_cache.changed(self.cache_name())
 
     def delete(self, *args, **kwargs):
         config_cache.changed(self.cache_name())

@@ -114,7 +114,7 @@ def _after_failure(submission: Submission, step: str, exc: Exception) -> None:
         enqueue_delivery(submission.pk, countdown=delay)
 
 
-def _workflow_started(submission: Submission, started: dict) -> None:
+def _workflow_started(submission: Submission, started: dict | None = None) -> None:
     """Wait for the credential, unless it arrived while the workflow call was in flight
     (or a death needs none)."""
     done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
@@ -123,7 +123,7 @@ def _workflow_started(submission: Submission, started: dict) -> None:
         "workflow_started",
         where=Q(credential_received_at__isnull=True),
         **done,
-        **started,
+        **(started or {}),
     ):
         return
     _hand_over(submission, started)

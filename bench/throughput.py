@@ -1,0 +1,644 @@
+"""Throughput and cost per record of the production-like stack, in one table.
+
+    python bench/throughput.py                      # 30 s per point, the full table
+    python bench/throughput.py --seconds 5 --quick  # a short check of the harness
+    python bench/throughput.py --mosip-latency 0.2  # MOSIP answering in 200 ms per call
+    python bench/throughput.py --preload 1000000    # the same with 1M older records
+
+Starts, each in its own process: gunicorn, the Celery worker (with beat embedded, or
+separate with --separate-beat), a private Redis server, the MOSIP and OpenCRVS stand-ins
+(bench/faults/standins.py) with MOSIP's latency per call set by --mosip-latency, on a
+database of its own on the machine's PostgreSQL (dropped and created again). Then:
+
+- closed loop: at each --concurrency, that many clients post registrations back to back
+  for --seconds; replies/s and p50/p99 of the intake reply;
+- open loop: registrations arrive at --rate per second for --seconds (latency counted
+  from each one's scheduled time, so a stall is not hidden);
+- for every point: records confirmed per second during the load (at the OpenCRVS
+  stand-in), the drain (last reply → every accepted record confirmed), CPU ms per
+  confirmed record from /proc for the portal's processes, PostgreSQL (the backends of this
+  database only: the server is shared) and Redis, net of their idle use measured before
+  the load; lost and doubled records counted at the stand-ins;
+- peak RSS of every process (VmHWM).
+
+The table is printed and written into bench/RESULTS.md with the machine, load average
+and commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+TICKS = os.sysconf("SC_CLK_TCK")
+RESULTS = REPO / "bench" / "RESULTS.md"
+
+
+# --- /proc --------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process (all its threads), or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of pid (gunicorn's workers, a prefork worker's children)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        found += kids
+        frontier += kids
+    return found
+
+
+class CpuMeter:
+    """CPU per group of processes, polled every half second so that a PostgreSQL backend
+    that exits mid-window still counts with its last reading."""
+
+    def __init__(self, groups) -> None:
+        self.groups = groups  # name → callable returning the group's pids
+        self.last: dict[tuple[str, int], float] = {}
+        self.first: dict[tuple[str, int], float] = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _poll(self) -> None:
+        for name, pids in self.groups.items():
+            for pid in pids():
+                used = cpu_seconds(pid)
+                if used is None:
+                    continue
+                with self.lock:
+                    self.first.setdefault((name, pid), used)
+                    self.last[(name, pid)] = used
+
+    def start(self) -> None:
+        self.first, self.last = {}, {}
+        self.stop.clear()
+        self._poll()
+        # A process first seen after the start began within the window: count all of it.
+        self.started_with = set(self.first)
+
+        def run() -> None:
+            while not self.stop.wait(0.5):
+                self._poll()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def finish(self) -> dict[str, float]:
+        self.stop.set()
+        if self.thread:
+            self.thread.join()
+        self._poll()
+        used: dict[str, float] = {name: 0.0 for name in self.groups}
+        for key, last in self.last.items():
+            base = self.first[key] if key in self.started_with else 0.0
+            used[key[0]] += last - base
+        return used
+
+
+# --- the stack ------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    args: argparse.Namespace
+    work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portal-tput-")))
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        a = self.args
+        self.portal = f"http://127.0.0.1:{a.portal_port}"
+        self.mosip = f"http://127.0.0.1:{a.mosip_port}"
+        self.opencrvs = f"http://127.0.0.1:{a.opencrvs_port}"
+        self.env = {
+            **os.environ,
+            "PORTAL_DEMO": "true",
+            "PORTAL_VAR_DIR": str(self.work / "var"),
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{a.pg_port}/{a.database}",
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{a.redis_port}/0",
+            "CACHE_URL": f"redis://127.0.0.1:{a.redis_port}/1",
+            "PORTAL_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+        (self.work / "logs").mkdir()
+
+    def start(self, name: str, cmd: list[str]) -> subprocess.Popen:
+        log = (self.work / "logs" / f"{name}.log").open("ab")
+        proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+        self.processes[name] = proc
+        return proc
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "manage.py", *args], env=self.env, cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        out = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres", "-d",
+             database, "-Atqc", sql], capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return out.stdout.strip()
+
+    def up(self) -> None:
+        a = self.args
+        self.start("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(a.redis_port),
+                             "--save", "", "--appendonly", "no"])  # fmt: skip
+        pg = ["-h", "127.0.0.1", "-p", str(a.pg_port), "-U", "postgres"]
+        subprocess.run(["dropdb", *pg, "--if-exists", "--force", a.database], check=True)
+        subprocess.run(["createdb", *pg, a.database], check=True)
+        self.manage("migrate", "--verbosity", "0")
+        if a.preload:
+            preload(self, a.preload)
+        standin = [PYTHON, "-m", "bench.faults.standins"]
+        state = str(self.work / "state")
+        self.start("mosip", [*standin, "mosip", "--port", str(a.mosip_port), "--state", state,
+                             "--latency", str(a.mosip_latency),
+                             "--credential-delay", str(a.credential_delay)])  # fmt: skip
+        opencrvs = ["opencrvs", "--port", str(a.opencrvs_port), "--state", state]
+        self.start("opencrvs", [*standin, *opencrvs, "--latency", str(a.opencrvs_latency)])
+        wait_for_port(a.mosip_port)
+        wait_for_port(a.opencrvs_port)
+        self.manage("shell", "-c", (
+            "from integration.demo import configure_for_stand_ins; "
+            "from mocks.paths import shared_dir; "
+            f"configure_for_stand_ins({self.mosip!r}, {self.opencrvs!r}, {self.portal!r}, "
+            "shared_dir())"
+        ))  # fmt: skip
+        self.start("web", [str(BIN / "gunicorn"), "portal.wsgi", "-b", f"127.0.0.1:{a.portal_port}",
+                           "-k", "gthread", "-w", str(a.web_workers), "--threads",
+                           str(a.web_threads), "--timeout", "60"])  # fmt: skip
+        worker = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
+                  "-n", "tput@%h", "-s", str(self.work / "beat-schedule")]  # fmt: skip
+        if a.worker_pool:
+            worker += ["--pool", a.worker_pool]
+        if a.worker_concurrency:
+            worker += ["-c", str(a.worker_concurrency)]
+        if not a.separate_beat:
+            worker.append("-B")
+        self.start("worker", worker)
+        if a.separate_beat:
+            self.start("beat", [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel",
+                                "WARNING", "-s", str(self.work / "beat-schedule")])  # fmt: skip
+        wait_for_port(a.portal_port)
+        deadline = time.monotonic() + 90
+        while not requests.get(f"{self.mosip}/_stats", timeout=10).json()["subscribed"]:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the portal never subscribed; logs in {self.work / 'logs'}")
+            time.sleep(0.5)
+
+    def pids(self, name: str) -> list[int]:
+        proc = self.processes.get(name)
+        if proc is None or proc.poll() is not None:
+            return []
+        return [proc.pid, *children(proc.pid)]
+
+    def pg_backends(self) -> list[int]:
+        rows = self.psql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = "
+            f"'{self.args.database}' AND pid <> pg_backend_pid()"
+        )
+        return [int(line) for line in rows.splitlines() if line.strip()]
+
+    def down(self) -> None:
+        for proc in reversed(list(self.processes.values())):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+        pg = ["-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres"]
+        if not self.args.keep_database:
+            subprocess.run(["dropdb", *pg, "--if-exists", "--force", self.args.database],
+                           check=False)  # fmt: skip
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def preload(stack: Stack, rows: int) -> None:
+    """`rows` older, finished records (as a year of registrations leaves them)."""
+    stack.psql(f"""
+        INSERT INTO integration_submission (event_type, source_format, event_type_id,
+            confirm_in_opencrvs, tracking_id, certificate_number, event_id, action_id, token,
+            raw_request, fields_sent, status, transaction_id, vid, created_at, updated_at,
+            confirmed_at, failed_step, failure_kind, last_error, retry_count)
+        SELECT 'birth', 'interop', 'birth', true, 'P' || n, 'PRELOAD' || n,
+            md5(n::text), md5((n + 1)::text), '', '{{}}'::jsonb, '{{}}'::jsonb, 'confirmed',
+            '9' || lpad(n::text, 14, '0'), lpad(n::text, 10, '0'),
+            now() - interval '400 days' + n * interval '30 seconds',
+            now() - interval '400 days' + n * interval '30 seconds',
+            now() - interval '400 days' + n * interval '30 seconds', '', '', '', 0
+        FROM generate_series(1, {rows}) AS n;
+        INSERT INTO integration_transactionid (submission_id, value, created_at, vid)
+            SELECT id, transaction_id, created_at, vid FROM integration_submission
+            WHERE certificate_number LIKE 'PRELOAD%';
+        ANALYZE;
+    """, stack.args.database)  # fmt: skip
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+class Tokens:
+    """Single-record tokens minted by the OpenCRVS stand-in ahead of the load."""
+
+    def __init__(self, opencrvs: str) -> None:
+        self.url = f"{opencrvs}/_test/tokens"
+        self.pool: list[str] = []
+        self.lock = threading.Lock()
+
+    def mint(self, count: int) -> None:
+        while count > 0:
+            batch = min(count, 2000)
+            self.pool += requests.post(self.url, params={"count": batch}, timeout=300).json()[
+                "tokens"
+            ]
+            count -= batch
+
+    def take(self) -> str | None:
+        with self.lock:
+            return self.pool.pop() if self.pool else None
+
+
+@dataclass
+class Point:
+    label: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    accepted: int = 0
+    confirmed_during: int = 0
+    drain: float | None = None
+    cpu: dict[str, float] = field(default_factory=dict)
+    confirmed: int = 0
+    lost: int = 0
+    doubled: int = 0
+    extra_packets: int = 0
+
+
+class Load:
+    def __init__(self, stack: Stack, tokens: Tokens) -> None:
+        self.stack, self.tokens = stack, tokens
+        self.local = threading.local()
+        self.counter = 0
+        self.lock = threading.Lock()
+        self.prefix = datetime.now(UTC).strftime("%H%M%S")
+
+    def session(self) -> requests.Session:
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        return self.local.session
+
+    def post_one(self, point: Point, scheduled: float | None = None) -> None:
+        from mocks.examples import birth_request
+
+        token = self.tokens.take()
+        if token is None:
+            with self.lock:
+                point.errors["no token left"] = point.errors.get("no token left", 0) + 1
+            return
+        with self.lock:
+            self.counter += 1
+            number = f"2026T{self.prefix}{self.counter:07d}"
+        sent = scheduled or time.monotonic()
+        try:
+            reply = self.session().post(
+                f"{self.stack.portal}/events/registration",
+                json=birth_request(number, number[-9:]),
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            )
+            status = str(reply.status_code)
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        elapsed = (time.monotonic() - sent) * 1000
+        with self.lock:
+            if status == "202":
+                point.accepted += 1
+                point.latencies.append(elapsed)
+            else:
+                point.errors[status] = point.errors.get(status, 0) + 1
+
+    def closed(self, point: Point, concurrency: int, seconds: float) -> None:
+        end = time.monotonic() + seconds
+
+        def client() -> None:
+            while time.monotonic() < end:
+                self.post_one(point)
+
+        threads = [threading.Thread(target=client) for _ in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def open(self, point: Point, rate: float, seconds: float) -> None:
+        count = int(rate * seconds)
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            for index in range(count):
+                scheduled = start + index / rate
+                delay = scheduled - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(self.post_one, point, scheduled)
+
+
+def opencrvs_summary(stack: Stack) -> dict:
+    return requests.get(f"{stack.opencrvs}/_stats?summary=1", timeout=30).json()
+
+
+def mosip_summary(stack: Stack) -> dict:
+    return requests.get(f"{stack.mosip}/_stats?summary=1", timeout=30).json()
+
+
+def profile(stack: Stack, seconds: float) -> list[subprocess.Popen]:
+    """py-spy on every web and worker process for the point (--profile): one flame graph
+    each, plus the functions with the most samples, in --profile's folder."""
+    out = Path(stack.args.profile)
+    out.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for name in ("web", "worker"):
+        for pid in stack.pids(name):
+            target = out / f"{name}-{pid}"
+            spies += [subprocess.Popen(
+                [str(BIN / "py-spy"), "record", "-p", str(pid), "-d", str(int(seconds)),
+                 "-r", "50", "--nonblocking", "-f", "raw", "-o", f"{target}.txt"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )]  # fmt: skip
+    return spies
+
+
+def run_point(stack: Stack, load: Load, meter: CpuMeter, point: Point, drive) -> Point:
+    before = opencrvs_summary(stack)
+    before_mosip = mosip_summary(stack)
+    spies = profile(stack, stack.args.seconds) if stack.args.profile else []
+    meter.start()
+    started = time.monotonic()
+    drive()
+    for spy in spies:
+        spy.wait()
+    point.seconds = time.monotonic() - started
+    during = opencrvs_summary(stack)
+    point.confirmed_during = during["confirmed"] - before["confirmed"]
+    expected = before["confirmed"] + point.accepted
+    deadline = time.monotonic() + stack.args.drain_timeout
+    drained_from = time.monotonic()
+    now = during
+    while now["confirmed"] < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = opencrvs_summary(stack)
+    if now["confirmed"] >= expected:
+        point.drain = time.monotonic() - drained_from
+    window = time.monotonic() - started
+    used = meter.finish()
+    point.cpu = {name: max(0.0, used[name] - IDLE.get(name, 0.0) * window) for name in used}
+    point.confirmed = now["confirmed"] - before["confirmed"]
+    point.lost = max(0, point.accepted - point.confirmed)
+    point.doubled = now["doubled"] - before["doubled"]
+    point.extra_packets = (
+        mosip_summary(stack)["numbers_with_more_than_one_packet"]
+        - before_mosip["numbers_with_more_than_one_packet"]
+    )
+    time.sleep(stack.args.settle)
+    return point
+
+
+IDLE: dict[str, float] = {}  # CPU seconds per second of each group with no load
+
+
+def measure_idle(meter: CpuMeter, seconds: float) -> None:
+    meter.start()
+    time.sleep(seconds)
+    used = meter.finish()
+    IDLE.update({name: value / seconds for name, value in used.items()})
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+PORTAL_GROUPS = ("web", "worker", "beat")
+STAND_INS = ("mosip", "opencrvs")
+
+
+def others(points: list[Point], name: str) -> float:
+    return sum(p.cpu.get(name, 0) for p in points) * 1000 / max(1, sum(p.confirmed for p in points))
+
+
+def table(points: list[Point], rss: dict[str, float], args, stack: Stack) -> str:
+    lines = [
+        "| load | sent/s | replies/s | p50 ms | p99 ms | errors | confirmed/s during load "
+        "| drain s | CPU ms/record portal (web + workers) | PostgreSQL | Redis "
+        "| portal + PG + Redis | lost | doubled |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in points:
+        per = {
+            k: (v * 1000 / p.confirmed if p.confirmed else float("nan")) for k, v in p.cpu.items()
+        }
+        portal = sum(per.get(g, 0.0) for g in PORTAL_GROUPS)
+        total = portal + per["postgres"] + per["redis"]
+        sent = (p.accepted + sum(p.errors.values())) / p.seconds
+        web_workers = f"{portal:.1f} ({per['web']:.1f} + {per['worker'] + per.get('beat', 0):.1f})"
+        lines.append(
+            f"| {p.label} | {sent:.0f} | {p.accepted / p.seconds:.1f} "
+            f"| {percentile(p.latencies, 0.5):.0f} | {percentile(p.latencies, 0.99):.0f} "
+            f"| {json.dumps(p.errors) if p.errors else 0} | {p.confirmed_during / p.seconds:.1f} "
+            f"| {f'{p.drain:.1f}' if p.drain is not None else 'not drained'} "
+            f"| {web_workers} | {per['postgres']:.1f} | {per['redis']:.1f} | **{total:.1f}** "
+            f"| {p.lost} | {p.doubled + p.extra_packets} |"
+        )
+    production = sum(v for k, v in rss.items() if k.split(" ")[0] in PORTAL_GROUPS)
+    lines += [
+        "",
+        "Peak RSS (VmHWM) per process, MB: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in rss.items())
+        + f". **Portal (web, workers, beat) together: {production:.0f} MB.**",
+        "",
+        "CPU of the processes that are not the portal, in the same windows (the load driver "
+        "runs in this benchmark's own process and is not counted): "
+        + ", ".join(
+            f"{name} {others(points, name):.1f} ms/record" for name in ("mosip", "opencrvs")
+        )
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
+def header(args, load_before: str) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {os.cpu_count()} cores "
+        f"({cpu}), Python {platform.python_version()}; load average before the run: "
+        f"{load_before}.\n\n"
+        f"Stack: gunicorn gthread {args.web_workers}×{args.web_threads}, Celery worker "
+        f"(pool {args.worker_pool or 'default'}, concurrency {args.worker_concurrency or 'default'}"
+        f", beat {'separate' if args.separate_beat else 'embedded (-B)'}), PostgreSQL "
+        f"(database {args.database}, {args.preload:,} older records), Redis on "
+        f"{args.redis_port}; MOSIP stand-in {args.mosip_latency * 1000:.0f} ms per call, "
+        f"credential {args.credential_delay * 1000:.0f} ms after the workflow starts; "
+        f"{args.seconds:.0f} s per point.\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="per point")
+    parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 8, 32])
+    parser.add_argument("--rate", type=float, nargs="*", default=[90.0],
+                        help="open-loop arrivals per second")  # fmt: skip
+    parser.add_argument("--mosip-latency", type=float, default=0.0, help="seconds per call")
+    parser.add_argument("--opencrvs-latency", type=float, default=0.0)
+    parser.add_argument("--credential-delay", type=float, default=0.05)
+    parser.add_argument("--preload", type=int, default=0, help="older records in the table")
+    parser.add_argument("--database", default=os.environ.get("TPUT_DATABASE", "portal_i11"))
+    parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--redis-port", type=int, default=6389)
+    parser.add_argument("--portal-port", type=int, default=20560)
+    parser.add_argument("--mosip-port", type=int, default=20540)
+    parser.add_argument("--opencrvs-port", type=int, default=20550)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument("--worker-pool", default="", help="default: the settings' pool")
+    parser.add_argument("--worker-concurrency", type=int, default=0)
+    parser.add_argument("--separate-beat", action="store_true")
+    parser.add_argument("--drain-timeout", type=float, default=120.0)
+    parser.add_argument("--settle", type=float, default=2.0, help="pause between points")
+    parser.add_argument("--idle-seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="no RESULTS.md; a harness check")
+    parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--label", default="", help="a heading for this run in RESULTS.md")
+    parser.add_argument("--profile", default="", help="py-spy every portal process into DIR")
+    args = parser.parse_args()
+
+    load_before = Path("/proc/loadavg").read_text().split(" ")[:3]
+    stack = Stack(args)
+    points: list[Point] = []
+    try:
+        stack.up()
+        meter = CpuMeter({
+            "web": lambda: stack.pids("web"),
+            "worker": lambda: stack.pids("worker"),
+            "beat": lambda: stack.pids("beat"),
+            "postgres": stack.pg_backends,
+            "redis": lambda: stack.pids("redis"),
+            "mosip": lambda: stack.pids("mosip"),
+            "opencrvs": lambda: stack.pids("opencrvs"),
+        })  # fmt: skip
+        tokens = Tokens(stack.opencrvs)
+        load = Load(stack, tokens)
+        # Warm up: every process reads its settings and opens its connections once.
+        tokens.mint(50)
+        warm = Point("warm-up")
+        run_point(stack, load, meter, warm, lambda: load.closed(warm, 4, 3))
+        measure_idle(meter, args.idle_seconds)
+        for concurrency in args.concurrency:
+            tokens.pool.clear()
+            tokens.mint(int(args.seconds * 400 + 100))
+            point = Point(f"closed, {concurrency} clients")
+            print(f"{point.label} …", flush=True)
+            drive = lambda p=point, c=concurrency: load.closed(p, c, args.seconds)  # noqa: E731
+            points.append(run_point(stack, load, meter, point, drive))
+        for rate in args.rate:
+            tokens.pool.clear()
+            tokens.mint(int(rate * args.seconds) + 10)
+            point = Point(f"open, {rate:.0f}/s")
+            print(f"{point.label} …", flush=True)
+            drive = lambda p=point, r=rate: load.open(p, r, args.seconds)  # noqa: E731
+            points.append(run_point(stack, load, meter, point, drive))
+        rss = {}
+        for name in ("web", "worker", "beat", "postgres", "redis", "mosip", "opencrvs"):
+            pids = stack.pg_backends() if name == "postgres" else stack.pids(name)
+            for index, pid in enumerate(pids):
+                rss[f"{name} {index}" if len(pids) > 1 else name] = peak_rss_mb(pid)
+        if any(k.startswith("postgres") for k in rss):
+            # Shared memory is counted in every backend's RSS: the largest one stands for all.
+            biggest = max(v for k, v in rss.items() if k.startswith("postgres"))
+            rss = {k: v for k, v in rss.items() if not k.startswith("postgres")}
+            rss["postgres (largest backend)"] = biggest
+    finally:
+        stack.down()
+    result = header(args, " ".join(load_before)) + "\n" + table(points, rss, args, stack)
+    print("\n" + result)
+    if not args.quick:
+        title = args.label or (
+            f"MOSIP {args.mosip_latency * 1000:.0f} ms, {args.preload:,} older records"
+        )
+        with RESULTS.open("a") as out:
+            out.write(f"\n## {title}\n\n{result}\n")
+        print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
