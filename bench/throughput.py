@@ -75,6 +75,18 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size now: shared pages (a forked child's, gunicorn's workers')
+    split between the processes that share them, so the sum is the real footprint."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (FileNotFoundError, PermissionError):
+        pass
+    return 0.0
+
+
 def children(pid: int) -> list[int]:
     """Every descendant of pid (gunicorn's workers, a prefork worker's children)."""
     parents: dict[int, int] = {}
@@ -274,24 +286,9 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
 
 
 def preload(stack: Stack, rows: int) -> None:
-    """`rows` older, finished records (as a year of registrations leaves them)."""
-    stack.psql(f"""
-        INSERT INTO integration_submission (event_type, source_format, event_type_id,
-            confirm_in_opencrvs, tracking_id, certificate_number, event_id, action_id, token,
-            raw_request, fields_sent, status, transaction_id, vid, created_at, updated_at,
-            confirmed_at, failed_step, failure_kind, last_error, retry_count)
-        SELECT 'birth', 'interop', 'birth', true, 'P' || n, 'PRELOAD' || n,
-            md5(n::text), md5((n + 1)::text), '', '{{}}'::jsonb, '{{}}'::jsonb, 'confirmed',
-            '9' || lpad(n::text, 14, '0'), lpad(n::text, 10, '0'),
-            now() - interval '400 days' + n * interval '30 seconds',
-            now() - interval '400 days' + n * interval '30 seconds',
-            now() - interval '400 days' + n * interval '30 seconds', '', '', '', 0
-        FROM generate_series(1, {rows}) AS n;
-        INSERT INTO integration_transactionid (submission_id, value, created_at, vid)
-            SELECT id, transaction_id, created_at, vid FROM integration_submission
-            WHERE certificate_number LIKE 'PRELOAD%';
-        ANALYZE;
-    """, stack.args.database)  # fmt: skip
+    """`rows` older, finished records (bench/preload.py)."""
+    subprocess.run([PYTHON, "-m", "bench.preload", str(rows)], env=stack.env, cwd=REPO,
+                   check=True)  # fmt: skip
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -490,7 +487,7 @@ def others(points: list[Point], name: str) -> float:
     return sum(p.cpu.get(name, 0) for p in points) * 1000 / max(1, sum(p.confirmed for p in points))
 
 
-def table(points: list[Point], rss: dict[str, float], args, stack: Stack) -> str:
+def table(points: list[Point], rss: dict[str, float], pss: float) -> str:
     lines = [
         "| load | sent/s | replies/s | p50 ms | p99 ms | errors | confirmed/s during load "
         "| drain s | CPU ms/record portal (web + workers) | PostgreSQL | Redis "
@@ -518,7 +515,8 @@ def table(points: list[Point], rss: dict[str, float], args, stack: Stack) -> str
         "",
         "Peak RSS (VmHWM) per process, MB: "
         + ", ".join(f"{k} {v:.0f}" for k, v in rss.items())
-        + f". **Portal (web, workers, beat) together: {production:.0f} MB.**",
+        + f". **Portal (web, workers, beat) together: peak RSS {production:.0f} MB; "
+        f"proportional (PSS, shared pages counted once) at the end {pss:.0f} MB.**",
         "",
         "CPU of the processes that are not the portal, in the same windows (the load driver "
         "runs in this benchmark's own process and is not counted): "
@@ -570,8 +568,8 @@ def main() -> None:
     parser.add_argument("--opencrvs-port", type=int, default=20550)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
-    parser.add_argument("--worker-pool", default="", help="default: the settings' pool")
-    parser.add_argument("--worker-concurrency", type=int, default=0)
+    parser.add_argument("--worker-pool", default="threads")
+    parser.add_argument("--worker-concurrency", type=int, default=32)
     parser.add_argument("--separate-beat", action="store_true")
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--settle", type=float, default=2.0, help="pause between points")
@@ -618,6 +616,7 @@ def main() -> None:
             drive = lambda p=point, r=rate: load.open(p, r, args.seconds)  # noqa: E731
             points.append(run_point(stack, load, meter, point, drive))
         rss = {}
+        pss = sum(pss_mb(pid) for name in PORTAL_GROUPS for pid in stack.pids(name))
         for name in ("web", "worker", "beat", "postgres", "redis", "mosip", "opencrvs"):
             pids = stack.pg_backends() if name == "postgres" else stack.pids(name)
             for index, pid in enumerate(pids):
@@ -629,7 +628,7 @@ def main() -> None:
             rss["postgres (largest backend)"] = biggest
     finally:
         stack.down()
-    result = header(args, " ".join(load_before)) + "\n" + table(points, rss, args, stack)
+    result = header(args, " ".join(load_before)) + "\n" + table(points, rss, pss)
     print("\n" + result)
     if not args.quick:
         title = args.label or (

