@@ -219,13 +219,14 @@ class Stack:
         wait_for_port(a.opencrvs_port)
         self.manage("shell", "-c", (
             "from integration.demo import configure_for_stand_ins; "
-            "from mocks.paths import shared_dir; "
-            f"configure_for_stand_ins({self.mosip!r}, {self.opencrvs!r}, {self.portal!r}, "
-            "shared_dir())"
+            f"configure_for_stand_ins({self.mosip!r}, {self.opencrvs!r}, {self.portal!r})"
         ))  # fmt: skip
-        self.start("web", [str(BIN / "gunicorn"), "portal.wsgi", "-b", f"127.0.0.1:{a.portal_port}",
-                           "-k", "gthread", "-w", str(a.web_workers), "--threads",
-                           str(a.web_threads), "--timeout", "60"])  # fmt: skip
+        # As operators run it (portal/gunicorn_conf.py), sized by the flags.
+        self.env.update(PORTAL_BIND=f"127.0.0.1:{a.portal_port}",
+                        WEB_CONCURRENCY=str(a.web_workers),
+                        PORTAL_WEB_THREADS=str(a.web_threads))  # fmt: skip
+        self.start("web", [PYTHON, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf",
+                           "portal.wsgi"])  # fmt: skip
         worker = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
                   "-n", "tput@%h", "-s", str(self.work / "beat-schedule")]  # fmt: skip
         if a.worker_pool:
@@ -567,7 +568,7 @@ def main() -> None:
     parser.add_argument("--mosip-port", type=int, default=20540)
     parser.add_argument("--opencrvs-port", type=int, default=20550)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-pool", default="threads")
     parser.add_argument("--worker-concurrency", type=int, default=32)
     parser.add_argument("--separate-beat", action="store_true")

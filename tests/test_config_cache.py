@@ -14,7 +14,6 @@ from integration import config_cache
 from integration.demo import configure_for_stand_ins
 from integration.models import MosipSettings, Submission
 from mocks.examples import birth_request
-from tests.fixtures import shared_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -99,7 +98,7 @@ def _deliver_one(client, opencrvs, mosip, number: str) -> dict:
 def test_an_admin_save_in_another_process_reaches_the_next_task(
     shared_cache, mosip, opencrvs, worker, client
 ):
-    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     first = _deliver_one(client, opencrvs, mosip, "2026B00000076")  # the worker keeps a copy
     assert first["refId"].startswith("10001_")
 

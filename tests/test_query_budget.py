@@ -16,16 +16,15 @@ from integration.services import confirmation, delivery
 from mocks import mosip_issuer as issuer
 from mocks.examples import birth_request
 from mocks.websub import hub_signature
-from tests.fixtures import shared_dir
 
 # Queries per step, per record. Lower them when you make a step leaner.
-BUDGET = {"intake": 2, "delivery": 8, "credential callback": 9, "confirmation": 4}
+BUDGET = {"intake": 2, "delivery": 8, "credential callback": 9, "confirmation": 5}
 
 
 @pytest.fixture
 def stack(transactional_db, mosip, opencrvs, settings):
     settings.PORTAL_CONFIG_CACHE = True  # as with Redis: settings rows kept per process
-    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1", shared_dir())
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     return mosip, opencrvs
 
 
