@@ -27,9 +27,13 @@ def apply_retention() -> int:
     return retention.apply_retention().pk
 
 
-@shared_task(name="integration.subscribe_websub")
-def subscribe_websub() -> None:
-    websub.subscribe_if_configured()
+@shared_task(name="integration.subscribe_websub", bind=True, max_retries=None)
+def subscribe_websub(self) -> None:
+    # MOSIP out of reach when the scheduler starts: try again soon (30 s doubling, at most
+    # 10 minutes), not only after the re-subscription interval; credentials MOSIP issues
+    # meanwhile would go to no one.
+    if websub.subscribe_if_configured() is False:
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 600))
 
 
 # robust: a broker outage is logged, not raised. The row is committed already, so the

@@ -226,3 +226,18 @@ def test_the_database_down_is_our_infrastructure_and_a_bug_is_not_a_refusal(erro
     failure = classify(error)
     assert failure.kind is kind and not failure.fails_record
     assert failure.counts_as_attempt is (kind is Kind.UNEXPECTED)
+
+
+def test_a_failed_websub_subscription_is_tried_again_soon(configured, mosip):
+    """MOSIP out of reach when beat starts must not leave the portal unsubscribed for the
+    re-subscription interval (6 hours): credentials issued meanwhile would be lost."""
+    from celery.exceptions import Retry
+
+    from integration import tasks
+
+    mosip.controls.down = True
+    with pytest.raises(Retry):
+        tasks.subscribe_websub()
+    mosip.controls.down = False
+    tasks.subscribe_websub()  # no retry once MOSIP took it
+    assert mosip.hub.attempts[-1].mode == "subscribe"

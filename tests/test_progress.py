@@ -96,3 +96,43 @@ def test_a_worker_whose_lease_was_taken_over_can_no_longer_move_the_record(db):
     assert not lifecycle.move(first, "workflow_started")  # the first worker's late answer
     assert lifecycle.move(second, "workflow_started")
     assert Submission.objects.get().status == Status.AWAITING_CREDENTIAL
+
+
+def test_a_working_worker_keeps_its_lease_and_a_killed_one_loses_it(transactional_db, settings):
+    """The heartbeat renews the lease while the call runs; once it stops (the worker was
+    killed), the record is handed back as soon as the lease runs out, not after minutes."""
+    import time
+
+    from integration.services.sweep import sweep
+
+    settings.PORTAL_LEASE_SECONDS = 0.6
+    submission = a_submission()
+    claimed = lifecycle.claim(submission.pk, "claim_delivery")
+    with lifecycle.heartbeat(claimed):
+        time.sleep(1.5)  # a slow MOSIP call, longer than the lease
+        assert sweep()["freed"] == 0
+        assert Submission.objects.get().status == Status.SENDING
+    time.sleep(0.8)  # no heartbeat any more: as after a SIGKILL
+    assert sweep()["freed"] == 1
+    freed = Submission.objects.get()
+    assert (freed.status, freed.retry_count) == (Status.DELIVERY_RETRY, 1)
+    assert not lifecycle.move(claimed, "workflow_started")  # the dead worker's claim is void
+
+
+def test_the_sweep_queues_a_lost_record_again_once_per_grace_period(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """A backlog must not grow by the sweep's own duplicates."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integration.services.sweep import sweep
+
+    long_ago = timezone.now() - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS + 5)
+    waiting = a_submission()
+    Submission.objects.filter(pk=waiting.pk).update(updated_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert sweep()["deliveries"] == 1
+        assert sweep()["deliveries"] == 0  # the next sweep, seconds later
+    assert len(queued) == 1

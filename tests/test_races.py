@@ -35,3 +35,29 @@ def test_a_credential_during_delivery_is_handed_over_when_the_workflow_returns(
     assert submission.status == expected
     assert submission.vid == "1234567890"
     assert len(queued) == (1 if confirm_in_opencrvs else 0)
+
+
+def test_a_credential_delivered_again_moves_on_a_record_left_holding_it(
+    db, django_capture_on_commit_callbacks
+):
+    """Found by the fault suite: the database went away between storing the VID and
+    moving the record on; the hub's next delivery must finish the job."""
+    from django.utils import timezone
+
+    from tests.fixtures import put_in_state
+
+    submission = Submission.objects.create(
+        event_type=EventType.BIRTH, tracking_id="B2", certificate_number="C2",
+        raw_request=birth_request("C2", "B2"), transaction_id="100010000000002",
+    )  # fmt: skip
+    TransactionId.objects.create(submission=submission, value="100010000000002")
+    put_in_state(
+        submission, Status.AWAITING_CREDENTIAL, vid="1234567890",
+        credential_received_at=timezone.now(),
+    )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        _store_vid(submission, "100010000000002", "1234567890")
+
+    assert Submission.objects.get().status == Status.CREDENTIAL_RECEIVED
+    assert len(queued) == 1

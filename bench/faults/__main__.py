@@ -349,10 +349,14 @@ class Suite:
             "lost": len(accepted - confirmed),
             "packets per certificate number": dict(Counter(len(ids) for ids in packets.values())),
             "packets per event": dict(Counter(per_event.values())),
-            "confirmations per record": dict(Counter(confirmations.values())),
+            "confirmations per record (accept calls)": dict(Counter(confirmations.values())),
+            "registrations per record (pending → accepted in OpenCRVS)": dict(
+                Counter(self.opencrvs_stats()["registered"].values())
+            ),
             "intake answers": dict(driver.statuses),
             "/websub/callback answers": mosip["callback_statuses"],
             "credentials the hub gave up on": len(mosip["hub_gave_up"]),
+            "MOSIP stand-in errors": mosip.get("errors", []),
             "portal records by status": self.portal_statuses(),
             "drain time (s, last registration answered → all confirmed)": (
                 round(self.drained_at - sent_at, 1) if self.drained_at else "not drained"
@@ -365,9 +369,10 @@ class Suite:
 
     def tear_down(self) -> None:
         self.stop.set()
-        for proc in reversed(list(self.processes.values())):
+        for proc in self.processes.values():
             proc.restart = False
-            proc.kill(signal.SIGTERM)
+        for proc in reversed(list(self.processes.values())):
+            proc.kill(signal.SIGKILL)  # throwaway processes: no graceful wait
         pg = ["-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres"]
         subprocess.run(["dropdb", *pg, "--if-exists", "--force", self.db], check=False)
 

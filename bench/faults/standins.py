@@ -48,8 +48,13 @@ class Journal:
     def entries(self) -> list[dict]:
         if not self.path.exists():
             return []
-        lines = self.path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip().endswith("}")]
+        found = []
+        for line in self.path.read_text().splitlines():
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                pass  # the last line of a process killed mid-write
+        return found
 
     def write(self, **entry) -> None:
         with self._lock, self.path.open("a") as out:
@@ -67,6 +72,7 @@ class DurableMosip(MosipStandIn):
         self.gave_up: list[str] = []  # deliveries the hub dropped after its retries
         self.delivered: Counter[str] = Counter()  # registration id → 2xx deliveries
         self._pending: dict[tuple[str, int], bytes] = {}
+        self._signing = threading.Lock()
         for entry in self.journal.entries():
             self._replay(entry)
 
@@ -78,10 +84,12 @@ class DurableMosip(MosipStandIn):
             self.hub.subscriptions[(entry["topic"], entry["callback"])] = Subscription(
                 "subscribe", entry["topic"], entry["callback"], entry["secret"], verified=True
             )
+        elif kind == "workflow":
+            self.workflows.setdefault(entry["id"], []).append(entry["instance"])
         elif kind == "issued":
             self.issued[entry["id"]] = entry["vid"]
-        elif kind == "pending":
-            self._pending[(entry["id"], entry["copy"])] = entry["body"].encode()
+            for copy in entry["copies"]:
+                self._pending[(entry["id"], copy)] = entry["body"].encode()
         elif kind in ("delivered", "dropped"):
             self._pending.pop((entry["id"], entry["copy"]), None)
             if kind == "delivered":
@@ -98,6 +106,10 @@ class DurableMosip(MosipStandIn):
         url = super().start(host, port)
         for (registration_id, copy), body in list(self._pending.items()):
             self.in_background(self._deliver, registration_id, copy, body)  # as Kafka resumes
+        for registration_id in set(self.workflows) - set(self.issued):
+            # A workflow MOSIP started before it stopped still ends in a credential.
+            self.in_background(self._issue_quietly, registration_id,
+                               delay=self.credential_delay_seconds)  # fmt: skip
         return url
 
     # -- journalled changes ----------------------------------------------------------------
@@ -108,6 +120,15 @@ class DurableMosip(MosipStandIn):
         packet = body["request"]
         if json.loads(reply.get_data()).get("errors") == [] and packet["id"] in self.packets:
             self.journal.write(kind="packet", id=packet["id"], packet=packet)
+        return reply
+
+    def on_workflow(self, request: Request) -> Response:
+        reply = super().on_workflow(request)
+        answer = json.loads(reply.get_data())
+        if not answer.get("errors") and answer.get("response"):
+            registration_id = json.loads(request.get_data())["request"]["registrationId"]
+            instance = answer["response"]["workflowInstanceId"]
+            self.journal.write(kind="workflow", id=registration_id, instance=instance)
         return reply
 
     def on_hub(self, request: Request) -> Response:
@@ -127,26 +148,38 @@ class DurableMosip(MosipStandIn):
         return reply
 
     def issue_credential(self, registration_id: str, **kwargs):  # noqa: ANN201
-        """Build the credential once; deliver each copy through the retrying hub."""
+        """Build the credential once; deliver each copy through the retrying hub. The VID
+        and the deliveries owed are journalled in one line, so a kill never loses one
+        without the other."""
         with self._lock:
             packet = self.packets.get(registration_id, {})
             process = packet.get("process", issuer.BIRTH)
             vid = None
             if process == issuer.BIRTH:
                 vid = self.issued.get(registration_id) or issuer.new_vid()
-            first = registration_id not in self.issued
             self.issued[registration_id] = vid
-        if first:
-            self.journal.write(kind="issued", id=registration_id, vid=vid)
-        credential = self.build_credential(registration_id, process, packet.get("fields", {}), vid)
-        event = issuer.callback_body(registration_id, self.encrypt_credential(credential))
+        for attempt in range(5):  # as MOSIP's credential service retries its own failures
+            try:
+                with self._signing:  # the JSON-LD signing library is not thread-safe
+                    credential = self.build_credential(
+                        registration_id, process, packet.get("fields", {}), vid
+                    )
+                    encrypted = self.encrypt_credential(credential)
+                break
+            except Exception as exc:  # noqa: BLE001 - recorded, then tried again
+                self.background_errors.append(f"{registration_id} (try {attempt + 1}): {exc!r}")
+                time.sleep(1)
+        else:
+            return
+        event = issuer.callback_body(registration_id, encrypted)
         body = json.dumps(event, separators=(",", ":")).encode()
         copies = 2 if self.controls.duplicate_callbacks else 1
-        for copy in range(copies):
-            key = (registration_id, int(time.time() * 1000) * 10 + copy)
-            self.journal.write(kind="pending", id=key[0], copy=key[1], body=body.decode())
-            self._pending[key] = body
-            self.in_background(self._deliver, key[0], key[1], body)
+        keys = [int(time.time() * 1000) * 10 + copy for copy in range(copies)]
+        self.journal.write(kind="issued", id=registration_id, vid=vid, copies=keys,
+                           body=body.decode())  # fmt: skip
+        for copy in keys:
+            self._pending[(registration_id, copy)] = body
+            self.in_background(self._deliver, registration_id, copy, body)
 
     def _deliver(self, registration_id: str, copy: int, body: bytes) -> None:
         wait = HUB_RETRY_INTERVAL
@@ -213,6 +246,7 @@ class DurableMosip(MosipStandIn):
             "callback_statuses": dict(self.callback_statuses),
             "hub_gave_up": self.gave_up,
             "pending_deliveries": len(self._pending),
+            "errors": self.background_errors,
         })  # fmt: skip
 
 
@@ -234,12 +268,14 @@ class DurableOpenCrvs(OpenCrvsStandIn):
                     serialization.NoEncryption(),
                 )
             )
-        self.confirmations: Counter[str] = Counter()
+        self.confirmations: Counter[str] = Counter()  # event id → successful accept calls
+        self.registered: Counter[str] = Counter()  # event id → pending → accepted changes
         for entry in self.journal.entries():
             if entry["kind"] == "event":
                 self.events[entry["id"]] = EventRecord(entry["id"], "birth", entry["action"])
             elif entry["kind"] == "accepted":
                 self.confirmations[entry["id"]] += 1
+                self.registered[entry["id"]] += entry.get("changed", 1)
                 if entry["id"] in self.events:
                     self.events[entry["id"]].status = "accepted"
 
@@ -264,13 +300,18 @@ class DurableOpenCrvs(OpenCrvsStandIn):
         return token
 
     def on_trpc(self, request: Request, procedure: str) -> Response:
-        reply = super().on_trpc(request, procedure)
-        if procedure == ACCEPT and reply.status_code == 200:
+        with self._lock:  # one call at a time, so "was it pending" is this call's answer
+            before = {key: record.status for key, record in self.events.items()}
+            reply = super().on_trpc(request, procedure)
+            if procedure != ACCEPT or reply.status_code != 200:
+                return reply
             call = self.accepted[-1]
             event_id = call.input["eventId"]
-            with self._lock:
-                self.confirmations[event_id] += 1
-            self.journal.write(kind="accepted", id=event_id, tx=call.input["transactionId"])
+            changed = int(before.get(event_id) == "pending")
+            self.confirmations[event_id] += 1
+            self.registered[event_id] += changed
+        self.journal.write(kind="accepted", id=event_id, tx=call.input["transactionId"],
+                           changed=changed)  # fmt: skip
         return reply
 
     def on_stats(self, request: Request) -> Response:
@@ -279,7 +320,9 @@ class DurableOpenCrvs(OpenCrvsStandIn):
                 counts = list(self.confirmations.values())
             return json_response({"confirmed": len(counts),
                                   "doubled": sum(1 for n in counts if n > 1)})  # fmt: skip
-        return json_response({"confirmations": dict(self.confirmations)})
+        return json_response(
+            {"confirmations": dict(self.confirmations), "registered": dict(self.registered)}
+        )
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integration.clients.http import recorded_call
@@ -171,7 +173,14 @@ def _store_vid(submission: Submission, transaction_id: str, vid: str) -> None:
 
     Another credential (for an older packet, or again after the record was confirmed)
     never replaces the VID already sent or being sent to OpenCRVS: it stays on its
-    transaction id, where the console shows it to staff."""
+    transaction id, where the console shows it to staff. The VID and the move on to the
+    confirmation are written together, so a database failure between them cannot leave
+    a record holding its credential but still waiting for it."""
+    with transaction.atomic():
+        _store_vid_once(submission, transaction_id, vid)
+
+
+def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> None:
     from integration.tasks import enqueue_confirmation
 
     now = timezone.now()
@@ -183,21 +192,28 @@ def _store_vid(submission: Submission, transaction_id: str, vid: str) -> None:
         .exclude(status__in=FINAL_STATUSES)
         .update(vid=vid, credential_received_at=now, updated_at=now)
     )
-    if not first:
-        if vid != submission.vid:
-            log.warning(
-                "submission %s: another credential (transaction %s) after the first; "
-                "kept for staff to see",
-                submission.pk,
-                transaction_id,
-            )
-        return
+    if not first and vid != submission.vid:
+        log.warning(
+            "submission %s: another credential (transaction %s) after the first; "
+            "kept for staff to see",
+            submission.pk,
+            transaction_id,
+        )
     # While a worker holds the record it finishes the hand-over itself (see delivery).
+    # The same credential again moves on a record still waiting for it (rows left so by
+    # an older version); a failed record moves on only for a credential it did not have.
+    waiting = Q(credential_received_at__isnull=False)
+    if not first:
+        waiting &= ~Q(status=Status.FAILED)
     done = {"next_attempt_at": None, "retry_count": 0, "last_error": "", "failed_step": ""}
     done["failure_kind"] = ""
     if not submission.confirm_in_opencrvs:
         # A webhook record: OpenCRVS registered it already, the credential ends it.
-        lifecycle.move(submission, "credential_arrived", to=Status.COMPLETED, token="", **done)
+        lifecycle.move(
+            submission, "credential_arrived", to=Status.COMPLETED, where=waiting, token="", **done
+        )
         return
-    if lifecycle.move(submission, "credential_arrived", to=Status.CREDENTIAL_RECEIVED, **done):
+    if lifecycle.move(
+        submission, "credential_arrived", to=Status.CREDENTIAL_RECEIVED, where=waiting, **done
+    ):
         enqueue_confirmation(submission.pk)

@@ -26,22 +26,8 @@ def sweep() -> dict[str, int]:
     grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
     freed_deliveries, freed_confirmations, given_up = _free_expired_leases(now)
 
-    waiting = Q(status=Status.RECEIVED, updated_at__lt=grace) | Q(
-        status=Status.DELIVERY_RETRY, next_attempt_at__lt=grace
-    )
-    deliveries = list(
-        Submission.objects.filter(waiting)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:BATCH]
-    )
-    confirmable = Q(status=Status.CREDENTIAL_RECEIVED, updated_at__lt=grace) | Q(
-        status=Status.CONFIRMATION_RETRY, next_attempt_at__lt=grace
-    )
-    confirmations = list(
-        Submission.objects.filter(confirmable)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:BATCH]
-    )
+    deliveries = _lost(Status.RECEIVED, Status.DELIVERY_RETRY, now, grace)
+    confirmations = _lost(Status.CREDENTIAL_RECEIVED, Status.CONFIRMATION_RETRY, now, grace)
     for pk in {*deliveries, *freed_deliveries}:
         enqueue_delivery(pk)
     taken_over = _system_client_takes_over()
@@ -70,6 +56,21 @@ def _system_client_takes_over() -> list[int]:
         "system_client_confirms", waiting, last_error="", failed_step="", failure_kind="",
         next_attempt_at=None, retry_count=0,
     )  # fmt: skip
+
+
+def _lost(waiting: str, retrying: str, now, grace) -> list[int]:
+    """Records whose message was presumably lost: waiting since before the grace period,
+    or a retry overdue by more than it. Their clock restarts, so each is queued again at
+    most once per grace period however often the sweep runs: a backlog must not grow by
+    the sweep's own duplicates."""
+    late = Q(status=waiting, updated_at__lt=grace) | Q(status=retrying, next_attempt_at__lt=grace)
+    ids = list(
+        Submission.objects.filter(late).order_by("updated_at").values_list("pk", flat=True)[:BATCH]
+    )
+    picked = Submission.objects.filter(pk__in=ids)
+    picked.filter(status=waiting).update(updated_at=now)
+    picked.filter(status=retrying).update(next_attempt_at=now)
+    return ids
 
 
 def _free_expired_leases(now) -> tuple[list[int], list[int], int]:

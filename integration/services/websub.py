@@ -13,11 +13,12 @@ def subscribe(mode: str = "subscribe") -> None:
     MosipClient().subscribe(mode)
 
 
-def subscribe_if_configured() -> bool:
+def subscribe_if_configured() -> bool | None:
+    """True once subscribed, False if MOSIP did not take it, None if not configured."""
     config = MosipSettings.load()
     if not (config.websub_hub_url and config.websub_callback_url and config.auth_url):
         log.info("WebSub hub or callback not configured; not subscribing")
-        return False
+        return None
     try:
         MosipClient(config).subscribe()
     except RemoteError as exc:
