@@ -43,7 +43,7 @@ demo: $(BIN)/.installed
 	PORTAL_DEMO=true $(BIN)/python manage.py demo
 
 test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
-	$(BIN)/ruff check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

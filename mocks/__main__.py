@@ -18,30 +18,49 @@ from .paths import certs_dir
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m mocks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m mocks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--mosip-port", type=int, default=20240)
     parser.add_argument("--opencrvs-port", type=int, default=20250)
-    parser.add_argument("--mosip-public-url",
-                        help="base URL put in credentials, if MOSIP is reached by another name")
-    parser.add_argument("--certs-dir", type=Path,
-                        help="demo keys (default: var/demo-keys, generated on first use)")
-    parser.add_argument("--credential-delay", type=float, default=2.0,
-                        help="seconds between a workflow start and the credential callback")
+    parser.add_argument(
+        "--mosip-public-url",
+        help="base URL put in credentials, if MOSIP is reached by another name",
+    )
+    parser.add_argument(
+        "--certs-dir", type=Path, help="demo keys (default: var/demo-keys, generated on first use)"
+    )
+    parser.add_argument(
+        "--credential-delay",
+        type=float,
+        default=2.0,
+        help="seconds between a workflow start and the credential callback",
+    )
     parser.add_argument("--token-ttl", type=int, default=3600, help="MOSIP token lifetime")
-    parser.add_argument("--zero-thumbprint", action="store_true",
-                        help="write a zero certificate thumbprint, as the reference mock does")
-    parser.add_argument("--proof", choices=PROOF_KINDS, default="PS256",
-                        help="how credentials are signed: URDNA2015 RsaSignature2018 PS256 (as "
-                             "MOSIP) or RS256, URDNA2015 Ed25519Signature2020, or JCS (as "
-                             "OpenCRVS's MOSIP mock)")
+    parser.add_argument(
+        "--zero-thumbprint",
+        action="store_true",
+        help="write a zero certificate thumbprint, as the reference mock does",
+    )
+    parser.add_argument(
+        "--proof",
+        choices=PROOF_KINDS,
+        default="PS256",
+        help="how credentials are signed: URDNA2015 RsaSignature2018 PS256 (as "
+        "MOSIP) or RS256, URDNA2015 Ed25519Signature2020, or JCS (as "
+        "OpenCRVS's MOSIP mock)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    parser.add_argument("--error-rate", type=float, default=0.0,
-                        help="fraction of requests answered 503")
+    parser.add_argument(
+        "--error-rate", type=float, default=0.0, help="fraction of requests answered 503"
+    )
     parser.add_argument("--down", action="store_true", help="answer 503 to everything")
-    parser.add_argument("--duplicate-callbacks", action="store_true",
-                        help="MOSIP delivers each credential twice")
+    parser.add_argument(
+        "--duplicate-callbacks", action="store_true", help="MOSIP delivers each credential twice"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -51,15 +70,23 @@ def main(argv: list[str] | None = None) -> None:
     certs = args.certs_dir or certs_dir()
 
     def controls() -> Controls:  # one each, so faults can be set per stand-in
-        return Controls(latency_seconds=args.latency, error_rate=args.error_rate,
-                        down=args.down, duplicate_callbacks=args.duplicate_callbacks)
+        return Controls(
+            latency_seconds=args.latency,
+            error_rate=args.error_rate,
+            down=args.down,
+            duplicate_callbacks=args.duplicate_callbacks,
+        )
 
     mosip = MosipStandIn(
         signing_key_pem_path=certs / "mock-only-private-key.pem",
         partner_cert_path=certs / "ida-partner.crt",
-        credential_delay_seconds=args.credential_delay, token_ttl_seconds=args.token_ttl,
-        zero_thumbprint=args.zero_thumbprint, public_url=args.mosip_public_url,
-        proof=args.proof, controls=controls(), quiet=not args.verbose,
+        credential_delay_seconds=args.credential_delay,
+        token_ttl_seconds=args.token_ttl,
+        zero_thumbprint=args.zero_thumbprint,
+        public_url=args.mosip_public_url,
+        proof=args.proof,
+        controls=controls(),
+        quiet=not args.verbose,
     )
     opencrvs = OpenCrvsStandIn(controls=controls(), quiet=not args.verbose)
     mosip_url = mosip.start(args.host, args.mosip_port)

@@ -38,7 +38,9 @@ def iso_now() -> str:
 def json_response(body: Any, status: int = 200, **headers: str) -> Response:
     # ``charset=utf-8`` in the content type, as both real services send it.
     return Response(
-        json.dumps(body), status=status, headers=headers,
+        json.dumps(body),
+        status=status,
+        headers=headers,
         content_type="application/json; charset=utf-8",
     )
 
@@ -136,8 +138,10 @@ class StandIn:
         self._stopping.clear()
         # A short poll interval: ``stop()`` waits for one poll, and tests stop servers often.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-            name=f"{self.name}:{self.url}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"{self.name}:{self.url}",
+            daemon=True,
         )
         self._thread.start()
         return self.url
@@ -183,9 +187,11 @@ class StandIn:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         record = Received(
-            method=request.method, path=request.path,
+            method=request.method,
+            path=request.path,
             query=request.query_string.decode("latin-1"),
-            headers=dict(request.headers), body=request.get_data(cache=True),
+            headers=dict(request.headers),
+            body=request.get_data(cache=True),
         )
         with self._lock:
             self.received.append(record)

@@ -87,7 +87,8 @@ class MosipStandIn(StandIn):
         certs = certs_dir()
         self.client_secrets = dict(DEFAULT_CLIENTS if client_secrets is None else client_secrets)
         self.signing_key = crypto.load_private_key(
-            signing_key_pem_path or certs / "mock-only-private-key.pem")
+            signing_key_pem_path or certs / "mock-only-private-key.pem"
+        )
         self.partner_cert = crypto.load_certificate(partner_cert_path or certs / "ida-partner.crt")
         self.unlisted_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.ed25519_key = ed25519.Ed25519PrivateKey.generate()
@@ -118,19 +119,27 @@ class MosipStandIn(StandIn):
 
     def rules(self) -> list[Rule]:
         return [
-            Rule("/v1/authmanager/authenticate/clientidsecretkey", endpoint="auth",
-                 methods=["POST"]),
-            Rule("/commons/v1/packetmanager/createPacket", endpoint="create_packet",
-                 methods=["PUT"]),
-            Rule("/registrationprocessor/v1/workflowmanager/workflowinstance",
-                 endpoint="workflow", methods=["POST"]),
+            Rule(
+                "/v1/authmanager/authenticate/clientidsecretkey", endpoint="auth", methods=["POST"]
+            ),
+            Rule(
+                "/commons/v1/packetmanager/createPacket", endpoint="create_packet", methods=["PUT"]
+            ),
+            Rule(
+                "/registrationprocessor/v1/workflowmanager/workflowinstance",
+                endpoint="workflow",
+                methods=["POST"],
+            ),
             Rule("/websub/hub", endpoint="hub", methods=["POST"]),
             Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
             Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
             Rule("/.well-known/controller.json", endpoint="controller", methods=["GET"]),
             Rule("/.well-known/ed25519-key.json", endpoint="ed25519_key", methods=["GET"]),
-            Rule("/.well-known/unlisted-ed25519-key.json", endpoint="unlisted_ed25519_key",
-                 methods=["GET"]),
+            Rule(
+                "/.well-known/unlisted-ed25519-key.json",
+                endpoint="unlisted_ed25519_key",
+                methods=["GET"],
+            ),
             Rule("/.well-known/mosip-context.json", endpoint="mosip_context", methods=["GET"]),
         ]
 
@@ -170,8 +179,9 @@ class MosipStandIn(StandIn):
     def deliveries(self) -> list[Delivery]:
         return self.hub.deliveries
 
-    def wait_for_subscription(self, callback: str | None = None,
-                              timeout: float = 5.0) -> Subscription | None:
+    def wait_for_subscription(
+        self, callback: str | None = None, timeout: float = 5.0
+    ) -> Subscription | None:
         return self.hub.wait_for_subscription(callback, issuer.TOPIC, timeout)
 
     # -- auth ------------------------------------------------------------------------------
@@ -179,8 +189,13 @@ class MosipStandIn(StandIn):
     def mint_token(self, client_id: str, ttl_seconds: int | None = None) -> str:
         now = int(time.time())
         ttl = self.token_ttl_seconds if ttl_seconds is None else ttl_seconds
-        claims = {"sub": client_id, "azp": client_id, "iat": now, "exp": now + ttl,
-                  "jti": str(uuid.uuid4())}
+        claims = {
+            "sub": client_id,
+            "azp": client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": str(uuid.uuid4()),
+        }
         return jwt.encode(claims, self._token_secret, algorithm="HS256")
 
     def revoke_tokens(self) -> None:
@@ -193,16 +208,25 @@ class MosipStandIn(StandIn):
         if not token:
             return None
         try:
-            claims = jwt.decode(token, self._token_secret, algorithms=["HS256"],
-                                options={"require": ["exp", "sub"]})
+            claims = jwt.decode(
+                token, self._token_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
         except jwt.PyJWTError:
             return None
         return str(claims["sub"])
 
     def _unauthorized(self, message: str = "Invalid or expired token") -> Response:
-        return json_response({"id": None, "version": None, "responsetime": iso_now(),
-                              "metadata": None, "response": None,
-                              "errors": [_error("KER-ATH-401", message)]}, 401)
+        return json_response(
+            {
+                "id": None,
+                "version": None,
+                "responsetime": iso_now(),
+                "metadata": None,
+                "response": None,
+                "errors": [_error("KER-ATH-401", message)],
+            },
+            401,
+        )
 
     def on_auth(self, request: Request) -> Response:
         body = read_json(request)
@@ -216,17 +240,23 @@ class MosipStandIn(StandIn):
         with self._lock:
             self.auth_calls += 1
             self.auth_clients.append(client_id)
-        reply = json_response({
-            "id": body.get("id"), "version": body.get("version"), "responsetime": iso_now(),
-            "metadata": None,
-            "response": {"status": "Success",
-                         "message": "Clientid and Token combination had been validated "
-                                    "successfully"},
-            "errors": None,
-        })
+        reply = json_response(
+            {
+                "id": body.get("id"),
+                "version": body.get("version"),
+                "responsetime": iso_now(),
+                "metadata": None,
+                "response": {
+                    "status": "Success",
+                    "message": "Clientid and Token combination had been validated successfully",
+                },
+                "errors": None,
+            }
+        )
         # The same cookie attributes MOSIP sets (captured).
-        reply.headers["Set-Cookie"] = (f"Authorization={self.mint_token(client_id)}; Path=/; "
-                                       "HttpOnly; Secure; SameSite=Strict")
+        reply.headers["Set-Cookie"] = (
+            f"Authorization={self.mint_token(client_id)}; Path=/; HttpOnly; Secure; SameSite=Strict"
+        )
         return reply
 
     # -- packets and workflow --------------------------------------------------------------
@@ -247,10 +277,14 @@ class MosipStandIn(StandIn):
         with self._lock:
             seen = self.packets.get(reg_id)
             same = seen is not None and (seen["process"], seen["fields"]) == (
-                packet["process"], packet["fields"])
+                packet["process"],
+                packet["fields"],
+            )
             if seen is not None and not same:
-                return _packet_reply(None, [_error(
-                    "PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")])
+                return _packet_reply(
+                    None,
+                    [_error("PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")],
+                )
             self.packets.setdefault(reg_id, packet)
         return _packet_reply(_packet_infos(packet), [])
 
@@ -285,8 +319,11 @@ class MosipStandIn(StandIn):
         form = request.form
         mode, topic, callback = (form.get(f"hub.{k}", "") for k in ("mode", "topic", "callback"))
         if mode not in ("subscribe", "unsubscribe") or not topic or not callback:
-            return Response("hub.mode (subscribe|unsubscribe), hub.topic and hub.callback "
-                            "are required", 400, content_type="text/plain")
+            return Response(
+                "hub.mode (subscribe|unsubscribe), hub.topic and hub.callback are required",
+                400,
+                content_type="text/plain",
+            )
         attempt = self.hub.request(mode, topic, callback, form.get("hub.secret") or None)
         self.in_background(self.hub.verify, attempt, delay=INTENT_DELAY_SECONDS)
         done = "Subscribed" if mode == "subscribe" else "Unsubscribed"
@@ -295,32 +332,42 @@ class MosipStandIn(StandIn):
     # -- key documents ---------------------------------------------------------------------
 
     def on_public_key(self, request: Request) -> Response:
-        return json_response(issuer.public_key_document(
-            self.public_key_url, self.base_url, crypto.public_key_pem(self.signing_key)))
+        return json_response(
+            issuer.public_key_document(
+                self.public_key_url, self.base_url, crypto.public_key_pem(self.signing_key)
+            )
+        )
 
     def on_unlisted_key(self, request: Request) -> Response:
-        return json_response(issuer.public_key_document(
-            self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)))
+        return json_response(
+            issuer.public_key_document(
+                self.unlisted_key_url, self.base_url, crypto.public_key_pem(self.unlisted_key)
+            )
+        )
 
     def on_controller(self, request: Request) -> Response:
-        return json_response(issuer.controller_document(
-            self.base_url, self.public_key_url, self.ed25519_key_url))
+        return json_response(
+            issuer.controller_document(self.base_url, self.public_key_url, self.ed25519_key_url)
+        )
 
     def _ed25519_document(self, url: str, key: ed25519.Ed25519PrivateKey) -> Response:
-        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
+        raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         return json_response(issuer.ed25519_key_document(url, self.base_url, raw))
 
     def on_ed25519_key(self, request: Request) -> Response:
         return self._ed25519_document(self.ed25519_key_url, self.ed25519_key)
 
     def on_unlisted_ed25519_key(self, request: Request) -> Response:
-        return self._ed25519_document(f"{self.base_url}/.well-known/unlisted-ed25519-key.json",
-                                      self.unlisted_ed25519_key)
+        return self._ed25519_document(
+            f"{self.base_url}/.well-known/unlisted-ed25519-key.json", self.unlisted_ed25519_key
+        )
 
     def on_mosip_context(self, request: Request) -> Response:
-        return json_response(issuer.mosip_context(
-            self.base_url, defines_vid=self.context_defines_vid))
+        return json_response(
+            issuer.mosip_context(self.base_url, defines_vid=self.context_defines_vid)
+        )
 
     def context_document(self, url: str) -> JSON:
         """What the signer loads for a context URL: its own context, or a published one."""
@@ -333,11 +380,18 @@ class MosipStandIn(StandIn):
 
     # -- credentials -----------------------------------------------------------------------
 
-    def build_credential(self, registration_id: str, process: str, fields: JSON,
-                         vid: str | None, tamper: Tamper | None = None) -> JSON:
+    def build_credential(
+        self,
+        registration_id: str,
+        process: str,
+        fields: JSON,
+        vid: str | None,
+        tamper: Tamper | None = None,
+    ) -> JSON:
         """A signed VC (the decrypted form); ``tamper`` makes its proof fail on purpose."""
-        subject = issuer.credential_subject(registration_id, process, fields, vid,
-                                            self.national_id_key)
+        subject = issuer.credential_subject(
+            registration_id, process, fields, vid, self.national_id_key
+        )
         unsigned = issuer.unsigned_credential(self.base_url, subject)
         ed = self.proof == "Ed25519Signature2020"
         key: Any = self.ed25519_key if ed else self.signing_key
@@ -346,27 +400,41 @@ class MosipStandIn(StandIn):
             key = self.unlisted_ed25519_key if ed else self.unlisted_key
         elif tamper == "verification_method":
             key = self.unlisted_ed25519_key if ed else self.unlisted_key
-            method = (f"{self.base_url}/.well-known/unlisted-ed25519-key.json" if ed
-                      else self.unlisted_key_url)
+            method = (
+                f"{self.base_url}/.well-known/unlisted-ed25519-key.json"
+                if ed
+                else self.unlisted_key_url
+            )
         if self.proof == "jcs":
             signed = crypto.sign_credential(unsigned, key, method, unsigned["issuanceDate"])
         else:
             signed = crypto.sign_ld_credential(
-                unsigned, key, method, unsigned["issuanceDate"], self.context_document,
-                algorithm="RS256" if self.proof == "RS256" else "PS256")
+                unsigned,
+                key,
+                method,
+                unsigned["issuanceDate"],
+                self.context_document,
+                algorithm="RS256" if self.proof == "RS256" else "PS256",
+            )
         if tamper == "proof":
             issuer.tamper_content(signed)
         return signed
 
     def encrypt_credential(self, credential: JSON) -> str:
         plaintext = json.dumps(credential, separators=(",", ":")).encode()
-        return crypto.encrypt_for_partner(plaintext, self.partner_cert,
-                                          zero_thumbprint=self.zero_thumbprint)
+        return crypto.encrypt_for_partner(
+            plaintext, self.partner_cert, zero_thumbprint=self.zero_thumbprint
+        )
 
     def issue_credential(
-        self, registration_id: str, *, tamper: Tamper | None = None,
-        process: str | None = None, fields: JSON | None = None,
-        times: int | None = None, hub_signature: HubSignature = "valid",
+        self,
+        registration_id: str,
+        *,
+        tamper: Tamper | None = None,
+        process: str | None = None,
+        fields: JSON | None = None,
+        times: int | None = None,
+        hub_signature: HubSignature = "valid",
     ) -> Issuance:
         """Build, sign, encrypt and deliver a credential to every verified CREDENTIAL_ISSUED
         subscriber, synchronously. ``process``/``fields`` default to the created packet's;
@@ -382,8 +450,9 @@ class MosipStandIn(StandIn):
                 vid = str(fields.get("VID") or fields.get("UIN") or "") or None
             self.issued[registration_id] = vid
         credential = self.build_credential(registration_id, process, fields, vid, tamper)
-        event = issuer.callback_body(registration_id, self.encrypt_credential(credential),
-                                     self.credential_type)
+        event = issuer.callback_body(
+            registration_id, self.encrypt_credential(credential), self.credential_type
+        )
         body = json.dumps(event, separators=(",", ":")).encode()
         issuance = Issuance(registration_id, vid, credential, body)
         with self._lock:
@@ -393,9 +462,15 @@ class MosipStandIn(StandIn):
             issuance.deliveries += self.hub.publish(issuer.TOPIC, body, hub_signature)
         return issuance
 
-    def deliver(self, body: bytes | JSON, *, callback: str | None = None,
-                secret: str | None = None, hub_signature: HubSignature = "valid",
-                topic: str = issuer.TOPIC) -> list[Delivery]:
+    def deliver(
+        self,
+        body: bytes | JSON,
+        *,
+        callback: str | None = None,
+        secret: str | None = None,
+        hub_signature: HubSignature = "valid",
+        topic: str = issuer.TOPIC,
+    ) -> list[Delivery]:
         """POST a (possibly hand-made) event to ``callback`` with ``secret``, or to every
         verified subscriber of ``topic`` with their own secrets."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -411,9 +486,11 @@ def _packet_problems(body: Any) -> list[str]:
     packet = body.get("request") if isinstance(body, dict) else None
     if not isinstance(packet, dict):
         return ["request must be an object"]
-    problems = [f"request.{key} must be a non-empty string"
-                for key in ("id", "refId", "process", "source", "schemaVersion")
-                if not isinstance(packet.get(key), str) or not packet[key].strip()]
+    problems = [
+        f"request.{key} must be a non-empty string"
+        for key in ("id", "refId", "process", "source", "schemaVersion")
+        if not isinstance(packet.get(key), str) or not packet[key].strip()
+    ]
     if not isinstance(packet.get("fields"), dict):
         problems.append("request.fields must be an object")
     schema = packet.get("schemaJson")
@@ -432,21 +509,44 @@ def _packet_infos(packet: JSON) -> list[JSON]:
     except ValueError:
         version = packet["schemaVersion"]
     digest = hashlib.sha256(json.dumps(packet["fields"], sort_keys=True).encode()).digest()
-    return [{
-        "id": reg_id, "packetName": f"{reg_id}_{kind}", "source": packet["source"],
-        "process": packet["process"], "refId": reg_id, "schemaVersion": version,
-        "signature": crypto.b64url(os.urandom(256)),
-        "encryptedHash": crypto.b64url(hashlib.sha256(digest + kind.encode()).digest()),
-        "providerName": "PacketWriterImpl", "providerVersion": "v1.0", "creationDate": now,
-    } for kind in ("evidence", "optional", "id")]
+    return [
+        {
+            "id": reg_id,
+            "packetName": f"{reg_id}_{kind}",
+            "source": packet["source"],
+            "process": packet["process"],
+            "refId": reg_id,
+            "schemaVersion": version,
+            "signature": crypto.b64url(os.urandom(256)),
+            "encryptedHash": crypto.b64url(hashlib.sha256(digest + kind.encode()).digest()),
+            "providerName": "PacketWriterImpl",
+            "providerVersion": "v1.0",
+            "creationDate": now,
+        }
+        for kind in ("evidence", "optional", "id")
+    ]
 
 
 def _packet_reply(response: list[JSON] | None, errors: list[JSON]) -> Response:
-    return json_response({"id": "mosip.registration.packet.writer", "version": "v1",
-                          "responsetime": iso_now(), "metadata": None,
-                          "response": response, "errors": errors})
+    return json_response(
+        {
+            "id": "mosip.registration.packet.writer",
+            "version": "v1",
+            "responsetime": iso_now(),
+            "metadata": None,
+            "response": response,
+            "errors": errors,
+        }
+    )
 
 
 def _workflow_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
-    return json_response({"id": WORKFLOW_ID, "version": "v1", "responsetime": iso_now(),
-                          "response": response, "errors": errors})
+    return json_response(
+        {
+            "id": WORKFLOW_ID,
+            "version": "v1",
+            "responsetime": iso_now(),
+            "response": response,
+            "errors": errors,
+        }
+    )

@@ -46,18 +46,26 @@ def load_certificate(path: str | Path) -> x509.Certificate:
 
 
 def public_key_pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 def _canonical_hash(document: dict[str, Any], load_document) -> bytes:
     def loader(url: str, options: Any = None) -> dict[str, Any]:
         return {"contextUrl": None, "documentUrl": url, "document": load_document(url)}
 
-    nquads = jsonld.normalize(document, {"algorithm": "URDNA2015", "base": None,
-                                         "format": "application/n-quads",
-                                         "documentLoader": loader})
+    nquads = jsonld.normalize(
+        document,
+        {
+            "algorithm": "URDNA2015",
+            "base": None,
+            "format": "application/n-quads",
+            "documentLoader": loader,
+        },
+    )
     return hashlib.sha256(nquads.encode()).digest()
 
 
@@ -66,8 +74,11 @@ def _sign_jws(data: bytes, key: rsa.RSAPrivateKey, algorithm: str, kid: str | No
     if kid:
         header["kid"] = kid
     encoded_header = b64url(json.dumps(header, separators=(",", ":")).encode())
-    pad = (padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_LENGTH)
-           if algorithm == "PS256" else padding.PKCS1v15())
+    pad = (
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_LENGTH)
+        if algorithm == "PS256"
+        else padding.PKCS1v15()
+    )
     signature = key.sign(encoded_header.encode("ascii") + b"." + data, pad, hashes.SHA256())
     return f"{encoded_header}..{b64url(signature)}"
 
@@ -89,12 +100,20 @@ def sign_ld_credential(
     The keymanager's ``kid`` is its own key id, not the verification method.
     """
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
-    suite = "Ed25519Signature2020" if isinstance(key, ed25519.Ed25519PrivateKey) else (
-        "RsaSignature2018")
-    proof: dict[str, Any] = {"type": suite, "created": created, "proofPurpose": proof_purpose,
-                             "verificationMethod": verification_method}
-    tbs = (_canonical_hash({**proof, "@context": SECURITY_V3}, load_document)
-           + _canonical_hash(unsigned, load_document))
+    suite = (
+        "Ed25519Signature2020"
+        if isinstance(key, ed25519.Ed25519PrivateKey)
+        else ("RsaSignature2018")
+    )
+    proof: dict[str, Any] = {
+        "type": suite,
+        "created": created,
+        "proofPurpose": proof_purpose,
+        "verificationMethod": verification_method,
+    }
+    tbs = _canonical_hash({**proof, "@context": SECURITY_V3}, load_document) + _canonical_hash(
+        unsigned, load_document
+    )
     if isinstance(key, ed25519.Ed25519PrivateKey):
         proof["proofValue"] = "z" + base58.b58encode(key.sign(tbs)).decode("ascii")
     else:

@@ -47,8 +47,10 @@ def mosip_context(base_url: str, *, defines_vid: bool = True) -> dict[str, Any]:
         "UIN": "mosip:UIN",
         "birthCertificateNumber": "mosip:birthCertificateNumber",
         "deathCertificateNumber": "mosip:deathCertificateNumber",
-        "fullName": {"@id": f"{base_url}/mosip#fullName",
-                     "@context": {"value": "rdf:value", "lang": "@language"}},
+        "fullName": {
+            "@id": f"{base_url}/mosip#fullName",
+            "@context": {"value": "rdf:value", "lang": "@language"},
+        },
     }
     if defines_vid:
         terms["VID"] = "mosip:VID"
@@ -61,7 +63,10 @@ def new_vid() -> str:
 
 
 def credential_subject(
-    registration_id: str, process: str, fields: JSON, vid: str | None,
+    registration_id: str,
+    process: str,
+    fields: JSON,
+    vid: str | None,
     national_id_key: str = "VID",
 ) -> JSON:
     """Birth: certificate number + new VID. Update (a corrected birth): the person's
@@ -106,12 +111,17 @@ def tamper_content(credential: JSON) -> None:
             subject["VID"] = new_vid()
     else:
         issued = datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
-        credential["issuanceDate"] = (issued - timedelta(days=1)).astimezone(UTC).isoformat(
-            timespec="milliseconds").replace("+00:00", "Z")
+        credential["issuanceDate"] = (
+            (issued - timedelta(days=1))
+            .astimezone(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
 
 
-def callback_body(registration_id: str, encrypted_credential: str,
-                  credential_type: str = "vercred") -> JSON:
+def callback_body(
+    registration_id: str, encrypted_credential: str, credential_type: str = "vercred"
+) -> JSON:
     """The CREDENTIAL_ISSUED event as MOSIP's hub posts it (key order as captured)."""
     now = iso_now()
     return {

@@ -43,8 +43,13 @@ class Webhook:
 class OpenCrvsWebhooksStandIn(StandIn):
     name = "opencrvs-webhooks"
 
-    def __init__(self, client: tuple[str, str] = DEFAULT_CLIENT, *,
-                 controls: Controls | None = None, quiet: bool = True) -> None:
+    def __init__(
+        self,
+        client: tuple[str, str] = DEFAULT_CLIENT,
+        *,
+        controls: Controls | None = None,
+        quiet: bool = True,
+    ) -> None:
         super().__init__(controls, quiet=quiet)
         self.client_id, self.client_secret = client
         self.tokens: set[str] = set()
@@ -60,10 +65,11 @@ class OpenCrvsWebhooksStandIn(StandIn):
 
     def on_token(self, request: Request) -> Response:
         args = request.args
-        if (args.get("grant_type") != "client_credentials"
-                or args.get("client_id") != self.client_id
-                or not secrets.compare_digest(args.get("client_secret", ""),
-                                              self.client_secret)):
+        if (
+            args.get("grant_type") != "client_credentials"
+            or args.get("client_id") != self.client_id
+            or not secrets.compare_digest(args.get("client_secret", ""), self.client_secret)
+        ):
             return json_response({"message": "Invalid client credentials"}, 401)
         token = secrets.token_urlsafe(24)
         self.tokens.add(token)
@@ -77,13 +83,25 @@ class OpenCrvsWebhooksStandIn(StandIn):
         if not self._authorised(request):
             return json_response({"message": "Unauthorized"}, 401)
         if request.method == "GET":
-            return json_response([{"_id": w.id, "address": w.callback, "topic": w.topic,
-                                   "verified": w.verified} for w in self.webhooks.values()])
+            return json_response(
+                [
+                    {"_id": w.id, "address": w.callback, "topic": w.topic, "verified": w.verified}
+                    for w in self.webhooks.values()
+                ]
+            )
         hub = (read_json(request) or {}).get("hub") or {}
-        if hub.get("mode") != "subscribe" or hub.get("topic") not in TOPICS or not (
-                hub.get("callback") and hub.get("secret")):
-            return json_response({"message": "hub.callback, hub.secret, hub.mode=subscribe "
-                                             f"and a topic of {TOPICS} are required"}, 400)
+        if (
+            hub.get("mode") != "subscribe"
+            or hub.get("topic") not in TOPICS
+            or not (hub.get("callback") and hub.get("secret"))
+        ):
+            return json_response(
+                {
+                    "message": "hub.callback, hub.secret, hub.mode=subscribe "
+                    f"and a topic of {TOPICS} are required"
+                },
+                400,
+            )
         webhook = Webhook(str(uuid.uuid4()), hub["callback"], hub["topic"], hub["secret"])
         self.webhooks[webhook.id] = webhook
         self.in_background(self._verify, webhook, delay=0.05)
@@ -105,18 +123,31 @@ class OpenCrvsWebhooksStandIn(StandIn):
         except (requests.RequestException, ValueError):
             webhook.verified = False
 
-    def deliver(self, topic: str, bundle: JSON, *, algorithm: str = "sha256",
-                secret: str | None = None, signature: str | None = None,
-                body: bytes | None = None) -> list[requests.Response]:
+    def deliver(
+        self,
+        topic: str,
+        bundle: JSON,
+        *,
+        algorithm: str = "sha256",
+        secret: str | None = None,
+        signature: str | None = None,
+        body: bytes | None = None,
+    ) -> list[requests.Response]:
         """POST a registration to every verified subscriber of `topic`. `secret`,
         `signature` and `body` override what is signed or sent, for tests of refusals."""
         replies = []
         for webhook in [w for w in self.webhooks.values() if w.verified and w.topic == topic]:
-            payload = {"timestamp": iso_now(), "id": webhook.id,
-                       "event": {"hub": {"topic": topic}, "context": [bundle]}}
+            payload = {
+                "timestamp": iso_now(),
+                "id": webhook.id,
+                "event": {"hub": {"topic": topic}, "context": [bundle]},
+            }
             raw = json.dumps(payload).encode()
-            header = signature if signature is not None else sign(
-                raw, secret or webhook.secret, algorithm)
+            header = (
+                signature
+                if signature is not None
+                else sign(raw, secret or webhook.secret, algorithm)
+            )
             headers: dict[str, Any] = {"Content-Type": "application/json"}
             if header:
                 headers["X-Hub-Signature"] = header

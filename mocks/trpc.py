@@ -37,17 +37,25 @@ class TrpcError(Exception):
 
     def entry(self, path: str) -> dict[str, Any]:
         number, status = ERROR_CODES[self.code]
-        return {"error": {"json": {"message": self.message, "code": number,
-                                   "data": {"code": self.code, "httpStatus": status,
-                                            "path": path}}}}
+        return {
+            "error": {
+                "json": {
+                    "message": self.message,
+                    "code": number,
+                    "data": {"code": self.code, "httpStatus": status, "path": path},
+                }
+            }
+        }
 
 
 def call_input(body: Any, batch: bool) -> Any:
     """The procedure input from a request body; raises TrpcError(BAD_REQUEST) if absent."""
     call = body.get("0") if batch and isinstance(body, dict) else body
     if not isinstance(call, dict) or "json" not in call:
-        raise TrpcError("BAD_REQUEST", 'Expected {"0": {"json": <input>}}' if batch
-                        else 'Expected {"json": <input>}')
+        raise TrpcError(
+            "BAD_REQUEST",
+            'Expected {"0": {"json": <input>}}' if batch else 'Expected {"json": <input>}',
+        )
     return call["json"]
 
 

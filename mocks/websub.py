@@ -81,8 +81,11 @@ class Hub:
         return attempt
 
     def verify(self, attempt: Subscription) -> None:
-        params = {"hub.mode": attempt.mode, "hub.topic": attempt.topic,
-                  "hub.challenge": attempt.challenge}
+        params = {
+            "hub.mode": attempt.mode,
+            "hub.topic": attempt.topic,
+            "hub.challenge": attempt.challenge,
+        }
         try:
             reply = requests.get(attempt.callback, params=params, timeout=self.timeout_seconds)
             attempt.verification_status, attempt.verification_reply = reply.status_code, reply.text
@@ -109,15 +112,22 @@ class Hub:
         """Block until a verified subscription (to ``callback`` if given) exists on ``topic``."""
 
         def find() -> Subscription | None:
-            return next((s for s in self.active(topic)
-                         if callback is None or s.callback == callback), None)
+            return next(
+                (s for s in self.active(topic) if callback is None or s.callback == callback), None
+            )
 
         with self._changed:
             self._changed.wait_for(lambda: find() is not None, timeout)
             return find()
 
-    def post(self, callback: str, topic: str, body: bytes, secret: str | None,
-             signature: HubSignature = "valid") -> Delivery:
+    def post(
+        self,
+        callback: str,
+        topic: str,
+        body: bytes,
+        secret: str | None,
+        signature: HubSignature = "valid",
+    ) -> Delivery:
         """POST ``body`` to one subscriber, signed with its secret (when it gave one)."""
         headers = {"Content-Type": "application/json"}
         if secret is not None and signature != "missing":
@@ -125,8 +135,9 @@ class Hub:
             headers["X-Hub-Signature"] = hub_signature(key, body)
         delivery = Delivery(callback=callback, topic=topic, body=body, headers=headers)
         try:
-            reply = requests.post(callback, data=body, headers=headers,
-                                  timeout=self.timeout_seconds)
+            reply = requests.post(
+                callback, data=body, headers=headers, timeout=self.timeout_seconds
+            )
             delivery.status, delivery.reply = reply.status_code, reply.text
         except requests.RequestException as exc:
             delivery.error = repr(exc)
