@@ -136,3 +136,25 @@ def test_the_sweep_queues_a_lost_record_again_once_per_grace_period(
         assert sweep()["deliveries"] == 1
         assert sweep()["deliveries"] == 0  # the next sweep, seconds later
     assert len(queued) == 1
+
+
+def test_a_confirmation_opencrvs_already_accepted_is_not_sent_again(db):
+    """A worker killed after OpenCRVS accepted, before it wrote the record down: the next
+    try finds the accepted call and confirms without a second call (OpenCRVS here is
+    unreachable, so any call would leave the record in retry instead)."""
+    from integration.models import Attempt, OpenCrvsSettings
+    from integration.models.submission import Step
+    from integration.services import confirmation
+
+    OpenCrvsSettings.objects.update_or_create(pk=1, defaults={"gateway_url": "http://127.0.0.1:1"})
+    submission = a_submission(token="not-used", confirm_in_opencrvs=True)
+    put_in_state(submission, Status.CREDENTIAL_RECEIVED)
+    Attempt.objects.create(
+        submission=submission, step=Step.CONFIRM, url="http://opencrvs", http_status=200
+    )
+
+    confirmation.confirm(submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == Status.CONFIRMED and submission.confirmed_at is not None
+    assert submission.attempts.filter(step=Step.CONFIRM).count() == 1

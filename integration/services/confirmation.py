@@ -35,6 +35,14 @@ def _confirm(submission: Submission) -> None:
         # A webhook record: OpenCRVS registered it already; nothing to confirm.
         lifecycle.move(submission, "confirmed", to=Status.COMPLETED, **FINISHED)
         return
+    if submission.attempts.filter(step=Step.CONFIRM, error="", http_status=200).exists():
+        # OpenCRVS accepted an earlier try whose worker stopped before writing it down:
+        # asking again would confirm the record twice.
+        log.info("submission %s: OpenCRVS accepted it already", submission.pk)
+        lifecycle.move(
+            submission, "confirmed", to=Status.CONFIRMED, confirmed_at=timezone.now(), **FINISHED
+        )
+        return
     auth = OpenCrvsAuth()
     try:
         target = opencrvs_access.find_target(submission, auth, OpenCrvsClient())
