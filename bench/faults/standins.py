@@ -276,8 +276,12 @@ class DurableOpenCrvs(OpenCrvsStandIn):
             elif entry["kind"] == "accepted":
                 self.confirmations[entry["id"]] += 1
                 self.registered[entry["id"]] += entry.get("changed", 1)
-                if entry["id"] in self.events:
-                    self.events[entry["id"]].status = "accepted"
+                record = self.events.get(entry["id"])
+                if record is not None and record.status == "pending":
+                    # Settled as OpenCRVS records it: an accepted action for the token's one.
+                    record.actions.append({"id": entry.get("tx", ""), "type": "REGISTER",
+                                           "status": "Accepted", "createdAt": "",
+                                           "originalActionId": record.action_id})  # fmt: skip
 
     def rules(self) -> list[Rule]:
         return [
