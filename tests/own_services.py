@@ -62,12 +62,18 @@ def own_redis() -> Iterator[OwnRedis]:
     server.stop()
 
 
+def _close_pool() -> None:
+    if hasattr(connection, "close_pool"):  # PostgreSQL's backend, with or without a pool
+        connection.close_pool()
+
+
 @contextmanager
 def database_down() -> Iterator[None]:
     """Point the default connection where nothing answers: a closed port for
     PostgreSQL, a folder that does not exist for SQLite. The driver's real failure."""
     saved = dict(connection.settings_dict)
     connection.close()
+    _close_pool()  # a pool opened on the real server would keep answering
     if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = "/nonexistent-portal-folder/db.sqlite3"
     else:
@@ -77,5 +83,6 @@ def database_down() -> Iterator[None]:
         yield
     finally:
         connection.close()
+        _close_pool()  # and one opened on the closed port must not be reused
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)

@@ -9,8 +9,16 @@ from tests.fixtures import birth_request
 pytestmark = pytest.mark.e2e
 
 
+def _save_mosip_settings(**values) -> None:
+    """As the admin saves: through save(), which tells every process's settings cache."""
+    config = MosipSettings.objects.get(pk=1)
+    for name, value in values.items():
+        setattr(config, name, value)
+    config.save()
+
+
 def test_without_a_schema_in_force_nothing_is_sent_and_the_record_waits(pipeline, admin_client):
-    MosipSettings.objects.update(id_schema_source="custom", id_schema={})
+    _save_mosip_settings(id_schema_source="custom", id_schema={})
 
     assert pipeline.register(birth_request("2026B20000001", "B20000001")).status_code == 202
 
@@ -23,7 +31,7 @@ def test_without_a_schema_in_force_nothing_is_sent_and_the_record_waits(pipeline
     settings_page = admin_client.get("/admin/integration/mosipsettings/1/change/")
     assert "No ID schema is in force: no packet is sent" in settings_page.content.decode()
 
-    MosipSettings.objects.update(id_schema_source="mosip-api")
+    _save_mosip_settings(id_schema_source="mosip-api")
 
     confirmed = pipeline.wait_for("2026B20000001", Status.CONFIRMED, timeout=30)
     sent = pipeline.mosip.packets[confirmed.transaction_id]
