@@ -97,6 +97,8 @@ class FieldMappingInline(admin.TabularInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "default":
             kwargs["form_class"] = OptionalJSONField
+        if db_field.name == "source":  # a JMESPath can be long: it wraps, never scrolls
+            kwargs["widget"] = forms.Textarea
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("source", "params", "default"):
             field.widget.attrs.update(rows=2, cols=20, spellcheck="false")
@@ -209,6 +211,17 @@ class MappingProfileAdmin(admin.ModelAdmin):
     ]
 
     readonly_fields = ["filled_by_default"]
+
+    # The rows need the page's whole width: no model list beside them (the breadcrumbs
+    # and the top bar still lead everywhere).
+    WIDE = {"is_nav_sidebar_enabled": False}
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, {**self.WIDE, **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {**self.WIDE, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra)
 
     @admin.display(description="filled by default")
     def filled_by_default(self, profile: MappingProfile) -> str:
