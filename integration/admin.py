@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from integration.clients.http import destination_problem
-from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
+from integration.clients.opencrvs_auth import REQUIRED_SCOPES
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.fields import mask
 from integration.mapping.schemas import schema_problem
@@ -365,8 +365,8 @@ class OpenCrvsSettingsAdmin(SingletonAdmin):
                 "description": "The integration's own OpenCRVS client. When set, "
                 "confirmations, rejections and event look-ups use its token (2.x), so "
                 "they outlive each record's 7-day token; it needs the scopes "
-                f"{', '.join(REQUIRED_SCOPES)}. The 1.9 webhooks use it too. "
-                '<a href="../test-system-client/">Test the saved system client</a>.',
+                f"{', '.join(REQUIRED_SCOPES)}. The 1.9 webhooks use it too; "
+                "“Test connection” checks the saved client.",
             },
         ),
         (
@@ -374,30 +374,6 @@ class OpenCrvsSettingsAdmin(SingletonAdmin):
             {"fields": ["webhooks_url", "webhook_secret", "webhook_callback_url"]},
         ),
     ]
-
-    def get_urls(self):
-        test = self.admin_site.admin_view(self.test_system_client)
-        return [
-            path("<path:object_id>/test-system-client/", test, name="opencrvs-test-client"),
-            *super().get_urls(),
-        ]
-
-    def test_system_client(self, request, object_id: str):
-        """The connection test: authenticate the saved client now and check its scopes."""
-        if not self.has_change_permission(request):
-            return HttpResponseRedirect(reverse("admin:index"))
-        problems = OpenCrvsAuth(OpenCrvsSettings.load()).problems()
-        for problem in problems:
-            messages.error(request, f"OpenCRVS: {problem}.")
-        if not problems:
-            messages.success(
-                request,
-                "OpenCRVS: the system client authenticates and has the scopes "
-                f"{', '.join(REQUIRED_SCOPES)}.",
-            )
-        return HttpResponseRedirect(
-            reverse("admin:integration_opencrvssettings_change", args=[object_id])
-        )
 
 
 class AttemptInline(admin.TabularInline):
