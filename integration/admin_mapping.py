@@ -13,15 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from integration.admin_params import ParamsField, ParamsWidget
 from integration.mapping import import_review
 from integration.mapping.exchange import export_profile
-from integration.mapping.transforms import TRANSFORMS
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import FieldMapping, MappingProfile
 from integration.services.mapping_check import MappingCheck, check_profile_edit
 from integration.services.packet import map_submission
-
-TRANSFORM_HELP = "; ".join(f"{name}: {t.label}" for name, t in TRANSFORMS.items())
 
 
 class MappingProfileForm(forms.ModelForm):
@@ -48,6 +46,8 @@ class CheckedRowsFormSet(BaseInlineFormSet):
         """Each box of a row says what it is and which row (the columns' headings are not
         labels a screen reader ties to the boxes)."""
         form = super()._construct_form(i, **kwargs)
+        # The parameter fields shown are those of the row's transform.
+        form.fields["params"].widget.transform = form["transform"].value() or "none"
         for name, field in form.fields.items():
             label = field.label or name
             field.widget.attrs["aria-label"] = _("%(field)s, row %(row)s") % {
@@ -83,8 +83,17 @@ class OptionalJSONField(forms.JSONField):
         return "" if value is None else super().prepare_value(value)
 
 
+class FieldMappingForm(forms.ModelForm):
+    def _update_errors(self, errors):
+        # The model's own parameter check would repeat what the parameter fields said.
+        if "params" in self._errors and hasattr(errors, "error_dict"):
+            errors.error_dict.pop("params", None)
+        super()._update_errors(errors)
+
+
 class FieldMappingInline(admin.TabularInline):
     model = FieldMapping
+    form = FieldMappingForm
     formset = CheckedRowsFormSet
     extra = 1
     fields = ["order", "target", "source", "transform", "params", "required", "default"]
@@ -97,13 +106,13 @@ class FieldMappingInline(admin.TabularInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "default":
             kwargs["form_class"] = OptionalJSONField
+        if db_field.name == "params":  # fields per transform, the JSON as "advanced"
+            kwargs.update(form_class=ParamsField, widget=ParamsWidget)
         if db_field.name == "source":  # a JMESPath can be long: it wraps, never scrolls
             kwargs["widget"] = forms.Textarea
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("source", "params", "default"):
             field.widget.attrs.update(rows=2, cols=20, spellcheck="false")
-        if db_field.name == "transform":
-            field.help_text = TRANSFORM_HELP
         return field
 
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from integration.mapping import fhir
 from integration.mapping.paths import check_expression, is_empty, search
 
@@ -20,7 +23,7 @@ class TransformError(ValueError):
 
 @dataclass(frozen=True)
 class Transform:
-    label: str
+    label: str | Promise
     apply: Callable[[Any, dict, Any], Any]
     required_params: tuple[str, ...] = ()
 
@@ -117,20 +120,18 @@ def fhir_section(value, params, document):
     return search(params["path"], resource) if params.get("path") else resource
 
 
+# The labels name what each does; its parameters are fields of their own in the admin
+# (integration.admin_params).
 TRANSFORMS: dict[str, Transform] = {
-    "none": Transform("No change", as_is),
-    "date": Transform("Reformat a date (format, input_formats)", date),
-    "join": Transform("Join name parts (parts, separator)", join),
-    "wrap": Transform("Wrap as [{language, value}] (language)", wrap, ("language",)),
-    "value_map": Transform("Map values, e.g. male→Male (map, otherwise)", value_map, ("map",)),
-    "constant": Transform("Constant (value)", constant, ("value",)),
-    "first_non_empty": Transform(
-        "First non-empty of several paths (paths)", first_non_empty, ("paths",)
-    ),
-    "fhir_identifier": Transform("FHIR identifier by type code (type)", fhir_identifier, ("type",)),
-    "fhir_section": Transform(
-        "FHIR section → resource (section, path)", fhir_section, ("section",)
-    ),
+    "none": Transform(_("No change"), as_is),
+    "date": Transform(_("Reformat a date"), date),
+    "join": Transform(_("Join name parts"), join),
+    "wrap": Transform(_("Wrap as [{language, value}]"), wrap, ("language",)),
+    "value_map": Transform(_("Map values"), value_map, ("map",)),
+    "constant": Transform(_("Constant"), constant, ("value",)),
+    "first_non_empty": Transform(_("First non-empty path"), first_non_empty, ("paths",)),
+    "fhir_identifier": Transform(_("FHIR identifier by type"), fhir_identifier, ("type",)),
+    "fhir_section": Transform(_("FHIR section"), fhir_section, ("section",)),
 }
 
 

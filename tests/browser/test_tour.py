@@ -186,3 +186,21 @@ def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(browser, live_
         assert page.evaluate("document.activeElement.id") == "main"
     finally:
         context.close()
+
+
+def test_the_parameter_fields_follow_the_transform(browser, live_server, world):
+    context = browser.new_context(viewport=SIZES["desktop"], locale="en-GB", timezone_id="UTC")
+    context.add_cookies([session_cookie(world["admin"], live_server)])
+    page = context.new_page()
+    try:
+        profile = world["profile"]
+        page.goto(f"{live_server.url}/admin/integration/mappingprofile/{profile.pk}/change/")
+        row = page.locator("tr.form-row", has=page.locator('input[value="gender"]'))
+        expect(row.get_by_label("In the record, value 1")).to_have_value("male")
+        expect(row.get_by_label("Format", exact=True)).to_be_hidden()
+        row.get_by_label("Transform, row", exact=False).select_option("date")
+        expect(row.get_by_label("Format", exact=True)).to_be_visible()
+        expect(row.get_by_label("In the record, value 1")).to_be_hidden()
+        expect(row.get_by_text("Advanced: as JSON")).to_be_visible()
+    finally:
+        context.close()
