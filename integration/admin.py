@@ -248,7 +248,7 @@ class SingletonAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url())
 
     def has_add_permission(self, request):
-        return not self.model.objects.exists()
+        return False  # opening the page creates the one row (load); there is no "Add"
 
     def has_delete_permission(self, request, obj=None):
         return False

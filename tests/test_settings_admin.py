@@ -195,3 +195,17 @@ def test_a_custom_schema_can_be_put_in_force_but_never_an_empty_one(admin_page):
     assert MosipSettings.load().id_schema_in_force() == custom
     page = admin_page.get("/admin/integration/mosipsettings/1/change/").content.decode()
     assert "The custom ID schema below: Our identity: 1 fields" in page
+
+
+SINGLETONS = ["mosipsettings", "opencrvssettings", "idasettings", "esignetsettings"]
+
+
+@pytest.mark.parametrize("model", [*SINGLETONS, "retentionpolicy"])
+def test_each_settings_page_opens_as_its_form_with_nothing_to_add(admin_client, model):
+    # A fresh install: no row yet. The admin's home links to the form, never to "Add".
+    home = admin_client.get("/admin/").content.decode()
+    assert f"/admin/integration/{model}/add/" not in home
+    opened = admin_client.get(f"/admin/integration/{model}/", follow=True)
+    assert opened.redirect_chain == [(f"/admin/integration/{model}/1/change/", 302)]
+    assert opened.context["adminform"].form.instance.pk == 1
+    assert admin_client.get(f"/admin/integration/{model}/add/").status_code == 403

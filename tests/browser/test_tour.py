@@ -3,6 +3,7 @@
 violation, nothing is wider than the screen, the phone's top bar folds into a menu, and a
 screenshot of each is saved to screenshots/ (tour-<language>-<width>-<page>.png)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from playwright.sync_api import expect
 from integration.console.roles import Role, assign_roles
 from integration.console.tasks import run_bulk_job
 from integration.mapping.exchange import load_defaults
-from integration.models import MosipSettings, Status, Submission
+from integration.models import (
+    InboundEvent,
+    InboundKind,
+    InboundOutcome,
+    MosipSettings,
+    Status,
+    Submission,
+)
 from integration.services import staff_actions
 from integration.services.bulk_jobs import start_bulk_job
 from integration.services.staff_actions import Actor
@@ -40,6 +48,8 @@ def world(transactional_db):
         "ina", email="ina@example.org", first_name="Ina", last_name="Admin"
     )
     assign_roles(admin, {Role.ADMIN})
+    auditor = get_user_model().objects.create_user("ada", first_name="Ada", last_name="Auditor")
+    assign_roles(auditor, {Role.AUDITOR})
     [failed, *_others] = failed_records(3)
     now = timezone.now()
     body = birth_request("2026B4000001", "B4000001")
@@ -68,7 +78,28 @@ def world(transactional_db):
     run_bulk_job(job.pk)
     MosipSettings.load()
     profile = load_defaults()[0]
-    return {"admin": admin, "failed": _others[0], "job": job, "profile": profile}
+    # Deliveries as the inbound list shows them: one accepted, one kept to reprocess.
+    InboundEvent.objects.create(
+        kind=InboundKind.CREDENTIAL,
+        remote_address="10.0.0.7",
+        body=b"{}",
+        signature_valid=True,
+        outcome=InboundOutcome.ACCEPTED,
+        submission=failed,
+    )
+    InboundEvent.objects.create(
+        kind=InboundKind.OPENCRVS_WEBHOOK,
+        body=b"{}",
+        outcome=InboundOutcome.KEPT_FOR_RETRY,
+        error="The credential keystore password is wrong.",
+    )
+    return {
+        "admin": admin,
+        "auditor": auditor,
+        "failed": _others[0],
+        "job": job,
+        "profile": profile,
+    }
 
 
 def session_cookie(user, live_server) -> dict:
@@ -79,17 +110,26 @@ def session_cookie(user, live_server) -> dict:
 
 
 def pages(world) -> dict[str, str]:
+    """Every console page and every admin page the portal made or changed, for the admin."""
     failed, job, profile = world["failed"], world["job"], world["profile"]
     return {
         "dashboard": "/console/",
         "list": "/console/submissions/",
+        "confirm-bulk": "/console/submissions/",  # then the bulk form is sent (see visit)
         "detail": f"/console/submissions/{failed.pk}/",
         "confirm-resubmit": f"/console/submissions/{failed.pk}/resubmit/",
         "jobs": "/console/jobs/",
         "job": f"/console/jobs/{job.pk}/",
         "audit": "/console/audit/",
+        "inbound": "/console/inbound/",
         "admin": "/admin/",
         "admin-mosip-settings": "/admin/integration/mosipsettings/",
+        "admin-opencrvs-settings": "/admin/integration/opencrvssettings/",
+        "admin-ida-settings": "/admin/integration/idasettings/",
+        "admin-esignet-settings": "/admin/integration/esignetsettings/",
+        "admin-retention-policy": "/admin/integration/retentionpolicy/",
+        "admin-settings-history": "/admin/integration/settingschange/",
+        "admin-mapping-profiles": "/admin/integration/mappingprofile/",
         "admin-mapping-profile": f"/admin/integration/mappingprofile/{profile.pk}/change/",
         "admin-mapping-preview": f"/admin/integration/mappingprofile/{profile.pk}/preview/",
         "admin-mapping-import": "/admin/integration/mappingprofile/import/",
@@ -112,43 +152,74 @@ def check(page, name: str, language: str, size: str) -> None:
         pytest.fail(f"{name} [{language}, {size}]:\n" + "\n".join(bad), pytrace=False)
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_page_in_each_language_and_size(browser, live_server, world, language, size):
-    assert Path(CHROMIUM).exists() and AXE.exists(), "run `make browser-deps`"
+def open_context(browser, live_server, language: str, size: str, user=None):
     # axe-core goes in as an inline script, which the portal's CSP refuses (rightly):
     # this context alone bypasses it (test_offline_and_csp checks the CSP itself).
     context = browser.new_context(
         viewport=SIZES[size], locale=language, timezone_id="UTC", bypass_csp=True
     )
-    context.add_cookies([session_cookie(world["admin"], live_server)])
+    if user is not None:
+        context.add_cookies([session_cookie(user, live_server)])
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return context, page
+
+
+def visit(page, url: str, name: str, language: str, size: str, signed_in: bool = True) -> None:
+    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+    if name == "confirm-bulk":  # the list's bulk form, for every matching record
+        page.locator('#bulk-form input[name="all_matching"]').check()
+        page.locator('#bulk-form button[type="submit"]').click()
+        page.wait_for_url("**/console/bulk/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    heading, sign_out, menu = WORDS[language]
+    # Nothing scrolls sideways, on a phone or on a desktop.
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= SIZES[size]["width"], f"{name} [{language}] is {wide} px wide"
+    width = SIZES[size]["width"]
+    if size == "phone" and signed_in:
+        # The top bar is a menu button; the navigation shows once it is opened.
+        toggle = page.get_by_role("button", name=menu)
+        expect(toggle).to_be_visible()
+        expect(page.get_by_role("button", name=sign_out)).to_be_hidden()
+        check(page, name, language, size)
+        screenshot(page, f"tour-{language}-{width}-{name}")
+        toggle.click()
+        expect(page.get_by_role("button", name=sign_out)).to_be_visible()
+        check(page, f"{name} (menu open)", language, size)
+        if name == "dashboard":
+            screenshot(page, f"tour-{language}-{width}-menu")
+        return
+    if signed_in:
+        expect(page.get_by_role("button", name=sign_out)).to_be_visible()
+        expect(page.get_by_role("link", name=heading, exact=True)).to_be_visible()
+    check(page, name, language, size)
+    screenshot(page, f"tour-{language}-{width}-{name}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_page_in_each_language_and_size(browser, live_server, world, language, size):
+    assert Path(CHROMIUM).exists() and AXE.exists(), "run `make browser-deps`"
+    context, page = open_context(browser, live_server, language, size, world["admin"])
     try:
         for name, path in pages(world).items():
-            page.goto(live_server.url + path, wait_until="domcontentloaded", timeout=60_000)
-            expect(page.locator("html")).to_have_attribute("lang", language)
-            heading, sign_out, menu = WORDS[language]
-            # Nothing scrolls sideways, on a phone or on a desktop.
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= SIZES[size]["width"], f"{name} [{language}] is {wide} px wide"
-            if size == "phone":
-                # The top bar is a menu button; the navigation shows once it is opened.
-                toggle = page.get_by_role("button", name=menu)
-                expect(toggle).to_be_visible()
-                expect(page.get_by_role("button", name=sign_out)).to_be_hidden()
-                check(page, name, language, size)
-                screenshot(page, f"tour-{language}-390-{name}")
-                toggle.click()
-                expect(page.get_by_role("button", name=sign_out)).to_be_visible()
-                check(page, f"{name} (menu open)", language, size)
-                if name == "dashboard":
-                    screenshot(page, f"tour-{language}-390-menu")
-            else:
-                expect(page.get_by_role("button", name=sign_out)).to_be_visible()
-                expect(page.get_by_role("link", name=heading, exact=True)).to_be_visible()
-                check(page, name, language, size)
-                screenshot(page, f"tour-{language}-1440-{name}")
+            visit(page, live_server.url + path, name, language, size)
+    finally:
+        context.close()
+    # An auditor asking for an action meets the "not allowed" page.
+    context, page = open_context(browser, live_server, language, size, world["auditor"])
+    try:
+        url = f"{live_server.url}/console/submissions/{world['failed'].pk}/resubmit/"
+        visit(page, url, "forbidden", language, size)
+        expect(page.locator("main h1")).to_be_visible()
+    finally:
+        context.close()
+    # Signed out: the sign-in page.
+    context, page = open_context(browser, live_server, language, size)
+    try:
+        visit(page, live_server.url + "/console/", "sign-in", language, size, signed_in=False)
+        expect(page).to_have_url(re.compile(r"/console/login/"))
     finally:
         context.close()
 
