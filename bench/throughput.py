@@ -22,12 +22,20 @@ database of its own on the machine's PostgreSQL (dropped and created again). The
 - peak RSS of every process (VmHWM).
 
 The table is printed and written into bench/RESULTS.md with the machine, load average
-and commit.
+and commit (not with --quick or --no-write).
+
+Every point is bounded in time: the open loop stops offering work at --seconds and drops
+what its senders could not start within --seconds more (counted as "not sent": the portal
+fell that far behind), and the drain waits --drain-timeout at most. Ctrl-C, SIGTERM or
+SIGHUP stop the run and every process it started (each runs in its own process group,
+stopped as a group; a child also gets SIGTERM if this process is killed outright).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import ctypes
 import json
 import os
 import platform
@@ -87,20 +95,25 @@ def pss_mb(pid: int) -> float:
     return 0.0
 
 
-def children(pid: int) -> list[int]:
-    """Every descendant of pid (gunicorn's workers, a prefork worker's children)."""
-    parents: dict[int, int] = {}
+def process_tree() -> dict[int, list[int]]:
+    """parent pid → its children's pids, from one scan of /proc."""
+    tree: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except (FileNotFoundError, ProcessLookupError):
                 continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    return tree
+
+
+def children(pid: int, tree: dict[int, list[int]] | None = None) -> list[int]:
+    """Every descendant of pid (gunicorn's workers, the embedded beat's process)."""
+    tree = process_tree() if tree is None else tree
     found, frontier = [], [pid]
     while frontier:
-        current = frontier.pop()
-        kids = [p for p, parent in parents.items() if parent == current]
+        kids = tree.get(frontier.pop(), [])
         found += kids
         frontier += kids
     return found
@@ -119,8 +132,9 @@ class CpuMeter:
         self.thread: threading.Thread | None = None
 
     def _poll(self) -> None:
+        tree = process_tree()  # one scan of /proc for every group: the machine is small
         for name, pids in self.groups.items():
-            for pid in pids():
+            for pid in pids(tree):
                 used = cpu_seconds(pid)
                 if used is None:
                     continue
@@ -137,7 +151,10 @@ class CpuMeter:
 
         def run() -> None:
             while not self.stop.wait(0.5):
-                self._poll()
+                try:
+                    self._poll()
+                except Exception as exc:  # noqa: BLE001 - one missed reading, not a dead meter
+                    print(f"CPU meter: {exc!r}", file=sys.stderr)
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
@@ -162,6 +179,8 @@ class Stack:
     args: argparse.Namespace
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portal-tput-")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _pg: object = None
+    _dropped: bool = False
 
     def __post_init__(self) -> None:
         a = self.args
@@ -182,29 +201,27 @@ class Stack:
 
     def start(self, name: str, cmd: list[str]) -> subprocess.Popen:
         log = (self.work / "logs" / f"{name}.log").open("ab")
+        # Its own session, so that stopping it stops its children (gunicorn's workers, the
+        # embedded beat) with it.
         proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True, preexec_fn=_die_with_parent)  # fmt: skip
         self.processes[name] = proc
         return proc
 
     def manage(self, *args: str) -> None:
         subprocess.run([PYTHON, "manage.py", *args], env=self.env, cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL, timeout=300)  # fmt: skip
 
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        out = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres", "-d",
-             database, "-Atqc", sql], capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return out.stdout.strip()
+    def pg_command(self, *cmd: str) -> None:
+        pg = ["-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres"]
+        subprocess.run([cmd[0], *pg, *cmd[1:]], check=True, timeout=120)
 
     def up(self) -> None:
         a = self.args
         self.start("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(a.redis_port),
                              "--save", "", "--appendonly", "no"])  # fmt: skip
-        pg = ["-h", "127.0.0.1", "-p", str(a.pg_port), "-U", "postgres"]
-        subprocess.run(["dropdb", *pg, "--if-exists", "--force", a.database], check=True)
-        subprocess.run(["createdb", *pg, a.database], check=True)
+        self.pg_command("dropdb", "--if-exists", "--force", a.database)
+        self.pg_command("createdb", a.database)
         self.manage("migrate", "--verbosity", "0")
         if a.preload:
             preload(self, a.preload)
@@ -246,34 +263,65 @@ class Stack:
                 raise SystemExit(f"the portal never subscribed; logs in {self.work / 'logs'}")
             time.sleep(0.5)
 
-    def pids(self, name: str) -> list[int]:
+    def pids(self, name: str, tree: dict[int, list[int]] | None = None) -> list[int]:
         proc = self.processes.get(name)
         if proc is None or proc.poll() is not None:
             return []
-        return [proc.pid, *children(proc.pid)]
+        return [proc.pid, *children(proc.pid, tree)]
 
-    def pg_backends(self) -> list[int]:
-        rows = self.psql(
-            "SELECT pid FROM pg_stat_activity WHERE datname = "
-            f"'{self.args.database}' AND pid <> pg_backend_pid()"
-        )
-        return [int(line) for line in rows.splitlines() if line.strip()]
+    def pg_backends(self, _tree=None) -> list[int]:
+        """The PostgreSQL backends serving this benchmark's database, asked on one kept
+        connection (to the `postgres` database, so it is not one of them): a psql started
+        twice a second would cost the shared machine a backend each time."""
+        import psycopg
+
+        if self._pg is None or self._pg.closed:
+            self._pg = psycopg.connect(host="127.0.0.1", port=self.args.pg_port, user="postgres",
+                                       dbname="postgres", autocommit=True,
+                                       connect_timeout=10)  # fmt: skip
+        rows = self._pg.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.args.database,)
+        ).fetchall()
+        return [pid for (pid,) in rows]
 
     def down(self) -> None:
-        for proc in reversed(list(self.processes.values())):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-        pg = ["-h", "127.0.0.1", "-p", str(self.args.pg_port), "-U", "postgres"]
-        if not self.args.keep_database:
-            subprocess.run(["dropdb", *pg, "--if-exists", "--force", self.args.database],
-                           check=False)  # fmt: skip
+        """Stop every process started, each with its group; safe to call twice (the
+        finally block and atexit)."""
+        while self.processes:
+            name, proc = self.processes.popitem()  # the last started first
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                print(f"{name} did not stop in 20 s: killed", file=sys.stderr)
+            # Whatever is left of its group (a worker's child that outlived it).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        if self._pg is not None:
+            self._pg.close()
+            self._pg = None
+        if not self.args.keep_database and not self._dropped:
+            self._dropped = True
+            try:
+                self.pg_command("dropdb", "--if-exists", "--force", self.args.database)
+            except (subprocess.SubprocessError, OSError) as exc:
+                print(f"dropdb: {exc}", file=sys.stderr)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the benchmark dies, even by SIGKILL (which
+    no handler of ours sees)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_for_port(port: int, timeout: float = 60) -> None:
@@ -346,6 +394,8 @@ class Load:
         return self.local.session
 
     def post_one(self, point: Point, scheduled: float | None = None) -> None:
+        if STOP.is_set():
+            return
         from mocks.examples import birth_request
 
         token = self.tokens.take()
@@ -362,7 +412,7 @@ class Load:
                 f"{self.stack.portal}/events/registration",
                 json=birth_request(number, number[-9:]),
                 headers={"Authorization": f"Bearer {token}"},
-                timeout=60,
+                timeout=(5, 30),
             )
             status = str(reply.status_code)
         except requests.RequestException as exc:
@@ -379,25 +429,45 @@ class Load:
         end = time.monotonic() + seconds
 
         def client() -> None:
-            while time.monotonic() < end:
+            while time.monotonic() < end and not STOP.is_set():
                 self.post_one(point)
 
-        threads = [threading.Thread(target=client) for _ in range(concurrency)]
+        # Daemon threads: an interrupted run does not wait for them to finish.
+        threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            while thread.is_alive():
+                thread.join(0.5)
 
-    def open(self, point: Point, rate: float, seconds: float) -> None:
+    def open(self, point: Point, rate: float, seconds: float, senders: int = 64) -> None:
+        """Arrivals on schedule whatever the replies; latency from the scheduled time. The
+        senders' queue is bounded in time, not in length: an arrival not sent within
+        `seconds` after the load ended is dropped and counted as not sent (the portal was
+        that far behind), so a portal that cannot keep up ends the point instead of
+        stretching it without end."""
         count = int(rate * seconds)
         start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=64) as pool:
+        give_up = start + 2 * seconds + 5
+
+        def send(scheduled: float) -> None:
+            if time.monotonic() > give_up or STOP.is_set():
+                with self.lock:
+                    point.errors["not sent"] = point.errors.get("not sent", 0) + 1
+                return
+            self.post_one(point, scheduled)
+
+        pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="open-loop")
+        try:
             for index in range(count):
                 scheduled = start + index / rate
-                delay = scheduled - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(self.post_one, point, scheduled)
+                if STOP.wait(max(0.0, scheduled - time.monotonic())):
+                    break
+                pool.submit(send, scheduled)
+        finally:
+            # Queued arrivals past the give-up time return at once; in-flight ones end by
+            # their request timeout at the latest.
+            pool.shutdown(wait=not STOP.is_set(), cancel_futures=STOP.is_set())
 
 
 def opencrvs_summary(stack: Stack) -> dict:
@@ -409,8 +479,10 @@ def mosip_summary(stack: Stack) -> dict:
 
 
 def profile(stack: Stack, seconds: float) -> list[subprocess.Popen]:
-    """py-spy on every web and worker process for the point (--profile): one flame graph
-    each, plus the functions with the most samples, in --profile's folder."""
+    """py-spy on every web and worker process for the point (--profile): one raw file of
+    stacks each, in --profile's folder (bench/profile_summary.py reads them). Only threads
+    holding the GIL are sampled (--gil): on a shared 2-core machine a thread waiting for a
+    core looks busy, and the cost per record is what the portal's own Python runs."""
     out = Path(stack.args.profile)
     out.mkdir(parents=True, exist_ok=True)
     spies = []
@@ -419,7 +491,7 @@ def profile(stack: Stack, seconds: float) -> list[subprocess.Popen]:
             target = out / f"{name}-{pid}"
             spies += [subprocess.Popen(
                 [str(BIN / "py-spy"), "record", "-p", str(pid), "-d", str(int(seconds)),
-                 "-r", "50", "--nonblocking", "-f", "raw", "-o", f"{target}.txt"],
+                 "-r", "50", "--nonblocking", "--gil", "-f", "raw", "-o", f"{target}.txt"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )]  # fmt: skip
     return spies
@@ -431,9 +503,15 @@ def run_point(stack: Stack, load: Load, meter: CpuMeter, point: Point, drive) ->
     spies = profile(stack, stack.args.seconds) if stack.args.profile else []
     meter.start()
     started = time.monotonic()
-    drive()
-    for spy in spies:
-        spy.wait()
+    try:
+        drive()
+        for spy in spies:
+            spy.wait(timeout=stack.args.seconds + 30)
+    finally:
+        for spy in spies:
+            if spy.poll() is None:
+                spy.kill()
+                spy.wait()
     point.seconds = time.monotonic() - started
     during = opencrvs_summary(stack)
     point.confirmed_during = during["confirmed"] - before["confirmed"]
@@ -442,7 +520,8 @@ def run_point(stack: Stack, load: Load, meter: CpuMeter, point: Point, drive) ->
     drained_from = time.monotonic()
     now = during
     while now["confirmed"] < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
+        if STOP.wait(0.05):
+            raise Interrupted("stopped while draining")
         now = opencrvs_summary(stack)
     if now["confirmed"] >= expected:
         point.drain = time.monotonic() - drained_from
@@ -456,11 +535,24 @@ def run_point(stack: Stack, load: Load, meter: CpuMeter, point: Point, drive) ->
         mosip_summary(stack)["numbers_with_more_than_one_packet"]
         - before_mosip["numbers_with_more_than_one_packet"]
     )
-    time.sleep(stack.args.settle)
+    STOP.wait(stack.args.settle)
     return point
 
 
 IDLE: dict[str, float] = {}  # CPU seconds per second of each group with no load
+STOP = threading.Event()  # set by Ctrl-C, SIGTERM or SIGHUP: every loop ends
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupt(signum: int, _frame) -> None:
+    STOP.set()
+    # Once: a second signal while the stack is being stopped must not cut that short.
+    for handled in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(handled, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
 
 
 def measure_idle(meter: CpuMeter, seconds: float) -> None:
@@ -575,26 +667,33 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--settle", type=float, default=2.0, help="pause between points")
     parser.add_argument("--idle-seconds", type=float, default=5.0)
-    parser.add_argument("--quick", action="store_true", help="no RESULTS.md; a harness check")
+    quick = "a harness check: no RESULTS.md, drain and idle windows shortened"
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--label", default="", help="a heading for this run in RESULTS.md")
     parser.add_argument("--profile", default="", help="py-spy every portal process into DIR")
     args = parser.parse_args()
+    if args.quick:
+        args.drain_timeout = min(args.drain_timeout, 30.0)
+        args.idle_seconds = min(args.idle_seconds, 2.0)
+        args.settle = min(args.settle, 1.0)
+
+    if args.profile and not (BIN / "py-spy").exists():
+        raise SystemExit(f"--profile needs py-spy: {BIN / 'pip'} install py-spy")
 
     load_before = Path("/proc/loadavg").read_text().split(" ")[:3]
     stack = Stack(args)
+    atexit.register(stack.down)  # whatever way the run ends
+    for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, _interrupt)
     points: list[Point] = []
     try:
         stack.up()
         meter = CpuMeter({
-            "web": lambda: stack.pids("web"),
-            "worker": lambda: stack.pids("worker"),
-            "beat": lambda: stack.pids("beat"),
-            "postgres": stack.pg_backends,
-            "redis": lambda: stack.pids("redis"),
-            "mosip": lambda: stack.pids("mosip"),
-            "opencrvs": lambda: stack.pids("opencrvs"),
-        })  # fmt: skip
+            name: (lambda tree, n=name: stack.pids(n, tree))
+            for name in ("web", "worker", "beat", "redis", "mosip", "opencrvs")
+        } | {"postgres": stack.pg_backends})  # fmt: skip
         tokens = Tokens(stack.opencrvs)
         load = Load(stack, tokens)
         # Warm up: every process reads its settings and opens its connections once.
@@ -627,11 +726,15 @@ def main() -> None:
             biggest = max(v for k, v in rss.items() if k.startswith("postgres"))
             rss = {k: v for k, v in rss.items() if not k.startswith("postgres")}
             rss["postgres (largest backend)"] = biggest
+    except Interrupted as stopped:
+        print(f"\n{stopped}: stopping every process started", file=sys.stderr)
+        stack.down()
+        raise SystemExit(130) from None
     finally:
         stack.down()
     result = header(args, " ".join(load_before)) + "\n" + table(points, rss, pss)
     print("\n" + result)
-    if not args.quick:
+    if not (args.quick or args.no_write):
         title = args.label or (
             f"MOSIP {args.mosip_latency * 1000:.0f} ms, {args.preload:,} older records"
         )
