@@ -155,7 +155,10 @@ if _POSTGRES and env.bool("DATABASE_POOL", default=True):
         # A worker thread holds its connection for its task: at least the worker
         # concurrency (32) plus the lease heartbeats; a web process its thread count.
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=40),
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # How long a request or task waits for a connection. With the database down,
+        # OpenCRVS and MOSIP's hub get their 503 within this, well inside their own
+        # timeouts (a 10 s wait ran into the hub's 10 s and read as a timeout).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),
         "max_idle": 300.0,
         "max_lifetime": 3600.0,
     }
