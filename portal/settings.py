@@ -134,6 +134,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -194,7 +195,10 @@ LANGUAGE_CODE = "en"
 # Adding a language: README "Adding a language".
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# Times are stored in UTC and shown in this zone (an IANA name such as Africa/Kampala),
+# in the formats of the reader's language (portal/formats/ over Django's own).
+TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="UTC")
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from integration.console.forms import NEEDS_ACTION, SORTS, WAITING_FILTERS
 from integration.console.masking import MASK, mask, mask_text, personal_values_of, scrub
 from integration.console.pagination import Page, Sort, keyset_page
+from integration.console.times import local_time
 from integration.models import (
     Attempt,
     BulkJob,
@@ -260,16 +261,16 @@ class JobProgress:
             return _(
                 "Stalled: no progress since %(when)s; its worker stopped. "
                 "It is resumed automatically within a few minutes."
-            ) % {"when": _utc(job.updated_at)}
+            ) % {"when": _when(job.updated_at)}
         grace = timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
         if job.state == BulkJob.State.QUEUED and job.created_at < now - grace:
             return _(
                 "Waiting for a worker since %(when)s: it is queued again every "
                 "minute until one takes it."
-            ) % {"when": _utc(job.created_at)}
+            ) % {"when": _when(job.created_at)}
         if job.resumed_at:
             return _("Stalled, then resumed at %(when)s by another worker.") % {
-                "when": _utc(job.resumed_at)
+                "when": _when(job.resumed_at)
             }
         return ""
 
@@ -288,8 +289,8 @@ class JobProgress:
         }
 
 
-def _utc(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+def _when(moment: datetime) -> str:
+    return local_time(moment)
 
 
 def job_progress(job: BulkJob) -> JobProgress:

@@ -1,7 +1,7 @@
 """The console in the browser's language or the one the user picks, and the rough edges
 staff met: labels instead of codes, help per action, counts before a bulk action."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from integration.console.tasks import run_bulk_job
 from integration.console.templatetags.console import thousands
-from integration.models import Status
+from integration.models import Status, Submission
 from integration.services import staff_actions
 from integration.services.bulk_jobs import start_bulk_job
 from integration.services.staff_actions import Actor
@@ -128,3 +128,38 @@ def test_the_list_shows_when_a_record_in_retry_is_tried_next(support_client, mak
     )
     page = support_client.get(reverse("console:submissions")).content.decode()
     assert "next try in 5\xa0minutes" in page
+
+
+RECEIVED = datetime(2026, 1, 31, 9, 5, 7, tzinfo=UTC)
+
+
+def received_record(make_submission):
+    record = make_submission(Status.FAILED)
+    Submission.objects.filter(pk=record.pk).update(created_at=RECEIVED)
+    return record
+
+
+def test_times_are_in_the_language_and_the_portals_time_zone(
+    support_client, make_submission, settings
+):
+    settings.TIME_ZONE = "Africa/Kampala"  # PORTAL_TIME_ZONE; UTC+3, "EAT"
+    record = received_record(make_submission)
+    url = reverse("console:submission", args=[record.pk])
+    english = support_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # To read: the local time, the language's way, with the zone; for machines: UTC.
+    assert '<time datetime="2026-01-31T09:05:07Z">31 Jan 2026, 12:05:07 EAT</time>' in english
+    assert "Times are shown in Africa/Kampala time." in english
+    french = support_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<time datetime="2026-01-31T09:05:07Z">31 janvier 2026, 12:05:07 EAT</time>' in french
+    assert "Heures affichées dans le fuseau horaire Africa/Kampala." in french
+    listed = support_client.get(reverse("console:submissions"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<time datetime="2026-01-31T09:05:07Z">31/01/2026 12:05 EAT</time>' in (
+        listed.content.decode()
+    )
+
+
+def test_times_are_in_utc_unless_a_zone_is_set(support_client, make_submission):
+    record = received_record(make_submission)
+    page = support_client.get(reverse("console:submission", args=[record.pk])).content.decode()
+    assert '<time datetime="2026-01-31T09:05:07Z">31 Jan 2026, 09:05:07 UTC</time>' in page
+    assert "Times are shown in UTC time." in page

@@ -1,7 +1,7 @@
 """Small helpers for the console's templates: status badges, people, durations, JSON."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from integration.console.roles import role_label as _role_label
+from integration.console.times import local_time
 from integration.models import Status
 from integration.models.submission import Step
 from integration.services.staff_actions import display_name as _display_name
@@ -79,6 +80,22 @@ def display_name(user) -> str:
 @register.filter
 def role_label(user) -> str:
     return _role_label(user)
+
+
+@register.filter
+def moment(value: datetime | None, short: str = "") -> str:
+    """A <time> element: the local, localised time to read, the instant in UTC for
+    machines. `|moment:"short"` leaves out the seconds."""
+    if value is None:
+        return "—"
+    instant = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return format_html('<time datetime="{}">{}</time>', instant, local_time(value, bool(short)))
+
+
+@register.filter
+def local(value: datetime | None) -> str:
+    """The same, as plain text (for a title attribute)."""
+    return "—" if value is None else local_time(value)
 
 
 @register.filter
