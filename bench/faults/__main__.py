@@ -213,7 +213,9 @@ class Suite:
         threading.Thread(target=self.supervise, daemon=True).start()
 
     def wait_for_subscription(self) -> None:
-        deadline = time.monotonic() + 90
+        # The first subscription may meet the injected MOSIP errors too; the portal tries
+        # again after 30 s, then 60 s, 120 s...
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 if self.mosip_stats()["subscribed"]:
