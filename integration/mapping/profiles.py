@@ -10,9 +10,13 @@ def _active_profiles() -> list[MappingProfile]:
     return list(MappingProfile.objects.filter(active=True).order_by("pk").prefetch_related("rows"))
 
 
-def profile_for(source_format: str, type_id: str) -> MappingProfile | None:
+def active_profiles() -> list[MappingProfile]:
     # Read per record, changed only in the admin: kept per process until a save.
-    for profile in config_cache.cached(CACHE_NAME, _active_profiles):
+    return config_cache.cached(CACHE_NAME, _active_profiles)
+
+
+def profile_for(source_format: str, type_id: str) -> MappingProfile | None:
+    for profile in active_profiles():
         if profile.source_format == source_format and profile.answers_to(type_id):
             return profile
     return None

@@ -187,6 +187,24 @@ def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> No
     TransactionId.objects.filter(value=transaction_id, credential_received_at__isnull=True).update(
         vid=vid, credential_received_at=now
     )
+    done = {"next_attempt_at": None, "retry_count": 0, "last_error": "", "failed_step": ""}
+    done["failure_kind"] = ""
+    # The usual case, a record waiting for its first credential: the VID and the move in
+    # one UPDATE. Any other (a worker holds the record, a credential came before, the
+    # record is finished): the VID first, then the move if the record may make it.
+    arrived = {"vid": vid, "credential_received_at": now, **done}
+    first_and_moved = lifecycle.move(
+        submission,
+        "credential_arrived",
+        to=Status.CREDENTIAL_RECEIVED if submission.confirm_in_opencrvs else Status.COMPLETED,
+        where=Q(credential_received_at__isnull=True),
+        **arrived,
+        **({} if submission.confirm_in_opencrvs else {"token": ""}),
+    )
+    if first_and_moved:
+        if submission.confirm_in_opencrvs:
+            enqueue_confirmation(submission.pk)
+        return
     first = (
         Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True)
         .exclude(status__in=FINAL_STATUSES)
@@ -205,8 +223,6 @@ def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> No
     waiting = Q(credential_received_at__isnull=False)
     if not first:
         waiting &= ~Q(status=Status.FAILED)
-    done = {"next_attempt_at": None, "retry_count": 0, "last_error": "", "failed_step": ""}
-    done["failure_kind"] = ""
     if not submission.confirm_in_opencrvs:
         # A webhook record: OpenCRVS registered it already, the credential ends it.
         lifecycle.move(

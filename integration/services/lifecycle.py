@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from integration.models import Status, Submission
@@ -199,9 +200,30 @@ def claim(submission_id: int, name: str) -> Submission | None:
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     rows = Submission.objects.filter(due, pk=submission_id, status__in=rule.sources)
-    if not _update(rows, _changes_for(target, now, {})):
+    values = _changes_for(target, now, {})
+    if connection.vendor in RETURNING_VENDORS:
+        return _update_returning(rows, values)
+    if not _update(rows, values):
         return None
     return Submission.objects.get(pk=submission_id)
+
+
+# Both answer UPDATE ... RETURNING: a claim is one statement instead of an UPDATE and a
+# SELECT (every task starts with one).
+RETURNING_VENDORS = ("postgresql", "sqlite")
+
+
+def _update_returning(rows, values: dict) -> Submission | None:
+    """`rows.update(**values)` for at most one row, answering the row as it now is."""
+    query = rows.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(rows.db).as_sql()
+    token = writing_status.set(True)
+    try:
+        found = list(Submission.objects.raw(f"{sql} RETURNING *", params))
+    finally:
+        writing_status.reset(token)
+    return found[0] if found else None
 
 
 def claimable(name: str) -> Iterable[str]:

@@ -24,7 +24,8 @@ from integration.clients.opencrvs import (
     pending_action,
 )
 from integration.clients.opencrvs_auth import OpenCrvsAuth, scope_names
-from integration.models import EventType, MappingProfile, Submission
+from integration.mapping.profiles import active_profiles
+from integration.models import EventType, Submission
 
 CONFIRMABLE_ACTIONS = (REGISTER, APPROVE_CORRECTION)
 
@@ -64,7 +65,7 @@ def action_token(submission: Submission, action_id: str, auth: OpenCrvsAuth) -> 
 
 def kind_of(type_id: str, fallback: str) -> str:
     """Birth or death for an OpenCRVS event type id, as the mapping profiles name them."""
-    for profile in MappingProfile.objects.filter(active=True).only("event_type", "event_type_ids"):
+    for profile in active_profiles():
         if profile.answers_to(type_id):
             return profile.event_type
     return type_id if type_id in EventType.values else fallback
