@@ -13,12 +13,31 @@ Here that second close gives up the requeue instead: the messages stay in Redis'
 unacknowledged set, from which kombu requeues them after the visibility timeout, and
 their records come back sooner anyway, when their lease runs out and the sweep hands
 them out again. The worker then reconnects as it does after any broker loss.
+
+The channel also keeps its Redis client instead of building one per command.
 """
+
+from contextlib import contextmanager
 
 from kombu.transport import TRANSPORT_ALIASES, redis
 
 
 class Channel(redis.Channel):
+    _kept_client = None
+
+    @contextmanager
+    def conn_or_acquire(self, client=None):
+        """kombu builds a new `redis.Redis` for every publish and acknowledgement, which
+        costs as much CPU as the round trip (it sets up some two hundred reply callbacks):
+        one is kept per connection pool instead (a new pool after a reconnect gets its own)."""
+        if client:
+            yield client
+            return
+        kept = self._kept_client
+        if kept is None or kept.connection_pool is not self.pool:
+            kept = self._kept_client = self._create_client()
+        yield kept
+
     def close(self) -> None:
         if not self.closed and getattr(self.connection, "client", None) is None:
             self.closed = True  # detached by collect(): nothing left to requeue through

@@ -21,7 +21,7 @@ STAFF = staff_actions.Actor(None, "Support person")
 DEAD_PORT_URL = "http://127.0.0.1:1"  # nothing listens there: connection refused
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.redis_cache.RedisCache",  # as settings.py picks for redis://
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 0.2},
     }

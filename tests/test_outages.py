@@ -75,7 +75,7 @@ def pipeline(live_pipeline):
 def cache_on_own_redis(settings, own_redis):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.redis_cache.RedisCache",  # as settings.py picks for redis://
             "LOCATION": own_redis.url(1),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
