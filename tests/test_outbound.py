@@ -95,3 +95,24 @@ def test_an_html_reply_is_described_not_echoed(server):
 def test_keys_in_a_url_path_never_reach_a_message():
     error = outcome("http://127.0.0.1:1/licence-key-123/partner/api-key-456")
     assert "licence-key-123" not in error.message and "api-key-456" not in error.message
+
+
+def test_the_environments_proxy_settings_hold_for_every_call(server, monkeypatch):
+    """HTTP_PROXY and NO_PROXY are honoured on every call (the session reads them once per
+    remote system, not on each call)."""
+    for name in ("http_proxy", "no_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server.replies["http://remote.invalid:81/x"] = Reply()
+    http._forget_session()
+    try:
+        with ScriptedServer() as direct:
+            direct.replies["/y"] = Reply()
+            for _ in range(2):
+                assert outcome("http://remote.invalid:81/x") is None  # through the proxy
+                assert outcome(f"{direct.url}/y") is None  # not: NO_PROXY names it
+    finally:
+        http._forget_session()
+    assert server.paths() == ["http://remote.invalid:81/x"] * 2
+    assert direct.paths() == ["/y"] * 2

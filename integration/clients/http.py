@@ -111,6 +111,25 @@ def check_destination(url: str, what: str = "") -> None:
 
 
 # --- the session ----------------------------------------------------------------------------
+class _Session(requests.Session):
+    """requests' session, reading the environment's proxy and CA-bundle settings once per
+    origin instead of on every call (two scans of the whole environment per call: as much
+    CPU as the rest of the call). The environment does not change under a running process."""
+
+    _environment: dict[tuple, dict]
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._environment.get(key)
+        if found is None:
+            found = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = found
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
 
@@ -120,7 +139,8 @@ def session() -> requests.Session:
     global _session
     with _session_lock:
         if _session is None:
-            new = requests.Session()
+            new = _Session()
+            new._environment = {}
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
             new.mount("http://", adapter)
             new.mount("https://", adapter)
