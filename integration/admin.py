@@ -8,7 +8,10 @@ from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from integration.clients.http import destination_problem
@@ -62,7 +65,9 @@ class SecretsForm(forms.ModelForm):
             current = getattr(self.instance, name, "")
             field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
             field.required = False
-            field.help_text = f"Currently {mask(current)}. Leave blank to keep it."
+            field.help_text = _("Currently %(masked)s. Leave blank to keep it.") % {
+                "masked": mask(current)
+            }
 
     def clean(self):
         cleaned = super().clean()
@@ -77,8 +82,11 @@ class SecretsForm(forms.ModelForm):
                 if secret not in retyped and getattr(self.instance, secret, ""):
                     self.add_error(
                         secret,
-                        f"The {label} now points at another host: enter this secret again "
-                        "(a stored secret is never sent to a new host).",
+                        _(
+                            "The %(label)s now points at another host: enter this secret "
+                            "again (a stored secret is never sent to a new host)."
+                        )
+                        % {"label": label},
                     )
         for name in self.secret_fields:
             if name not in retyped:
@@ -90,7 +98,11 @@ class SecretsForm(forms.ModelForm):
             if isinstance(field, forms.URLField) and cleaned.get(name):
                 problem = destination_problem(cleaned[name])
                 if problem:
-                    self.add_error(name, f"The portal may not call this address: {problem}.")
+                    self.add_error(
+                        name,
+                        _("The portal may not call this address: %(problem)s.")
+                        % {"problem": problem},
+                    )
 
 
 class KeystoreUploadForm(SecretsForm):
@@ -100,14 +112,18 @@ class KeystoreUploadForm(SecretsForm):
     keystore_field = ""
     password_field = ""
     keystore_upload = forms.FileField(
-        label="keystore (PKCS#12)", required=False, help_text="Upload a .p12 to replace it."
+        label=gettext_lazy("keystore (PKCS#12)"),
+        required=False,
+        help_text=gettext_lazy("Upload a .p12 to replace it."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored = bool(getattr(self.instance, self.keystore_field))
         self.fields["keystore_upload"].help_text = (
-            "A keystore is stored; upload a .p12 to replace it." if stored else "None stored yet."
+            _("A keystore is stored; upload a .p12 to replace it.")
+            if stored
+            else _("None stored yet.")
         )
 
     def clean(self):
@@ -160,7 +176,7 @@ class MosipSettingsForm(KeystoreUploadForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["keystore_upload"].label = "credential keystore (PKCS#12)"
+        self.fields["keystore_upload"].label = _("credential keystore (PKCS#12)")
 
     def clean(self):
         cleaned = super().clean()
@@ -185,8 +201,19 @@ class OpenCrvsSettingsForm(SecretsForm):
         fields = [f.name for f in OpenCrvsSettings._meta.fields if f.name != "id"]
 
 
+def english(text) -> str:
+    with translation.override("en"):
+        return str(text)
+
+
 def changed_fields(before, after) -> list[str]:
-    """The verbose names of the fields whose stored value differs (values never kept)."""
+    """The verbose names of the fields whose stored value differs (values never kept),
+    in English: the history is the same whoever reads it (as the audit log)."""
+    with translation.override("en"):
+        return _changed_fields(before, after)
+
+
+def _changed_fields(before, after) -> list[str]:
     changed = []
     for field in after._meta.concrete_fields:
         old = getattr(before, field.attname) if before is not None else field.get_default()
@@ -259,7 +286,7 @@ class SingletonAdmin(admin.ModelAdmin):
         fields = changed_fields(before, obj)
         if fields:
             SettingsChange.objects.create(
-                settings_name=str(obj._meta.verbose_name),
+                settings_name=english(obj._meta.verbose_name),
                 changed_by=request.user,
                 changed_by_name=display_name(request.user),
                 fields=fields,
@@ -274,7 +301,7 @@ class SettingsChangeAdmin(admin.ModelAdmin):
     list_filter = ["settings_name"]
     date_hierarchy = "changed_at"
 
-    @admin.display(description="fields changed")
+    @admin.display(description=gettext_lazy("fields changed"))
     def fields_changed(self, obj: SettingsChange) -> str:
         return ", ".join(obj.fields)
 
@@ -296,13 +323,13 @@ class MosipSettingsAdmin(SingletonAdmin):
     form = MosipSettingsForm
     readonly_fields = ["schema_in_force"]
 
-    @admin.display(description="in force now")
+    @admin.display(description=gettext_lazy("in force now"))
     def schema_in_force(self, obj: MosipSettings) -> str:
         return obj.id_schema_summary() if obj else ""
 
     fieldsets = [
         (
-            "Auth manager",
+            gettext_lazy("Auth manager"),
             {
                 "fields": [
                     "auth_url",
@@ -315,7 +342,7 @@ class MosipSettingsAdmin(SingletonAdmin):
             },
         ),
         (
-            "Packets",
+            gettext_lazy("Packets"),
             {
                 "fields": [
                     "create_packet_url",
@@ -331,9 +358,12 @@ class MosipSettingsAdmin(SingletonAdmin):
                 ]
             },
         ),
-        ("ID schema", {"fields": ["schema_in_force", "id_schema_source", "id_schema"]}),
         (
-            "Credentials (WebSub)",
+            gettext_lazy("ID schema"),
+            {"fields": ["schema_in_force", "id_schema_source", "id_schema"]},
+        ),
+        (
+            gettext_lazy("Credentials (WebSub)"),
             {
                 "fields": [
                     "websub_hub_url",
@@ -357,20 +387,24 @@ class MosipSettingsAdmin(SingletonAdmin):
 class OpenCrvsSettingsAdmin(SingletonAdmin):
     form = OpenCrvsSettingsForm
     fieldsets = [
-        ("Records and confirmation", {"fields": ["gateway_url", "public_key_url"]}),
+        (gettext_lazy("Records and confirmation"), {"fields": ["gateway_url", "public_key_url"]}),
         (
-            "System client",
+            gettext_lazy("System client"),
             {
                 "fields": ["auth_url", "client_id", "client_secret"],
-                "description": "The integration's own OpenCRVS client. When set, "
-                "confirmations, rejections and event look-ups use its token (2.x), so "
-                "they outlive each record's 7-day token; it needs the scopes "
-                f"{', '.join(REQUIRED_SCOPES)}. The 1.9 webhooks use it too; "
-                "“Test connection” checks the saved client.",
+                "description": format_lazy(
+                    gettext_lazy(
+                        "The integration's own OpenCRVS client. When set, confirmations, "
+                        "rejections and event look-ups use its token (2.x), so they outlive "
+                        "each record's 7-day token; it needs the scopes {scopes}. The 1.9 "
+                        "webhooks use it too; “Test connection” checks the saved client."
+                    ),
+                    scopes=", ".join(REQUIRED_SCOPES),
+                ),
             },
         ),
         (
-            "Webhooks (OpenCRVS 1.9 and older)",
+            gettext_lazy("Webhooks (OpenCRVS 1.9 and older)"),
             {"fields": ["webhooks_url", "webhook_secret", "webhook_callback_url"]},
         ),
     ]

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integration.admin_params import ParamsField, ParamsWidget
 from integration.mapping import import_review
@@ -24,10 +25,12 @@ from integration.services.packet import map_submission
 
 class MappingProfileForm(forms.ModelForm):
     save_anyway = forms.BooleanField(
-        label="Save even though records would fail",
+        label=gettext_lazy("Save even though records would fail"),
         required=False,
-        help_text="Saving first maps the last stored records and the sample payloads with "
-        "the change; tick this to save a change that would make some of them fail.",
+        help_text=gettext_lazy(
+            "Saving first maps the last stored records and the sample payloads with the "
+            "change; tick this to save a change that would make some of them fail."
+        ),
     )
 
     class Meta:
@@ -118,15 +121,18 @@ class FieldMappingInline(admin.TabularInline):
 
 class PreviewForm(forms.Form):
     submission = forms.CharField(
-        label="Record",
+        label=gettext_lazy("Record"),
         required=False,
         max_length=64,
-        help_text="A stored record's tracking id, certificate number or id (nothing is sent).",
+        help_text=gettext_lazy(
+            "A stored record's tracking id, certificate number or id (nothing is sent)."
+        ),
     )
     payload = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 14, "cols": 80}),
-        help_text="Or paste a payload in this profile's source format.",
+        label=gettext_lazy("Payload"),
+        help_text=gettext_lazy("Or paste a payload in this profile's source format."),
     )
 
     def clean_payload(self):
@@ -146,9 +152,16 @@ class PreviewForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(required=False, help_text="A profile exported as JSON.")
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        required=False,
+        help_text=gettext_lazy("A profile exported as JSON."),
+    )
     text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 10}), help_text="Or paste the JSON."
+        label=gettext_lazy("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy("Or paste the JSON."),
     )
 
     def clean(self):
@@ -200,11 +213,11 @@ class MappingProfileAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Certificate number",
+            gettext_lazy("Certificate number"),
             {"fields": ["certificate_number_path", "certificate_number_pattern"]},
         ),
         (
-            "Notification",
+            gettext_lazy("Notification"),
             {
                 "fields": [
                     "notification_name_path",
@@ -214,7 +227,7 @@ class MappingProfileAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "metaInfo and audits",
+            gettext_lazy("metaInfo and audits"),
             {"classes": ["collapse"], "fields": ["meta_info_template", "audits_template"]},
         ),
     ]
@@ -232,13 +245,15 @@ class MappingProfileAdmin(admin.ModelAdmin):
         extra = {**self.WIDE, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
-    @admin.display(description="filled by default")
+    @admin.display(description=gettext_lazy("filled by default"))
     def filled_by_default(self, profile: MappingProfile) -> str:
         rows = [r for r in profile.rows.all() if r.default is not None] if profile.pk else []
         if not rows:
-            return "No field: every value comes from the record."
+            return _("No field: every value comes from the record.")
         shown = ", ".join(f"{r.target} = {json.dumps(r.default, ensure_ascii=False)}" for r in rows)
-        return f"When a record has no value: {shown}. Such records say so on their page."
+        return _("When a record has no value: %(shown)s. Such records say so on their page.") % {
+            "shown": shown
+        }
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -262,7 +277,7 @@ class MappingProfileAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    @admin.action(description="Export selected profiles as JSON")
+    @admin.action(description=gettext_lazy("Export selected profiles as JSON"))
     def export_json(self, request, queryset):
         exported = [export_profile(p) for p in queryset.prefetch_related("rows")]
         body = exported[0] if len(exported) == 1 else exported
@@ -284,7 +299,7 @@ class MappingProfileAdmin(admin.ModelAdmin):
         recent = Submission.objects.filter(source_format=profile.source_format).order_by("-id")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Preview: {profile.name}",
+            "title": _("Preview: %(name)s") % {"name": profile.name},
             "profile": profile,
             "form": form,
             "result": result,

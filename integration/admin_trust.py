@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
 from integration.models import TrustedDocument, TrustedDocumentKind
@@ -12,9 +13,12 @@ from integration.models import TrustedDocument, TrustedDocumentKind
 class TrustedDocumentForm(forms.ModelForm):
     content = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
-        help_text="A context: its JSON document. A key: a PEM public key or certificate, a "
-        "JWK, a key document (id + publicKeyPem / publicKeyJwk / publicKeyMultibase) or a "
-        "DID document with verificationMethod entries.",
+        label=gettext_lazy("content"),
+        help_text=gettext_lazy(
+            "A context: its JSON document. A key: a PEM public key or certificate, a JWK, a "
+            "key document (id + publicKeyPem / publicKeyJwk / publicKeyMultibase) or a DID "
+            "document with verificationMethod entries."
+        ),
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy
 
 from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.esignet import load_client_jwk
@@ -24,9 +25,9 @@ def _describe(cert) -> str:
         "",
         "<div>{}: {}</div>",
         [
-            ("Subject", cert.subject.rfc4514_string()),
-            ("Valid until", f"{cert.not_valid_after_utc:%Y-%m-%d}"),
-            ("Thumbprint", certificate_thumbprint(cert)),
+            (gettext_lazy("Subject"), cert.subject.rfc4514_string()),
+            (gettext_lazy("Valid until"), f"{cert.not_valid_after_utc:%Y-%m-%d}"),
+            (gettext_lazy("Thumbprint"), certificate_thumbprint(cert)),
         ],
     )
 
@@ -42,7 +43,7 @@ class IdaSettingsForm(KeystoreUploadForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["keystore_upload"].label = "signing keystore (PKCS#12)"
+        self.fields["keystore_upload"].label = gettext_lazy("signing keystore (PKCS#12)")
 
     def clean(self):
         cleaned = super().clean()
@@ -61,9 +62,12 @@ class IdaSettingsAdmin(SingletonAdmin):
     readonly_fields = ["certificate_details", "keystore_details"]
     fieldsets = [
         ("MOSIP IDA", {"fields": ["auth_url", "domain_uri", "env", "individual_id_type"]}),
-        ("Partner", {"fields": ["partner_id", "misp_license_key", "partner_api_key"]}),
         (
-            "Keys",
+            gettext_lazy("Partner"),
+            {"fields": ["partner_id", "misp_license_key", "partner_api_key"]},
+        ),
+        (
+            gettext_lazy("Keys"),
             {
                 "fields": [
                     "encryption_certificate",
@@ -76,17 +80,17 @@ class IdaSettingsAdmin(SingletonAdmin):
         ),
     ]
 
-    @admin.display(description="certificate")
+    @admin.display(description=gettext_lazy("certificate"))
     def certificate_details(self, obj: IdaSettings) -> str:
         try:
             return _describe(load_certificate(obj.encryption_certificate))
         except IdaCryptoError:
-            return "(none)"
+            return gettext_lazy("(none)")
 
-    @admin.display(description="signing certificate")
+    @admin.display(description=gettext_lazy("signing certificate"))
     def keystore_details(self, obj: IdaSettings) -> str:
         if not obj.signing_keystore:
-            return "(none)"
+            return gettext_lazy("(none)")
         try:
             _key, cert = load_pkcs12(bytes(obj.signing_keystore), obj.signing_keystore_password)
         except KeystoreError as exc:
@@ -136,7 +140,7 @@ class EsignetSettingsForm(SecretsForm):
         if cleaned.get("userinfo_signed_by") == "client_key" and not cleaned.get(
             "client_private_jwk"
         ):
-            self.add_error("userinfo_signed_by", "needs the client private key above")
+            self.add_error("userinfo_signed_by", gettext_lazy("needs the client private key above"))
         return cleaned
 
 
@@ -146,12 +150,14 @@ class EsignetSettingsAdmin(SingletonAdmin):
     readonly_fields = ["pinned_key_details"]
     fieldsets = [
         ("E-Signet", {"fields": ["token_url", "userinfo_url", "jwks_url", "issuer"]}),
-        ("OIDC client", {"fields": ["client_private_jwk", "client_encryption_key"]}),
+        (gettext_lazy("OIDC client"), {"fields": ["client_private_jwk", "client_encryption_key"]}),
         (
-            "Trusting user info",
+            gettext_lazy("Trusting user info"),
             {
-                "description": "What the IDA plugin, the mock identity system and OpenCRVS's "
-                "mock each need is in the README (E-Signet user info).",
+                "description": gettext_lazy(
+                    "What the IDA plugin, the mock identity system and OpenCRVS's mock each "
+                    "need is in the README (E-Signet user info)."
+                ),
                 "fields": [
                     "trusted_key_urls",
                     "trusted_keys",
@@ -165,13 +171,15 @@ class EsignetSettingsAdmin(SingletonAdmin):
         ("OpenCRVS", {"fields": ["client_app_url"]}),
     ]
 
-    @admin.display(description="pinned keys read")
+    @admin.display(description=gettext_lazy("pinned keys read"))
     def pinned_key_details(self, obj: EsignetSettings) -> str:
         try:
             keys = keys_from_text(obj.trusted_keys)
         except KeyDocumentError as exc:
             return str(exc)
-        return format_html_join("", "<div>{}</div>", [(describe(k),) for k in keys]) or "(none)"
+        return format_html_join(
+            "", "<div>{}</div>", [(describe(k),) for k in keys]
+        ) or gettext_lazy("(none)")
 
 
 @admin.register(VerificationRecord)

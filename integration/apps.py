@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationConfig(AppConfig):
     name = "integration"
-    verbose_name = "OpenCRVS–MOSIP integration"
+    verbose_name = _("OpenCRVS–MOSIP integration")
 
     def ready(self) -> None:
         from integration import (

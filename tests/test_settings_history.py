@@ -107,3 +107,32 @@ def test_settings_changes_are_kept_without_values(admin_client, admin_user, mosi
 
     history = admin_client.get("/admin/integration/settingschange/").content.decode()
     assert "center id, WebSub secret" in history and "a-new-websub-secret" not in history
+
+
+def test_a_french_admin_reads_french_labels_and_the_history_stays_english(
+    admin_client, mosip_settings
+):
+    page = admin_client.get(MOSIP_PAGE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # Field labels, help texts and the sections, in French.
+    assert "URL d’authentification" in page and "Gestionnaire d’authentification" in page
+    assert "Suivi de 10 chiffres aléatoires ; devient l’id d’enregistrement MOSIP." in page
+    assert "Laissez vide pour le conserver." in page
+    assert "Paramètres MOSIP" in page
+    data = as_browser_sends(admin_client, MOSIP_PAGE)
+    data["center_id"] = "20002"
+    saved = admin_client.post(MOSIP_PAGE, data, HTTP_ACCEPT_LANGUAGE="fr")
+    assert saved.status_code == 302
+    # The history reads the same for everyone, as the audit log does.
+    change = SettingsChange.objects.get()
+    assert (change.settings_name, change.fields) == ("MOSIP settings", ["center id"])
+
+
+def test_the_mapping_rows_are_labelled_in_french(admin_client, db):
+    from integration.mapping.exchange import load_defaults
+
+    profile = load_defaults()[0]
+    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Chemin source" in page and "Champ MOSIP" in page and "Valeur par défaut" in page
+    assert "Faire correspondre les valeurs" in page  # a transform's label
+    assert "Modification de profil de correspondance" in page  # the page's title

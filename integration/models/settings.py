@@ -12,6 +12,7 @@ from typing import Self
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integration import config_cache
 from integration.fields import EncryptedBinaryField, EncryptedTextField
@@ -49,124 +50,151 @@ class SingletonModel(models.Model):
 
 
 class IdSchemaSource(models.TextChoices):
-    MOSIP_API = "mosip-api", "mosip-api's ID schema (shipped with the portal)"
-    CUSTOM = "custom", "The custom ID schema below"
+    MOSIP_API = "mosip-api", _("mosip-api's ID schema (shipped with the portal)")
+    CUSTOM = "custom", _("The custom ID schema below")
 
 
 class MosipSettings(SingletonModel):
     auth_url = models.URLField(
-        "auth URL", blank=True, help_text="…/v1/authmanager/authenticate/clientidsecretkey"
+        _("auth URL"), blank=True, help_text=_("…/v1/authmanager/authenticate/clientidsecretkey")
     )
-    packet_client_id = models.CharField(max_length=200, blank=True, default="mosip-regproc-client")
-    packet_client_secret = EncryptedTextField(blank=True)
-    websub_client_id = models.CharField(max_length=200, blank=True, default="mosip-websub-client")
-    websub_client_secret = EncryptedTextField(blank=True)
-    app_id = models.CharField("app id", max_length=100, default="admin")
+    packet_client_id = models.CharField(
+        max_length=200,
+        blank=True,
+        default="mosip-regproc-client",
+        verbose_name=_("packet client id"),
+    )
+    packet_client_secret = EncryptedTextField(blank=True, verbose_name=_("packet client secret"))
+    websub_client_id = models.CharField(
+        max_length=200,
+        blank=True,
+        default="mosip-websub-client",
+        verbose_name=_("WebSub client id"),
+    )
+    websub_client_secret = EncryptedTextField(blank=True, verbose_name=_("WebSub client secret"))
+    app_id = models.CharField(_("app id"), max_length=100, default="admin")
 
     create_packet_url = models.URLField(
-        "create-packet URL", blank=True, help_text="…/commons/v1/packetmanager/createPacket"
+        _("create-packet URL"), blank=True, help_text=_("…/commons/v1/packetmanager/createPacket")
     )
     process_url = models.URLField(
-        "process URL",
+        _("process URL"),
         blank=True,
-        help_text="…/registrationprocessor/v1/workflowmanager/workflowinstance",
+        help_text=_("…/registrationprocessor/v1/workflowmanager/workflowinstance"),
     )
-    center_id = models.CharField(max_length=50, default="10001")
-    machine_id = models.CharField(max_length=50, default="10004")
-    source = models.CharField(max_length=50, default="OPENCRVS")
-    birth_process = models.CharField("process name for births", max_length=50, default="CRVS_NEW")
-    death_process = models.CharField("process name for deaths", max_length=50, default="CRVS_DEATH")
+    center_id = models.CharField(max_length=50, default="10001", verbose_name=_("center id"))
+    machine_id = models.CharField(max_length=50, default="10004", verbose_name=_("machine id"))
+    source = models.CharField(max_length=50, default="OPENCRVS", verbose_name=_("source"))
+    birth_process = models.CharField(
+        _("process name for births"), max_length=50, default="CRVS_NEW"
+    )
+    death_process = models.CharField(
+        _("process name for deaths"), max_length=50, default="CRVS_DEATH"
+    )
     update_process = models.CharField(
-        "process name for corrections", max_length=50, default="CRVS_UPDATE"
+        _("process name for corrections"), max_length=50, default="CRVS_UPDATE"
     )
     death_waits_for_credential = models.BooleanField(
-        "deaths wait for a credential",
+        _("deaths wait for a credential"),
         default=True,
-        help_text="On: a death is confirmed in OpenCRVS when MOSIP's credential event for "
-        "it arrives. Off: as soon as MOSIP started the death's workflow (for MOSIP "
-        "installations that issue no credential when an ID is deactivated).",
+        help_text=_(
+            "On: a death is confirmed in OpenCRVS when MOSIP's credential event for "
+            "it arrives. Off: as soon as MOSIP started the death's workflow (for MOSIP "
+            "installations that issue no credential when an ID is deactivated)."
+        ),
     )
-    schema_version = models.CharField(max_length=20, default="0.100")
+    schema_version = models.CharField(
+        max_length=20, default="0.100", verbose_name=_("schema version")
+    )
     id_schema_source = models.CharField(
-        "ID schema in force",
+        _("ID schema in force"),
         max_length=20,
         choices=IdSchemaSource.choices,
         default=IdSchemaSource.MOSIP_API,
-        help_text="Sent with every packet as schemaJson; every packet is checked against it "
-        "before it is sent.",
+        help_text=_(
+            "Sent with every packet as schemaJson; every packet is checked against it "
+            "before it is sent."
+        ),
     )
     id_schema = models.JSONField(
-        "custom ID schema",
+        _("custom ID schema"),
         default=dict,
         blank=True,
-        help_text="Used only when the custom ID schema is in force: your MOSIP's identity "
-        "schema (JSON).",
+        help_text=_(
+            "Used only when the custom ID schema is in force: your MOSIP's identity schema (JSON)."
+        ),
     )
     transaction_id_prefix = models.CharField(
-        "transaction-id prefix",
+        _("transaction-id prefix"),
         max_length=10,
         default="10001",
-        help_text="Followed by 10 random digits; becomes MOSIP's registration id.",
+        help_text=_("Followed by 10 random digits; becomes MOSIP's registration id."),
     )
 
-    websub_hub_url = models.URLField("WebSub hub URL", blank=True)
-    websub_topic = models.CharField("WebSub topic", max_length=100, default="CREDENTIAL_ISSUED")
+    websub_hub_url = models.URLField(_("WebSub hub URL"), blank=True)
+    websub_topic = models.CharField(_("WebSub topic"), max_length=100, default="CREDENTIAL_ISSUED")
     websub_callback_url = models.URLField(
-        "WebSub callback URL",
+        _("WebSub callback URL"),
         blank=True,
-        help_text="This portal's /websub/callback as MOSIP reaches it.",
+        help_text=_("This portal's /websub/callback as MOSIP reaches it."),
     )
     websub_secret = EncryptedTextField(
-        "WebSub secret",
+        _("WebSub secret"),
         blank=True,
-        help_text="Sent as hub.secret; deliveries must then carry a matching X-Hub-Signature.",
+        help_text=_("Sent as hub.secret; deliveries must then carry a matching X-Hub-Signature."),
     )
 
     credential_keystore = EncryptedBinaryField(
-        "credential keystore (PKCS#12)",
+        _("credential keystore (PKCS#12)"),
         blank=True,
         editable=False,  # uploaded through the admin form, never shown back
-        help_text="Decrypts issued credentials.",
+        help_text=_("Decrypts issued credentials."),
     )
-    credential_keystore_password = EncryptedTextField("keystore password", blank=True)
+    credential_keystore_password = EncryptedTextField(_("keystore password"), blank=True)
     verification_method_allowlist = models.JSONField(
-        "allowed VC verification-method URLs",
+        _("allowed VC verification-method URLs"),
         default=list,
         blank=True,
-        help_text="A credential's proof must name one of these URLs; its key is fetched there.",
+        help_text=_("A credential's proof must name one of these URLs; its key is fetched there."),
     )
     national_id_key = models.CharField(
-        "national-id key in the credential",
+        _("national-id key in the credential"),
         max_length=50,
         default="VID",
-        help_text="The credentialSubject key that holds the new national id (mosip-api's "
-        "MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY), e.g. VID or UIN.",
+        help_text=_(
+            "The credentialSubject key that holds the new national id (mosip-api's "
+            "MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY), e.g. VID or UIN."
+        ),
     )
     verify_credential_proof = models.BooleanField(
-        "verify the credential's proof",
+        _("verify the credential's proof"),
         default=True,
-        help_text="Turn off only to diagnose: unverified credentials are then accepted.",
+        help_text=_("Turn off only to diagnose: unverified credentials are then accepted."),
     )
     context_url_allowlist = models.JSONField(
-        "allowed JSON-LD context URLs",
+        _("allowed JSON-LD context URLs"),
         default=list,
         blank=True,
-        help_text="Contexts that may be fetched (cached), such as MOSIP's mosip-context.json. "
-        "Contexts on the same host as an allowed verification method are allowed too; the "
-        "W3C contexts are bundled and never fetched.",
+        help_text=_(
+            "Contexts that may be fetched (cached), such as MOSIP's mosip-context.json. "
+            "Contexts on the same host as an allowed verification method are allowed too; the "
+            "W3C contexts are bundled and never fetched."
+        ),
     )
     jcs_proofs = models.BooleanField(
-        "JCS proofs (OpenCRVS's MOSIP mock only)",
+        _("JCS proofs (OpenCRVS's MOSIP mock only)"),
         default=False,
-        help_text="Check proofs over RFC 8785 JCS as OpenCRVS's MOSIP mock signs them. Off: "
-        "URDNA2015 JSON-LD proofs, as real MOSIP signs them.",
+        help_text=_(
+            "Check proofs over RFC 8785 JCS as OpenCRVS's MOSIP mock signs them. Off: "
+            "URDNA2015 JSON-LD proofs, as real MOSIP signs them."
+        ),
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "MOSIP settings"
+        verbose_name = verbose_name_plural = _("MOSIP settings")
 
     def __str__(self) -> str:
-        return "MOSIP settings"
+        return str(self._meta.verbose_name)
 
     def process_for(self, event_type: str) -> str:
         return self.death_process if event_type == "death" else self.birth_process
@@ -186,57 +214,67 @@ class MosipSettings(SingletonModel):
 
 class OpenCrvsSettings(SingletonModel):
     gateway_url = models.URLField(
-        "gateway URL", blank=True, help_text="Base of the tRPC API, e.g. http://gateway:7070"
+        _("gateway URL"), blank=True, help_text=_("Base of the tRPC API, e.g. http://gateway:7070")
     )
     public_key_url = models.URLField(
-        "public-key URL",
+        _("public-key URL"),
         blank=True,
-        help_text="PEM key that verifies OpenCRVS tokens, e.g. http://auth:4040/.well-known",
+        help_text=_("PEM key that verifies OpenCRVS tokens, e.g. http://auth:4040/.well-known"),
     )
 
     # The integration's own OpenCRVS system client: confirmations, rejections and event
     # look-ups (2.x), and the core <= 1.9 webhooks API (PROTOCOLS.md (3)).
     auth_url = models.URLField(
-        "auth URL",
+        _("auth URL"),
         blank=True,
-        help_text="The auth service that issues client-credential tokens (…/token), "
-        "e.g. http://auth:4040",
+        help_text=_(
+            "The auth service that issues client-credential tokens (…/token), e.g. http://auth:4040"
+        ),
     )
     webhooks_url = models.URLField(
-        "webhooks API URL", blank=True, help_text="e.g. http://gateway:7070 (…/webhooks)"
+        _("webhooks API URL"), blank=True, help_text=_("e.g. http://gateway:7070 (…/webhooks)")
     )
-    client_id = models.CharField("system client id", max_length=200, blank=True)
-    client_secret = EncryptedTextField("system client secret", blank=True)
+    client_id = models.CharField(_("system client id"), max_length=200, blank=True)
+    client_secret = EncryptedTextField(_("system client secret"), blank=True)
     webhook_secret = EncryptedTextField(
-        "webhook secret (sha_secret)",
+        _("webhook secret (sha_secret)"),
         blank=True,
-        help_text="Signs webhook deliveries; required to accept them.",
+        help_text=_("Signs webhook deliveries; required to accept them."),
     )
     webhook_callback_url = models.URLField(
-        "webhook callback URL", blank=True, help_text="This portal's /webhooks/opencrvs."
+        _("webhook callback URL"), blank=True, help_text=_("This portal's /webhooks/opencrvs.")
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "OpenCRVS settings"
+        verbose_name = verbose_name_plural = _("OpenCRVS settings")
 
     def __str__(self) -> str:
-        return "OpenCRVS settings"
+        return str(self._meta.verbose_name)
 
 
 class SettingsChange(models.Model):
     """Who changed which settings fields, and when. Never a value: secrets included."""
 
-    settings_name = models.CharField("settings", max_length=100)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    settings_name = models.CharField(_("settings"), max_length=100)
+    changed_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("changed at")
     )
-    changed_by_name = models.CharField("by", max_length=300)
-    fields = models.JSONField(default=list, help_text="The names of the fields changed.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_by_name = models.CharField(_("by"), max_length=300)
+    fields = models.JSONField(
+        default=list, help_text=_("The names of the fields changed."), verbose_name=_("fields")
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
-        verbose_name = "settings change"
+        verbose_name = _("settings change")
+        verbose_name_plural = _("settings changes")
 
     def __str__(self) -> str:
         return f"{self.settings_name} changed by {self.changed_by_name}"

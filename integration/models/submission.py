@@ -85,71 +85,99 @@ def _lifecycle_writing() -> bool:
 
 
 class Submission(models.Model):
-    event_type = models.CharField(max_length=10, choices=EventType.choices)
-    source_format = models.CharField(max_length=20, default="interop")
+    event_type = models.CharField(
+        max_length=10, choices=EventType.choices, verbose_name=_("event type")
+    )
+    source_format = models.CharField(
+        max_length=20, default="interop", verbose_name=_("source format")
+    )
     event_type_id = models.CharField(
-        "OpenCRVS event type id",
+        _("OpenCRVS event type id"),
         max_length=50,
         blank=True,
         default="",
         db_default="",  # rows written by plain SQL (bulk seeding, imports) get it too
-        help_text="e.g. birth, v2.birth",
+        help_text=_("e.g. birth, v2.birth"),
     )
     confirm_in_opencrvs = models.BooleanField(
         default=True,
         db_default=True,
-        help_text="Off for webhook records: OpenCRVS registered them already, so they end "
-        "when the credential arrives.",
+        help_text=_(
+            "Off for webhook records: OpenCRVS registered them already, so they end "
+            "when the credential arrives."
+        ),
+        verbose_name=_("confirm in opencrvs"),
     )
-    tracking_id = models.CharField(max_length=64, db_index=True)
-    certificate_number = models.CharField(max_length=64, unique=True)
-    event_id = models.CharField("OpenCRVS event id", max_length=64, blank=True)
-    action_id = models.CharField("OpenCRVS action id", max_length=64, blank=True)
+    tracking_id = models.CharField(max_length=64, db_index=True, verbose_name=_("tracking id"))
+    certificate_number = models.CharField(
+        max_length=64, unique=True, verbose_name=_("certificate number")
+    )
+    event_id = models.CharField(_("OpenCRVS event id"), max_length=64, blank=True)
+    action_id = models.CharField(_("OpenCRVS action id"), max_length=64, blank=True)
     request_id = models.CharField(
-        "OpenCRVS correction request id",
+        _("OpenCRVS correction request id"),
         max_length=64,
         blank=True,
-        help_text="Corrections: the request the approval names, read from OpenCRVS.",
+        help_text=_("Corrections: the request the approval names, read from OpenCRVS."),
     )
     token = EncryptedTextField(
-        "single-record token", blank=True, help_text="Wiped once confirmed or rejected."
+        _("single-record token"), blank=True, help_text=_("Wiped once confirmed or rejected.")
     )
-    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("token expires at")
+    )
 
-    raw_request = models.JSONField(help_text="The request body as OpenCRVS sent it.")
-    fields_sent = models.JSONField(default=dict, blank=True)
+    raw_request = models.JSONField(
+        help_text=_("The request body as OpenCRVS sent it."), verbose_name=_("raw request")
+    )
+    fields_sent = models.JSONField(default=dict, blank=True, verbose_name=_("fields sent"))
     fields_defaulted = models.JSONField(
-        "fields filled by default",
+        _("fields filled by default"),
         default=list,
         blank=True,
-        help_text="Fields sent with a mapping profile's default: the record had no value.",
+        help_text=_("Fields sent with a mapping profile's default: the record had no value."),
     )
 
-    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
-    transaction_id = models.CharField("current MOSIP transaction id", max_length=40, blank=True)
-    vid = models.CharField("VID received", max_length=64, blank=True)
+    status = models.CharField(
+        max_length=30, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("status")
+    )
+    transaction_id = models.CharField(_("current MOSIP transaction id"), max_length=40, blank=True)
+    vid = models.CharField(_("VID received"), max_length=64, blank=True)
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    packet_created_at = models.DateTimeField(null=True, blank=True)
-    workflow_started_at = models.DateTimeField(null=True, blank=True)
-    credential_received_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    packet_created_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("packet created at")
+    )
+    workflow_started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("workflow started at")
+    )
+    credential_received_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("credential received at")
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
 
-    failed_step = models.CharField(max_length=30, blank=True)
-    failure_kind = models.CharField(max_length=20, choices=FailureKind.choices, blank=True)
-    last_error = models.TextField("last error", blank=True)
-    retry_count = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failed_step = models.CharField(max_length=30, blank=True, verbose_name=_("failed step"))
+    failure_kind = models.CharField(
+        max_length=20, choices=FailureKind.choices, blank=True, verbose_name=_("failure kind")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    retry_count = models.PositiveIntegerField(default=0, verbose_name=_("retry count"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     # The lease of the process working on the record (IN_FLIGHT_STATUSES): `claimed_at`
     # identifies the claim, so a process whose lease ran out can no longer move the
     # record; a live worker renews `lease_expires_at` by a heartbeat.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("lease expires at")
+    )
     personal_data_erased_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the retention policy erased this record's personal data.",
+        help_text=_("When the retention policy erased this record's personal data."),
+        verbose_name=_("personal data erased at"),
     )
 
     objects = SubmissionQuerySet.as_manager()
@@ -217,6 +245,8 @@ class Submission(models.Model):
                 name="submission_stuck_by_step",
             ),
         ]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.tracking_id} ({self.certificate_number})"
@@ -248,14 +278,23 @@ class TransactionId(models.Model):
     packet must still find its submission after a resubmission."""
 
     submission = models.ForeignKey(
-        Submission, on_delete=models.CASCADE, related_name="transaction_ids"
+        Submission,
+        on_delete=models.CASCADE,
+        related_name="transaction_ids",
+        verbose_name=_("submission"),
     )
-    value = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    value = models.CharField(max_length=40, unique=True, verbose_name=_("value"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # What MOSIP issued for this packet: a late credential for an older packet, or a
     # second one after the record was confirmed, is kept here and shown to staff.
-    vid = models.CharField("VID issued", max_length=64, blank=True)
-    credential_received_at = models.DateTimeField(null=True, blank=True)
+    vid = models.CharField(_("VID issued"), max_length=64, blank=True)
+    credential_received_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("credential received at")
+    )
+
+    class Meta:
+        verbose_name = _("MOSIP transaction id")
+        verbose_name_plural = _("MOSIP transaction ids")
 
     def __str__(self) -> str:
         return self.value
@@ -277,15 +316,22 @@ class Step(models.TextChoices):
 
 class Attempt(models.Model):
     submission = models.ForeignKey(
-        Submission, on_delete=models.CASCADE, related_name="attempts", null=True, blank=True
+        Submission,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        null=True,
+        blank=True,
+        verbose_name=_("submission"),
     )
-    step = models.CharField(max_length=30, choices=Step.choices)
-    url = models.URLField(max_length=500)
-    started_at = models.DateTimeField(default=timezone.now)
-    duration_ms = models.PositiveIntegerField(default=0)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    response_excerpt = models.TextField(blank=True)
+    step = models.CharField(max_length=30, choices=Step.choices, verbose_name=_("step"))
+    url = models.URLField(max_length=500, verbose_name=_("url"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
+    http_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("http status")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    response_excerpt = models.TextField(blank=True, verbose_name=_("response excerpt"))
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -298,6 +344,8 @@ class Attempt(models.Model):
                 name="attempt_ok_step_started",
             ),
         ]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
 
     def __str__(self) -> str:
         return f"{self.step} {self.http_status or self.error[:40]}"
