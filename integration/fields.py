@@ -7,6 +7,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -69,5 +70,5 @@ class EncryptedBinaryField(models.TextField):
 def mask(secret: str | None) -> str:
     """What the admin shows of a secret: never more than its last two characters."""
     if not secret:
-        return "(not set)"
+        return _("(not set)")
     return "••••••" + (secret[-2:] if len(secret) >= 8 else "")
