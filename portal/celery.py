@@ -9,11 +9,12 @@ from celery.signals import (
     worker_ready,
 )
 
-from portal import folder_broker, redis_broker
+from portal import embedded_beat, folder_broker, redis_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 folder_broker.install()  # the embedded broker writes whole messages only
 redis_broker.install()  # a worker outlives a Redis restart (see the module)
+embedded_beat.install()  # -B: beat as a thread of the worker, not a forked process
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
