@@ -74,8 +74,11 @@ class CheckedRowsFormSet(BaseInlineFormSet):
         self.check = check_profile_edit(self.instance, self.edited_rows())
         if self.check.newly_failing and not self.confirmed:
             raise ValidationError(
-                f"Not saved yet. {self.check.summary()} Tick “Save even though records "
-                "would fail” to save anyway."
+                _(
+                    "Not saved yet. %(summary)s Tick “Save even though records would fail” "
+                    "to save anyway."
+                )
+                % {"summary": self.check.summary()}
             )
 
 
@@ -142,12 +145,12 @@ class PreviewForm(forms.Form):
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ValidationError(f"not JSON: {exc}") from exc
+            raise ValidationError(_("not JSON: %(error)s") % {"error": exc}) from exc
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("submission") and cleaned.get("payload") is None:
-            raise ValidationError("Pick a submission or paste a payload.")
+            raise ValidationError(_("Pick a submission or paste a payload."))
         return cleaned
 
 
@@ -170,7 +173,7 @@ class ImportForm(forms.Form):
         try:
             data = json.loads(raw or "null")
         except ValueError as exc:
-            raise ValidationError(f"not JSON: {exc}") from exc
+            raise ValidationError(_("not JSON: %(error)s") % {"error": exc}) from exc
         cleaned["profiles"] = data if isinstance(data, list) else [data]
         return cleaned
 
@@ -321,11 +324,15 @@ class MappingProfileAdmin(admin.ModelAdmin):
         else:
             record = find_record(form.cleaned_data["submission"].strip())
             if record is None:
-                return {"error": f"There is no record {form.cleaned_data['submission']}."}
+                key = form.cleaned_data["submission"]
+                return {"error": _("There is no record %(key)s.") % {"key": key}}
         try:
-            _, mapped = map_submission(record, MosipSettings.load(), profile=profile)
+            _settings, mapped = map_submission(record, MosipSettings.load(), profile=profile)
         except (ValueError, KeyError, TypeError) as exc:
-            return {"error": f"The payload could not be read in this format: {exc}"}
+            return {
+                "error": _("The payload could not be read in this format: %(error)s")
+                % {"error": exc}
+            }
         return {
             "fields": json.dumps(mapped.fields, indent=2, ensure_ascii=False),
             "notification": json.dumps(mapped.notification, indent=2, ensure_ascii=False),
