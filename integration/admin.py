@@ -135,7 +135,10 @@ class KeystoreUploadForm(SecretsForm):
             try:
                 load_pkcs12(keystore, cleaned.get(self.password_field) or "")
             except KeystoreError as exc:
-                self.add_error("keystore_upload" if upload else self.password_field, str(exc))
+                self.add_error(
+                    "keystore_upload" if upload else self.password_field,
+                    _("The keystore cannot be used: %(error)s") % {"error": exc},
+                )
         if upload:
             setattr(self.instance, self.keystore_field, keystore)
         return cleaned
@@ -180,12 +183,18 @@ class MosipSettingsForm(KeystoreUploadForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("id_schema_source") == IdSchemaSource.CUSTOM:
-            problem = schema_problem(cleaned.get("id_schema") or {})
-            if problem:
-                self.add_error(
-                    "id_schema", f"{problem}: paste your MOSIP's ID schema, or use mosip-api's."
-                )
+        schema = cleaned.get("id_schema") or {}
+        if cleaned.get("id_schema_source") == IdSchemaSource.CUSTOM and schema_problem(schema):
+            problem = (
+                _("The ID schema has no properties.identity.properties")
+                if schema
+                else _("No ID schema is in force")
+            )
+            self.add_error(
+                "id_schema",
+                _("%(problem)s: paste your MOSIP's ID schema, or use mosip-api's.")
+                % {"problem": problem},
+            )
         return cleaned
 
 
@@ -232,6 +241,7 @@ class SingletonAdmin(admin.ModelAdmin):
     its form (no one-row list), with a "Test connection" button where a check exists."""
 
     change_form_template = "admin/integration/singleton_change_form.html"
+    object_history_template = "admin/integration/singleton_object_history.html"
     # A plain URL input: Django's admin widget shows each URL twice ("Currently", "Change").
     formfield_overrides = {
         models.URLField: {"widget": forms.URLInput(attrs={"class": "vURLField"})},

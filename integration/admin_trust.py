@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
@@ -41,25 +42,32 @@ class TrustedDocumentForm(forms.ModelForm):
             try:
                 document = json.loads(text)
             except ValueError as exc:
-                raise forms.ValidationError({"content": f"not JSON: {exc}"}) from exc
+                raise forms.ValidationError(
+                    {"content": _("not JSON: %(error)s") % {"error": exc}}
+                ) from exc
             if not isinstance(document, dict):
-                raise forms.ValidationError({"content": "must be a JSON object"})
+                raise forms.ValidationError({"content": _("must be a JSON object")})
         if kind == TrustedDocumentKind.KEY:
             if "kty" in document:  # a bare JWK
                 document = {"id": url, "publicKeyJwk": document}
             ids = method_ids(document)
             if url not in ids and url != document.get("id"):
-                defined = ", ".join(ids) or "no key"
+                defined = ", ".join(ids) or _("no key")
                 raise forms.ValidationError(
-                    {"content": f"the document defines {defined}, not {url}"}
+                    {
+                        "content": _("the document defines %(defined)s, not %(url)s")
+                        % {"defined": defined, "url": url}
+                    }
                 )
             try:
                 for method in ids:
                     key_for_method(method, document)
             except KeyDocumentError as exc:
-                raise forms.ValidationError({"content": str(exc)}) from exc
+                raise forms.ValidationError(
+                    {"content": _("the key cannot be read: %(error)s") % {"error": exc}}
+                ) from exc
         elif "@context" not in document:
-            raise forms.ValidationError({"content": "a JSON-LD context has an @context member"})
+            raise forms.ValidationError({"content": _("a JSON-LD context has an @context member")})
         cleaned["document"] = document
         return cleaned
 

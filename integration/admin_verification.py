@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
@@ -52,7 +53,10 @@ class IdaSettingsForm(KeystoreUploadForm):
             try:
                 load_certificate(pem)
             except IdaCryptoError as exc:
-                self.add_error("encryption_certificate", str(exc))
+                self.add_error(
+                    "encryption_certificate",
+                    _("The certificate cannot be used: %(error)s") % {"error": exc},
+                )
         return cleaned
 
 
@@ -94,7 +98,7 @@ class IdaSettingsAdmin(SingletonAdmin):
         try:
             _key, cert = load_pkcs12(bytes(obj.signing_keystore), obj.signing_keystore_password)
         except KeystoreError as exc:
-            return str(exc)
+            return _("The keystore cannot be used: %(error)s") % {"error": exc}
         return _describe(cert)
 
 
@@ -121,26 +125,32 @@ class EsignetSettingsForm(SecretsForm):
     def clean(self):
         cleaned = super().clean()
         checks = {
-            "client_private_jwk": load_client_jwk,
-            "client_encryption_key": load_private_key,
-            "trusted_keys": keys_from_text,
+            "client_private_jwk": (load_client_jwk, _("The client key cannot be used: %(error)s")),
+            "client_encryption_key": (
+                load_private_key,
+                _("The encryption key cannot be used: %(error)s"),
+            ),
+            "trusted_keys": (keys_from_text, _("The pinned keys cannot be read: %(error)s")),
         }
-        for name, load in checks.items():
+        for name, (load, problem) in checks.items():
             if cleaned.get(name):
                 try:
                     load(cleaned[name])
                 except ValueError as exc:
-                    self.add_error(name, str(exc))
+                    self.add_error(name, problem % {"error": exc})
         validate = URLValidator(schemes=["http", "https"])
         for url in lines(cleaned.get("trusted_key_urls") or ""):
             try:
                 validate(url)
             except ValidationError:
-                self.add_error("trusted_key_urls", f"{url[:100]!r} is not an http(s) URL")
+                self.add_error(
+                    "trusted_key_urls",
+                    _("“%(url)s” is not an http(s) URL.") % {"url": url[:100]},
+                )
         if cleaned.get("userinfo_signed_by") == "client_key" and not cleaned.get(
             "client_private_jwk"
         ):
-            self.add_error("userinfo_signed_by", gettext_lazy("needs the client private key above"))
+            self.add_error("userinfo_signed_by", _("needs the client private key above"))
         return cleaned
 
 
@@ -176,7 +186,7 @@ class EsignetSettingsAdmin(SingletonAdmin):
         try:
             keys = keys_from_text(obj.trusted_keys)
         except KeyDocumentError as exc:
-            return str(exc)
+            return _("The pinned keys cannot be read: %(error)s") % {"error": exc}
         return format_html_join(
             "", "<div>{}</div>", [(describe(k),) for k in keys]
         ) or gettext_lazy("(none)")

@@ -1,9 +1,12 @@
 """Every text staff read is marked for translation, and every language is complete.
 
-Two checks: (1) no template shows literal words outside {% translate %} or
-{% blocktranslate %}; (2) the messages extracted now from the code and templates are all
-in each committed catalogue, translated, not fuzzy, and compiled into its .mo."""
+Three checks: (1) no template shows literal words outside {% translate %} or
+{% blocktranslate %}; (2) no error or message the admin and console show staff (form
+errors, flash messages, connection-test answers) is a literal outside gettext; (3) the
+messages extracted now from the code and templates are all in each committed catalogue,
+translated, not fuzzy, and compiled into its .mo."""
 
+import ast
 import re
 import shutil
 import subprocess
@@ -67,6 +70,88 @@ def test_the_scan_finds_an_unmarked_string(tmp_path):
         "{% blocktranslate %}Fine {{ n }}{% endblocktranslate %}<span>UTC</span>"
     )
     assert untranslated_text(page) == ["Hover me", "Not marked"]
+
+
+# The modules whose errors and messages staff read. Log lines and the API's error bodies
+# (read by OpenCRVS and MOSIP) stay English and are not in these calls.
+STAFF_MODULES = sorted(
+    [
+        *(ROOT / "integration").glob("admin*.py"),
+        *(ROOT / "integration" / "console").rglob("*.py"),
+        ROOT / "integration" / "services" / "connection_checks.py",
+        ROOT / "integration" / "fields.py",
+    ]
+)
+# A form or model error, a flash message, a "Test connection" answer.
+MESSAGE_CALLS = {"ValidationError", "add_error", "message_user", "add_message", "Answer"}
+MESSAGE_LEVELS = {"debug", "info", "success", "warning", "error"}  # messages.<level>(...)
+TRANSLATED = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "format_lazy"}
+
+
+def _called(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _shown(call: ast.Call) -> list[ast.expr]:
+    """The arguments of a call that staff read (none when it is not a message call)."""
+    name, owner = _called(call), getattr(call.func, "value", None)
+    if name not in MESSAGE_CALLS and not (
+        name in MESSAGE_LEVELS and getattr(owner, "id", "") == "messages"
+    ):
+        return []
+    arguments = call.args[1:] if name == "add_error" else call.args  # add_error(field, ...)
+    return [*arguments, *(k.value for k in call.keywords if k.arg in ("message", "error"))]
+
+
+def _literal_words(node: ast.AST):
+    """String literals with words in an expression, outside any translation call. Dict
+    keys and subscripts name things (a field, a placeholder); they are not read."""
+    if isinstance(node, ast.Call) and _called(node) in TRANSLATED:
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str) and re.search(r"[A-Za-z]{2,}", node.value):
+            yield node.value
+        return
+    if isinstance(node, ast.Dict):
+        children = [value for value in node.values if value is not None]
+    elif isinstance(node, ast.Subscript):
+        children = [node.value]
+    else:
+        children = list(ast.iter_child_nodes(node))
+    for child in children:
+        yield from _literal_words(child)
+
+
+def unmarked_messages(path: Path) -> list[str]:
+    """ "line: text" of each literal shown to staff in a message call, not marked."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            for argument in _shown(node):
+                found += [f"{node.lineno}: {text}" for text in _literal_words(argument)]
+    return found
+
+
+@pytest.mark.parametrize("path", STAFF_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_shown_to_staff_is_marked_for_translation(path):
+    assert unmarked_messages(path) == []
+
+
+def test_the_code_scan_finds_an_unmarked_message(tmp_path):
+    module = tmp_path / "admin_x.py"
+    module.write_text(
+        "def clean(self, exc):\n"
+        '    self.add_error("url", _("Fine: %(e)s") % {"e": exc})\n'
+        '    self.add_error("url", f"{exc} is not a URL")\n'
+        '    messages.error(request, _("Fine") + " and not marked")\n'
+        '    raise forms.ValidationError({"content": "must be a JSON object"})\n'
+        '    raise ValidationError(f"{exc[\'field\']}: {exc}", code="invalid")\n'
+    )
+    assert unmarked_messages(module) == [
+        "3:  is not a URL",
+        "4:  and not marked",
+        "5: must be a JSON object",
+    ]
 
 
 @pytest.fixture(scope="module")

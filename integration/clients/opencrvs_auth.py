@@ -14,6 +14,7 @@ import time
 
 import jwt
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.models import OpenCrvsSettings, Submission
@@ -116,17 +117,20 @@ class OpenCrvsAuth:
             raise
 
     def problems(self) -> list[str]:
-        """What stops the system client from doing its work, in words for an admin; empty
-        when it authenticates and carries every scope the integration needs."""
+        """What stops the system client from doing its work, in words for an admin (in the
+        active language: the admin's, or English in the start-up check); empty when it
+        authenticates and carries every scope the integration needs."""
         if not self.configured:
-            return ["the system client is not configured (auth URL, client id and secret)"]
+            return [_("the system client is not configured (auth URL, client id and secret)")]
         try:
             token = self.system_token(fresh=True)
         except RemoteError as error:
-            return [f"the system client cannot authenticate: {error.message}"]
+            return [
+                _("the system client cannot authenticate: %(error)s") % {"error": error.message}
+            ]
         granted = scope_names(_claims(token))
         return [
-            f"the system client's token lacks the scope {scope}"
+            _("the system client's token lacks the scope %(scope)s") % {"scope": scope}
             for scope in REQUIRED_SCOPES
             if scope not in granted
         ]

@@ -22,15 +22,16 @@ class Answer:
     message: str
 
 
-def _reachable(url: str, what: str) -> Answer:
+def _reachable(url: str, what: str, label: str) -> Answer:
     """An HTTP answer below 500 means the system is up and the portal may reach it (a GET
-    on an endpoint that takes a POST answers 404/405: that is fine)."""
+    on an endpoint that takes a POST answers 404/405: that is fine). `what` names the
+    system in the call's log lines (English), `label` in the answer (the reader's)."""
     try:
         response = send("GET", url, what=what, timeout=(3, 5))
     except RemoteError as error:
-        words = {"what": what, "error": error.message}
+        words = {"what": label, "error": error.message}
         return Answer(False, _("%(what)s: not reachable: %(error)s") % words)
-    words = {"what": what, "origin": origin(url), "status": response.status_code}
+    words = {"what": label, "origin": origin(url), "status": response.status_code}
     if response.status_code >= 500:
         return Answer(False, _("%(what)s at %(origin)s is unavailable (HTTP %(status)s).") % words)
     return Answer(True, _("%(what)s answers at %(origin)s (HTTP %(status)s).") % words)
@@ -43,7 +44,7 @@ def _missing(what: str) -> Answer:
 def check_mosip(config: MosipSettings) -> list[Answer]:
     answers = []
     if not config.auth_url:
-        answers.append(_missing("MOSIP auth"))
+        answers.append(_missing(_("MOSIP auth")))
     else:
         client = MosipClient(config)
         client.forget_token(config.packet_client_id)  # a real sign-in, not a cached token
@@ -62,7 +63,7 @@ def check_mosip(config: MosipSettings) -> list[Answer]:
                 )
             )
     if config.websub_hub_url:
-        answers.append(_reachable(config.websub_hub_url, "WebSub hub"))
+        answers.append(_reachable(config.websub_hub_url, "WebSub hub", _("WebSub hub")))
     return answers
 
 
@@ -72,7 +73,7 @@ def check_opencrvs(config: OpenCrvsSettings) -> list[Answer]:
 
 def _opencrvs_public_key(config: OpenCrvsSettings) -> Answer:
     if not config.public_key_url:
-        return _missing("OpenCRVS public key")
+        return _missing(_("OpenCRVS public key"))
     try:
         key = fetch_public_key(config.public_key_url)
     except RemoteError as error:
@@ -89,7 +90,7 @@ def _opencrvs_system_client(config: OpenCrvsSettings) -> list[Answer]:
         return []
     problems = auth.problems()
     if problems:
-        return [Answer(False, f"OpenCRVS: {problem}.") for problem in problems]
+        return [Answer(False, _("OpenCRVS: %(problem)s.") % {"problem": p}) for p in problems]
     scopes = ", ".join(REQUIRED_SCOPES)
     return [
         Answer(
@@ -101,7 +102,7 @@ def _opencrvs_system_client(config: OpenCrvsSettings) -> list[Answer]:
 
 
 def check_ida(config: IdaSettings) -> list[Answer]:
-    return [_reachable(config.auth_url, "IDA") if config.auth_url else _missing("IDA")]
+    return [_reachable(config.auth_url, "IDA", "IDA") if config.auth_url else _missing("IDA")]
 
 
 def check_esignet(config: EsignetSettings) -> list[Answer]:
@@ -118,10 +119,11 @@ def check_esignet(config: EsignetSettings) -> list[Answer]:
                     count > 0, _("E-Signet JWKS: %(count)s key(s) published.") % {"count": count}
                 )
             )
+    label = _("E-Signet token endpoint")
     answers.append(
-        _reachable(config.token_url, "E-Signet token endpoint")
+        _reachable(config.token_url, "E-Signet token endpoint", label)
         if config.token_url
-        else _missing("E-Signet token endpoint")
+        else _missing(label)
     )
     return answers
 
