@@ -153,6 +153,20 @@ def _b64json(segment: str) -> object:
     return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
 
 
+def unverified_claims(token: str) -> dict:
+    """A token's claims, read without checking its signature: only for a token the portal
+    verified when it came in. (PyJWT's own unverified decode checks the base64 alphabet one
+    character at a time in Python: several times the cost of this.)"""
+    parts = token.split(".")
+    try:
+        claims = _b64json(parts[1]) if len(parts) == 3 else None
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):
+        claims = None
+    if not isinstance(claims, dict):
+        raise InvalidToken("the token is not a JWT")
+    return claims
+
+
 def check_shape(token: str) -> None:
     """Refuse anything that is not a well-formed RS256 JWT, without any key."""
     if len(token) > MAX_TOKEN_CHARS or not token.isascii():
