@@ -172,6 +172,14 @@ else:
     _age = env.int("DATABASE_CONN_MAX_AGE", default=60 if _POSTGRES else 0)
     DATABASES["default"].setdefault("CONN_MAX_AGE", _age)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if _POSTGRES and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # Parameters bound by the server, and each statement prepared on a connection once it
+    # has run five times there: PostgreSQL then skips parsing and planning it, about a
+    # third of its CPU per record (README "Sizing and processes"). Turn it off behind a
+    # PgBouncer in transaction mode, which cannot keep a statement prepared.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 # Settings rows, mapping profiles and trusted documents are kept per process and checked
 # against a version in the shared cache (integration/config_cache.py). None: on when the
 # cache is shared (Redis), off with the per-process locmem cache.

@@ -218,9 +218,13 @@ def _update_returning(rows, values: dict) -> Submission | None:
     query = rows.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(rows.db).as_sql()
+    # The columns named, not *: a statement PostgreSQL keeps prepared must not change its
+    # result's shape when a migration adds a column under a running worker.
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Submission._meta.concrete_fields)
     token = writing_status.set(True)
     try:
-        found = list(Submission.objects.raw(f"{sql} RETURNING *", params))
+        found = list(Submission.objects.raw(f"{sql} RETURNING {columns}", params))
     finally:
         writing_status.reset(token)
     return found[0] if found else None
