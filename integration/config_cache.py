@@ -60,6 +60,16 @@ def _current_version(name: str) -> str:
     return version
 
 
+def _versions_kept_here(name: str) -> dict[str, str]:
+    """The tokens of `name` and of everything this process keeps a copy of, in one round
+    trip: a request or task uses several (a credential callback the MOSIP settings and the
+    trusted documents, a delivery the MOSIP settings and the mapping profiles)."""
+    with _lock:
+        names = {name, *_copies}
+    found = cache.get_many([_version_key(n) for n in names])
+    return {n: found[_version_key(n)] for n in names if found.get(_version_key(n)) is not None}
+
+
 # The versions already checked in the current request or task: asked once per unit of
 # work (a credential callback reads the MOSIP settings twice), and again in the next one.
 _checked: ContextVar[dict[str, str] | None] = ContextVar("config_versions", default=None)
@@ -81,6 +91,9 @@ def cached(name: str, read: Callable[[], T]) -> T:
     checked = _checked.get()
     try:
         version = checked.get(name) if checked is not None else None
+        if version is None and checked is not None:
+            checked.update(_versions_kept_here(name))
+            version = checked.get(name)
         if version is None:
             version = _current_version(name)
     except Exception:  # noqa: BLE001 - the cache down: read the database instead

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from integration import config_cache
+from integration.clients.mosip import forget_tokens_here
 from integration.demo import configure_for_stand_ins
 from integration.models import Attempt, Submission
 from integration.services.record_token import public_keys
@@ -33,10 +34,12 @@ def fresh_caches() -> Iterator[None]:
     cache.clear()
     public_keys.clear()
     config_cache.forget_all()
+    forget_tokens_here()
     yield
     cache.clear()
     public_keys.clear()
     config_cache.forget_all()
+    forget_tokens_here()
 
 
 @pytest.fixture

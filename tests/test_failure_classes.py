@@ -10,6 +10,7 @@ from django.test import override_settings
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from integration.clients.mosip import forget_tokens_here
 from integration.models import MosipSettings, Status, Submission
 from integration.models.submission import FailureKind
 from integration.services import delivery, staff_actions
@@ -156,6 +157,7 @@ def test_a_cache_outage_after_mosip_created_the_packet_never_makes_a_second_one(
     point("process_url", workflow_url)
     Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)
 
+    forget_tokens_here()  # a worker that has no copy of MOSIP's token yet
     with override_settings(CACHES=DEAD_REDIS):  # Redis restarting mid-delivery
         submission = deliver(submission, django_capture_on_commit_callbacks)
     assert submission.status == Status.DELIVERY_RETRY  # retried, not failed

@@ -45,6 +45,15 @@ def _token_cache_key(auth_url: str, client_id: str) -> str:
     return "mosip-token:" + hashlib.sha256(f"{auth_url}|{client_id}".encode()).hexdigest()
 
 
+# This process's copies of the tokens in the shared cache: token and until when (monotonic).
+_tokens_here: dict[str, tuple[str, float]] = {}
+
+
+def forget_tokens_here() -> None:
+    """Drop this process's copies (tests: as a freshly started process)."""
+    _tokens_here.clear()
+
+
 def _token_ttl(token: str) -> float:
     try:
         # Our own credential from MOSIP: we only read its expiry, we don't trust it.
@@ -77,8 +86,14 @@ class MosipClient:
     # --- auth ---------------------------------------------------------------------------
     def auth_token(self, client_id: str, secret: str, submission: Submission | None = None) -> str:
         key = _token_cache_key(self.config.auth_url, client_id)
+        kept = _tokens_here.get(key)
+        if kept and kept[1] > time.monotonic():
+            return kept[0]
         token = cache.get(key)
         if token:
+            # Kept here too, for as long as its cache entry lives at most: a delivery asks
+            # twice, and every worker thread asks again.
+            _tokens_here[key] = (token, time.monotonic() + min(_token_ttl(token), 300.0))
             return token
         body = {
             "id": "string",
@@ -97,10 +112,13 @@ class MosipClient:
         ttl = _token_ttl(token)
         if ttl > 0:
             cache.set(key, token, ttl)
+            _tokens_here[key] = (token, time.monotonic() + min(ttl, 300.0))
         return token
 
     def forget_token(self, client_id: str) -> None:
-        cache.delete(_token_cache_key(self.config.auth_url, client_id))
+        key = _token_cache_key(self.config.auth_url, client_id)
+        _tokens_here.pop(key, None)
+        cache.delete(key)
 
     def _packet_token(self, submission: Submission | None) -> str:
         return self.auth_token(
