@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from integration.clients.http import destination_problem
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES
 from integration.crypto.keystore import KeystoreError, load_pkcs12
+from integration.errors import staff_text
 from integration.fields import mask
 from integration.mapping.schemas import schema_problem
 from integration.models import (
@@ -137,7 +138,7 @@ class KeystoreUploadForm(SecretsForm):
             except KeystoreError as exc:
                 self.add_error(
                     "keystore_upload" if upload else self.password_field,
-                    _("The keystore cannot be used: %(error)s") % {"error": exc},
+                    staff_text(exc),
                 )
         if upload:
             setattr(self.instance, self.keystore_field, keystore)

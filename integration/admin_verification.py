@@ -11,14 +11,21 @@ from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.esignet import load_client_jwk
 from integration.crypto.esignet_keys import (
     KeyDocumentError,
+    TrustedKey,
     describe,
     keys_from_text,
     load_private_key,
 )
 from integration.crypto.ida import IdaCryptoError, certificate_thumbprint, load_certificate
 from integration.crypto.keystore import KeystoreError, load_pkcs12
+from integration.errors import staff_text
 from integration.models import EsignetSettings, IdaSettings, VerificationRecord
 from integration.services.esignet_trust import lines
+
+
+def pinned_keys(text: str) -> list[TrustedKey]:
+    """The pinned keys, named in the reader's language in errors and descriptions."""
+    return keys_from_text(text, source=gettext_lazy("pinned keys"))
 
 
 def _describe(cert) -> str:
@@ -55,7 +62,7 @@ class IdaSettingsForm(KeystoreUploadForm):
             except IdaCryptoError as exc:
                 self.add_error(
                     "encryption_certificate",
-                    _("The certificate cannot be used: %(error)s") % {"error": exc},
+                    staff_text(exc),
                 )
         return cleaned
 
@@ -98,7 +105,7 @@ class IdaSettingsAdmin(SingletonAdmin):
         try:
             _key, cert = load_pkcs12(bytes(obj.signing_keystore), obj.signing_keystore_password)
         except KeystoreError as exc:
-            return _("The keystore cannot be used: %(error)s") % {"error": exc}
+            return staff_text(exc)
         return _describe(cert)
 
 
@@ -125,19 +132,16 @@ class EsignetSettingsForm(SecretsForm):
     def clean(self):
         cleaned = super().clean()
         checks = {
-            "client_private_jwk": (load_client_jwk, _("The client key cannot be used: %(error)s")),
-            "client_encryption_key": (
-                load_private_key,
-                _("The encryption key cannot be used: %(error)s"),
-            ),
-            "trusted_keys": (keys_from_text, _("The pinned keys cannot be read: %(error)s")),
+            "client_private_jwk": load_client_jwk,
+            "client_encryption_key": load_private_key,
+            "trusted_keys": pinned_keys,
         }
-        for name, (load, problem) in checks.items():
+        for name, load in checks.items():
             if cleaned.get(name):
                 try:
                     load(cleaned[name])
                 except ValueError as exc:
-                    self.add_error(name, problem % {"error": exc})
+                    self.add_error(name, staff_text(exc))
         validate = URLValidator(schemes=["http", "https"])
         for url in lines(cleaned.get("trusted_key_urls") or ""):
             try:
@@ -184,9 +188,9 @@ class EsignetSettingsAdmin(SingletonAdmin):
     @admin.display(description=gettext_lazy("pinned keys read"))
     def pinned_key_details(self, obj: EsignetSettings) -> str:
         try:
-            keys = keys_from_text(obj.trusted_keys)
+            keys = pinned_keys(obj.trusted_keys)
         except KeyDocumentError as exc:
-            return _("The pinned keys cannot be read: %(error)s") % {"error": exc}
+            return staff_text(exc)
         return format_html_join(
             "", "<div>{}</div>", [(describe(k),) for k in keys]
         ) or gettext_lazy("(none)")

@@ -1,5 +1,6 @@
 """A French admin reads the settings and trusted-document errors, the connection-test
-answers and the breadcrumbs of the settings pages in French."""
+answers and the breadcrumbs of the settings pages in French; logs and API answers keep
+the same errors in English."""
 
 import html
 import json
@@ -8,9 +9,11 @@ import socket
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.models import MosipSettings, OpenCrvsSettings, TrustedDocument
-from integration.models.verification import EsignetSettings
+from integration.models.verification import EsignetSettings, IdaSettings
 from tests.admin_forms import change_form_data
 from tests.fixtures import fixture_path
 
@@ -65,13 +68,25 @@ def test_the_esignet_settings_errors_are_in_french(admin_client):
     data |= {
         "trusted_key_urls": "ftp://example.org/keys.json",
         "client_encryption_key": "not a key",
+        "trusted_keys": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
         "userinfo_signed_by": "client_key",
     }
 
     shown = refused(admin_client, page, data, **FRENCH)
     assert "« ftp://example.org/keys.json » n’est pas une URL http(s)." in shown
-    assert "La clé de chiffrement est inutilisable : " in shown
+    assert "la clé de chiffrement n’est ni en PEM, ni un JWK en JSON, ni un JWK en base64" in shown
+    assert "clés épinglées : un bloc PEM est illisible" in shown
     assert "nécessite la clé privée du client ci-dessus" in shown
+    shown = refused(admin_client, page, data | {"client_private_jwk": "{}"}, **FRENCH)
+    assert "la clé du client n’est pas un JWK privé RSA" in shown
+
+
+def test_an_ida_certificate_that_is_not_one_is_refused_in_french(admin_client):
+    page = settings_page(IdaSettings)
+    data = change_form_data(admin_client.get(page)) | {"encryption_certificate": "not a cert"}
+
+    shown = refused(admin_client, page, data, **FRENCH)
+    assert "le certificat IDA n’est pas un certificat X.509 en PEM" in shown
 
 
 def test_a_keystore_with_the_wrong_password_is_refused_in_french(admin_client):
@@ -80,8 +95,21 @@ def test_a_keystore_with_the_wrong_password_is_refused_in_french(admin_client):
     data["credential_keystore_password"] = "wrong"
     with fixture_path("certs", "keystore.p12").open("rb") as keystore:
         shown = refused(admin_client, page, data | {"keystore_upload": keystore}, **FRENCH)
-    assert "Le magasin de clés est inutilisable : " in shown
+    assert (
+        "impossible d’ouvrir le magasin de clés : mot de passe erroné ou fichier autre que "
+        "PKCS#12" in shown
+    )
     assert not MosipSettings.load().credential_keystore
+
+
+def test_the_same_error_stays_english_in_logs_and_api_answers():
+    # What OpenCRVS and MOSIP read (an API answer) and the logs keep the English words,
+    # whatever language the request that met the error was in.
+    with translation.override("fr"), pytest.raises(KeystoreError) as raised:
+        load_pkcs12(b"not a keystore", "password")
+    assert str(raised.value) == "cannot open keystore: wrong password or not a PKCS#12 file"
+    with translation.override("fr"):
+        assert raised.value.for_staff().startswith("impossible d’ouvrir le magasin de clés")
 
 
 def test_an_empty_custom_id_schema_is_refused_in_french(admin_client):

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import jwt
 import requests
+from django.utils.translation import gettext_lazy as _
 
 from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
+from integration.errors import StaffReadableError
 from integration.models import EsignetSettings
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -44,13 +46,15 @@ def load_client_jwk(text: str) -> jwt.PyJWK:
             text = base64.b64decode(text, validate=True).decode()
         data = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("the client key is neither JWK JSON nor base64 of it") from exc
+        raise StaffReadableError(_("the client key is neither JWK JSON nor base64 of it")) from exc
     if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" not in data:
-        raise ValueError("the client key is not an RSA private JWK")
+        raise StaffReadableError(_("the client key is not an RSA private JWK"))
     try:
         return jwt.PyJWK(data, algorithm=ALGORITHM)
     except jwt.PyJWTError as exc:
-        raise ValueError(f"the client key cannot be loaded: {exc}") from exc
+        raise StaffReadableError(
+            _("the client key cannot be loaded: %(error)s"), error=exc
+        ) from exc
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:

@@ -22,8 +22,12 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+
+from integration.errors import StaffReadableError
 
 SIGNING_ALGORITHMS = ("RS256", "PS256")
 _PEM_BLOCK = re.compile(
@@ -31,7 +35,7 @@ _PEM_BLOCK = re.compile(
 )
 
 
-class KeyDocumentError(ValueError):
+class KeyDocumentError(StaffReadableError):
     """A key document cannot be read."""
 
 
@@ -69,11 +73,14 @@ def keys_from_document(document: object, source: str) -> list[TrustedKey]:
     if isinstance(document, dict) and "kty" in document:
         key = _from_jwk(document, source)
         return [key] if key else []
-    raise KeyDocumentError(f"{source} is neither a JWK set nor a MOSIP certificate list")
+    raise KeyDocumentError(
+        _("%(source)s is neither a JWK set nor a MOSIP certificate list"), source=source
+    )
 
 
 def keys_from_text(text: str, source: str = "pinned keys") -> list[TrustedKey]:
-    """Keys pasted into the admin: PEM blocks, or JSON (a JWK, a JWK set, a MOSIP list)."""
+    """Keys pasted into the admin: PEM blocks, or JSON (a JWK, a JWK set, a MOSIP list).
+    The admin names the `source` in its reader's language (a gettext_lazy text)."""
     text = text.strip()
     if not text:
         return []
@@ -81,22 +88,27 @@ def keys_from_text(text: str, source: str = "pinned keys") -> list[TrustedKey]:
         try:
             document = json.loads(text)
         except ValueError as exc:
-            raise KeyDocumentError(f"{source}: not valid JSON") from exc
+            raise KeyDocumentError(_("%(source)s: not valid JSON"), source=source) from exc
         keys = keys_from_document(document, source)
     else:
         blocks = [m.group(0) for m in _PEM_BLOCK.finditer(text)]
         if not blocks:
-            raise KeyDocumentError(f"{source}: no PEM certificate or public key found")
+            raise KeyDocumentError(
+                _("%(source)s: no PEM certificate or public key found"), source=source
+            )
         keys = [k for block in blocks for k in _from_pem(block, source, None)]
     if not keys:
-        raise KeyDocumentError(f"{source}: no RSA signing key found")
+        raise KeyDocumentError(_("%(source)s: no RSA signing key found"), source=source)
     return keys
 
 
 def describe(key: TrustedKey) -> str:
-    """One line for the admin: where from, its kid and size, never anything secret."""
-    size = key.key.raw_value.key_size
-    return f"{key.source}: RSA {size} bits, kid {key.kid or '(none)'}"
+    """One line for the admin (in its reader's language): where from, its kid and size,
+    never anything secret."""
+    words = {"source": key.source, "size": key.key.raw_value.key_size, "kid": key.kid}
+    if key.kid is None:
+        return gettext("%(source)s: RSA %(size)s bits, no kid") % words
+    return gettext("%(source)s: RSA %(size)s bits, kid %(kid)s") % words
 
 
 def _from_jwk(jwk: object, source: str) -> TrustedKey | None:
@@ -109,7 +121,9 @@ def _from_jwk(jwk: object, source: str) -> TrustedKey | None:
     try:
         key = RSAKey.import_key(public)
     except (JoseError, ValueError, TypeError) as exc:
-        raise KeyDocumentError(f"{source}: an RSA key cannot be read ({exc})") from exc
+        raise KeyDocumentError(
+            _("%(source)s: an RSA key cannot be read (%(error)s)"), source=source, error=exc
+        ) from exc
     kid = jwk.get("kid") if isinstance(jwk.get("kid"), str) else None
     return TrustedKey(key, kid, alg, source)
 
@@ -122,7 +136,7 @@ def _from_pem(pem: str, source: str, kid: str | None) -> list[TrustedKey]:
         else:
             public = serialization.load_pem_public_key(data)
     except ValueError as exc:
-        raise KeyDocumentError(f"{source}: a PEM block cannot be read") from exc
+        raise KeyDocumentError(_("%(source)s: a PEM block cannot be read"), source=source) from exc
     if not isinstance(public, RSAPublicKey):
         return []
     return [TrustedKey(RSAKey.import_key(public), kid, None, source)]
@@ -137,19 +151,21 @@ def load_private_key(text: str) -> RSAKey:
         try:
             key = serialization.load_pem_private_key(text.encode(), password=None)
         except (ValueError, TypeError) as exc:
-            raise KeyDocumentError("the encryption key is not an unencrypted PEM key") from exc
+            raise KeyDocumentError(_("the encryption key is not an unencrypted PEM key")) from exc
         if not isinstance(key, RSAPrivateKey):
-            raise KeyDocumentError("the encryption key is not an RSA key")
+            raise KeyDocumentError(_("the encryption key is not an RSA key"))
         return RSAKey.import_key(key)
     try:
         if not text.startswith("{"):
             text = base64.b64decode(text, validate=True).decode()
         data = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise KeyDocumentError("the encryption key is not PEM, JWK JSON or base64 JWK") from exc
+        raise KeyDocumentError(_("the encryption key is not PEM, JWK JSON or base64 JWK")) from exc
     if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" not in data:
-        raise KeyDocumentError("the encryption key is not an RSA private JWK")
+        raise KeyDocumentError(_("the encryption key is not an RSA private JWK"))
     try:
         return RSAKey.import_key(data)
     except (JoseError, ValueError, TypeError) as exc:
-        raise KeyDocumentError(f"the encryption key cannot be loaded: {exc}") from exc
+        raise KeyDocumentError(
+            _("the encryption key cannot be loaded: %(error)s"), error=exc
+        ) from exc

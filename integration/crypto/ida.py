@@ -19,8 +19,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.utils.translation import gettext_lazy as _
 from joserfc import jws
 from joserfc.jwk import RSAKey
+
+from integration.errors import StaffReadableError
 
 AES_KEY_BITS = 256
 GCM_NONCE_LEN = 16  # IDA reads the nonce from the last 16 bytes
@@ -28,7 +31,7 @@ SIGNING_ALGORITHM = "RS256"  # pinned: IDA verifies partner signatures as RS256
 _OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 
 
-class IdaCryptoError(ValueError):
+class IdaCryptoError(StaffReadableError):
     """The configured IDA certificate cannot be used."""
 
 
@@ -49,9 +52,9 @@ def load_certificate(pem: str) -> x509.Certificate:
     try:
         cert = x509.load_pem_x509_certificate(pem.strip().encode())
     except ValueError as exc:
-        raise IdaCryptoError("the IDA certificate is not a PEM X.509 certificate") from exc
+        raise IdaCryptoError(_("the IDA certificate is not a PEM X.509 certificate")) from exc
     if not isinstance(cert.public_key(), RSAPublicKey):
-        raise IdaCryptoError("the IDA certificate does not hold an RSA key")
+        raise IdaCryptoError(_("the IDA certificate does not hold an RSA key"))
     return cert
 
 
@@ -70,7 +73,7 @@ def encrypt_auth_data(auth_data: bytes, cert: x509.Certificate) -> EncryptedAuth
     """Encrypt the serialised authData for the holder of `cert` (MOSIP IDA)."""
     public_key = cert.public_key()
     if not isinstance(public_key, RSAPublicKey):
-        raise IdaCryptoError("the IDA certificate does not hold an RSA key")
+        raise IdaCryptoError(_("the IDA certificate does not hold an RSA key"))
     key = AESGCM.generate_key(bit_length=AES_KEY_BITS)
     digest = hashlib.sha256(auth_data).hexdigest().upper().encode("ascii")
     return EncryptedAuthData(

@@ -3,9 +3,12 @@
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.utils.translation import gettext_lazy as _
+
+from integration.errors import StaffReadableError
 
 
-class KeystoreError(ValueError):
+class KeystoreError(StaffReadableError):
     """The PKCS#12 keystore could not be opened or holds no usable RSA key."""
 
 
@@ -18,12 +21,14 @@ def load_pkcs12(data: bytes, password: str) -> tuple[RSAPrivateKey, x509.Certifi
             data, password.encode() if password else None
         )
     except (ValueError, TypeError) as exc:
-        raise KeystoreError("cannot open keystore: wrong password or not a PKCS#12 file") from exc
+        raise KeystoreError(
+            _("cannot open keystore: wrong password or not a PKCS#12 file")
+        ) from exc
     if key is None:
-        raise KeystoreError("keystore holds no private key")
+        raise KeystoreError(_("keystore holds no private key"))
     # MOSIP encrypts the AES key with RSA-OAEP, so any other key type is useless here.
     if not isinstance(key, RSAPrivateKey):
-        raise KeystoreError("keystore private key is not an RSA key")
+        raise KeystoreError(_("keystore private key is not an RSA key"))
     if cert is None:
-        raise KeystoreError("keystore holds no certificate for its private key")
+        raise KeystoreError(_("keystore holds no certificate for its private key"))
     return key, cert
