@@ -41,6 +41,8 @@ class Channel(redis.Channel):
     def close(self) -> None:
         if not self.closed and getattr(self.connection, "client", None) is None:
             self.closed = True  # detached by collect(): nothing left to requeue through
+            if self._qos is not None:
+                self._qos._on_collect.cancel()  # nor at exit, for the same reason
             return
         super().close()
 
