@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
+from integration.errors import staff_text
 from integration.models import TrustedDocument, TrustedDocumentKind
 
 
@@ -63,9 +64,7 @@ class TrustedDocumentForm(forms.ModelForm):
                 for method in ids:
                     key_for_method(method, document)
             except KeyDocumentError as exc:
-                raise forms.ValidationError(
-                    {"content": _("the key cannot be read: %(error)s") % {"error": exc}}
-                ) from exc
+                raise forms.ValidationError({"content": staff_text(exc)}) from exc
         elif "@context" not in document:
             raise forms.ValidationError({"content": _("a JSON-LD context has an @context member")})
         cleaned["document"] = document

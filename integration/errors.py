@@ -17,7 +17,12 @@ class StaffReadableError(ValueError):
             super().__init__(self._render())
 
     def _render(self) -> str:
-        return str(self.text) % self.params if self.params else str(self.text)
+        # A cause that is itself readable is rendered in the same language.
+        params = {
+            name: value.for_staff() if isinstance(value, StaffReadableError) else value
+            for name, value in self.params.items()
+        }
+        return str(self.text) % params if params else str(self.text)
 
     def for_staff(self) -> str:
         return self._render()

@@ -54,6 +54,9 @@ def test_a_trusted_document_that_is_not_json_is_refused_in_french(admin_client):
     key = data | {"kind": "key", "content": json.dumps({"id": "https://other.example/k"})}
     page = refused(admin_client, TRUSTED_ADD, key, **FRENCH)
     assert f"le document définit aucune clé, pas {CONTEXT_URL}" in page
+    pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
+    page = refused(admin_client, TRUSTED_ADD, data | {"kind": "key", "content": pem}, **FRENCH)
+    assert "publicKeyPem n’est ni une clé publique ni un certificat PEM" in page
     assert not TrustedDocument.objects.exists()
 
 
