@@ -102,7 +102,7 @@ class SecretsForm(forms.ModelForm):
                     self.add_error(
                         name,
                         _("The portal may not call this address: %(problem)s.")
-                        % {"problem": problem},
+                        % {"problem": staff_text(problem)},
                     )
 
 

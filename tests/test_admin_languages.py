@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from integration.clients.http import DestinationRefused, check_destination
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.models import MosipSettings, OpenCrvsSettings, TrustedDocument
 from integration.models.verification import EsignetSettings, IdaSettings
@@ -105,6 +106,18 @@ def test_a_keystore_with_the_wrong_password_is_refused_in_french(admin_client):
     assert not MosipSettings.load().credential_keystore
 
 
+def test_an_address_the_portal_may_not_call_is_refused_in_french(admin_client, settings):
+    settings.PORTAL_OUTBOUND_HOSTS = []
+    page = settings_page(OpenCrvsSettings)
+    data = change_form_data(admin_client.get(page)) | {"gateway_url": "http://169.254.169.254/"}
+
+    shown = refused(admin_client, page, data, **FRENCH)
+    assert (
+        "Le portail n’a pas le droit d’appeler cette adresse : l’adresse 169.254.169.254 "
+        "n’est jamais un système distant." in shown
+    )
+
+
 def test_the_same_error_stays_english_in_logs_and_api_answers():
     # What OpenCRVS and MOSIP read (an API answer) and the logs keep the English words,
     # whatever language the request that met the error was in.
@@ -113,6 +126,9 @@ def test_the_same_error_stays_english_in_logs_and_api_answers():
     assert str(raised.value) == "cannot open keystore: wrong password or not a PKCS#12 file"
     with translation.override("fr"):
         assert raised.value.for_staff().startswith("impossible d’ouvrir le magasin de clés")
+    with translation.override("fr"), pytest.raises(DestinationRefused) as refusal:
+        check_destination("http://169.254.169.254/latest", "MOSIP auth")
+    assert "the address 169.254.169.254 is never a remote system" in str(refusal.value)
 
 
 def test_an_empty_custom_id_schema_is_refused_in_french(admin_client):

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 
+from integration.errors import Readable
 from integration.models import Attempt, Submission
 from integration.redaction import redact
 
@@ -74,28 +76,31 @@ def _host_matches(entry: str, host: str, port: int | None) -> bool:
     return host == name.strip("[]")
 
 
-def destination_problem(url: str) -> str | None:
-    """Why the portal may not call `url`, or None. Hosts come from the operator's
-    PORTAL_OUTBOUND_HOSTS (environment, never the admin); without it, addresses that
-    are never a remote system (cloud metadata, link-local, unspecified) are refused."""
+def destination_problem(url: str) -> Readable | None:
+    """Why the portal may not call `url`, or None (English as str(), in the admin's
+    language for the admin). Hosts come from the operator's PORTAL_OUTBOUND_HOSTS
+    (environment, never the admin); without it, addresses that are never a remote system
+    (cloud metadata, link-local, unspecified) are refused."""
     try:
         parts = urlsplit(url)
         host, port = (parts.hostname or "").lower(), parts.port
     except ValueError:
-        return "the URL is not valid"
+        return Readable(gettext_lazy("the URL is not valid"))
     if parts.scheme not in ("http", "https") or not host:
-        return "the URL must start with http:// or https:// and name a host"
+        return Readable(gettext_lazy("the URL must start with http:// or https:// and name a host"))
     allowed = settings.PORTAL_OUTBOUND_HOSTS
     if allowed:
         if not any(_host_matches(entry, host, port) for entry in allowed):
-            return f"the host {host} is not in PORTAL_OUTBOUND_HOSTS"
+            return Readable(
+                gettext_lazy("the host %(host)s is not in PORTAL_OUTBOUND_HOSTS"), host=host
+            )
         return None
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return None
     if address.is_link_local or address.is_unspecified or address.is_multicast:
-        return f"the address {host} is never a remote system"
+        return Readable(gettext_lazy("the address %(host)s is never a remote system"), host=host)
     return None
 
 
