@@ -214,8 +214,8 @@ class Suite:
 
     def wait_for_subscription(self) -> None:
         # The first subscription may meet the injected MOSIP errors too; the portal tries
-        # again after 30 s, then 60 s, 120 s...
-        deadline = time.monotonic() + 240
+        # again after 30 s, then 60 s, 120 s, 240 s: five tries fit in this wait.
+        deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             try:
                 if self.mosip_stats()["subscribed"]:
