@@ -29,11 +29,11 @@ def apply_retention() -> int:
 
 @shared_task(name="integration.subscribe_websub", bind=True, max_retries=None)
 def subscribe_websub(self) -> None:
-    # MOSIP out of reach when the scheduler starts: try again soon (30 s doubling, at most
-    # 10 minutes), not only after the re-subscription interval; credentials MOSIP issues
-    # meanwhile would go to no one.
+    # MOSIP out of reach when the scheduler starts: try again soon (5 s doubling, at most
+    # a minute), not only after the re-subscription interval; credentials MOSIP issues
+    # meanwhile would go to no one, so a slower back-off loses more of them.
     if websub.subscribe_if_configured() is False:
-        raise self.retry(countdown=min(30 * 2**self.request.retries, 600))
+        raise self.retry(countdown=min(5 * 2**self.request.retries, 60))
 
 
 # robust: a broker outage is logged, not raised. The row is committed already, so the
