@@ -47,7 +47,7 @@ test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-# The fault suite (10-20 minutes; redis-server and PostgreSQL at 127.0.0.1:5432 needed).
+# The fault suite (about 8 minutes; redis-server and PostgreSQL at 127.0.0.1:5432 needed).
 faults: $(BIN)/.installed
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 

@@ -14,10 +14,10 @@ class Beat(components.Beat):
     name = "celery.worker.components.Beat"  # the step it stands in for
 
     def create(self, w):
-        b = w.beat = EmbeddedService(
+        w.beat = EmbeddedService(
             w.app, schedule_filename=w.schedule_filename, scheduler_cls=w.scheduler, thread=True
         )
-        return b
+        return w.beat
 
 
 def install() -> None:

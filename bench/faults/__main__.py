@@ -14,7 +14,7 @@ handles the register action.
 
 Prints: confirmed count, packets per certificate number (and per event), confirmations
 per record, records lost, server errors per endpoint, drain time. Not part of `make
-test` (it takes 10-20 minutes).
+test` (it takes about 8 minutes).
 """
 
 from __future__ import annotations

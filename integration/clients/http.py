@@ -121,7 +121,9 @@ class _Session(requests.Session):
     origin instead of on every call (two scans of the whole environment per call: as much
     CPU as the rest of the call). The environment does not change under a running process."""
 
-    _environment: dict[tuple, dict]
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple, dict] = {}
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
         if proxies or stream is not None or verify is not None or cert is not None:
@@ -145,7 +147,6 @@ def session() -> requests.Session:
     with _session_lock:
         if _session is None:
             new = _Session()
-            new._environment = {}
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
             new.mount("http://", adapter)
             new.mount("https://", adapter)

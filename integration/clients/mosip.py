@@ -49,6 +49,12 @@ def _token_cache_key(auth_url: str, client_id: str) -> str:
 _tokens_here: dict[str, tuple[str, float]] = {}
 
 
+def _keep_here(key: str, token: str, ttl: float) -> None:
+    # For as long as its cache entry lives, and at most 5 minutes: a delivery asks twice,
+    # and every worker thread asks again.
+    _tokens_here[key] = (token, time.monotonic() + min(ttl, 300.0))
+
+
 def forget_tokens_here() -> None:
     """Drop this process's copies (tests: as a freshly started process)."""
     _tokens_here.clear()
@@ -91,9 +97,7 @@ class MosipClient:
             return kept[0]
         token = cache.get(key)
         if token:
-            # Kept here too, for as long as its cache entry lives at most: a delivery asks
-            # twice, and every worker thread asks again.
-            _tokens_here[key] = (token, time.monotonic() + min(_token_ttl(token), 300.0))
+            _keep_here(key, token, _token_ttl(token))
             return token
         body = {
             "id": "string",
@@ -112,7 +116,7 @@ class MosipClient:
         ttl = _token_ttl(token)
         if ttl > 0:
             cache.set(key, token, ttl)
-            _tokens_here[key] = (token, time.monotonic() + min(ttl, 300.0))
+            _keep_here(key, token, ttl)
         return token
 
     def forget_token(self, client_id: str) -> None:

@@ -181,29 +181,38 @@ def _store_vid(submission: Submission, transaction_id: str, vid: str) -> None:
 
 
 def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> None:
-    from integration.tasks import enqueue_confirmation
-
     now = timezone.now()
     TransactionId.objects.filter(value=transaction_id, credential_received_at__isnull=True).update(
         vid=vid, credential_received_at=now
     )
-    done = {"next_attempt_at": None, "retry_count": 0, "last_error": "", "failed_step": ""}
-    done["failure_kind"] = ""
+    done = {
+        "next_attempt_at": None,
+        "retry_count": 0,
+        "last_error": "",
+        "failed_step": "",
+        "failure_kind": "",
+    }
+    # A record to confirm waits for OpenCRVS next; a webhook record (OpenCRVS registered
+    # it already) ends with its credential.
+    if submission.confirm_in_opencrvs:
+        to, ending = Status.CREDENTIAL_RECEIVED, {}
+    else:
+        to, ending = Status.COMPLETED, {"token": ""}
     # The usual case, a record waiting for its first credential: the VID and the move in
     # one UPDATE. Any other (a worker holds the record, a credential came before, the
     # record is finished): the VID first, then the move if the record may make it.
-    arrived = {"vid": vid, "credential_received_at": now, **done}
     first_and_moved = lifecycle.move(
         submission,
         "credential_arrived",
-        to=Status.CREDENTIAL_RECEIVED if submission.confirm_in_opencrvs else Status.COMPLETED,
+        to=to,
         where=Q(credential_received_at__isnull=True),
-        **arrived,
-        **({} if submission.confirm_in_opencrvs else {"token": ""}),
+        vid=vid,
+        credential_received_at=now,
+        **done,
+        **ending,
     )
     if first_and_moved:
-        if submission.confirm_in_opencrvs:
-            enqueue_confirmation(submission.pk)
+        _confirm_next(submission)
         return
     first = (
         Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True)
@@ -223,13 +232,12 @@ def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> No
     waiting = Q(credential_received_at__isnull=False)
     if not first:
         waiting &= ~Q(status=Status.FAILED)
-    if not submission.confirm_in_opencrvs:
-        # A webhook record: OpenCRVS registered it already, the credential ends it.
-        lifecycle.move(
-            submission, "credential_arrived", to=Status.COMPLETED, where=waiting, token="", **done
-        )
-        return
-    if lifecycle.move(
-        submission, "credential_arrived", to=Status.CREDENTIAL_RECEIVED, where=waiting, **done
-    ):
+    if lifecycle.move(submission, "credential_arrived", to=to, where=waiting, **done, **ending):
+        _confirm_next(submission)
+
+
+def _confirm_next(submission: Submission) -> None:
+    from integration.tasks import enqueue_confirmation  # late: tasks reaches this module
+
+    if submission.confirm_in_opencrvs:
         enqueue_confirmation(submission.pk)

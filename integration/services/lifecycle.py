@@ -144,12 +144,18 @@ def _changes_for(target: str, now: datetime, changes: dict) -> dict:
     return values
 
 
-def _update(rows, values: dict) -> int:
+@contextmanager
+def _writing_status() -> Iterator[None]:
     token = writing_status.set(True)
     try:
-        return rows.update(**values)
+        yield
     finally:
         writing_status.reset(token)
+
+
+def _update(rows, values: dict) -> int:
+    with _writing_status():
+        return rows.update(**values)
 
 
 def move(
@@ -200,21 +206,13 @@ def claim(submission_id: int, name: str) -> Submission | None:
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     rows = Submission.objects.filter(due, pk=submission_id, status__in=rule.sources)
-    values = _changes_for(target, now, {})
-    if connection.vendor in RETURNING_VENDORS:
-        return _update_returning(rows, values)
-    if not _update(rows, values):
-        return None
-    return Submission.objects.get(pk=submission_id)
-
-
-# Both answer UPDATE ... RETURNING: a claim is one statement instead of an UPDATE and a
-# SELECT (every task starts with one).
-RETURNING_VENDORS = ("postgresql", "sqlite")
+    return _update_returning(rows, _changes_for(target, now, {}))
 
 
 def _update_returning(rows, values: dict) -> Submission | None:
-    """`rows.update(**values)` for at most one row, answering the row as it now is."""
+    """`rows.update(**values)` for at most one row, answering the row as it now is.
+    PostgreSQL and SQLite both answer UPDATE ... RETURNING: a claim is one statement
+    instead of an UPDATE and a SELECT (every task starts with one)."""
     query = rows.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(rows.db).as_sql()
@@ -222,11 +220,8 @@ def _update_returning(rows, values: dict) -> Submission | None:
     # result's shape when a migration adds a column under a running worker.
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in Submission._meta.concrete_fields)
-    token = writing_status.set(True)
-    try:
+    with _writing_status():
         found = list(Submission.objects.raw(f"{sql} RETURNING {columns}", params))
-    finally:
-        writing_status.reset(token)
     return found[0] if found else None
 
 
