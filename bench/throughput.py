@@ -194,7 +194,7 @@ class Stack:
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{a.pg_port}/{a.database}",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{a.redis_port}/0",
             "CACHE_URL": f"redis://127.0.0.1:{a.redis_port}/1",
-            "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_LOG_LEVEL": a.log_level,
             "PYTHONUNBUFFERED": "1",
         }
         (self.work / "logs").mkdir()
@@ -244,7 +244,7 @@ class Stack:
                         PORTAL_WEB_THREADS=str(a.web_threads))  # fmt: skip
         self.start("web", [PYTHON, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf",
                            "portal.wsgi"])  # fmt: skip
-        worker = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
+        worker = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", a.log_level,
                   "-n", "tput@%h", "-s", str(self.work / "beat-schedule")]  # fmt: skip
         if a.worker_pool:
             worker += ["--pool", a.worker_pool]
@@ -255,7 +255,7 @@ class Stack:
         self.start("worker", worker)
         if a.separate_beat:
             self.start("beat", [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel",
-                                "WARNING", "-s", str(self.work / "beat-schedule")])  # fmt: skip
+                                a.log_level, "-s", str(self.work / "beat-schedule")])  # fmt: skip
         wait_for_port(a.portal_port)
         deadline = time.monotonic() + 90
         while not requests.get(f"{self.mosip}/_stats", timeout=10).json()["subscribed"]:
@@ -664,6 +664,7 @@ def main() -> None:
     parser.add_argument("--worker-pool", default="threads")
     parser.add_argument("--worker-concurrency", type=int, default=32)
     parser.add_argument("--separate-beat", action="store_true")
+    parser.add_argument("--log-level", default="INFO", help="the portal's (INFO as deployed)")
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--settle", type=float, default=2.0, help="pause between points")
     parser.add_argument("--idle-seconds", type=float, default=5.0)

@@ -1,9 +1,11 @@
+import logging
 import os
 
 from celery import Celery
 from celery.signals import (
     beat_init,
     before_task_publish,
+    setup_logging,
     task_postrun,
     task_prerun,
     worker_ready,
@@ -47,6 +49,15 @@ def schedule_periodic_work(sender: Celery, **_kwargs) -> None:
         sender.signature("integration.apply_retention"),
         name="retention",
     )
+
+
+@setup_logging.connect
+def keep_the_portal_logging(loglevel: int | str | None = None, **_kwargs) -> None:
+    # Connected, this tells Celery to leave the root logger's handlers alone: a worker
+    # logs one JSON object per line like the web processes (settings.LOGGING), not in
+    # Celery's own format. Only the level comes from the command line (--loglevel).
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 @task_postrun.connect

@@ -1,6 +1,7 @@
 """`bin/portal worker -B` (README "Sizing and processes"): beat runs inside the worker as
 a thread, so the worker is one process, not a second copy of the portal in memory."""
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ def test_a_worker_with_beat_is_one_process_that_schedules(transactional_db, tmp_
         "PORTAL_SERVED_DATABASE": str(connection.settings_dict["NAME"]),  # the test database
         "PORTAL_VAR_DIR": str(django_settings.VAR_DIR),
         "PORTAL_SWEEP_INTERVAL_SECONDS": "1",
+        "PORTAL_TASK_LOG_LEVEL": "INFO",  # Celery's line per task, which shows the sweep ran
     }
     log = tmp_path / "worker.log"
     with log.open("w+b") as out:
@@ -50,6 +52,9 @@ def test_a_worker_with_beat_is_one_process_that_schedules(transactional_db, tmp_
             assert time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.5)
         assert _children(worker.pid) == []  # beat is not a process of its own
+        # The worker logs as the web processes do: one JSON object per line.
+        succeeded = next(line for line in log.read_text().splitlines() if "succeeded" in line)
+        assert json.loads(succeeded)["logger"] == "celery.app.trace"
     finally:
         worker.terminate()
         worker.wait(timeout=30)
