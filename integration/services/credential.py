@@ -163,9 +163,16 @@ def receive_credential(event: dict) -> Outcome:
     return Outcome(True, submission=submission)
 
 
+# What a credential callback reads of its record. Loading only these keeps the lookup
+# cheap: Django builds each of a Submission's 30-odd columns into the query and back.
+CALLBACK_FIELDS = ("status", "event_type", "confirm_in_opencrvs", "transaction_id", "vid",
+                   "claimed_at", "credential_received_at")  # fmt: skip
+
+
 def _find(transaction_id: str) -> Submission | None:
-    link = TransactionId.objects.select_related("submission").filter(value=transaction_id).first()
-    return link.submission if link else None
+    # A transaction id is unique: at most one row, so no ORDER BY is needed.
+    found = Submission.objects.filter(transaction_ids__value=transaction_id)
+    return next(iter(found.only(*CALLBACK_FIELDS)[:1]), None)
 
 
 def _store_vid(submission: Submission, transaction_id: str, vid: str) -> None:

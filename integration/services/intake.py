@@ -166,13 +166,18 @@ def _known(incoming: Incoming) -> Submission | None:
     by_event = incoming.token and incoming.source_format != SourceFormat.CORRECTION
     if by_event:
         same |= Q(event_id=incoming.token.event_id) & ~Q(source_format=SourceFormat.CORRECTION)
-    found = list(Submission.objects.filter(same).order_by("pk")[:2])
+    # The few columns that decide first: a new record (the usual case) costs no more.
+    keys = ("pk", "event_id", "source_format", "certificate_number")
+    found = list(Submission.objects.filter(same).order_by("pk").values_list(*keys)[:2])
+    match = None
     if by_event:
-        for submission in found:
-            if (submission.event_id == incoming.token.event_id
-                    and submission.source_format != SourceFormat.CORRECTION):  # fmt: skip
-                return submission
-    return next((s for s in found if s.certificate_number == incoming.certificate_number), None)
+        match = next((pk for pk, event_id, source_format, _number in found
+                      if event_id == incoming.token.event_id
+                      and source_format != SourceFormat.CORRECTION), None)  # fmt: skip
+    if match is None:
+        match = next((pk for pk, *_rest, number in found
+                      if number == incoming.certificate_number), None)  # fmt: skip
+    return Submission.objects.get(pk=match) if match is not None else None
 
 
 def _repeated(submission: Submission, incoming: Incoming) -> Submission:
