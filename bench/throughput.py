@@ -242,7 +242,7 @@ class Stack:
         self.env.update(PORTAL_BIND=f"127.0.0.1:{a.portal_port}",
                         WEB_CONCURRENCY=str(a.web_workers),
                         PORTAL_WEB_THREADS=str(a.web_threads))  # fmt: skip
-        self.start("web", [PYTHON, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf",
+        self.start("web", [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py",
                            "portal.wsgi"])  # fmt: skip
         worker = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", a.log_level,
                   "-n", "tput@%h", "-s", str(self.work / "beat-schedule")]  # fmt: skip

@@ -1,5 +1,7 @@
 """gunicorn settings for every way the portal is served: the image, the CI smoke run and
-the demo (``gunicorn -c python:portal.gunicorn_conf portal.wsgi``).
+the demo (``gunicorn -c portal/gunicorn_conf.py portal.wsgi``). Given as a file, not as
+``python:portal.gunicorn_conf``: importing the package would load Django and Celery into
+gunicorn's arbiter, which never serves a request (44 MB instead of 23).
 
 Threaded workers keep connections alive between requests, as OpenCRVS's Node client
 expects (Django's development server reset them). Everything can be changed from the

@@ -133,7 +133,7 @@ def served_portal(django_db_setup) -> Iterator[str]:
         "WEB_CONCURRENCY": "1",
         "PORTAL_ACCESS_LOG": "",
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py"]
     # A fixed argument list of our own program, no shell.
     process = subprocess.Popen(  # noqa: S603
         [*command, "portal.wsgi"], cwd=settings.BASE_DIR, env=env

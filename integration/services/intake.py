@@ -160,23 +160,22 @@ def receive(incoming: Incoming) -> tuple[Submission, bool]:
 
 def _known(incoming: Incoming) -> Submission | None:
     """The record stored already for this event, else for this certificate number (one
-    query for both). A correction's key names its approval action already; an event has
-    one registration record and any number of corrections."""
+    query for both, and one to load the record found). A correction's key names its
+    approval action already; an event has one registration record and any number of
+    corrections."""
     same = Q(certificate_number=incoming.certificate_number)
     by_event = incoming.token and incoming.source_format != SourceFormat.CORRECTION
     if by_event:
         same |= Q(event_id=incoming.token.event_id) & ~Q(source_format=SourceFormat.CORRECTION)
-    # The few columns that decide first: a new record (the usual case) costs no more.
-    keys = ("pk", "event_id", "source_format", "certificate_number")
-    found = list(Submission.objects.filter(same).order_by("pk").values_list(*keys)[:2])
-    match = None
-    if by_event:
-        match = next((pk for pk, event_id, source_format, _number in found
-                      if event_id == incoming.token.event_id
-                      and source_format != SourceFormat.CORRECTION), None)  # fmt: skip
-    if match is None:
-        match = next((pk for pk, *_rest, number in found
-                      if number == incoming.certificate_number), None)  # fmt: skip
+    # The columns that decide first: Django builds every column it loads into the query,
+    # so a new record (the usual case) costs no more than these.
+    columns = ("pk", "event_id", "source_format", "certificate_number")
+    found = list(Submission.objects.filter(same).order_by("pk").values_list(*columns)[:2])
+    same_event = [pk for pk, event_id, source_format, _number in found
+                  if by_event and event_id == incoming.token.event_id
+                  and source_format != SourceFormat.CORRECTION]  # fmt: skip
+    same_number = [pk for pk, *_other, number in found if number == incoming.certificate_number]
+    match = (same_event or same_number or [None])[0]
     return Submission.objects.get(pk=match) if match is not None else None
 
 

@@ -135,7 +135,7 @@ class Command(BaseCommand):
     def _start_processes(self, portal_url: str, environment: dict) -> list[subprocess.Popen]:
         host_port = portal_url.removeprefix("http://")
         base = Path(settings.BASE_DIR)
-        web = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf"]
+        web = [sys.executable, "-m", "gunicorn", "-c", str(base / "portal" / "gunicorn_conf.py")]
         web += ["--bind", host_port, "--workers", "2", "portal.wsgi"]
         worker = [
             sys.executable,
