@@ -637,7 +637,7 @@ def header(args, load_before: str) -> str:
         f"(database {args.database}, {args.preload:,} older records), Redis on "
         f"{args.redis_port}; MOSIP stand-in {args.mosip_latency * 1000:.0f} ms per call, "
         f"credential {args.credential_delay * 1000:.0f} ms after the workflow starts; "
-        f"{args.seconds:.0f} s per point.\n"
+        f"log level {args.log_level}; {args.seconds:.0f} s per point.\n"
     )
 
 
