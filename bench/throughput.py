@@ -617,8 +617,19 @@ def table(points: list[Point], rss: dict[str, float], pss: float) -> str:
             f"{name} {others(points, name):.1f} ms/record" for name in ("mosip", "opencrvs")
         )
         + ".",
+        "",
+        f"Portal + PostgreSQL + Redis per record, relative to the MOSIP stand-in's: "
+        f"**{relative_cost(points):.2f}×**. The stand-in does the same work in every run, so "
+        "this compares runs on a machine whose speed drifts (on the 2-core VM, the "
+        "stand-in's own cost per record moved by a quarter between runs minutes apart).",
     ]
     return "\n".join(lines)
+
+
+def relative_cost(points: list[Point]) -> float:
+    groups = (*PORTAL_GROUPS, "postgres", "redis")
+    ours = sum(p.cpu.get(g, 0.0) for p in points for g in groups)
+    return ours / max(1e-9, sum(p.cpu.get("mosip", 0.0) for p in points))
 
 
 def header(args, load_before: str) -> str:
