@@ -1,0 +1,116 @@
+"""CPU of each step of a record, in one process, without the noise of the whole stack.
+
+    .venv/bin/python -m pytest bench/step_cpu.py -s             # on SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_steps \\
+        CACHE_URL=redis://127.0.0.1:6379/5 .venv/bin/python -m pytest bench/step_cpu.py -s
+    STEPS_RECORDS=200 STEPS_PROFILE=/tmp/steps.prof ...          # more records; a cProfile
+
+Takes STEPS_RECORDS (100) birth registrations through intake (the Django test client), delivery,
+the credential callback and confirmation (called as the worker calls them), against the
+MOSIP and OpenCRVS stand-ins, and prints the median and p90 CPU of each step, measured with
+`time.thread_time()` of the thread running it: the stand-ins (other threads) and
+PostgreSQL (another process) are not counted. The whole-stack figures come from
+bench/throughput.py; this one is for comparing a change before and after, because a 2-core
+VM's speed drifts between runs of the whole stack. The first five records are left out
+(settings and tokens read once per process). With STEPS_PROFILE, a cProfile of the steps
+(thread CPU, not wall time) is written there for `python -m pstats`.
+"""
+
+import cProfile
+import json
+import os
+import statistics
+import time
+
+import pytest
+from django.db import connection
+
+from integration.demo import configure_for_stand_ins
+from integration.models import MosipSettings, Status, Submission
+from integration.services import confirmation, delivery
+from mocks import mosip_issuer as issuer
+from mocks.examples import birth_request
+from mocks.websub import hub_signature
+
+STEPS = ("intake", "delivery", "credential callback", "confirmation")
+WARM_UP = 5
+
+
+@pytest.fixture
+def stand_ins(transactional_db, mosip, opencrvs, settings):
+    settings.PORTAL_CONFIG_CACHE = True  # as with Redis: settings rows kept per process
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
+    return mosip, opencrvs
+
+
+class Steps:
+    def __init__(self, profile_to: str) -> None:
+        self.cpu_ms: dict[str, list[float]] = {step: [] for step in STEPS}
+        self.profile_to = profile_to
+        self.profiler = cProfile.Profile(time.thread_time)
+
+    def run(self, step: str, action):
+        profiled = bool(self.profile_to) and len(self.cpu_ms[step]) >= WARM_UP
+        if profiled:
+            self.profiler.enable()
+        started = time.thread_time()
+        result = action()
+        self.cpu_ms[step].append((time.thread_time() - started) * 1000)
+        if profiled:
+            self.profiler.disable()
+        return result
+
+    def report(self) -> str:
+        rows = ["| step | CPU ms, median | p90 |", "|---|---:|---:|"]
+        total = 0.0
+        for step, values in self.cpu_ms.items():
+            kept = sorted(values[WARM_UP:])
+            median = statistics.median(kept)
+            total += median
+            rows.append(f"| {step} | {median:.2f} | {kept[int(0.9 * (len(kept) - 1))]:.2f} |")
+        rows.append(f"| all four | {total:.2f} | |")
+        if self.profile_to:
+            self.profiler.dump_stats(self.profile_to)
+            rows.append(f"\ncProfile of the steps written to {self.profile_to}")
+        return "\n".join(rows)
+
+
+def one_record(client, mosip, opencrvs, steps: Steps, number: str) -> None:
+    token = opencrvs.mint_token()
+
+    def intake():
+        return client.post("/events/registration", birth_request(number, number[-9:]),
+                           content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+    assert steps.run("intake", intake).status_code == 202
+    submission = Submission.objects.get(certificate_number=number)
+    steps.run("delivery", lambda: delivery.deliver(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
+
+    packet = mosip.packets[submission.transaction_id]
+    credential = mosip.build_credential(submission.transaction_id, packet["process"],
+                                        packet["fields"], issuer.new_vid())  # fmt: skip
+    event = issuer.callback_body(submission.transaction_id, mosip.encrypt_credential(credential))
+    body = json.dumps(event).encode()
+    signature = hub_signature(MosipSettings.load().websub_secret, body)
+
+    def callback():
+        return client.post("/websub/callback", body, content_type="application/json",
+                           headers={"X-Hub-Signature": signature})  # fmt: skip
+
+    assert steps.run("credential callback", callback).status_code == 200
+    steps.run("confirmation", lambda: confirmation.confirm(submission.pk))
+    submission.refresh_from_db()
+    assert submission.status == Status.CONFIRMED, submission.last_error
+
+
+def test_cpu_of_each_step(client, stand_ins):
+    mosip, opencrvs = stand_ins
+    records = int(os.environ.get("STEPS_RECORDS", "100"))
+    steps = Steps(os.environ.get("STEPS_PROFILE", ""))
+    for index in range(records + WARM_UP):
+        one_record(client, mosip, opencrvs, steps, f"2026S{index:08d}")
+    print(f"\n{records} records on {connection.vendor}\n")
+    print(steps.report())
