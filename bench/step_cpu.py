@@ -17,7 +17,6 @@ VM's speed drifts between runs of the whole stack. The first five records are le
 """
 
 import cProfile
-import json
 import os
 import statistics
 import time
@@ -26,11 +25,7 @@ import pytest
 from django.db import connection
 
 from integration.demo import configure_for_stand_ins
-from integration.models import MosipSettings, Status, Submission
-from integration.services import confirmation, delivery
-from mocks import mosip_issuer as issuer
-from mocks.examples import birth_request
-from mocks.websub import hub_signature
+from tests.record_walk import walk_one_record
 
 STEPS = ("intake", "delivery", "credential callback", "confirmation")
 WARM_UP = 5
@@ -75,42 +70,11 @@ class Steps:
         return "\n".join(rows)
 
 
-def one_record(client, mosip, opencrvs, steps: Steps, number: str) -> None:
-    token = opencrvs.mint_token()
-
-    def intake():
-        return client.post("/events/registration", birth_request(number, number[-9:]),
-                           content_type="application/json",
-                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-
-    assert steps.run("intake", intake).status_code == 202
-    submission = Submission.objects.get(certificate_number=number)
-    steps.run("delivery", lambda: delivery.deliver(submission.pk))
-    submission.refresh_from_db()
-    assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
-
-    packet = mosip.packets[submission.transaction_id]
-    credential = mosip.build_credential(submission.transaction_id, packet["process"],
-                                        packet["fields"], issuer.new_vid())  # fmt: skip
-    event = issuer.callback_body(submission.transaction_id, mosip.encrypt_credential(credential))
-    body = json.dumps(event).encode()
-    signature = hub_signature(MosipSettings.load().websub_secret, body)
-
-    def callback():
-        return client.post("/websub/callback", body, content_type="application/json",
-                           headers={"X-Hub-Signature": signature})  # fmt: skip
-
-    assert steps.run("credential callback", callback).status_code == 200
-    steps.run("confirmation", lambda: confirmation.confirm(submission.pk))
-    submission.refresh_from_db()
-    assert submission.status == Status.CONFIRMED, submission.last_error
-
-
 def test_cpu_of_each_step(client, stand_ins):
     mosip, opencrvs = stand_ins
     records = int(os.environ.get("STEPS_RECORDS", "100"))
     steps = Steps(os.environ.get("STEPS_PROFILE", ""))
     for index in range(records + WARM_UP):
-        one_record(client, mosip, opencrvs, steps, f"2026S{index:08d}")
+        walk_one_record(client, mosip, opencrvs, f"2026S{index:08d}", steps.run)
     print(f"\n{records} records on {connection.vendor}\n")
     print(steps.report())

@@ -11,11 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from integration.demo import configure_for_stand_ins
-from integration.models import MosipSettings, Status, Submission
-from integration.services import confirmation, delivery
-from mocks import mosip_issuer as issuer
-from mocks.examples import birth_request
-from mocks.websub import hub_signature
+from tests.record_walk import walk_one_record
 
 # Queries per step, per record. Lower them when you make a step leaner.
 # A claim is one UPDATE ... RETURNING. The callback stores the delivery in one INSERT that
@@ -42,32 +38,7 @@ def _one_record(client, mosip, opencrvs, number: str) -> dict[str, list[str]]:
         seen[name] = [q["sql"] for q in queries.captured_queries]
         return result
 
-    token = opencrvs.mint_token()
-    reply = step("intake", lambda: client.post(
-        "/events/registration", birth_request(number, number[-9:]), content_type="application/json",
-        headers={"Authorization": f"Bearer {token}"},
-    ))  # fmt: skip
-    assert reply.status_code == 202, reply.content
-    submission = Submission.objects.get(certificate_number=number)
-    step("delivery", lambda: delivery.deliver(submission.pk))
-    submission.refresh_from_db()
-    assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
-
-    packet = mosip.packets[submission.transaction_id]
-    vid = issuer.new_vid()
-    credential = mosip.build_credential(submission.transaction_id, packet["process"],
-                                        packet["fields"], vid)  # fmt: skip
-    event = issuer.callback_body(submission.transaction_id, mosip.encrypt_credential(credential))
-    body = json.dumps(event).encode()
-    secret = MosipSettings.load().websub_secret
-    answer = step("credential callback", lambda: client.post(
-        "/websub/callback", body, content_type="application/json",
-        headers={"X-Hub-Signature": hub_signature(secret, body)},
-    ))  # fmt: skip
-    assert answer.status_code == 200, answer.content
-    step("confirmation", lambda: confirmation.confirm(submission.pk))
-    submission.refresh_from_db()
-    assert submission.status == Status.CONFIRMED
+    walk_one_record(client, mosip, opencrvs, number, step)
     return seen
 
 
