@@ -1,14 +1,15 @@
 """One birth registration taken from intake to confirmation, step by step, for what looks
 at each step on its own: the query budget (tests/test_query_budget.py) and the CPU per
 step (bench/step_cpu.py). Intake and the credential callback go through the Django test
-client; delivery and confirmation are called as the worker calls them."""
+client; delivery and confirmation run as the worker runs them: as Celery tasks, with the
+task signals around them (each task checks the settings versions once), in this thread."""
 
 import json
 from collections.abc import Callable
 from typing import Any
 
+from integration import tasks
 from integration.models import MosipSettings, Status, Submission
-from integration.services import confirmation, delivery
 from mocks import mosip_issuer as issuer
 from mocks.examples import birth_request
 from mocks.websub import hub_signature
@@ -26,7 +27,7 @@ def walk_one_record(client, mosip, opencrvs, number: str, step: StepRunner) -> N
     ))  # fmt: skip
     assert reply.status_code == 202, reply.content
     submission = Submission.objects.get(certificate_number=number)
-    step("delivery", lambda: delivery.deliver(submission.pk))
+    step("delivery", lambda: tasks.deliver.apply((submission.pk,), throw=True))
     submission.refresh_from_db()
     assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
 
@@ -42,6 +43,6 @@ def walk_one_record(client, mosip, opencrvs, number: str, step: StepRunner) -> N
         headers={"X-Hub-Signature": hub_signature(secret, body)},
     ))  # fmt: skip
     assert answer.status_code == 200, answer.content
-    step("confirmation", lambda: confirmation.confirm(submission.pk))
+    step("confirmation", lambda: tasks.confirm.apply((submission.pk,), throw=True))
     submission.refresh_from_db()
     assert submission.status == Status.CONFIRMED
