@@ -7,7 +7,6 @@ costs the database one computation per interval. Error messages can quote person
 so there are two versions, cached apart: as is, and masked for those who may not see it.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from integration.console.charts import Bucket, Chart, grouped_bars
 from integration.console.masking import mask_message, personal_values_of
+from integration.console.reasons import reason_prefix
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
@@ -37,10 +37,6 @@ SYSTEMS = {
     ],
     "OpenCRVS": [Step.CONFIRM, Step.REJECT],
 }
-# Where an error message turns from words into data (a quoted reply, a date, an id or a
-# hash): alike messages are grouped on the words before it.
-_VARYING = re.compile(r"""["\[{]|\d{5}|\d{4}-\d\d-|[0-9a-fA-F]{8}""")
-REASON_CHARS = 160
 
 
 @dataclass
@@ -101,12 +97,6 @@ class Dashboard:
     contacts: list[Contact] = field(default_factory=list)
 
 
-def reason_prefix(message: str) -> str:
-    match = _VARYING.search(message)
-    prefix = message[: match.start()] if match else message
-    return prefix[:REASON_CHARS].rstrip(" :,;(")
-
-
 def status_counts() -> list[StatusCount]:
     # COUNT(*) per status: an index-only scan of the status index, no table reads.
     counts = dict(Submission.objects.order_by().values_list("status").annotate(n=Count("*")))
@@ -114,26 +104,28 @@ def status_counts() -> list[StatusCount]:
 
 
 def failure_reasons(personal_data: bool, limit: int = 8) -> list[ReasonGroup]:
-    rows = (
+    # Grouped in the database on the keys stored with each error (masked, messages that
+    # differ only in a name or a date fall in one group): no message is read but the
+    # examples shown.
+    key = "reason_key" if personal_data else "masked_reason_key"
+    top = list(
         Submission.objects.filter(status__in=NEEDS_ACTION_STATUSES)
         .order_by()
-        .values_list("failed_step", "last_error")
+        .values_list("failed_step", key)
         .annotate(n=Count("*"), example_pk=Min("id"))
+        .order_by("-n", "failed_step", key)[:limit]
     )
-    groups: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], tuple[str, int]] = {}
-    for step, message, count, pk in rows:
-        # Masked, messages that differ only in a name or a date fall in one group.
-        key = (step, reason_prefix(message if personal_data else mask_message(message)))
-        groups[key] += count
-        examples.setdefault(key, (message, pk))
-    top = groups.most_common(limit)
+    messages = dict(
+        Submission.objects.filter(pk__in=[pk for *_, pk in top]).values_list("pk", "last_error")
+    )
+    examples = {(step, reason): (messages.get(pk, ""), pk) for step, reason, _n, pk in top}
+    counts = [((step, reason), n) for step, reason, n, _pk in top]
     if personal_data:
         return [
             ReasonGroup(step, reason, examples[step, reason][0], count)
-            for (step, reason), count in top
+            for (step, reason), count in counts
         ]
-    return _masked(top, examples)
+    return _masked(counts, examples)
 
 
 def _masked(

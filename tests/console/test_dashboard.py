@@ -7,9 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from integration.console.dashboard import build_dashboard, reason_prefix
-from integration.models import Attempt, Status
+from integration.console.dashboard import build_dashboard
+from integration.console.reasons import reason_prefix, store_reason_keys
+from integration.models import Attempt, Status, Submission
 from integration.models.submission import Step
+from integration.services.retention import erase
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +171,51 @@ def test_records_in_retry_count_as_waiting_on_the_system_they_wait_for(
         reverse("console:submissions"), {"status": "waiting_on_mosip"}
     ).context["page"]
     assert len(listed.items) == 2
+
+
+def test_the_reason_groups_follow_every_write_of_the_error(make_submission):
+    """The dashboard counts groups from keys stored with the error: however the error is
+    written (an UPDATE as the workers write it, a save, a bulk update), they follow."""
+    a, b, c = (
+        make_submission(Status.FAILED, failed_step=Step.CONFIRM, last_error="") for _ in range(3)
+    )
+    Submission.objects.filter(pk=a.pk).update(
+        last_error="OpenCRVS refused: Event 83080479 has been rejected"
+    )
+    b.last_error = "OpenCRVS refused: Event 93670201 has been rejected"
+    b.save(update_fields=["last_error"])
+    c.last_error = "OpenCRVS refused: Event 11112222 has been rejected"
+    Submission.objects.bulk_update([c], ["last_error"])
+
+    [group] = build_dashboard(personal_data=True).reasons
+    assert (group.step, group.reason, group.count) == (Step.CONFIRM, "OpenCRVS refused: Event", 3)
+    [masked] = build_dashboard(personal_data=False).reasons
+    assert (masked.reason, masked.count) == ("OpenCRVS refused: Event ••••• has been rejected", 3)
+
+    Submission.objects.filter(pk=a.pk).update(last_error="")  # cleared, as a resubmission does
+    assert build_dashboard(personal_data=True).reasons[0].count == 2
+
+
+def test_erasing_a_record_erases_the_names_in_its_reason_keys(make_submission):
+    record = make_submission(
+        Status.RESOLVED, failed_step=Step.MAPPING, last_error="fullName Baby Doe is too short"
+    )
+    assert Submission.objects.get(pk=record.pk).reason_key == "fullName Baby Doe is too short"
+
+    erase(record, days=90, now=timezone.now())
+
+    erased = Submission.objects.get(pk=record.pk)
+    assert "Baby Doe" not in erased.last_error
+    assert "Baby Doe" not in erased.reason_key and "Baby Doe" not in erased.masked_reason_key
+
+
+def test_records_that_failed_before_the_keys_existed_get_theirs(make_submission):
+    make_submission(
+        Status.FAILED, failed_step=Step.AUTH, last_error="MOSIP auth answered HTTP 401: bad secret"
+    )
+    Submission.objects.update(reason_key="", masked_reason_key="")  # as before migration 0022
+
+    assert store_reason_keys(Submission) == 1
+
+    [group] = build_dashboard(personal_data=True).reasons
+    assert (group.reason, group.count) == ("MOSIP auth answered HTTP 401: bad secret", 1)
