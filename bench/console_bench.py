@@ -9,7 +9,8 @@ A seeded database is reused while it has the wanted number of rows.
 
 Each page is requested over HTTP from gunicorn as operators run it (started here, with
 Redis as the cache: a private redis-server on --redis-port unless CACHE_URL is set),
-signed in as support; the time printed is what the browser waits for the whole reply.
+signed in as support (who sees personal data) and, for two pages, as an auditor (who sees
+it masked); the time printed is what the browser waits for the whole reply.
 `--in-process` times Django's test client instead (no server, no socket: it flatters
 the numbers). The dashboard is timed with its cache cleared before every request (the
 worst case) and warm. Target: median under 150 ms and p95 under 300 ms for each page.
@@ -198,6 +199,7 @@ def seeded_rows() -> int:
 def seed(rows: int) -> None:
     from django.db import connection
 
+    from integration.console.reasons import store_reason_keys
     from integration.fields import encrypt
     from integration.models import Attempt, Submission, TransactionId
 
@@ -219,6 +221,8 @@ def seed(rows: int) -> None:
         cursor.execute(with_defaults(SEED_TRANSACTION_IDS, TransactionId, params), params)
         params = {}
         cursor.execute(with_defaults(SEED_ATTEMPTS, Attempt, params), params)
+    print("grouping failure reasons ...", flush=True)
+    store_reason_keys(Submission)  # as the model writes them with each error
     with connection.cursor() as cursor:  # outside a transaction: VACUUM needs that
         cursor.execute("VACUUM ANALYZE integration_submission")
         cursor.execute("VACUUM ANALYZE integration_transactionid")
@@ -245,10 +249,12 @@ def pick_examples() -> dict[str, str]:
 
 
 def pages(examples: dict[str, str]) -> list[tuple[str, str, bool]]:
-    """(label, path, clear the cache first)"""
+    """(label, path, clear the cache first); an auditor's label starts with "auditor"."""
     return [
         ("dashboard (cold: cache cleared)", "/console/", True),
         ("dashboard (warm)", "/console/", False),
+        ("auditor: dashboard, masked (cold)", "/console/", True),
+        ("auditor: list: failed, masked", "/console/submissions/?status=failed", False),
         ("list: newest first", "/console/submissions/", False),
         ("list: failed", "/console/submissions/?status=failed", False),
         (
@@ -323,6 +329,14 @@ class HttpClient:
         client.force_login(user)  # a session row both processes see
         self.session.cookies.set("sessionid", client.cookies["sessionid"].value)
 
+    def another_session(self) -> "HttpClient":
+        """A second visitor of the same server, signed in on its own."""
+        import requests
+
+        other = object.__new__(HttpClient)
+        other.base, other.server, other.session = self.base, self.server, requests.Session()
+        return other
+
     def get(self, path: str):
         return self.session.get(self.base + path, timeout=120, allow_redirects=False)
 
@@ -387,13 +401,17 @@ def main() -> None:
         seed(args.rows)
     user, _ = get_user_model().objects.get_or_create(username="bench-support")
     assign_roles(user, {Role.SUPPORT})
+    auditor, _ = get_user_model().objects.get_or_create(username="bench-auditor")
+    assign_roles(auditor, {Role.AUDITOR})
     if args.in_process:
-        client = Client()
+        client, auditor_client = Client(), Client()
     else:
         client = HttpClient(args.port, args.web_workers, args.web_threads)
+        auditor_client = client.another_session()
     client.force_login(user)
+    auditor_client.force_login(auditor)
     try:
-        run(args, client)
+        run(args, client, auditor_client)
     finally:
         if not args.in_process:
             client.stop()
@@ -401,7 +419,7 @@ def main() -> None:
             redis.terminate()
 
 
-def run(args, client) -> None:
+def run(args, client, auditor_client) -> None:
 
     examples = pick_examples()
     rows = [(label, path, clear) for label, path, clear in pages(examples)]
@@ -418,7 +436,8 @@ def run(args, client) -> None:
     print("-" * len(header))
     worst = 0.0
     for label, path, clear in rows:
-        timings = time_page(client, path, args.runs, clear)
+        visitor = auditor_client if label.startswith("auditor") else client
+        timings = time_page(visitor, path, args.runs, clear)
         median, high = statistics.median(timings), p95(timings)
         worst = max(worst, median / TARGET_MEDIAN_MS, high / TARGET_P95_MS)
         print(
