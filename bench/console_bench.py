@@ -305,22 +305,33 @@ def time_page(client, path: str, runs: int, clear_cache: bool) -> list[float]:
     return timings
 
 
-class HttpClient:
-    """gunicorn serving the portal on 127.0.0.1, reached with a signed-in session cookie."""
+class PortalServer:
+    """gunicorn serving the portal on 127.0.0.1."""
 
     def __init__(self, port: int, workers: int, threads: int) -> None:
-        import requests
-
         self.base = f"http://127.0.0.1:{port}"
-        self.session = requests.Session()
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.server = subprocess.Popen(
+        self.process = subprocess.Popen(
             [str(gunicorn), "portal.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread",
              "-w", str(workers), "--threads", str(threads), "--timeout", "120"],
             cwd=ROOT, env=os.environ.copy(), start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for_port(port)
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+class HttpClient:
+    """A visitor of the server, reached with a signed-in session cookie."""
+
+    def __init__(self, server: PortalServer) -> None:
+        import requests
+
+        self.base = server.base
+        self.session = requests.Session()
 
     def force_login(self, user) -> None:
         from django.test import Client
@@ -329,20 +340,8 @@ class HttpClient:
         client.force_login(user)  # a session row both processes see
         self.session.cookies.set("sessionid", client.cookies["sessionid"].value)
 
-    def another_session(self) -> "HttpClient":
-        """A second visitor of the same server, signed in on its own."""
-        import requests
-
-        other = object.__new__(HttpClient)
-        other.base, other.server, other.session = self.base, self.server, requests.Session()
-        return other
-
     def get(self, path: str):
         return self.session.get(self.base + path, timeout=120, allow_redirects=False)
-
-    def stop(self) -> None:
-        os.killpg(self.server.pid, signal.SIGTERM)
-        self.server.wait(timeout=30)
 
 
 def wait_for_port(port: int, timeout: float = 60) -> None:
@@ -403,18 +402,19 @@ def main() -> None:
     assign_roles(user, {Role.SUPPORT})
     auditor, _ = get_user_model().objects.get_or_create(username="bench-auditor")
     assign_roles(auditor, {Role.AUDITOR})
+    server = None
     if args.in_process:
         client, auditor_client = Client(), Client()
     else:
-        client = HttpClient(args.port, args.web_workers, args.web_threads)
-        auditor_client = client.another_session()
+        server = PortalServer(args.port, args.web_workers, args.web_threads)
+        client, auditor_client = HttpClient(server), HttpClient(server)
     client.force_login(user)
     auditor_client.force_login(auditor)
     try:
         run(args, client, auditor_client)
     finally:
-        if not args.in_process:
-            client.stop()
+        if server is not None:
+            server.stop()
         if redis is not None:
             redis.terminate()
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integration.console.charts import Bucket, Chart, grouped_bars
-from integration.console.masking import mask_message, personal_values_of
+from integration.console.masking import PERSONAL_COLUMNS, mask_message, personal_values_of
 from integration.console.reasons import reason_prefix
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
@@ -105,8 +105,7 @@ def status_counts() -> list[StatusCount]:
 
 def failure_reasons(personal_data: bool, limit: int = 8) -> list[ReasonGroup]:
     # Grouped in the database on the keys stored with each error (masked, messages that
-    # differ only in a name or a date fall in one group): no message is read but the
-    # examples shown.
+    # differ only in a name or a date fall in one group): only the examples shown are read.
     key = "reason_key" if personal_data else "masked_reason_key"
     top = list(
         Submission.objects.filter(status__in=NEEDS_ACTION_STATUSES)
@@ -115,34 +114,30 @@ def failure_reasons(personal_data: bool, limit: int = 8) -> list[ReasonGroup]:
         .annotate(n=Count("*"), example_pk=Min("id"))
         .order_by("-n", "failed_step", key)[:limit]
     )
-    messages = dict(
-        Submission.objects.filter(pk__in=[pk for *_, pk in top]).values_list("pk", "last_error")
-    )
-    examples = {(step, reason): (messages.get(pk, ""), pk) for step, reason, _n, pk in top}
-    counts = [((step, reason), n) for step, reason, n, _pk in top]
+    # Masked, each example is scrubbed of its own record's values too (a name need not be
+    # quoted), so those are read with it.
+    columns = ["last_error"] if personal_data else ["last_error", *PERSONAL_COLUMNS]
+    examples = Submission.objects.only(*columns).in_bulk([pk for *_, pk in top])
     if personal_data:
         return [
-            ReasonGroup(step, reason, examples[step, reason][0], count)
-            for (step, reason), count in counts
+            ReasonGroup(step, reason, examples[pk].last_error if pk in examples else "", count)
+            for step, reason, count, pk in top
         ]
-    return _masked(counts, examples)
+    return _masked(top, examples)
 
 
 def _masked(
-    top: list[tuple[tuple[str, str], int]], examples: dict[tuple[str, str], tuple[str, int]]
+    top: list[tuple[str, str, int, int]], examples: dict[int, Submission]
 ) -> list[ReasonGroup]:
-    """The groups shown, with each example scrubbed of its own record's values (a name
-    need not be quoted) before the quoted values and digits are masked."""
-    records = Submission.objects.only("fields_sent", "raw_request", "vid").in_bulk(
-        [pk for _message, pk in (examples[key] for key, _count in top)]
-    )
+    """The groups shown, each example masked: its record's values scrubbed first, then
+    the quoted values and digits. Groups whose examples read alike then are merged."""
     merged: Counter[tuple[str, str]] = Counter()
     shown: dict[tuple[str, str], str] = {}
-    for key, count in top:
-        message, pk = examples[key]
-        values = personal_values_of(records[pk]) if pk in records else set()
+    for step, _key, count, pk in top:
+        record = examples.get(pk)
+        message, values = (record.last_error, personal_values_of(record)) if record else ("", set())
         example = mask_message(message, values)
-        label = (key[0], reason_prefix(example))
+        label = (step, reason_prefix(example))
         merged[label] += count
         shown.setdefault(label, example)
     return [
@@ -203,11 +198,7 @@ def contacts(personal_data: bool) -> list[Contact]:
 
 
 def _masked_error(attempt: Attempt) -> str:
-    record = (
-        Submission.objects.only("fields_sent", "raw_request", "vid")
-        .filter(pk=attempt.submission_id)
-        .first()
-    )
+    record = Submission.objects.only(*PERSONAL_COLUMNS).filter(pk=attempt.submission_id).first()
     return mask_message(attempt.error, personal_values_of(record) if record else ())
 
 

@@ -65,6 +65,10 @@ def personal_values(*documents: Any) -> set[str]:
     return found
 
 
+# The columns `personal_values_of` reads.
+PERSONAL_COLUMNS = ("fields_sent", "raw_request", "vid")
+
+
 def personal_values_of(submission: Any) -> set[str]:
     """Every personal value a submission carries: what OpenCRVS sent, what went to MOSIP
     (an EventDocument holds the names elsewhere than the fields sent) and the VID."""
