@@ -3,14 +3,13 @@
 # Bump the base (and its digest, if you pin one) with each Python security release.
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
-# --- build: the dependencies from pyproject.toml, in a virtualenv --------------------
+# --- build: the locked dependencies (requirements.lock, `make lock`), in a virtualenv ---
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt
+COPY requirements.lock ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # --- runtime: the code, no build tools, not root -------------------------------------
 FROM ${PYTHON_IMAGE}
@@ -34,6 +33,8 @@ COPY portal ./portal
 COPY integration ./integration
 COPY templates ./templates
 COPY static ./static
+# The console's translations (compiled .mo files beside their .po).
+COPY locale ./locale
 # Static files are part of the image; whitenoise serves them. No secrets are needed for
 # collecting them, hence the throw-away demo settings for this one command.
 RUN PORTAL_DEMO=true PORTAL_VAR_DIR=/tmp/build-var bin/portal collectstatic \

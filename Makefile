@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 OIDC := tests/browser/oidc
 
-.PHONY: demo test lint browser-deps faults prometheus-tools messages compiled-messages
+.PHONY: demo test lint lock browser-deps faults prometheus-tools messages compiled-messages
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the locked versions (hashes checked), then the portal itself on top of them.
+$(BIN)/.installed: pyproject.toml requirements-test.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# After changing pyproject.toml's dependencies: re-resolve the lock files (the pins that
+# still fit are kept; `make lock LOCK_ARGS=--upgrade` takes the newest releases).
+lock:
+	bash .ci/lock $(LOCK_ARGS)
 
 # The browser tests drive Debian's chromium (never a downloaded browser) and sign in
 # through a real OIDC provider that runs under node.
