@@ -1,4 +1,4 @@
-"""Stand-in E-Signet (PROTOCOLS.md §8), on the paths real E-Signet serves:
+"""Stand-in E-Signet (docs/protocols.md#esignet-userinfo), on the paths real E-Signet serves:
 
 - ``GET /authorize``: a page listing the people of ``mock-identities.json``; choosing one
   (``POST /authorize``) redirects to ``redirect_uri`` with ``code`` and ``state``. Codes are

@@ -1,4 +1,5 @@
-"""Registration requests as the reference country config sends them (PROTOCOLS.md (1)),
+"""Registration requests as the reference country config sends them
+(docs/protocols.md#registration-request),
 for the demo, the benchmarks and the tests."""
 
 

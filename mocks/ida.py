@@ -1,4 +1,5 @@
-"""Stand-in MOSIP IDA: demographic authentication (PROTOCOLS.md §7), checked for real.
+"""Stand-in MOSIP IDA: demographic authentication, checked for real
+(docs/protocols.md#nid-verification).
 
 ``POST /idauthentication/v1/auth/{MISP licence key}/{partner id}/{partner API key}``, as
 MOSIP IDA serves it. The request is handled the way IDA does, in this order, and each

@@ -1,4 +1,5 @@
-"""MOSIP IDA's side of a demographic-auth request (PROTOCOLS.md §7): check the detached
+"""MOSIP IDA's side of a demographic-auth request
+(docs/protocols.md#nid-verification): check the detached
 signature and decrypt the request, written from the protocol with ``cryptography``
 primitives, independently of the portal's ``integration.crypto.ida``."""
 

@@ -1,5 +1,6 @@
 """Stand-in MOSIP: auth manager, packet manager, registration processor, WebSub hub and the
-credential service's callback (PROTOCOLS.md §4 and §5), answering in the captured shapes.
+credential service's callback (docs/protocols.md#portal-to-mosip and
+#credential-issued), answering in the captured shapes.
 
 Choices worth knowing:
 - Tokens are HS256 JWTs (``sub`` = client id, ``exp`` = now + ``token_ttl_seconds``) that the

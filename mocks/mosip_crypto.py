@@ -1,4 +1,5 @@
-"""Credential signing and encryption as MOSIP's credential service does it (PROTOCOLS.md §5).
+"""Credential signing and encryption as MOSIP's credential service does it
+(docs/protocols.md#credential-issued).
 
 Written from the protocol description with ``cryptography`` primitives and plain pyld,
 deliberately independent of the portal's ``integration.crypto`` so that each side checks

@@ -1,7 +1,8 @@
 """Stand-in OpenCRVS: the auth service (public key, single-record tokens, ``/token`` for
 system clients and token exchange) and the gateway's tRPC procedures: ``event.get`` and the
-async ``accept``/``reject`` of a registration or a birth correction (PROTOCOLS.md §1, §6;
-opencrvs-core ``packages/auth`` and ``packages/events``).
+async ``accept``/``reject`` of a registration or a birth correction
+(docs/protocols.md#registration-request, #confirm-reject; opencrvs-core ``packages/auth``
+and ``packages/events``).
 
 As in core, ``accept``/``reject`` take only an action-confirmation token (``eventId`` and
 ``actionId`` claims, the confirm and reject scopes): a system client first exchanges its

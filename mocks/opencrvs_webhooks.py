@@ -1,5 +1,6 @@
 """Stand-in OpenCRVS core (<= 1.9) webhooks: client-credential tokens, the webhooks API,
-the subscription handshake, and signed BIRTH/DEATH_REGISTERED deliveries (PROTOCOLS.md (3)).
+the subscription handshake, and signed BIRTH/DEATH_REGISTERED deliveries
+(docs/protocols.md#opencrvs-webhooks).
 
 The signature is written here from the spec, apart from the portal's check: HMAC keyed
 with the subscription's secret over `"<alg>:" + encodeURIComponent(body)`.

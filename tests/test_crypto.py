@@ -69,7 +69,8 @@ def with_header(vc: dict, **changes: Any) -> dict:
 
 
 def encrypt(plain: bytes, cert: x509.Certificate, thumbprint: bytes = bytes(32)) -> str:
-    """Build a credential the way MOSIP does (PROTOCOLS.md section 5), for edge cases."""
+    """Build a credential the way MOSIP does, for edge cases
+    (docs/protocols.md#credential-issued)."""
     aes_key, aad = os.urandom(32), os.urandom(32)
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     wrapped = cert.public_key().encrypt(aes_key, oaep)

@@ -1,6 +1,6 @@
 """`POST /esignet/get-oidp-user-info` end to end over HTTP: sign in on the stand-in E-Signet's
 authorize page, then the portal trades the code (private-key JWT), fetches the user info and
-checks its signature against the JWKS (PROTOCOLS.md (8))."""
+checks its signature against the JWKS (docs/protocols.md#esignet-userinfo)."""
 
 import json
 import time

@@ -1,5 +1,5 @@
 """The portal's IDA request crypto against the stand-in's, written separately from the spec:
-each side checks the other (PROTOCOLS.md (7))."""
+each side checks the other (docs/protocols.md#nid-verification)."""
 
 import base64
 import hashlib

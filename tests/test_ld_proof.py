@@ -1,4 +1,5 @@
-"""URDNA2015 credential proofs as MOSIP's signers produce them (PROTOCOLS.md (5)).
+"""URDNA2015 credential proofs as MOSIP's signers produce them
+(docs/protocols.md#credential-issued).
 
 Credentials are signed by the MOSIP stand-in's signer (mocks/mosip_crypto.py), written
 independently of integration.crypto with plain pyld, in the shape MOSIP's credential

@@ -1,6 +1,6 @@
 """Helpers for the stand-in tests (no tests here): wire fixtures, a tiny WebSub subscriber,
 and credential decryption / proof verification written independently of both the portal
-and the stand-ins, straight from PROTOCOLS.md §5."""
+and the stand-ins, straight from docs/protocols.md#credential-issued."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`POST /verify` over HTTP against the stand-in IDA, which decrypts and checks each request
-(PROTOCOLS.md (7))."""
+(docs/protocols.md#nid-verification)."""
 
 import json
 import socket

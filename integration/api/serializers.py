@@ -29,7 +29,7 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class RegistrationRequestSerializer(serializers.Serializer):
-    """PROTOCOLS.md (1): the mosip-api compatible registration request."""
+    """The mosip-api compatible registration request (docs/protocols.md#registration-request)."""
 
     trackingId = serializers.CharField(max_length=64)
     notification = NotificationSerializer(required=False)
@@ -93,7 +93,8 @@ class ActionSerializer(serializers.Serializer):
 
 
 class EventDocumentSerializer(serializers.Serializer):
-    """PROTOCOLS.md (2): the parts of an OpenCRVS v1.9 EventDocument the portal needs."""
+    """The parts of an OpenCRVS v1.9 EventDocument the portal needs
+    (docs/protocols.md#event-document)."""
 
     id = serializers.CharField(max_length=64)
     type = serializers.CharField(max_length=50)

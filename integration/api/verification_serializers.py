@@ -1,5 +1,6 @@
-"""What OpenCRVS forms send to /verify and /esignet/get-oidp-user-info (PROTOCOLS.md (7),
-(8)). Errors name the offending field, nested ones included (`name.surname`)."""
+"""What OpenCRVS forms send to /verify and /esignet/get-oidp-user-info
+(docs/protocols.md#nid-verification, #esignet-userinfo). Errors name the offending field,
+nested ones included (`name.surname`)."""
 
 from django.core.validators import RegexValidator
 from rest_framework import serializers

@@ -1,4 +1,5 @@
-"""NID checks OpenCRVS forms make while a declaration is filled in (PROTOCOLS.md (7), (8)).
+"""NID checks OpenCRVS forms make while a declaration is filled in
+(docs/protocols.md#nid-verification, #esignet-userinfo).
 
 CORS is handled here, for the E-Signet endpoint only, because the OpenCRVS client app
 calls it from the browser. The allowed origin is the one set in the E-Signet settings, so

@@ -21,7 +21,8 @@ from integration.services import intake
 @authentication_classes([RecordTokenAuthentication])
 @permission_classes([HasRegistrationToken])
 def registration(request: Request) -> Response:
-    """Drop-in for mosip-api's `POST /events/registration` (PROTOCOLS.md (1))."""
+    """Drop-in for mosip-api's `POST /events/registration`
+    (docs/protocols.md#registration-request)."""
     RegistrationRequestSerializer(data=request.data).is_valid(raise_exception=True)
     return _receive(intake.from_registration_request(request.data, request.auth))
 
@@ -44,7 +45,7 @@ def update_biographics(request: Request) -> Response:
 @permission_classes([HasRegistrationToken])
 def event_document(request: Request, event_type: str) -> Response:
     """A raw OpenCRVS v1.9 EventDocument, forwarded verbatim by the country config from
-    `/trigger/events/{eventType}/actions/REGISTER` (PROTOCOLS.md (2))."""
+    `/trigger/events/{eventType}/actions/REGISTER` (docs/protocols.md#event-document)."""
     serializer = EventDocumentSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     if request.data["type"] != event_type:

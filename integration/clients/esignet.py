@@ -1,5 +1,6 @@
 """The E-Signet client: code-for-token exchange with a private-key JWT client assertion,
-the user info, and the key documents its answers are checked with (PROTOCOLS.md (8))."""
+the user info, and the key documents its answers are checked with
+(docs/protocols.md#esignet-userinfo)."""
 
 import base64
 import binascii

@@ -1,4 +1,4 @@
-"""The MOSIP IDA client: one demographic authentication (PROTOCOLS.md (7)).
+"""The MOSIP IDA client: one demographic authentication (docs/protocols.md#nid-verification).
 
 The request URL carries the MISP licence key and the partner API key, so neither the URL
 nor a `requests` exception text (which quotes it) ever goes into a message.

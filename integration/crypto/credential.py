@@ -1,6 +1,6 @@
 """Decrypt the credential MOSIP's credential service pushes in CREDENTIAL_ISSUED events.
 
-Layout (PROTOCOLS.md section 5), after base64 decoding:
+Layout (docs/protocols.md#credential-issued), after base64 decoding:
     VER_R2 (6) | cert thumbprint (32) | RSA-OAEP(AES key) || #KEY_SPLITTER# || AAD (32) | GCM ct+tag
 """
 

@@ -1,4 +1,4 @@
-"""Encrypt and sign a demographic-auth request for MOSIP IDA (PROTOCOLS.md (7)).
+"""Encrypt and sign a demographic-auth request for MOSIP IDA (docs/protocols.md#nid-verification).
 
     authData ─AES-256-GCM(fresh key)──────────────▶ request            ciphertext ‖ tag ‖ nonce
     AES key  ─RSA-OAEP-SHA256(IDA certificate)────▶ requestSessionKey

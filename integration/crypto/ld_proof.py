@@ -1,4 +1,5 @@
-"""Verify a JSON-LD credential proof as MOSIP's signers produce it (PROTOCOLS.md (5)).
+"""Verify a JSON-LD credential proof as MOSIP's signers produce it
+(docs/protocols.md#credential-issued).
 
 MOSIP's credential service, IDA and Inji Certify sign with ld-signatures-java's URDNA2015
 canonicalizer, and MOSIP's own verifier checks the same way:

@@ -1,4 +1,5 @@
-"""Reading OpenCRVS FHIR bundles (PROTOCOLS.md (3)): sections, identifiers, the Task."""
+"""Reading OpenCRVS FHIR bundles: sections, identifiers, the Task
+(docs/protocols.md#opencrvs-webhooks)."""
 
 from typing import Any
 

@@ -1,7 +1,7 @@
 """Store first, answer second: an incoming record becomes a Submission row, and its
 delivery is enqueued only once that row is committed.
 
-Three formats come in (PROTOCOLS.md (1)-(3)); each is reduced to an `Incoming` that
+Three formats come in (docs/protocols.md, sections (1)-(3)); each is reduced to an `Incoming` that
 says what the record is, then stored the same way. One record per OpenCRVS event: the same
 event or certificate number again creates nothing new.
 """

@@ -24,7 +24,7 @@ def mosip_signature_matches(body: bytes, header: str | None, secret: str) -> boo
 
 
 def opencrvs_signature_matches(body: bytes, header: str | None, secret: str) -> bool:
-    """OpenCRVS webhooks (PROTOCOLS.md (3)): HMAC over the ASCII bytes
+    """OpenCRVS webhooks (docs/protocols.md#opencrvs-webhooks): HMAC over the ASCII bytes
     `"<algorithm>:" + encodeURIComponent(raw body)`, sha256 or (older) sha1."""
     algorithm, received = _split(header)
     digest = OPENCRVS_ALGORITHMS.get(algorithm)
