@@ -9,7 +9,9 @@ from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,6 +30,7 @@ from integration.models import (
     Submission,
 )
 from integration.models.settings import IdSchemaSource
+from integration.services import key_rotation
 from integration.services.connection_checks import CHECKS
 from integration.services.staff_actions import display_name
 
@@ -178,12 +181,44 @@ class MosipSettingsForm(KeystoreUploadForm):
             )
         }
 
+    # Rotation with overlap (integration/services/key_rotation.py): replacing the keystore
+    # or the WebSub secret keeps the old one beside it until these end the overlap.
+    forget_previous_keystore = forms.BooleanField(
+        label=gettext_lazy("remove the previous keystore"), required=False
+    )
+    end_websub_secret_overlap = forms.BooleanField(
+        label=gettext_lazy("stop accepting the previous WebSub secret"), required=False
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["keystore_upload"].label = _("credential keystore (PKCS#12)")
+        config = self.instance
+        self.fields["forget_previous_keystore"].help_text = (
+            _(
+                "A previous keystore is kept and tried when the current one cannot decrypt "
+                "a credential. Remove it once MOSIP encrypts for the new certificate."
+            )
+            if config.previous_credential_keystore
+            else _("No previous keystore is kept; uploading a new keystore keeps the current one.")
+        )
+        if len(key_rotation.websub_secrets(config)) > 1:
+            until = localtime(config.previous_websub_secret_until)
+            overlap = _("The previous WebSub secret is accepted until %(until)s.") % {
+                "until": date_format(until, "DATETIME_FORMAT")
+            }
+        else:
+            overlap = _(
+                "No previous WebSub secret is accepted; saving a new secret accepts the "
+                "current one for %(hours)s more hours."
+            ) % {"hours": f"{key_rotation.overlap().total_seconds() / 3600:g}"}
+        self.fields["end_websub_secret_overlap"].help_text = overlap
 
     def clean(self):
+        stored_keystore = bytes(self.instance.credential_keystore or b"")
+        stored_password = self.instance.credential_keystore_password
         cleaned = super().clean()
+        self._rotate(cleaned, stored_keystore, stored_password)
         schema = cleaned.get("id_schema") or {}
         if cleaned.get("id_schema_source") == IdSchemaSource.CUSTOM and schema_problem(schema):
             problem = (
@@ -197,6 +232,22 @@ class MosipSettingsForm(KeystoreUploadForm):
                 % {"problem": problem},
             )
         return cleaned
+
+    def _rotate(self, cleaned: dict, stored_keystore: bytes, stored_password: str) -> None:
+        config = self.instance
+        if cleaned.get("keystore_upload") and not self.has_error("keystore_upload"):
+            uploaded = bytes(config.credential_keystore)
+            config.credential_keystore = stored_keystore
+            config.credential_keystore_password = stored_password
+            key_rotation.replace_keystore(
+                config, uploaded, cleaned.get("credential_keystore_password") or ""
+            )
+        if cleaned.get("forget_previous_keystore"):
+            key_rotation.forget_previous_keystore(config)
+        if cleaned.get("websub_secret") is not None:
+            key_rotation.replace_websub_secret(config, cleaned["websub_secret"])
+        if cleaned.get("end_websub_secret_overlap"):
+            key_rotation.end_websub_secret_overlap(config)
 
 
 class OpenCrvsSettingsForm(SecretsForm):
@@ -383,6 +434,8 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "websub_secret",
                     "keystore_upload",
                     "credential_keystore_password",
+                    "forget_previous_keystore",
+                    "end_websub_secret_overlap",
                     "national_id_key",
                     "verify_credential_proof",
                     "verification_method_allowlist",

@@ -1,6 +1,7 @@
 """`GET /metrics` for Prometheus. Closed unless configured: PORTAL_METRICS_TOKEN (sent as
-`Authorization: Bearer <token>`) and/or PORTAL_METRICS_ALLOWED_NETWORKS (the scraper's
-address ranges). When both are set, both must match."""
+`Authorization: Bearer <token>`; PORTAL_METRICS_PREVIOUS_TOKEN is accepted too while a
+rotation is under way) and/or PORTAL_METRICS_ALLOWED_NETWORKS (the scraper's address
+ranges). When both are set, both must match."""
 
 import hmac
 import ipaddress
@@ -26,10 +27,13 @@ def _allowed_network(request: HttpRequest) -> bool:
 
 def _right_token(request: HttpRequest) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    expected = settings.PORTAL_METRICS_TOKEN
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode(), expected.encode()
-    )
+    # During a rotation the previous token is accepted too, so Prometheus can move to
+    # the new one without a gap in the scrapes (docs/runbook/key-rotation.md).
+    accepted = [settings.PORTAL_METRICS_TOKEN, settings.PORTAL_METRICS_PREVIOUS_TOKEN]
+    received = token.strip().encode()
+    # Both compared every time, in constant time, so the answer's timing tells nothing.
+    matches = [hmac.compare_digest(received, want.encode()) for want in accepted if want]
+    return scheme.lower() == "bearer" and any(matches)
 
 
 def refusal(request: HttpRequest) -> JsonResponse | None:

@@ -151,6 +151,21 @@ class MosipSettings(SingletonModel):
         help_text=_("Decrypts issued credentials."),
     )
     credential_keystore_password = EncryptedTextField(_("keystore password"), blank=True)
+    # Rotation with overlap (docs/runbook/key-rotation.md): the keystore and WebSub secret
+    # replaced last are kept, so credentials MOSIP encrypted for the old certificate, or
+    # signed with the old secret, while the switch went through are not lost.
+    previous_credential_keystore = EncryptedBinaryField(
+        _("previous credential keystore"), blank=True, editable=False
+    )
+    previous_credential_keystore_password = EncryptedTextField(
+        _("previous keystore password"), blank=True, editable=False
+    )
+    previous_websub_secret = EncryptedTextField(
+        _("previous WebSub secret"), blank=True, editable=False
+    )
+    previous_websub_secret_until = models.DateTimeField(
+        _("previous WebSub secret accepted until"), null=True, blank=True, editable=False
+    )
     verification_method_allowlist = models.JSONField(
         _("allowed VC verification-method URLs"),
         default=list,

@@ -21,6 +21,7 @@ from integration.models.submission import FINAL_STATUSES, Step
 from integration.monitoring import logs
 from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
+from integration.services.key_rotation import partner_keystores
 
 log = logging.getLogger(__name__)
 # Credential types whose subject carries the national id: MOSIP's `vercred` and the
@@ -58,21 +59,28 @@ def _partner_key(keystore: bytes, password: str):
 
 
 def _open(config: MosipSettings, credential_b64: str) -> dict:
-    if not config.credential_keystore:
+    keystores = list(partner_keystores(config))
+    if not keystores:
         raise CredentialNotReadable("no credential keystore is configured in the MOSIP settings")
-    try:
-        key, certificate = _partner_key(
-            bytes(config.credential_keystore), config.credential_keystore_password
-        )
-        return decrypt_credential(credential_b64, key, certificate)
-    except KeystoreError as exc:
-        raise CredentialNotReadable(f"the credential keystore cannot be used: {exc}") from exc
-    except CredentialError as exc:
-        # MOSIP encrypts for the certificate we registered: failing to decrypt most
-        # likely means the keystore in our settings is not that one.
-        raise CredentialNotReadable(
-            f"the credential cannot be decrypted with our keystore: {exc}"
-        ) from exc
+    # The current keystore first; during a rotation, MOSIP may still have encrypted for
+    # the previous certificate, which is kept until an admin removes it.
+    problems = []
+    for which, keystore, password in keystores:
+        try:
+            key, certificate = _partner_key(keystore, password)
+            vc = decrypt_credential(credential_b64, key, certificate)
+        except KeystoreError as exc:
+            problems.append(f"the {which} credential keystore cannot be used: {exc}")
+        except CredentialError as exc:
+            # MOSIP encrypts for the certificate we registered: failing to decrypt most
+            # likely means the keystore in our settings is not that one.
+            problems.append(f"the credential cannot be decrypted with our {which} keystore: {exc}")
+        else:
+            if which == "previous":
+                # What tells the operator the previous keystore is still needed.
+                log.warning("credential decrypted with the previous keystore")
+            return vc
+    raise CredentialNotReadable("; ".join(problems))
 
 
 def _signed_claims(config: MosipSettings, vc: dict) -> dict:

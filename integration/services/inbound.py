@@ -26,6 +26,7 @@ from integration.models.inbound import REPROCESSABLE
 from integration.outages import outage_of
 from integration.services import intake
 from integration.services.credential import receive_credential
+from integration.services.key_rotation import websub_secrets
 from integration.services.signatures import mosip_signature_matches, opencrvs_signature_matches
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,11 @@ def signature_holds(event: InboundEvent) -> bool | None:
     signature = event.headers.get("X-Hub-Signature")
     body = bytes(event.body)
     if event.kind == InboundKind.CREDENTIAL:
-        secret = MosipSettings.load().websub_secret
-        return mosip_signature_matches(body, signature, secret) if secret else None
+        # The previous secret too, for its overlap after a rotation (key_rotation.py).
+        secrets = websub_secrets(MosipSettings.load())
+        if not secrets:
+            return None
+        return any([mosip_signature_matches(body, signature, secret) for secret in secrets])
     secret = OpenCrvsSettings.load().webhook_secret
     return opencrvs_signature_matches(body, signature, secret) if secret else None
 
