@@ -2,7 +2,8 @@
 
 One RSA key pair plays MOSIP's credential signer, the IDA partner certificate and the
 portal's partner keystore (as in a single-machine demo); the E-Signet client has a key of
-its own. The files keep the names the team's reference fixtures use:
+its own. The files keep the names of opencrvs/mosip's example keys (``docs/example-certs/``
+there; the captured ones are in ``tests/fixtures/certs/``):
 
 - ``keystore.p12``: the partner keystore (PKCS#12, password ``mosip123``);
 - ``mock-only-private-key.pem``: the same private key, PEM, for the stand-ins;
