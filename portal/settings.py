@@ -24,6 +24,16 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DEMO = env.bool("PORTAL_DEMO", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Names the portal answers to inside the installation's network, besides its public name
+# above: the country config keeps mosip-api's service name (http://mosip-api:2024),
+# Prometheus scrapes portal:8000, Kubernetes services are <name>.<namespace>.svc.cluster.local,
+# health probes use loopback. Fixed names no outsider can point elsewhere, and the TLS
+# proxy routes only the public name. A refused host is logged as one warning naming both.
+INTERNAL_HOSTS = env.list(
+    "PORTAL_INTERNAL_HOSTS",
+    default=["mosip-api", "portal", ".svc.cluster.local", "localhost", "127.0.0.1", "[::1]"],
+)
+ALLOWED_HOSTS += [host for host in INTERNAL_HOSTS if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Key for secrets stored in the database (Fernet). Several keys, comma separated, allow
@@ -334,7 +344,10 @@ LOG_FORMAT = env.str("PORTAL_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "integration.monitoring.logs.ContextFilter"}},
+    "filters": {
+        "context": {"()": "integration.monitoring.logs.ContextFilter"},
+        "refused_host": {"()": "integration.monitoring.logs.RefusedHostFilter"},
+    },
     "formatters": {
         "json": {"()": "integration.monitoring.logs.JsonFormatter"},
         "plain": {
@@ -354,8 +367,12 @@ LOGGING = {
     # record that say less than the record's own lines and its timeline, at about 1 ms of
     # worker CPU. Failures are logged at ERROR whatever this says.
     "loggers": {
-        name: {"level": env.str("PORTAL_TASK_LOG_LEVEL", default="WARNING")}
-        for name in ("celery.worker.strategy", "celery.app.trace")
+        **{
+            name: {"level": env.str("PORTAL_TASK_LOG_LEVEL", default="WARNING")}
+            for name in ("celery.worker.strategy", "celery.app.trace")
+        },
+        # A request for a host the settings do not list: one warning line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["refused_host"]},
     },
 }
 

@@ -73,6 +73,30 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class RefusedHostFilter(logging.Filter):
+    """On Django's `django.security.DisallowedHost` logger: a request for a host outside
+    ALLOWED_HOSTS is a caller's configuration (or a scanner), not a fault of the portal.
+    Django logs it as an ERROR with a traceback; this makes it one WARNING line naming
+    the host and the settings that admit it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        meta = getattr(request, "META", {})
+        host = meta.get("HTTP_HOST") or meta.get("SERVER_NAME") or ""
+        # The header is the caller's: shown escaped and cut, never trusted.
+        host = host[:100].encode("unicode_escape").decode("ascii")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        record.msg = (
+            "refused a request for host %r (400 Bad Request): add %r to DJANGO_ALLOWED_HOSTS "
+            "if it is the portal's public name, or to PORTAL_INTERNAL_HOSTS if callers "
+            "inside the installation's network use it"
+        )
+        record.args = (host, name)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 class JsonFormatter(_JsonFormatter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
