@@ -238,7 +238,7 @@ class OpenCrvsSettings(SingletonModel):
     )
 
     # The integration's own OpenCRVS system client: confirmations, rejections and event
-    # look-ups (2.x), and the core <= 1.9 webhooks API (PROTOCOLS.md (3)).
+    # look-ups (2.x), and the core <= 1.9 webhooks API (docs/protocols.md#opencrvs-webhooks).
     auth_url = models.URLField(
         _("auth URL"),
         blank=True,
