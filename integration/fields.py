@@ -10,14 +10,58 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 
-@cache
-def _fernet() -> MultiFernet:
+def _keys() -> list[str]:
     keys = list(settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
         # Demo and tests: a key derived from SECRET_KEY. Production sets its own keys.
         digest = hashlib.sha256(b"portal-field-encryption:" + settings.SECRET_KEY.encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
-    return MultiFernet([Fernet(key) for key in keys])
+    return keys
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in _keys()])
+
+
+@cache
+def _first_key() -> Fernet:
+    return Fernet(_keys()[0])
+
+
+def under_first_key(token: str) -> bool:
+    """Whether a stored token is encrypted with the first key (the one that encrypts)."""
+    try:
+        _first_key().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def reencrypt(token: str) -> str:
+    """The same secret encrypted with the first key (`manage.py rotate_encryption_keys`)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("stored secret cannot be decrypted with the configured keys") from exc
+
+
+def forget_keys() -> None:
+    """Read the keys from the settings again (tests that change them)."""
+    _fernet.cache_clear()
+    _first_key.cache_clear()
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], models.Field]]:
+    """Every field of every installed model that stores a secret encrypted."""
+    from django.apps import apps
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField | EncryptedBinaryField)
+    ]
 
 
 def encrypt(value: bytes) -> str:
