@@ -45,8 +45,10 @@ compiled-messages: $(BIN)/.installed
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
 	PORTAL_DEMO=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# `make demo PORT=8123` (or PORTAL_DEMO_PORT=8123): the portal's port; the stand-ins take
+# the five ports after it.
 demo: $(BIN)/.installed
-	PORTAL_DEMO=true $(BIN)/python manage.py demo
+	PORTAL_DEMO=true $(BIN)/python manage.py demo $(if $(PORT),--port $(PORT))
 
 test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

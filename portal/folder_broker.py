@@ -33,6 +33,14 @@ class Channel(filesystem.Channel):
 class Transport(filesystem.Transport):
     Channel = Channel
 
+    @property
+    def default_connection_params(self) -> dict:
+        # A folder has no host, yet kombu's virtual transports name "localhost" as the
+        # default one: every connection made from `filesystem://` (kombu's own documented
+        # form) then logs "No hostname was supplied", i.e. at each new publishing
+        # connection. With no default host there is nothing to revert to or warn about.
+        return {}
+
 
 def install() -> None:
     """`filesystem://` URLs use this transport from now on, in this process."""

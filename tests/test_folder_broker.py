@@ -1,5 +1,6 @@
 """The embedded broker never hands a worker a message that is still being written."""
 
+import logging
 import threading
 
 from kombu import Connection
@@ -40,3 +41,23 @@ def test_a_reader_polling_while_messages_are_written_gets_each_one_whole(tmp_pat
 
     assert errors == []
     assert sorted(m["n"] for m in received) == list(range(300))
+
+
+def test_publishing_tasks_to_the_folder_broker_logs_no_warning(tmp_path, caplog):
+    """kombu warned "No hostname was supplied" for each new publishing connection made
+    from `filesystem://`, a URL with no host because a folder has none."""
+    from celery import Celery
+
+    folder_broker.install()
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    app = Celery("folder-broker-test", broker="filesystem://")
+    app.conf.broker_transport_options = options
+
+    with caplog.at_level(logging.WARNING):
+        for n in range(3):
+            app.send_task("integration.example", args=[n])
+            with app.connection_for_write() as connection:
+                connection.clone().release()
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert len(list(tmp_path.glob("*.msg"))) == 3

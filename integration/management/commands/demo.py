@@ -28,6 +28,23 @@ from mocks.mosip import MosipStandIn
 from mocks.oidc import PEOPLE, OidcStandIn
 from mocks.opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
 
+# The stand-ins sit just above the portal's port, so that two demos started with different
+# ports (`make demo PORT=8123`) do not reach for the same ones.
+STAND_IN_OFFSETS = {
+    "MOSIP stand-in": 1,
+    "OpenCRVS stand-in": 2,
+    "Identity provider (staff)": 3,
+    "IDA stand-in": 4,
+    "E-Signet stand-in": 5,
+}
+
+
+def default_port() -> int:
+    try:
+        return int(os.environ.get("PORTAL_DEMO_PORT") or 8000)
+    except ValueError as exc:
+        raise CommandError("PORTAL_DEMO_PORT must be a port number") from exc
+
 
 def free_port(preferred: int) -> int:
     """The preferred port when it is free, else any free one (some are taken here)."""
@@ -49,19 +66,29 @@ class Command(BaseCommand):
     help = "Run the portal with stand-in MOSIP and OpenCRVS servers (demo settings)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000, help="the portal's port")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help="the portal's port (default: PORTAL_DEMO_PORT, else 8000); the stand-ins "
+            "take the next five",
+        )
         parser.add_argument(
             "--no-example",
             action="store_true",
             help="don't send an example birth registration at start",
         )
 
-    def handle(self, *args, port: int, no_example: bool, **options):
+    def handle(self, *args, port: int | None, no_example: bool, **options):
+        port = port or default_port()
+        if not 0 < port < 65536 - len(STAND_IN_OFFSETS):
+            raise CommandError(f"{port} cannot be the demo's port")
+        self.port = port
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
         mosip, opencrvs = MosipStandIn(credential_delay_seconds=2.0), OpenCrvsStandIn()
-        mosip.start(port=free_port(20240))
-        opencrvs.start(port=free_port(20250))
+        mosip.start(port=self._stand_in_port("MOSIP stand-in"))
+        opencrvs.start(port=self._stand_in_port("OpenCRVS stand-in"))
         portal_url = f"http://127.0.0.1:{free_port(port)}"
         configure_for_stand_ins(mosip.url, opencrvs.url, portal_url)
         self._system_client(opencrvs)
@@ -72,7 +99,7 @@ class Command(BaseCommand):
         # Staff sign in through a stand-in identity provider, as they would through the
         # country's: one person per role.
         idp = OidcStandIn(redirect_uris=(f"{portal_url}/oidc/callback/",))
-        idp.start(port=free_port(20260))
+        idp.start(port=self._stand_in_port("Identity provider (staff)"))
         extra_stand_ins["Identity provider (staff)"] = idp
         metrics_token = secrets.token_urlsafe(16)
         environment = {
@@ -87,9 +114,11 @@ class Command(BaseCommand):
             call_command("subscribe_websub", verbosity=0)
             if not mosip.wait_for_subscription(timeout=10):
                 self.stderr.write("The MOSIP stand-in could not verify the WebSub callback.")
-            example = self._write_example()
             if not no_example:
-                self._send(portal_url, opencrvs, example)
+                self._send(portal_url, opencrvs)
+            # Written after the one sent at start, with its own certificate number: the
+            # printed command sends a new registration, not a repeat of that one (409).
+            example = self._write_example()
             self._print_urls(portal_url, mosip, opencrvs, password, example, extra_stand_ins)
             self._print_sign_in(portal_url, metrics_token)
             signal.signal(signal.SIGTERM, _interrupt)
@@ -118,11 +147,14 @@ class Command(BaseCommand):
         except ImportError:
             return {}
         servers = {"IDA stand-in": IdaStandIn(), "E-Signet stand-in": EsignetStandIn()}
-        for server in servers.values():
-            server.start()
+        for name, server in servers.items():
+            server.start(port=self._stand_in_port(name))
         configure_demo(servers["IDA stand-in"].url, servers["E-Signet stand-in"].url)
         register_demo_encryption_key(servers["E-Signet stand-in"])
         return servers
+
+    def _stand_in_port(self, name: str) -> int:
+        return free_port(self.port + STAND_IN_OFFSETS[name])
 
     def _demo_admin(self) -> str:
         password = secrets.token_urlsafe(12)
@@ -165,20 +197,21 @@ class Command(BaseCommand):
                 time.sleep(0.3)
         raise CommandError("the portal did not start")
 
+    @staticmethod
+    def _example() -> dict:
+        number = f"2026B{secrets.randbelow(10**8):08d}"
+        return birth_request(number, number[5:])
+
     def _write_example(self) -> Path:
         path = Path(settings.VAR_DIR) / "demo-birth.json"
-        number = f"2026B{secrets.randbelow(10**8):08d}"
-        path.write_text(json.dumps(birth_request(number, number[5:]), indent=2))
+        path.write_text(json.dumps(self._example(), indent=2))
         return path
 
-    def _send(self, portal_url: str, opencrvs: OpenCrvsStandIn, example: Path) -> None:
+    def _send(self, portal_url: str, opencrvs: OpenCrvsStandIn) -> None:
         reply = requests.post(
             f"{portal_url}/events/registration",
-            data=example.read_bytes(),
-            headers={
-                "Authorization": f"Bearer {opencrvs.mint_token()}",
-                "Content-Type": "application/json",
-            },
+            json=self._example(),
+            headers={"Authorization": f"Bearer {opencrvs.mint_token()}"},
             timeout=10,
         )
         self.stdout.write(f"Sent an example birth registration: HTTP {reply.status_code}")
