@@ -46,9 +46,9 @@ ANCHOR = re.compile(r"""<a\s+(?:id|name)=["']([\w-]+)["']""")
 
 
 def repository_files() -> list[str]:
-    """Tracked files, and new ones not ignored yet, as git lists them."""
+    """The files git tracks (what a clone of the repository holds)."""
     listed = subprocess.run(  # noqa: S603 - a fixed git command on this checkout
-        [GIT, "ls-files", "--cached", "--others", "--exclude-standard"],
+        [GIT, "ls-files"],
         cwd=ROOT,
         capture_output=True,
         text=True,
