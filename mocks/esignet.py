@@ -410,9 +410,14 @@ class EsignetStandIn(StandIn):
             return self.client_private_keys[client_id], None, "RS256"
         return self.esignet_key.key, self.esignet_key.kid, "PS256"
 
+    @staticmethod
+    def subject(client_id: str, nid: str) -> str:
+        """The person's PSUT: a pairwise subject, as E-Signet gives each client its own id
+        for a person."""
+        return hashlib.sha256(f"{client_id}:{nid}".encode()).hexdigest()[:32]
+
     def _subject(self, grant: Grant) -> str:
-        # A pairwise subject, as E-Signet gives each client its own id for a person.
-        return hashlib.sha256(f"{grant.client_id}:{grant.nid}".encode()).hexdigest()[:32]
+        return self.subject(grant.client_id, grant.nid)
 
     def on_jwks(self, request: Request) -> Response:
         expires = int(time.time()) + 365 * 86400

@@ -96,8 +96,9 @@ def test_sign_in_gives_the_persons_details_in_opencrvs_shape(client, configured,
         "dobUnknown": None,
         "birthDate": "2002-02-01",
         "verificationStatus": "authenticated",
-        "idType": None,
-        "nid": None,
+        "idType": "NATIONAL_ID",
+        "nid": "1234567891",
+        "sub": esignet.subject(DEMO_CLIENT_ID, "1234567891"),
     }
     assert esignet.token_errors == []
     record = VerificationRecord.objects.get()

@@ -25,14 +25,48 @@ def test_the_reference_field_set_with_dob_unknown_whenever_a_birth_date_is_given
         "dobUnknown": None,
         "birthDate": "2002-02-01",
         **TAIL,
+        "sub": "psut",
     }
 
 
 def test_what_was_not_sent_is_left_out_as_mosip_api_leaves_it_out():
-    assert to_opencrvs({"sub": "psut", "given_name": "Jenny"}) == {
-        "name": {"firstname": "Jenny"},
-        **TAIL,
-    }
+    assert to_opencrvs({"given_name": "Jenny"}) == {"name": {"firstname": "Jenny"}, **TAIL}
+
+
+def test_the_2_x_answer_carries_the_psut_and_the_number_signed_in_with():
+    claims = {"sub": "psut-of-jenny", "given_name": "Jenny", "individual_id": "1234567891"}
+
+    answer = to_opencrvs(claims)
+
+    assert answer["sub"] == "psut-of-jenny"
+    assert (answer["idType"], answer["nid"]) == ("NATIONAL_ID", "1234567891")
+
+
+@pytest.mark.parametrize(
+    ("language", "claims"),
+    [
+        ("eng", {"name#en": "Jenny Debra Doe", "gender#en": "Female"}),  # IDA
+        ("eng", {"name#EN": "Jenny Debra Doe", "gender#en-GB": "Female"}),
+        ("en", {"name#eng": "Jenny Debra Doe", "gender#eng": "Female"}),  # mock identity
+        ("fra", {"name#fr": "Jenny Debra Doe", "gender#fr": "Female"}),
+        ("fre", {"name#fra": "Jenny Debra Doe", "gender#fr": "Female"}),
+    ],
+)
+def test_two_and_three_letter_codes_name_the_same_language(language, claims):
+    claims = {**claims, "name#km": "ខ្មែរ", "gender#km": "ខ្មែរ"}
+
+    answer = to_opencrvs(claims, language)
+
+    assert answer["name"] == {"firstname": "Jenny", "middlename": "Debra", "surname": "Doe"}
+    assert answer["gender"] == "female"
+
+
+def test_the_configured_spelling_wins_and_another_language_is_never_taken():
+    claims = {"name#en": "Jenny Doe", "name#eng": "Jennifer Doe", "name#km": "ខ្មែរ ស"}
+
+    assert to_opencrvs(claims, "eng")["name"]["firstname"] == "Jennifer"
+    assert to_opencrvs(claims, "en")["name"]["firstname"] == "Jenny"
+    assert to_opencrvs({"name#km": "ខ្មែរ ស"}, "eng")["name"] == {}
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,12 @@ from integration.models import EsignetSettings, OpenCrvsSettings, VerificationRe
 from integration.verification_demo import configure_demo
 from mocks import esignet as standin
 from mocks.esignet import DEMO_CLIENT_ID, EsignetStandIn
+from mocks.esignet_userinfo import OPENCRVS_MOCK_SUB, claims_for
 from mocks.opencrvs import OpenCrvsStandIn
 
 REDIRECT = "http://localhost:3000/drafts/abc/review"
 URL = "/esignet/get-oidp-user-info"
+JENNY_NID = "1234567891"
 JENNY = {
     "name": {"firstname": "Jenny", "middlename": "Debra", "surname": "Doe"},
     "gender": "female",
@@ -33,6 +35,21 @@ JENNY = {
     "idType": None,
     "nid": None,
 }
+# Behind IDA and the mock identity system the number she signed in with comes as
+# `individual_id`: the 2.x answer's `nid`. The plugin-JSON and OpenCRVS mock shapes lack it.
+WITH_INDIVIDUAL_ID = ("ida", "mock_identity")
+
+
+def jenny_in(mode: str) -> dict:
+    """What the form gets for Jenny from each deployment: her PSUT as `sub` always."""
+    answer = {**JENNY, "sub": EsignetStandIn.subject(DEMO_CLIENT_ID, JENNY_NID)}
+    if mode in WITH_INDIVIDUAL_ID:
+        answer.update(idType="NATIONAL_ID", nid=JENNY_NID)
+    if mode == "opencrvs_mock":
+        answer["sub"] = OPENCRVS_MOCK_SUB  # the same for everyone
+    return answer
+
+
 PERSONAL = ("Jenny", "Debra", "2002", "Female")
 
 
@@ -106,7 +123,7 @@ def sign_in_and_ask(client, esignet: EsignetStandIn, token: str):
     }
     chosen = requests.post(
         f"{esignet.url}/authorize",
-        data={**params, "nid": "1234567891"},
+        data={**params, "nid": JENNY_NID},
         allow_redirects=False,
         timeout=5,
     )
@@ -153,12 +170,33 @@ def test_every_deployment_gives_the_same_answer(ask, esignet, encryption_key, mo
     response = ask()
 
     assert response.status_code == 200, response.content
-    assert response.json() == JENNY
+    assert response.json() == jenny_in(mode)
     answered = esignet.requests_to(
         standin.OPENCRVS_MOCK_USERINFO_PATH if mode == "opencrvs_mock" else standin.USERINFO_PATH
     )
     assert answered[-1].status == 200
     assert VerificationRecord.objects.get().result == "verified"
+
+
+@pytest.mark.parametrize(("mode", "locale"), [("ida", "en"), ("mock_identity", "eng")])
+def test_the_psut_the_nid_and_the_name_under_the_default_claims_language(
+    ask, esignet, mode, locale
+):
+    """IDA names its claims `name#en`, the mock identity system `name#eng`: the default
+    claims language (`eng`) reads both, and the 2.x fields come from `sub` and
+    `individual_id`."""
+    deployment(esignet, mode)
+    person = esignet.identities[JENNY_NID]
+    sent = claims_for(mode, person, "psut", DEMO_CLIENT_ID, esignet.mock_identity_issuer)
+    assert f"name#{locale}" in sent and "name" not in sent
+    assert EsignetSettings.load().claims_language == "eng"
+
+    answer = ask().json()
+
+    assert answer["sub"] == EsignetStandIn.subject(DEMO_CLIENT_ID, JENNY_NID)
+    assert (answer["idType"], answer["nid"]) == ("NATIONAL_ID", JENNY_NID)
+    assert answer["name"] == {"firstname": "Jenny", "middlename": "Debra", "surname": "Doe"}
+    assert answer["gender"] == "female"
 
 
 def test_a_pinned_certificate_stands_in_for_a_key_url(ask, esignet):
@@ -170,7 +208,7 @@ def test_a_pinned_certificate_stands_in_for_a_key_url(ask, esignet):
     config.save()
     fetched = len(esignet.requests_to(standin.MOCK_IDENTITY_KEYS_PATH))
 
-    assert ask().json() == JENNY
+    assert ask().json() == jenny_in("mock_identity")
     assert len(esignet.requests_to(standin.MOCK_IDENTITY_KEYS_PATH)) == fetched
 
 
