@@ -155,7 +155,7 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
     """The patterns above match the references they exist to refuse."""
     assert OUTSIDE.search("see PROTOCOLS" + ".md (5)")
     assert OUTSIDE.search("PROTOCOLS (1)")
-    assert OUTSIDE.search("open ../" + "shared/fixtures/wire")
+    assert OUTSIDE.search("open ../" + "shared" + "/fixtures/wire")
     assert not OUTSIDE.search("a cache shared by all workers")
     assert DOC_REFERENCE.search("(docs/protocols.md#credential-issued)").groups() == (
         "docs/protocols.md",
