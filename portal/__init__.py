@@ -1,3 +1,4 @@
 from portal.celery import app as celery_app
+from portal.version import __version__
 
-__all__ = ["celery_app"]
+__all__ = ["__version__", "celery_app"]

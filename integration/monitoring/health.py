@@ -23,6 +23,7 @@ from integration.models import Submission, WorkerHeartbeat
 from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
+from portal import __version__
 from portal.celery import app as celery_app
 
 
@@ -40,6 +41,7 @@ class Health:
     def as_json(self) -> dict:
         return {
             "status": self.status,
+            "version": __version__,
             "checks": self.checks,
             "reasons": self.reasons,
             **self.details,

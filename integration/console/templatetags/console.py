@@ -18,6 +18,14 @@ from integration.services.staff_actions import display_name as _display_name
 
 register = template.Library()
 
+
+@register.simple_tag
+def portal_version() -> str:
+    from portal import __version__
+
+    return __version__
+
+
 TONES = {
     Status.RECEIVED: "progress",
     Status.SENDING: "progress",
