@@ -28,7 +28,7 @@ OUTSIDE = re.compile(
     r"PROTOCOLS(\.md|\s*\(|\s*§)"
     r"|ARCHITECTURE\.md"
     r"|\.\./" + "shared" + r"\b"
-    r"|/work/" + "shared"
+    r"|/work/" + r"(shared|\.mirror)"  # this machine's folders beside the checkout
     r"|\b" + "shared" + r"/(fixtures|hooks|PROTOCOLS|ARCHITECTURE)"
     r"|PORTAL_" + "SHARED" + r"_DIR"
 )
@@ -156,6 +156,7 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
     assert OUTSIDE.search("see PROTOCOLS" + ".md (5)")
     assert OUTSIDE.search("PROTOCOLS (1)")
     assert OUTSIDE.search("open ../" + "shared" + "/fixtures/wire")
+    assert OUTSIDE.search("read /work/" + ".mirror/opencrvs+mosip/repo")
     assert not OUTSIDE.search("a cache shared by all workers")
     assert DOC_REFERENCE.search("(docs/protocols.md#credential-issued)").groups() == (
         "docs/protocols.md",
