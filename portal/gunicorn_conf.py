@@ -5,12 +5,22 @@ gunicorn's arbiter, which never serves a request (44 MB instead of 23).
 
 Threaded workers keep connections alive between requests, as OpenCRVS's Node client
 expects (Django's development server reset them). Everything can be changed from the
-environment: ``PORTAL_BIND``, ``WEB_CONCURRENCY`` (processes), ``PORTAL_WEB_THREADS``.
+environment or the ``.env`` file beside the code, read as Django reads it (values already
+in the environment win): ``PORTAL_BIND``, ``WEB_CONCURRENCY`` (processes),
+``PORTAL_WEB_THREADS``, ``PORTAL_FORWARDED_ALLOW_IPS``, ``PORTAL_ACCESS_LOG``.
+
+Loopback unless ``PORTAL_BIND`` says otherwise: outside a container the portal is plain
+HTTP behind a TLS proxy on the same host. The image sets ``PORTAL_BIND=0.0.0.0:8000``.
 """
 
 import os
+from pathlib import Path
 
-bind = os.environ.get("PORTAL_BIND", "0.0.0.0:8000")
+import environ  # django-environ alone: Django itself is not loaded here
+
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("PORTAL_WEB_THREADS", "4"))

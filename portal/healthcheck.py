@@ -10,10 +10,15 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+import environ
 
 
 def main() -> int:
-    bind = os.environ.get("PORTAL_BIND", "0.0.0.0:8000")
+    # The same settings as the web process: the environment, then the .env file.
+    environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
+    bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
     port = bind.rsplit(":", 1)[-1]
     hosts = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
     host = next((h.strip() for h in hosts if h.strip() not in {"*"} and h[0] != "."), "localhost")
