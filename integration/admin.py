@@ -30,7 +30,7 @@ from integration.models import (
     Submission,
 )
 from integration.models.settings import IdSchemaSource
-from integration.services import key_rotation
+from integration.services import key_rotation, websub
 from integration.services.connection_checks import CHECKS
 from integration.services.staff_actions import display_name
 
@@ -383,13 +383,17 @@ class SettingsChangeAdmin(admin.ModelAdmin):
 @admin.register(MosipSettings)
 class MosipSettingsAdmin(SingletonAdmin):
     form = MosipSettingsForm
-    readonly_fields = ["schema_in_force"]
+    readonly_fields = ["schema_in_force", "websub_subscription"]
 
     @admin.display(description=gettext_lazy("in force now"))
     def schema_in_force(self, obj: MosipSettings) -> str:
         return obj.id_schema_summary() if obj else ""
 
     fieldsets = [
+    @admin.display(description=gettext_lazy("subscription"))
+    def websub_subscription(self, obj: MosipSettings) -> str:
+        return websub.standing().summary()
+
         (
             gettext_lazy("Auth manager"),
             {
@@ -438,6 +442,7 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "end_websub_secret_overlap",
                     "national_id_key",
                     "verify_credential_proof",
+                    "websub_subscription",
                     "verification_method_allowlist",
                     "context_url_allowlist",
                     "jcs_proofs",

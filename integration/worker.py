@@ -24,9 +24,11 @@ def beat(hostname: str, started_at) -> None:
 
     try:
         now = timezone.now()
+        # Keyed by name and pid: two workers on one host may share a name.
         WorkerHeartbeat.objects.update_or_create(
             hostname=hostname[:255],
-            defaults={"seen_at": now, "pid": os.getpid(), "started_at": started_at},
+            pid=os.getpid(),
+            defaults={"seen_at": now, "started_at": started_at},
         )
         WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_AFTER).delete()
     except Exception as exc:  # noqa: BLE001 - the database may be down; beat again later

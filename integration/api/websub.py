@@ -11,17 +11,30 @@ from django.views.decorators.http import require_http_methods
 
 from integration.api.errors import with_retry_after
 from integration.models import InboundKind, InboundOutcome
-from integration.services import inbound
+from integration.services import inbound, websub
+
+
+def intent_check(request) -> HttpResponse:
+    """The hub's intent verification: echo the challenge, and record that the hub
+    verified the subscription the portal asked for (services/websub.py). A challenge
+    without a mode (a readiness probe) is echoed as mosip-api did."""
+    mode, topic = request.GET.get("hub.mode", ""), request.GET.get("hub.topic", "")
+    if mode == "denied":
+        websub.denied(topic, request.GET.get("hub.reason", ""))
+        return HttpResponse(status=204)
+    challenge = request.GET.get("hub.challenge")
+    if not challenge:
+        return HttpResponseBadRequest("hub.challenge is required", content_type="text/plain")
+    if mode in {"subscribe", "unsubscribe"} and topic:
+        websub.intent_verified(mode, topic, request.GET.get("hub.lease_seconds"))
+    return HttpResponse(challenge, content_type="text/plain")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def websub_callback(request) -> HttpResponse:
     if request.method == "GET":
-        challenge = request.GET.get("hub.challenge")
-        if not challenge:
-            return HttpResponseBadRequest("hub.challenge is required", content_type="text/plain")
-        return HttpResponse(challenge, content_type="text/plain")
+        return intent_check(request)
     handled = inbound.handle(inbound.store(request, InboundKind.CREDENTIAL))
     if handled.outcome == InboundOutcome.FORGED and handled.document is None:
         return JsonResponse({"detail": "X-Hub-Signature does not match."}, status=401)

@@ -20,6 +20,7 @@ from integration.models.verification import (
     VerificationResult,
 )
 from integration.models.worker import WorkerHeartbeat
+from integration.models.websub import WebSubState, WebSubSubscription
 
 __all__ = [
     "ActionKind",
@@ -51,5 +52,7 @@ __all__ = [
     "VerificationKind",
     "VerificationRecord",
     "VerificationResult",
+    "WebSubState",
+    "WebSubSubscription",
     "WorkerHeartbeat",
 ]

@@ -6,10 +6,19 @@ from django.utils import timezone
 
 
 class WorkerHeartbeat(models.Model):
-    hostname = models.CharField(max_length=255, unique=True)
+    """One row per worker process: its node name and its pid. Two workers started on one
+    host without `-n` share Celery's default name (celery@host); the pid keeps them
+    apart, so /healthz counts both."""
+
+    hostname = models.CharField(max_length=255)
     pid = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hostname", "pid"], name="one_heartbeat_per_process")
+        ]
 
     def __str__(self) -> str:
         return f"{self.hostname} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"

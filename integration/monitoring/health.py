@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from integration.models import Submission, WorkerHeartbeat
 from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
+from integration.services import websub
 from portal import __version__
 from portal.celery import app as celery_app
 
@@ -88,6 +89,7 @@ def assess() -> Health:
         status__in=RETRY_STATUSES, next_attempt_at__lt=now
     ).count()
     _workers(health, now)
+    _websub(health)
     _remotes(health, now)
     _waiting(health, now)
     if health.reasons and health.status == "ok":
@@ -124,6 +126,15 @@ def _waiting(health: Health, now: datetime) -> None:
                 f"(threshold {_minutes(thresholds[system])})"
             )
     health.details["waiting"] = waits
+
+
+def _websub(health: Health) -> None:
+    """Credentials arrive only through a subscription the hub has verified."""
+    found = websub.standing()
+    health.details["websub"] = {"state": str(found.state)}
+    if not found.ok:
+        with translation.override("en"):
+            health.reasons.append(found.problem(detailed=False))
 
 
 def _workers(health: Health, now: datetime) -> None:

@@ -1,27 +1,163 @@
-"""Keeping the portal subscribed to MOSIP's credential topic (MOSIP forgets subscribers)."""
+"""Keeping the portal subscribed to MOSIP's credential topic (MOSIP forgets subscribers),
+and knowing whether it is: the hub's answer to the request says nothing about whether it
+then verified the callback (models/websub.py). Every request is recorded before it is
+sent (the hub may verify before its answer reaches us); the callback's intent check
+(api/websub.py) records the verification; `standing` says where it stands, for the
+command, /healthz and the console.
+"""
 
 import logging
+import time
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.models import MosipSettings
+from integration.models.websub import WebSubState, WebSubSubscription
 
 log = logging.getLogger(__name__)
+SUBSCRIPTION = 1  # the row's primary key
 
 
 def subscribe(mode: str = "subscribe") -> None:
-    MosipClient().subscribe(mode)
+    """Ask the hub to (un)subscribe the callback; raises RemoteError when it refuses. The
+    hub then verifies the callback on its own: see `wait_for_verification`."""
+    config = MosipSettings.load()
+    WebSubSubscription.objects.update_or_create(
+        pk=SUBSCRIPTION,
+        defaults={
+            "hub_url": config.websub_hub_url,
+            "topic": config.websub_topic,
+            "callback_url": config.websub_callback_url,
+            "mode": mode,
+            "requested_at": timezone.now(),
+            "request_error": "",
+        },
+    )
+    try:
+        MosipClient(config).subscribe(mode)
+    except RemoteError as exc:
+        WebSubSubscription.objects.filter(pk=SUBSCRIPTION).update(request_error=exc.message[:500])
+        raise
 
 
 def subscribe_if_configured() -> bool | None:
-    """True once subscribed, False if MOSIP did not take it, None if not configured."""
+    """True once the hub took the request, False if it did not, None if not configured."""
     config = MosipSettings.load()
     if not (config.websub_hub_url and config.websub_callback_url and config.auth_url):
         log.info("WebSub hub or callback not configured; not subscribing")
         return None
     try:
-        MosipClient(config).subscribe()
+        subscribe()
     except RemoteError as exc:
         log.warning("WebSub subscription failed: %s", exc.message)
         return False
     return True
+
+
+def intent_verified(mode: str, topic: str, lease_seconds: str | None) -> bool:
+    """The hub's intent check for the request we made (same mode and topic) reached us.
+    An intent check for anything else is still answered (as mosip-api did) but not
+    recorded."""
+    lease = int(lease_seconds) if (lease_seconds or "").isdigit() else None
+    updated = WebSubSubscription.objects.filter(pk=SUBSCRIPTION, mode=mode, topic=topic).update(
+        verified_at=timezone.now(), lease_seconds=lease
+    )
+    if updated:
+        log.info("MOSIP's WebSub hub verified the callback (%s %s)", mode, topic)
+    return bool(updated)
+
+
+def denied(topic: str, reason: str) -> None:
+    """The hub's `hub.mode=denied` for our topic."""
+    updated = WebSubSubscription.objects.filter(pk=SUBSCRIPTION, topic=topic).update(
+        denied_at=timezone.now(), denied_reason=reason[:500]
+    )
+    if updated:
+        log.warning("MOSIP's WebSub hub denied the subscription to %s", topic)
+
+
+@dataclass
+class Standing:
+    state: str
+    subscription: WebSubSubscription | None
+
+    @property
+    def ok(self) -> bool:
+        return self.state in {WebSubState.VERIFIED, WebSubState.PENDING, "not_configured"}
+
+    def problem(self, detailed: bool = True) -> str:
+        """What is wrong, for an operator; `detailed` adds the callback URL and the hub's
+        own words (the console and the command, not the public /healthz)."""
+        sub = self.subscription
+        callback = f" {sub.callback_url}" if detailed and sub and sub.callback_url else ""
+        hosts = _(
+            "the hub could not reach the callback URL, or the portal refused the request "
+            "for its host name (it must be in DJANGO_ALLOWED_HOSTS or PORTAL_INTERNAL_HOSTS; "
+            "the log then says 'refused a request for host')"
+        )
+        if self.state == WebSubState.NEVER:
+            return _(
+                "The portal has not subscribed to MOSIP's WebSub hub: no credential will be "
+                "delivered. Run manage.py subscribe_websub."
+            )
+        if self.state == WebSubState.CHANGED:
+            return _(
+                "The WebSub settings changed since the last subscription: run "
+                "manage.py subscribe_websub so the hub delivers to the new callback."
+            )
+        if self.state == WebSubState.FAILED:
+            error = f" ({sub.request_error})" if detailed else ""
+            return _(
+                "The last WebSub subscription request failed%(error)s: credentials may not "
+                "be delivered. Run manage.py subscribe_websub once MOSIP's hub is reachable."
+            ) % {"error": error}
+        if self.state == WebSubState.UNVERIFIED:
+            return _(
+                "MOSIP's WebSub hub took the subscription request but never verified the "
+                "callback%(callback)s: %(why)s. No credential is delivered until it does; "
+                "fix it and run manage.py subscribe_websub."
+            ) % {"callback": callback, "why": hosts}
+        if self.state == WebSubState.DENIED:
+            reason = f" ({sub.denied_reason})" if detailed and sub.denied_reason else ""
+            return _(
+                "MOSIP's WebSub hub denied the subscription%(reason)s: no credential is delivered."
+            ) % {"reason": reason}
+        if self.state == WebSubState.UNSUBSCRIBED:
+            return _(
+                "The portal is unsubscribed from MOSIP's credential topic: no credential is "
+                "delivered."
+            )
+        return ""
+
+    def summary(self) -> str:
+        """One line for the MOSIP settings page: what is wrong, or where it stands."""
+        if self.state == "not_configured":
+            return _("Not configured: set the WebSub hub URL and callback URL.")
+        return self.problem() or str(WebSubState(self.state).label)
+
+
+def standing() -> Standing:
+    config = MosipSettings.load()
+    if not (config.websub_hub_url and config.websub_callback_url):
+        return Standing("not_configured", None)
+    sub = WebSubSubscription.objects.filter(pk=SUBSCRIPTION).first()
+    if sub is None:
+        return Standing(WebSubState.NEVER, None)
+    state = sub.state(config.websub_hub_url, config.websub_topic, config.websub_callback_url)
+    return Standing(state, sub)
+
+
+def wait_for_verification(timeout: float, poll: float = 0.25) -> Standing:
+    """Until the hub's intent check has come (or was denied), or `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = standing()
+        if found.state not in {WebSubState.PENDING, WebSubState.UNVERIFIED}:
+            return found
+        if time.monotonic() >= deadline:
+            return Standing(WebSubState.UNVERIFIED, found.subscription)
+        time.sleep(poll)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from integration.console.dashboard import dashboard as build
 from integration.console.views.access import console_view, sees_personal_data
+from integration.services import websub
 
 
 @console_view()
@@ -15,5 +16,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "section": "dashboard",
             "dash": build(personal_data=sees_personal_data(request)),
             "refresh_seconds": max(settings.CONSOLE_DASHBOARD_CACHE_SECONDS, 15),
+            # Not cached with the figures: one row, and the first thing to fix.
+            "websub_problem": websub.standing().problem(),
         },
     )

@@ -1,0 +1,127 @@
+"""A WebSub hub takes a subscribe request (202) and only then checks the callback; a
+callback it cannot reach, or one the portal refuses for its Host, leaves the portal
+unsubscribed. `subscribe_websub` waits for that check and says plainly when it did not
+come; /healthz, the dashboard and the MOSIP settings page show an unverified
+subscription until it does.
+
+The portal is served by gunicorn and the hub is the MOSIP stand-in's, over HTTP."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from integration.demo import configure_for_stand_ins
+from integration.models import MosipSettings, WebSubState, WebSubSubscription
+from integration.models.websub import VERIFICATION_GRACE
+from tests.console.conftest import admin_user, client_for  # noqa: F401 - fixture
+
+
+def websub_reasons(client) -> list[str]:
+    body = client.get("/healthz").json()
+    return [reason for reason in body["reasons"] if "WebSub" in reason], body["websub"]["state"]
+
+
+def as_if_the_grace_had_passed() -> None:
+    WebSubSubscription.objects.filter(pk=1).update(
+        requested_at=timezone.now() - VERIFICATION_GRACE - timedelta(seconds=1)
+    )
+
+
+def test_subscribe_websub_waits_until_the_hub_verified_the_callback(
+    served_portal, mosip, opencrvs, transactional_db, client
+):
+    configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
+    out = StringIO()
+    call_command("subscribe_websub", "--timeout", "20", stdout=out)
+
+    assert "The hub verified the callback: subscribed." in out.getvalue()
+    assert mosip.hub.active("CREDENTIAL_ISSUED"), "the hub holds no subscription"
+    subscription = WebSubSubscription.objects.get()
+    assert subscription.verified_at >= subscription.requested_at
+    as_if_the_grace_had_passed()  # verified stays verified
+    assert websub_reasons(client) == ([], WebSubState.VERIFIED)
+
+
+def test_a_callback_refused_for_its_host_is_reported_not_taken_for_success(
+    served_portal, mosip, opencrvs, transactional_db, client, admin_user  # noqa: F811
+):
+    # MOSIP calls the portal by a name the portal does not accept: "127.1" reaches the
+    # same server, but its Host is in neither DJANGO_ALLOWED_HOSTS nor PORTAL_INTERNAL_HOSTS.
+    port = served_portal.rsplit(":", 1)[1]
+    configure_for_stand_ins(mosip.url, opencrvs.url, f"http://127.1:{port}")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("subscribe_websub", "--timeout", "3", stdout=StringIO())
+    message = str(refused.value)
+    assert "did not verify the callback within 3 s" in message
+    assert "NOT subscribed" in message
+    assert f"http://127.1:{port}/websub/callback" in message
+    assert "DJANGO_ALLOWED_HOSTS or PORTAL_INTERNAL_HOSTS" in message
+    [attempt] = mosip.hub.attempts
+    assert attempt.done.wait(5) and attempt.verification_status == 400  # the Host refused
+    assert not mosip.hub.active("CREDENTIAL_ISSUED")
+
+    # Shortly after the request it may still come: not yet a problem.
+    assert websub_reasons(client) == ([], WebSubState.PENDING)
+    as_if_the_grace_had_passed()
+    reasons, state = websub_reasons(client)
+    assert state == WebSubState.UNVERIFIED
+    assert client.get("/healthz").json()["status"] == "degraded"
+    [reason] = reasons
+    assert "never verified the callback" in reason and "PORTAL_INTERNAL_HOSTS" in reason
+    assert "127.1" not in reason  # /healthz is public: no address in it
+
+    staff = client_for(admin_user)
+    page = staff.get("/console/").content.decode()
+    assert 'data-testid="websub-problem"' in page and "never verified the callback" in page
+    assert f"http://127.1:{port}/websub/callback" in page
+
+    # Fixed (the portal's own address), subscribed again: the problem is gone.
+    configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
+    call_command("subscribe_websub", "--timeout", "20", stdout=StringIO())
+    assert websub_reasons(client) == ([], WebSubState.VERIFIED)
+    assert 'data-testid="websub-problem"' not in staff.get("/console/").content.decode()
+
+
+def test_a_hub_that_cannot_reach_the_callback_is_reported(
+    mosip, opencrvs, transactional_db, client
+):
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")  # nothing listens
+    with pytest.raises(CommandError, match="did not verify the callback within 2 s"):
+        call_command("subscribe_websub", "--timeout", "2", stdout=StringIO())
+    as_if_the_grace_had_passed()
+    assert websub_reasons(client)[1] == WebSubState.UNVERIFIED
+
+
+def test_a_denied_subscription_and_a_never_made_one_are_reported(db, client, admin_client):
+    configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+    reasons, state = websub_reasons(client)
+    assert state == WebSubState.NEVER and "has not subscribed" in reasons[0]
+
+    WebSubSubscription.objects.create(
+        pk=1,
+        hub_url=MosipSettings.load().websub_hub_url,
+        topic="CREDENTIAL_ISSUED",
+        callback_url=MosipSettings.load().websub_callback_url,
+        requested_at=timezone.now(),
+    )
+    reply = client.get(
+        "/websub/callback",
+        {"hub.mode": "denied", "hub.topic": "CREDENTIAL_ISSUED", "hub.reason": "no policy"},
+    )
+    assert reply.status_code == 204
+    reasons, state = websub_reasons(client)
+    assert state == WebSubState.DENIED and "denied the subscription" in reasons[0]
+    assert "no policy" not in reasons[0]  # the hub's words only for staff
+
+    page = admin_client.get("/admin/integration/mosipsettings/1/change/").content.decode()
+    assert "denied the subscription (no policy)" in page
+
+
+def test_a_readiness_probe_is_still_answered_and_changes_nothing(db, client):
+    reply = client.get("/websub/callback", {"hub.challenge": "up"})
+    assert (reply.status_code, reply.content) == (200, b"up")
+    assert not WebSubSubscription.objects.exists()
