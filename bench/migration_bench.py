@@ -103,10 +103,12 @@ class Probe(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.sql = url, sql
         self.stop, self.longest, self.timeouts, self.runs = threading.Event(), 0.0, 0, 0
+        self.slow: list[tuple[float, float]] = []  # (seconds after start, wait) over 200 ms
 
     def run(self) -> None:
         import psycopg
 
+        self.began = time.monotonic()
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("SET lock_timeout = '1s'")
             while not self.stop.is_set():
@@ -116,7 +118,10 @@ class Probe(threading.Thread):
                 except psycopg.errors.LockNotAvailable:
                     self.timeouts += 1
                 self.runs += 1
-                self.longest = max(self.longest, time.monotonic() - started)
+                took = time.monotonic() - started
+                self.longest = max(self.longest, took)
+                if took > 0.2:
+                    self.slow.append((started - self.began, took))
                 time.sleep(0.05)
 
 
@@ -124,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pairs", type=int, default=0, help="events stored twice")
-    parser.add_argument("--to", default="0011_lifecycle")
+    parser.add_argument("--to", default="0011_lifecycle", help="a migration, or 'latest'")
     parser.add_argument("--writes", action="store_true", help="also probe an UPDATE")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -158,7 +163,8 @@ def main() -> None:
         probe.start()
     time.sleep(0.3)
     started = time.monotonic()
-    call_command("migrate", "integration", args.to, verbosity=1, skip_checks=True)
+    target = [] if args.to == "latest" else [args.to]
+    call_command("migrate", "integration", *target, verbosity=2, skip_checks=True)
     took = time.monotonic() - started
     time.sleep(0.3)
     for probe in probes.values():
@@ -168,6 +174,8 @@ def main() -> None:
     for name, probe in probes.items():
         print(f"  concurrent {name}: {probe.runs} runs, longest {probe.longest * 1000:.0f} ms, "
               f"{probe.timeouts} lock timeouts (lock_timeout 1 s)")  # fmt: skip
+        for at, wait in probe.slow:
+            print(f"    waited {wait:.2f} s at {at:.1f} s")
 
 
 if __name__ == "__main__":
