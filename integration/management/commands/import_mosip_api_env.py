@@ -57,6 +57,15 @@ ESIGNET_VARIABLES = {
     "ESIGNET_JWKS_URL": "jwks_url",
     "CLIENT_APP_URL": "client_app_url",
 }
+# Variables naming files. mosip-api opens them from its own folder, where its .env lives:
+# a relative path in an env file is taken from that file's folder, not from ours.
+PATH_VARIABLES = (
+    "DECRYPT_P12_FILE_PATH",
+    "SIGN_P12_FILE_PATH",
+    "ENCRYPT_CERT_PATH",
+    "OIDP_CLIENT_PRIVATE_KEY_PATH",
+    "MOSIP_ID_SCHEMA_PATH",
+)
 
 
 class Command(BaseCommand):
@@ -70,7 +79,7 @@ class Command(BaseCommand):
         if env_file:
             if not env_file.is_file():
                 raise CommandError(f"{env_file} does not exist")
-            values.update(read_env_file(env_file))
+            values.update(resolve_paths(read_env_file(env_file), env_file.resolve().parent))
         mosip, opencrvs = MosipSettings.load(), OpenCrvsSettings.load()
         ida, esignet = IdaSettings.load(), EsignetSettings.load()
         imported = [
@@ -102,6 +111,14 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def resolve_paths(values: dict[str, str], folder: Path) -> dict[str, str]:
+    """The file variables' relative paths, taken from `folder` (the env file's)."""
+    for variable in PATH_VARIABLES:
+        if values.get(variable) and not Path(values[variable]).expanduser().is_absolute():
+            values[variable] = str(folder / values[variable])
+    return values
+
+
 def apply(target, variables: dict[str, str], values: dict[str, str]) -> list[str]:
     imported = []
     for variable, field in variables.items():
@@ -114,9 +131,9 @@ def apply(target, variables: dict[str, str], values: dict[str, str]) -> list[str
 def read_file(values: dict[str, str], variable: str) -> bytes | None:
     if not values.get(variable):
         return None
-    path = Path(values[variable])
+    path = Path(values[variable]).expanduser()
     if not path.is_file():
-        raise CommandError(f"{variable} {path} does not exist")
+        raise CommandError(f"{variable}: {path.resolve()} does not exist")
     return path.read_bytes()
 
 
