@@ -86,6 +86,34 @@ def test_an_approved_correction_is_confirmed_with_the_request_id_and_the_nid(pip
 
 
 @pytest.mark.e2e
+def test_a_correction_s_values_are_converted_as_a_registration_s(pipeline):
+    """Farajaland develop sends the form's values as typed (`gender: "female"`, an ISO
+    date, the name joined) to both routes (src/api/events/handler.ts): a fresh install's
+    registration profile converts them, for the correction exactly as for the birth."""
+    from django.core.management import call_command
+
+    call_command("load_default_mappings", verbosity=0)
+    use_system_client(pipeline.opencrvs)
+    typed = {"fullName": "Mutale Chisomo Mwale", "dateOfBirth": "2026-11-02", "gender": "female"}
+    birth = birth_request("2026B80000011", "B80000011")
+    birth["requestFields"].update(typed)
+    assert pipeline.register(birth).status_code == 202
+    registered = pipeline.wait_for("2026B80000011", Status.CONFIRMED)
+    token, record = pipeline.opencrvs.mint_correction()
+    body = correction(record.tracking_id)
+    body["requestFields"] = {"VID": "4829104756", **typed, "introducerInfoToken": "psut"}
+    assert post(pipeline, body, token).status_code == 202
+
+    corrected = wait({"event_id": record.id}, Status.CONFIRMED)
+
+    sent = pipeline.mosip.packets[registered.transaction_id]["fields"]
+    update = pipeline.mosip.packets[corrected.transaction_id]["fields"]
+    assert sent["gender"] == [{"language": "eng", "value": "Female"}]
+    assert {name: update[name] for name in typed} == {name: sent[name] for name in typed}
+    assert update["VID"] == "4829104756" and "introducerInfoToken" in update
+
+
+@pytest.mark.e2e
 def test_a_correction_is_shown_in_the_console_as_one(pipeline):
     from integration.console.roles import Role
     from tests.console.conftest import client_for, make_user

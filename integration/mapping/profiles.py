@@ -37,3 +37,15 @@ def builtin_interop_profile(
         notification_phone_path="notification.recipientPhone",
         notification_email_path="notification.recipientEmail",
     )
+
+
+def correction_rows(type_id: str, request_fields: dict) -> list:
+    """A correction's values converted exactly as a registration's: the rows of the
+    active registration profile for its event type (the country config's requests) that
+    fill a field the correction carries. A correction sends only what changed, so rows
+    for fields it leaves out (the registration's required address, constants) are not
+    applied, and nothing is reported missing for them. Without such a profile: none."""
+    profile = profile_for(SourceFormat.INTEROP, type_id)
+    if profile is None:
+        return []
+    return [row for row in profile.rows.all() if row.target in request_fields]

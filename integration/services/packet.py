@@ -11,7 +11,7 @@ from integration.db import insert
 from integration.mapping.conform import conform
 from integration.mapping.documents import source_document
 from integration.mapping.engine import Mapped, map_record
-from integration.mapping.profiles import builtin_interop_profile, profile_for
+from integration.mapping.profiles import builtin_interop_profile, correction_rows, profile_for
 from integration.mapping.schemas import schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
@@ -88,6 +88,12 @@ def map_submission(
     an edit pass the profile (and rows) being edited, which need not be saved yet."""
     profile = profile or profile_of(submission)
     body = submission.raw_request or {}
+    if rows is None and submission.is_correction and profile.pk is None:
+        # The built-in correction profile keeps the request's fields as sent; their values
+        # go through the registration profile's rows, as a registration's do.
+        fields = body.get("requestFields")
+        type_id = submission.event_type_id or submission.event_type
+        rows = correction_rows(type_id, fields if isinstance(fields, dict) else {})
     mapped = map_record(profile, source_document(submission.source_format, body), rows)
     if submission.source_format in REQUEST_FORMATS:
         # The request's own metaInfo and audit refine the defaults, as in mosip-api; keys
