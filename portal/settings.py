@@ -17,12 +17,31 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def secret(name: str, default: str = "") -> str:
+    """A secret from the file named by NAME_FILE (a Docker or Kubernetes secret mounted as
+    a file; surrounding whitespace such as the final newline dropped), else from NAME.
+    Every key, password and token below is read through here (README "Deploying")."""
+    path = env.str(f"{name}_FILE", default="")
+    if not path:
+        return env.str(name, default=default)
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from None
+
+
+def secret_list(name: str) -> list[str]:
+    """Several secrets in one (comma separated, or one per line in a file)."""
+    return [item.strip() for item in secret(name).replace("\n", ",").split(",") if item.strip()]
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # `make demo` and the tests set PORTAL_DEMO: public demo keys are then allowed. Anywhere
 # else the portal refuses to start without its own keys, because the secrets it stores
 # would be encrypted with a key everyone can read.
 DEMO = env.bool("PORTAL_DEMO", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+SECRET_KEY = secret("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Names the portal answers to inside the installation's network, besides its public name
 # above: the country config keeps mosip-api's service name (http://mosip-api:2024),
@@ -38,7 +57,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Key for secrets stored in the database (Fernet). Several keys, comma separated, allow
 # rotation: the first encrypts, all decrypt. Derived from SECRET_KEY when unset.
-FIELD_ENCRYPTION_KEYS = env.list("PORTAL_FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_KEYS = secret_list("PORTAL_FIELD_ENCRYPTION_KEYS")
 if not DEMO and not DEBUG and not (SECRET_KEY and FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured(
         "Set DJANGO_SECRET_KEY and PORTAL_FIELD_ENCRYPTION_KEYS (see .env.example), or "
@@ -153,8 +172,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+    "default": env.db_url_config(
+        secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
+    ),
 }
+# The password apart from the URL (DATABASE_PASSWORD_FILE: the same secret PostgreSQL's
+# image reads as POSTGRES_PASSWORD_FILE), so the URL itself holds none.
+if _database_password := secret("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = _database_password
 _POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if _POSTGRES and env.bool("DATABASE_POOL", default=True):
     # Every process keeps its connections in psycopg's pool: a request or task borrows
@@ -202,7 +227,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url_config(secret("CACHE_URL") or "locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.redis_cache.RedisCache"  # one client per pool
 
@@ -250,7 +275,7 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 
 # --- Celery -------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = secret("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("processed", "control"):
@@ -331,9 +356,9 @@ PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS = env.float(
     "PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS", default=3600.0
 )
 # /metrics is closed until one of these is set (both set: both must match).
-PORTAL_METRICS_TOKEN = env.str("PORTAL_METRICS_TOKEN", default="")
+PORTAL_METRICS_TOKEN = secret("PORTAL_METRICS_TOKEN")
 # While Prometheus moves to a new token, the old one is accepted too (remove it after).
-PORTAL_METRICS_PREVIOUS_TOKEN = env.str("PORTAL_METRICS_PREVIOUS_TOKEN", default="")
+PORTAL_METRICS_PREVIOUS_TOKEN = secret("PORTAL_METRICS_PREVIOUS_TOKEN")
 PORTAL_METRICS_ALLOWED_NETWORKS = env.list("PORTAL_METRICS_ALLOWED_NETWORKS", default=[])
 # Call counts and latencies cover this sliding window (see integration/monitoring/metrics.py).
 PORTAL_METRICS_WINDOW_SECONDS = env.float("PORTAL_METRICS_WINDOW_SECONDS", default=900.0)
@@ -395,7 +420,7 @@ OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
 OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
-OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_CLIENT_SECRET = secret("OIDC_RP_CLIENT_SECRET")
 OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
 OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile groups")
 OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
@@ -419,7 +444,7 @@ CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", def
 # --- Error reporting ----------------------------------------------------------------
 # Sentry (or any Sentry-compatible service) when SENTRY_DSN is set: web and Celery errors,
 # without personal data (see integration/monitoring/errors.py).
-SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_DSN = secret("SENTRY_DSN")
 if SENTRY_DSN:
     from integration.monitoring.errors import init_sentry
 
