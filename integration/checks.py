@@ -5,7 +5,9 @@
 - Settings that make the portal unsafe: an empty WebSub secret, the credential proof
   check off, DEBUG with registrations in the database, E-Signet without any key. They
   read the database, so they run where it is given: `bin/portal web` runs
-  `manage.py check --deploy --database default` before serving, as `migrate` does.
+  `manage.py check --deploy --database default` before serving, as `migrate` does. Plain
+  `check --deploy`, the go-live check, runs them on the default database too: without
+  it, Django gives no database and "no issues" would hide them.
 
 Run by `manage.py check`, `migrate` and `runserver`; the deploy steps in the README run
 `manage.py check` before the workers start.
@@ -112,3 +114,12 @@ def integration_settings_check(app_configs=None, databases=None, **kwargs) -> li
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def integration_settings_deploy_check(app_configs=None, databases=None, **kwargs) -> list[Warning]:
+    """`check --deploy` without `--database`: the settings checks above, on the default
+    database (with `--database` they run already)."""
+    if databases:
+        return []
+    return integration_settings_check(app_configs, databases=["default"], **kwargs)
