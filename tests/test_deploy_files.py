@@ -118,6 +118,7 @@ def test_swarm_runs_migrate_once_beat_once_and_joins_opencrvs_behind_its_traefik
     services = STACK["services"]
     assert services["migrate"]["deploy"]["restart_policy"] == {"condition": "none"}
     assert services["migrate"]["command"] == ["migrate"]
+    assert services["migrate"]["healthcheck"] == {"disable": True}  # never killed midway
     beat = services["beat"]["deploy"]
     assert beat["replicas"] == 1 and beat["update_config"]["order"] == "stop-first"
     for name in ("web", "worker", "beat"):
