@@ -38,11 +38,13 @@ class Command(BaseCommand):
         if timeout <= 0:
             self.stdout.write("Not waiting for the hub to verify the callback.")
             return
-        self.stdout.write(f"Waiting up to {timeout:.0f} s for the hub to verify the callback...")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"Waiting up to {timeout:.0f} s for the hub to verify the callback.")
         found = websub.wait_for_verification(timeout)
         if found.state in {WebSubState.VERIFIED, WebSubState.UNSUBSCRIBED}:
             verb = "subscribed" if mode == "subscribe" else "unsubscribed"
-            self.stdout.write(self.style.SUCCESS(f"The hub verified the callback: {verb}."))
+            if options["verbosity"] >= 1:
+                self.stdout.write(self.style.SUCCESS(f"The hub verified the callback: {verb}."))
             return
         if found.state == WebSubState.UNVERIFIED:
             raise CommandError(
