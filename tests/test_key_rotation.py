@@ -66,9 +66,11 @@ def waiting_for(transaction_id: str, number: str) -> Submission:
     return submission
 
 
-def credential_body(mosip, transaction_id: str, cert: x509.Certificate) -> bytes:
+def credential_body(
+    mosip, transaction_id: str, cert: x509.Certificate, fields: dict | None = None
+) -> bytes:
     """MOSIP's CREDENTIAL_ISSUED delivery, signed by the stand-in, encrypted for `cert`."""
-    vc = mosip.build_credential(transaction_id, mosip_issuer.BIRTH, {}, "4938201957")
+    vc = mosip.build_credential(transaction_id, mosip_issuer.BIRTH, fields or {}, "4938201957")
     encrypted = mosip_crypto.encrypt_for_partner(json.dumps(vc).encode(), cert)
     return json.dumps(mosip_issuer.callback_body(transaction_id, encrypted)).encode()
 

@@ -96,6 +96,13 @@ def _signed_claims(config: MosipSettings, vc: dict) -> dict:
         raise CredentialForged(f"the credential's proof does not verify: {exc}") from exc
 
 
+def read_signed(config: MosipSettings, credential_b64: str) -> tuple[dict, dict]:
+    """The credential decrypted, and what its proof covers, checked as the callback
+    checks them; raises CredentialRefused (or a subclass) as the callback would."""
+    vc = _open(config, credential_b64)
+    return vc, _signed_claims(config, vc)
+
+
 def subject_of(claims: dict) -> dict:
     subject = claims.get("credentialSubject")
     if isinstance(subject, list) and len(subject) == 1:
