@@ -38,3 +38,33 @@ class EsignetRequestSerializer(serializers.Serializer):
     clientId = serializers.CharField(max_length=200)
     redirectUri = serializers.URLField(max_length=2000)
     transactionId = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class EsignetNameSerializer(serializers.Serializer):
+    firstname = serializers.CharField(required=False)
+    middlename = serializers.CharField(required=False)
+    surname = serializers.CharField(required=False)
+
+
+class EsignetAnswerSerializer(serializers.Serializer):
+    """The answer's shape, for the API docs: the 1.9 fields and the 2.x `sub`. Fields
+    E-Signet did not send are left out."""
+
+    name = EsignetNameSerializer()
+    gender = serializers.CharField(required=False, help_text="lower-case, as E-Signet sent it")
+    dobUnknown = serializers.BooleanField(
+        required=False, allow_null=True, help_text="null whenever birthDate is given"
+    )
+    birthDate = serializers.CharField(
+        required=False, help_text='yyyy-MM-dd; "" when E-Signet\'s date cannot be read'
+    )
+    verificationStatus = serializers.CharField(help_text='always "authenticated"')
+    idType = serializers.CharField(
+        allow_null=True, help_text='"NATIONAL_ID" when E-Signet sent individual_id, else null'
+    )
+    nid = serializers.CharField(allow_null=True, help_text="E-Signet's individual_id, or null")
+    sub = serializers.CharField(
+        required=False,
+        help_text="the person's token for this client (PSUT): Farajaland keeps it as "
+        "metaInfo.informantPsut and introducerInfoToken",
+    )

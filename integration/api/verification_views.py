@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from integration.api.authentication import HasRecordToken, RecordTokenAuthentication
 from integration.api.verification_serializers import (
+    EsignetAnswerSerializer,
     EsignetQuerySerializer,
     EsignetRequestSerializer,
     VerifyRequestSerializer,
@@ -99,7 +100,11 @@ def verify(request: Request) -> HttpResponse:
         OpenApiParameter("code", str, required=True),
         OpenApiParameter("state", str, required=True),
     ],
-    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 502: OpenApiTypes.OBJECT},
+    responses={
+        200: EsignetAnswerSerializer,
+        400: OpenApiTypes.OBJECT,
+        502: OpenApiTypes.OBJECT,
+    },
     description="The E-Signet user info of the person who signed in, in OpenCRVS's shape.",
 )
 @cors_for_client_app
