@@ -12,6 +12,11 @@ def keep_a_stored_schema_in_force(apps, schema_editor):
             row.save(update_fields=["id_schema_source"])
 
 
+def upgrade_rows(connection):
+    """For `manage.py upgrade_check`: one settings row."""
+    return [("MOSIP settings row given the ID schema in force", 1, 0.0)]
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("integration", "0013_retention"),

@@ -1,0 +1,210 @@
+"""Upgrading a database made by the first release (2026-11-27, migrations 0001-0008):
+its records, in every state that release had, migrate to the latest schema and flow on.
+
+That release stored a second record when the country config sent the same OpenCRVS event
+under a new certificate number (migration 0011 could then not build its one-record-per-
+event index on PostgreSQL). Run on SQLite and on PostgreSQL (DATABASE_URL)."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from integration import tasks
+from integration.demo import configure_for_stand_ins
+from integration.models import IntakeRepeat, MosipSettings, Status, Submission, TransactionId
+from mocks import mosip_issuer as issuer
+from mocks.websub import hub_signature
+from tests.fixtures import birth_request
+
+FIRST_RELEASE = ("integration", "0008_death_waits_for_credential")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _back_to_the_first_release() -> MigrationExecutor:
+    """The test database with the integration tables as the first release made them
+    (dropped and migrated forwards: no migration's reverse is assumed)."""
+    tables = [t for t in connection.introspection.table_names() if t.startswith("integration_")]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TABLE " + ", ".join(tables) + " CASCADE")
+        else:
+            connection.disable_constraint_checking()
+            for table in tables:
+                cursor.execute(f'DROP TABLE "{table}"')  # noqa: S608 - our own table names
+            connection.enable_constraint_checking()
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'integration'")
+    executor = MigrationExecutor(connection)
+    executor.migrate([FIRST_RELEASE])
+    return executor
+
+
+@pytest.fixture
+def first_release_db():
+    executor = _back_to_the_first_release()
+    yield executor.loader.project_state(FIRST_RELEASE).apps
+    # Whatever happened, leave the latest schema for the tests that follow.
+    call_command("migrate", "integration", verbosity=0)
+
+
+class OldRecords:
+    """Rows written as the first release wrote them (its models, its states)."""
+
+    def __init__(self, apps, opencrvs):
+        self.apps, self.opencrvs, self.count = apps, opencrvs, 0
+        self.Submission = apps.get_model("integration", "Submission")
+
+    def add(self, status: str, event_id: str | None = None, *, action_id: str = "",
+            expires_in: int = 7 * 86400, txn: str = "", **values):  # fmt: skip
+        self.count += 1
+        number = values.pop("certificate_number", f"2026B{self.count:08d}")
+        now = timezone.now()
+        token, expiry = "", None
+        if event_id is not None:
+            token = self.opencrvs.mint_token(event_id, action_id or None, expires_in=expires_in)
+            expiry = now + timedelta(seconds=expires_in)
+        columns = {
+            "event_type": "birth", "event_type_id": "birth", "source_format": "interop",
+            "tracking_id": number[5:], "certificate_number": number,
+            "event_id": event_id or "", "action_id": action_id, "token": token,
+            "token_expires_at": expiry, "raw_request": birth_request(number, number[5:]),
+            "status": status, "transaction_id": txn,
+            "created_at": now - timedelta(hours=2) + timedelta(minutes=self.count),
+        }  # fmt: skip
+        record = self.Submission.objects.create(**{**columns, **values})
+        if txn:
+            self.apps.get_model("integration", "TransactionId").objects.create(
+                submission=record, value=txn
+            )
+        return record
+
+    def attempt(self, record, step: str, error: str = ""):
+        self.apps.get_model("integration", "Attempt").objects.create(
+            submission=record, step=step, url="http://mosip.example/", error=error
+        )
+
+
+def _credential(client, mosip, txn: str, number: str) -> str:
+    """MOSIP's hub delivers the credential for a packet; returns the VID in it."""
+    vid = issuer.new_vid()
+    fields = mosip.packets.get(txn, {}).get("fields") or birth_request(number)["requestFields"]
+    credential = mosip.build_credential(txn, issuer.BIRTH, fields, vid)
+    body = json.dumps(issuer.callback_body(txn, mosip.encrypt_credential(credential))).encode()
+    secret = MosipSettings.load().websub_secret
+    answer = client.post("/websub/callback", body, content_type="application/json",
+                         headers={"X-Hub-Signature": hub_signature(secret, body)})  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    return vid
+
+
+def test_a_first_release_database_migrates_and_its_records_flow_on(
+    first_release_db, mosip, opencrvs, client
+):
+    old = OldRecords(first_release_db, opencrvs)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    sent = {"packet_created_at": hour_ago, "workflow_started_at": hour_ago}
+    credential = {**sent, "credential_received_at": hour_ago}
+
+    received = old.add("received", "evt-received", action_id="act-r")
+    # One event, two records: the first went to MOSIP, the repeat (a new certificate
+    # number, a newer token) was still waiting to be sent.
+    pair_first = old.add("awaiting_credential", "evt-pair", action_id="act-p",
+                         txn="1000100000000001", **sent)  # fmt: skip
+    pair_repeat = old.add("received", "evt-pair", action_id="act-p", expires_in=9 * 86400)
+    old.attempt(pair_first, "create_packet")
+    # One event, two records: the first failed at mapping, the repeat went all the way.
+    late_first = old.add("failed", "evt-late", failed_step="mapping", last_error="no name")
+    late_repeat = old.add("confirmed", "evt-late", txn="1000100000000002", vid="7000000001",
+                          confirmed_at=hour_ago, **credential)  # fmt: skip
+    old.attempt(late_first, "mapping", error="no name")
+    # One event, two packets in MOSIP.
+    both_first = old.add("awaiting_credential", "evt-both", txn="1000100000000003", **sent)
+    both_repeat = old.add("awaiting_credential", "evt-both", txn="1000100000000004", **sent)
+    # Every other state of the first release.
+    old_states = {
+        "packet_created": old.add("packet_created", "evt-pc"),
+        "retry_scheduled": old.add("retry_scheduled", "evt-rs", retry_count=2,
+                                   next_attempt_at=hour_ago, failed_step="create_packet"),
+        "retry_confirming": old.add("retry_scheduled", "evt-rc", txn="1000100000000005",
+                                    vid="7000000005", failed_step="confirm", **credential),
+        "sending": old.add("sending", "evt-s", claimed_at=hour_ago, txn="1000100000000006"),
+        "rejecting": old.add("confirming", "evt-rj", failed_step="reject",
+                             txn="1000100000000007", vid="7000000007", **credential),
+        "credential_received": old.add("credential_received", "evt-cr", action_id="act-cr",
+                                       txn="1000100000000008", vid="7000000008", **credential),
+        "completed": old.add("completed", None, source_format="fhir", confirm_in_opencrvs=False,
+                             txn="1000100000000009", vid="7000000009", **credential),
+        "token_expired": old.add("token_expired", "evt-te", expires_in=1, failed_step="confirm",
+                                 txn="1000100000000010", **credential),
+        "rejected": old.add("rejected", "evt-rej"),
+        "resolved": old.add("resolved", "evt-res"),
+    }  # fmt: skip
+
+    plan = io.StringIO()
+    call_command("upgrade_check", stdout=plan)
+    assert "0011_lifecycle" in plan.getvalue()
+    assert "3 OpenCRVS events stored as more than one record" in plan.getvalue()
+
+    call_command("migrate", verbosity=0)
+
+    # The pairs are one record each, with both certificate numbers.
+    pair = Submission.objects.get(event_id="evt-pair")
+    assert (pair.pk, pair.status) == (pair_first.pk, Status.AWAITING_CREDENTIAL)
+    assert [r.certificate_number for r in pair.repeats.all()] == [pair_repeat.certificate_number]
+    assert pair.token_expires_at == pair_repeat.token_expires_at  # the newest token kept
+    assert pair.attempts.count() == 1
+    late = Submission.objects.get(event_id="evt-late")
+    assert (late.pk, late.status, late.vid) == (late_repeat.pk, Status.CONFIRMED, "7000000001")
+    [repeat] = late.repeats.all()
+    assert (repeat.kind, repeat.certificate_number) == (
+        IntakeRepeat.Kind.NEW_NUMBER, late_first.certificate_number,
+    )  # fmt: skip
+    assert [a.error for a in late.attempts.all()] == ["no name"]  # its calls kept
+    both = Submission.objects.get(event_id="evt-both")
+    assert both.pk == both_first.pk and both.transaction_id == "1000100000000003"
+    assert set(both.transaction_ids.values_list("value", flat=True)) == {
+        "1000100000000003",
+        "1000100000000004",
+    }  # fmt: skip: a late credential for the second packet still finds the record
+    assert not Submission.objects.filter(pk__in=[pair_repeat.pk, late_first.pk, both_repeat.pk])
+
+    # Every old state has its explicit successor.
+    def status(name: str) -> str:
+        return Submission.objects.get(pk=old_states[name].pk).status
+
+    assert status("packet_created") == Status.RECEIVED
+    assert status("retry_scheduled") == Status.DELIVERY_RETRY
+    assert status("retry_confirming") == Status.CONFIRMATION_RETRY
+    assert status("rejecting") == Status.REJECTING
+    sending = Submission.objects.get(pk=old_states["sending"].pk)
+    assert sending.lease_expires_at == sending.claimed_at + timedelta(seconds=30)
+    for name in ("completed", "token_expired", "rejected", "resolved"):
+        assert status(name) == name
+    assert TransactionId.objects.get(value="1000100000000008").vid == "7000000008"
+
+    # And they flow on: the received record is delivered once, confirmed once; the pair's
+    # repeat is not sent again; its packet's credential confirms the one record.
+    configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
+    for record in Submission.objects.filter(status=Status.RECEIVED):
+        tasks.deliver.apply((record.pk,), throw=True)
+    tasks.deliver.apply((pair.pk,), throw=True)  # a stale message for it sends nothing
+    sent_numbers = sorted(p["fields"]["birthCertificateNumber"] for p in mosip.packets.values())
+    assert sent_numbers == sorted([received.certificate_number,
+                                   old_states["packet_created"].certificate_number])  # fmt: skip
+    record = Submission.objects.get(pk=received.pk)
+    assert record.status == Status.AWAITING_CREDENTIAL
+    vid = _credential(client, mosip, record.transaction_id, record.certificate_number)
+    pair_vid = _credential(client, mosip, "1000100000000001", pair.certificate_number)
+    for pk in (received.pk, pair.pk, old_states["credential_received"].pk):
+        tasks.confirm.apply((pk,), throw=True)
+        assert Submission.objects.get(pk=pk).status == Status.CONFIRMED
+    accepted = {call.input["registrationNumber"]: call.input for call in opencrvs.accepted}
+    assert accepted[received.certificate_number]["declaration"] == {"child.nid": vid}
+    assert accepted[pair.certificate_number]["declaration"] == {"child.nid": pair_vid}
+    assert pair_repeat.certificate_number not in accepted
+    assert len(opencrvs.accepted) == 3
