@@ -37,6 +37,7 @@ PATHS = Param("paths", "lines", _("Paths"), _("JMESPath, one a line; the first f
 TYPE = Param("type", "text", _("Identifier type"), _("e.g. NATIONAL_ID"), True)
 SECTION = Param("section", "text", _("Section"), _("e.g. child, mother"), True)
 PATH = Param("path", "text", _("Path in the resource"), _("JMESPath; blank: the resource"))
+PART = Param("part", "text", _("Address part"), _("line, zone, city, province or region"), True)
 LANGUAGE = Param(
     "language", "text", _("Language"), _("A MOSIP language code: sent as [{language, value}]")
 )
@@ -52,6 +53,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "first_non_empty": (PATHS,),
     "fhir_identifier": (TYPE,),
     "fhir_section": (SECTION, PATH),
+    "address": (PART,),
 }
 KNOWN_KEYS = {p.key for params in PARAMS.values() for p in params} | {LANGUAGE.key}
 SPARE_PAIRS = 2  # blank pairs under a value map, to add values without script

@@ -194,6 +194,15 @@ class OpenCrvsStandIn(StandIn):
         claims = jwt.decode(token, options={"verify_signature": False})
         return token, self.events[claims["eventId"]]
 
+    def add_event(self, document: JSON) -> EventRecord:
+        """Hold an EventDocument as given: ``event.get`` answers it, with its declaration,
+        and the procedures settle its requested action. Tokens for it come from
+        ``mint_token(event_id=..., action_id=record.action_id, ...)``."""
+        record = EventRecord.from_document(document)
+        with self._lock:
+            self.events[record.id] = record
+        return record
+
     def add_system_client(self, client_id: str, secret: str, scope: list[str]) -> None:
         with self._lock:
             self.system_clients[client_id] = SystemClient(secret, list(scope))

@@ -90,6 +90,25 @@ class EventRecord:
         else:
             self.actions.append(_action(self.action_id, REGISTER, "Requested", at))
 
+    @classmethod
+    def from_document(cls, document: JSON) -> EventRecord:
+        """An EventDocument as OpenCRVS holds it (declarations, actions and all, e.g. one
+        of tests/fixtures/farajaland/): its own action is the last one requested."""
+        actions = [dict(a) for a in document.get("actions") or []]
+        requested = [a for a in actions if a.get("status") == "Requested"] or actions[-1:]
+        own = requested[-1] if requested else {"id": str(uuid.uuid4()), "type": REGISTER}
+        return cls(
+            id=document["id"],
+            type=document["type"],
+            action_id=own["id"],
+            pending_type=own["type"],
+            tracking_id=document.get("trackingId") or _tracking_id(),
+            created_at=document.get("createdAt") or iso_now(),
+            updated_at=document.get("updatedAt") or iso_now(),
+            request_id=own.get("requestId") or str(uuid.uuid4()),
+            actions=actions,
+        )
+
     # -- reading ---------------------------------------------------------------------------
 
     def settled_by(self, action_id: str) -> JSON | None:

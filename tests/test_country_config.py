@@ -1,21 +1,34 @@
 """The reference country config (OpenCRVS Farajaland 1.9.x and develop, through the
-`@opencrvs/mosip` client's `register`) against a fresh install: both shapes it sends,
-births and deaths, reach confirmed with fields the stand-in MOSIP accepts against the
-ID schema mosip-api sends."""
+`@opencrvs/mosip` client's `register`) against a fresh install with no admin edit: both
+shapes it sends, births and deaths, reach confirmed with fields the stand-in MOSIP accepts
+against the ID schema mosip-api sends, the address read from OpenCRVS's declaration.
+(tests/test_farajaland_corpus.py takes the bodies exactly as Farajaland builds them.)"""
 
 import json
 
+import jwt
 import pytest
 from django.core.management import call_command
 
-from integration.models import MappingProfile, Status, Submission
+from integration.models import OpenCrvsSettings, Status, Submission
 from mocks.id_object import identity_problems
-from tests.admin_forms import change_form_data, row_prefix
+from mocks.opencrvs import CONFIRM_SCOPES, SYSTEM_CLIENT
 from tests.fixtures import birth_request, death_request
 
 pytestmark = pytest.mark.e2e
 
-ADDRESS = "Address not recorded"
+# An address as Farajaland's v2 forms fill it (ADDRESS field, domestic).
+DECLARED_ADDRESS = {
+    "country": "FAR",
+    "addressType": "DOMESTIC",
+    "administrativeArea": "62a0ccb4-880d-4f30-8882-f256007dfff9",
+    "streetLevelDetails": {
+        "town": "Isamba",
+        "residentialArea": "Mzuzu Estate",
+        "street": "Kalulushi Road",
+        "number": "14",
+    },
+}
 
 
 def plain_birth(number: str, tracking_id: str) -> dict:
@@ -50,17 +63,6 @@ def plain_death(number: str, tracking_id: str) -> dict:
     return body
 
 
-def set_default(admin_client, event_type: str, target: str, value) -> None:
-    """What an integration admin does once: a default for a field the ID schema requires
-    and the country config never sends."""
-    profile = MappingProfile.objects.get(source_format="interop", event_type=event_type)
-    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
-    data = change_form_data(admin_client.get(url))
-    data[f"{row_prefix(data, target)}-default"] = json.dumps(value)
-    response = admin_client.post(url, data)
-    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
-
-
 def blank_values(fields: dict) -> list[str]:
     return [
         name
@@ -70,35 +72,54 @@ def blank_values(fields: dict) -> list[str]:
     ]
 
 
+def with_address(pipeline, event_type: str = "birth", scope: list[str] | None = None) -> str:
+    """A record token, as core's token exchange passes on the registrar's `record.read`,
+    for an event whose declaration carries the address (the country config sends none)."""
+    token = pipeline.opencrvs.mint_token(
+        event_type=event_type, scope=scope or [*CONFIRM_SCOPES, "type=record.read"]
+    )
+    event_id = jwt.decode(token, options={"verify_signature": False})["eventId"]
+    section = "deceased" if event_type == "death" else "mother"
+    declare = pipeline.opencrvs.events[event_id].actions[0]
+    declare["declaration"] = {f"{section}.address": DECLARED_ADDRESS}
+    return token
+
+
 def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, admin_client):
     pipeline.mosip.check_identity = True  # refuse fields the ID schema does not accept
     call_command("load_default_mappings", verbosity=0)
 
-    # Before the admin sets the address default, nothing is invented: the record fails at
-    # mapping, naming the field, and its page says a resubmit needs a mapping change.
+    # Nothing is invented: a record whose event the portal may not read (a token without
+    # record.read, no system client) fails at mapping, naming the field and the remedy.
     assert pipeline.register(plain_birth("2026B10000001", "B10000001")).status_code == 202
     waiting = pipeline.wait_for("2026B10000001", Status.FAILED)
     assert waiting.failed_step == "mapping" and "addressLine1" in waiting.last_error
+    assert "system client" in waiting.last_error
     assert pipeline.mosip.packets == {}
     page = admin_client.get(f"/console/submissions/{waiting.pk}/").content.decode()
     assert "fails the same way unless the mapping profile or the ID schema has changed" in page
 
-    set_default(admin_client, "birth", "addressLine1", ADDRESS)
-    set_default(admin_client, "death", "addressLine1", ADDRESS)
-
+    # No admin edit: the address comes from the declaration OpenCRVS holds.
     sent = {
-        "2026B10000002": plain_birth("2026B10000002", "B10000002"),
-        "2026B10000003": birth_request("2026B10000003", "B10000003"),
-        "2026D10000004": plain_death("2026D10000004", "D10000004"),
-        "2026D10000005": death_request("2026D10000005", "D10000005"),
+        "2026B10000002": (plain_birth("2026B10000002", "B10000002"), "birth"),
+        "2026B10000003": (birth_request("2026B10000003", "B10000003"), "birth"),
+        "2026D10000004": (plain_death("2026D10000004", "D10000004"), "death"),
+        "2026D10000005": (death_request("2026D10000005", "D10000005"), "death"),
     }
-    for number, body in sent.items():
-        claims = {"event_type": "death"} if "D" in number else {}
-        assert pipeline.register(body, **claims).status_code == 202
+    for body, event_type in sent.values():
+        token = with_address(pipeline, event_type)
+        assert pipeline.register(body, token=token).status_code == 202
 
     records = {n: pipeline.wait_for(n, Status.CONFIRMED, timeout=30) for n in sent}
 
     eng = lambda text: [{"language": "eng", "value": text}]  # noqa: E731
+    address = {
+        "addressLine1": eng("14 Kalulushi Road"),
+        "zone": eng("Mzuzu Estate"),
+        "city": eng("Isamba"),
+        "province": eng(DECLARED_ADDRESS["administrativeArea"]),
+        "region": eng("FAR"),
+    }
     packets = {n: pipeline.mosip.packets[r.transaction_id] for n, r in records.items()}
     birth = packets["2026B10000002"]["fields"]
     assert birth == {
@@ -106,7 +127,7 @@ def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, 
         "fullName": eng("Baby Junior Doe"),
         "dateOfBirth": "2024/01/31",
         "gender": eng("Male"),
-        "addressLine1": eng(ADDRESS),
+        **address,
     }
     death = packets["2026D10000004"]["fields"]
     assert death == {
@@ -114,9 +135,10 @@ def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, 
         "dateOfBirth": "2001/02/20",
         "gender": eng("Female"),
         "nationalIdNumber": "1234567892",
-        "addressLine1": eng(ADDRESS),
+        **address,
     }
-    # The simpleType shape keeps what it sent, its own address included.
+    # The simpleType shape keeps what it sent, its own address line included; the
+    # declaration is read only when a field is missing, so not for these.
     assert packets["2026B10000003"]["fields"] == birth_request()["requestFields"] | {
         "birthCertificateNumber": "2026B10000003"
     }
@@ -133,17 +155,26 @@ def test_the_reference_country_config_is_confirmed_on_a_fresh_install(pipeline, 
     assert "@TODO" not in json.dumps(notifications)
     assert {"name": "", "phone": "", "email": ""} in notifications
 
-    # The record says which field came from the profile's default, and only that one.
-    assert records["2026B10000002"].fields_defaulted == ["addressLine1"]
-    assert records["2026B10000003"].fields_defaulted == []
+    # The record says which fields came from OpenCRVS's declaration, and only those.
+    assert sorted(records["2026B10000002"].fields_from_declaration) == sorted(address)
+    assert records["2026B10000002"].fields_defaulted == []
+    assert records["2026B10000003"].fields_from_declaration == []
     page = admin_client.get(f"/console/submissions/{records['2026B10000002'].pk}/")
     html = page.content.decode()
-    assert html.count('data-testid="filled-by-default"') == 1
+    assert html.count('data-testid="from-declaration"') == len(address)
+    assert 'data-testid="filled-by-default"' not in html
     other = admin_client.get(f"/console/submissions/{records['2026B10000003'].pk}/")
-    assert 'data-testid="filled-by-default"' not in other.content.decode()
+    assert 'data-testid="from-declaration"' not in other.content.decode()
 
-    # The record that failed before the default was set goes through once resubmitted.
+    # The record that failed goes through once the remedy it named is applied.
     from integration.services.staff_actions import Actor, resubmit
 
-    resubmit(Submission.objects.get(pk=waiting.pk), Actor(None, "support"), "address default set")
-    assert pipeline.wait_for("2026B10000001", Status.CONFIRMED).fields_defaulted == ["addressLine1"]
+    event = pipeline.opencrvs.events[waiting.event_id]
+    event.actions[0]["declaration"] = {"mother.address": DECLARED_ADDRESS}
+    config = OpenCrvsSettings.load()
+    config.auth_url = pipeline.opencrvs.url
+    config.client_id, config.client_secret = SYSTEM_CLIENT
+    config.save()
+    resubmit(Submission.objects.get(pk=waiting.pk), Actor(None, "support"), "system client set")
+    done = pipeline.wait_for("2026B10000001", Status.CONFIRMED)
+    assert sorted(done.fields_from_declaration) == sorted(address)

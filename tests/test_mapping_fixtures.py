@@ -5,7 +5,7 @@ import pytest
 
 from integration.mapping import fhir
 from integration.mapping.exchange import load_defaults
-from integration.models import FieldMapping, MosipSettings, Submission
+from integration.models import MosipSettings, Submission
 from integration.services.packet import map_submission
 from tests.fixtures import load_json
 
@@ -18,17 +18,9 @@ BUNDLES = [
 ]
 
 
-ADDRESS_DEFAULT = "Address not recorded"
-
-
 @pytest.fixture(autouse=True)
 def defaults():
-    load_defaults()
-    # The ID schema requires addressLine1, which these sources may not carry: an admin
-    # sets a default for it on the profiles (shipped without one, so nothing is invented).
-    FieldMapping.objects.filter(target="addressLine1").exclude(
-        profile__source_format="interop"
-    ).update(default=ADDRESS_DEFAULT)
+    load_defaults()  # as shipped: no admin edit
 
 
 def mapped(source_format: str, event_type: str, payload: dict, type_id: str = ""):
@@ -73,9 +65,11 @@ def test_each_birth_bundle_maps_to_a_valid_packet(filename):
     assert fields["guardianOrParentName"] == wrapped(full_name(mother))
     assert fields["birthCertificateNumber"].endswith(tracking_id)
     assert fields["email"] == fhir.task_extension(task, "contact-person-email")
-    # The bundles carry no address lines: the admin's default fills it, and says so.
-    assert fields["addressLine1"] == wrapped(ADDRESS_DEFAULT)
-    assert result.defaulted == ["addressLine1"]
+    # The bundles carry no address lines: the address is the district and province they
+    # name (Location resources of the bundle), nothing invented and no default needed.
+    assert fields["addressLine1"] == wrapped("Ibombo")
+    assert (fields["province"], fields["region"]) == (wrapped("Ibombo"), wrapped("Central"))
+    assert result.defaulted == []
     assert result.notification["email"] == fields["email"]
     # The informant's name from its name parts, never FHIR's `use` code.
     informant = person(bundle, "informant-details")["name"][0]
@@ -119,7 +113,12 @@ def test_a_birth_event_document_maps_with_later_actions_winning():
             "child.dob": "2024-01-31",
             "child.gender": "male",
             "mother.name": {"firstname": "Jane", "surname": "Doe"},
-            "mother.address": {"number": "1", "street": "Example Street", "town": "Ibombo"},
+            "mother.address": {
+                "country": "FAR",
+                "addressType": "DOMESTIC",
+                "administrativeArea": "62a0ccb4-880d-4f30-8882-f256007dfff9",
+                "streetLevelDetails": {"number": "1", "street": "Example Street", "town": "Isamba"},
+            },
             "informant.email": "jane@example.com",
             "informant.phoneNo": "0911111111",
         },
@@ -133,7 +132,10 @@ def test_a_birth_event_document_maps_with_later_actions_winning():
     assert result.fields["dateOfBirth"] == "2024/01/31"
     assert result.fields["gender"] == wrapped("Female")
     assert result.fields["guardianOrParentName"] == wrapped("Jane Doe")
-    assert result.fields["addressLine1"] == wrapped("1, Example Street, Ibombo")
+    assert result.fields["addressLine1"] == wrapped("1 Example Street")
+    assert result.fields["city"] == result.fields["zone"] == wrapped("Isamba")
+    assert result.fields["province"] == wrapped("62a0ccb4-880d-4f30-8882-f256007dfff9")
+    assert result.fields["region"] == wrapped("FAR")
     assert result.defaulted == []
     assert result.fields["phone"] == "0911111111"
     assert result.notification == {
@@ -156,6 +158,7 @@ def test_a_value_breaking_the_schema_format_is_named():
             "child.name": {"firstname": "Baby", "surname": "Doe"},
             "child.dob": "2024-01-31",
             "child.gender": "male",
+            "mother.address": {"country": "FAR", "streetLevelDetails": {"town": "Isamba"}},
             "informant.phoneNo": "not a phone",
         },
     )

@@ -34,6 +34,7 @@ class Packet:
     audits: list
     notification: dict
     defaulted: list[str] = field(default_factory=list)  # fields filled from a profile default
+    from_declaration: list[str] = field(default_factory=list)  # read from OpenCRVS's declaration
     schema_json: str = ""  # the ID schema sent with the packet; default: the configured one
 
 

@@ -82,5 +82,15 @@ BUILDERS = {
 }
 
 
-def source_document(source_format: str, payload: Any) -> dict:
-    return BUILDERS[source_format](payload if isinstance(payload, dict) else {})
+# Requests the country config builds carry only what it chose to send; the rest of the
+# registration is OpenCRVS's declaration, read for them when a row needs it
+# (integration.services.declaration). Paths read it as declaration."mother.address".
+DECLARATION = "declaration"
+REQUEST_BUILDERS = ("interop", "correction")
+
+
+def source_document(source_format: str, payload: Any, declaration: dict | None = None) -> dict:
+    document = BUILDERS[source_format](payload if isinstance(payload, dict) else {})
+    if source_format in REQUEST_BUILDERS:
+        document[DECLARATION] = declaration if isinstance(declaration, dict) else {}
+    return document

@@ -35,6 +35,8 @@ class Mapped:
     fields: dict = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # MOSIP field -> reason
     defaulted: list[str] = field(default_factory=list)  # fields filled from a row's default
+    # fields whose value came from the tracked part of the document (see map_fields)
+    from_tracked: list[str] = field(default_factory=list)
     notification: dict = field(default_factory=dict)
     meta_info: dict = field(default_factory=dict)
     audits: list = field(default_factory=list)
@@ -86,27 +88,48 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+def reads(row, key: str) -> bool:
+    """Whether a row's paths read the document's `key` (e.g. declaration)."""
+    paths = [row.source, *((row.params or {}).get("paths") or [])]
+    return any(key in path for path in paths if isinstance(path, str))
+
+
+def _row_value(row, document: dict) -> Any:
+    value = search(row.source, document) if row.source else None
+    if row.transform != "none" and (
+        row.transform in ("constant", "first_non_empty") or not is_empty(value)
+    ):
+        value = apply_transform(row.transform, value, row.params or {}, document)
+    elif (row.params or {}).get("language") and not is_empty(value):
+        value = apply_transform("wrap", value, row.params, document)
+    return value
+
+
 def map_fields(
-    profile, document: dict, rows: list | None = None
-) -> tuple[dict, dict[str, str], list[str]]:
-    """The fields, the problems per field, and which fields came from a row's default.
+    profile, document: dict, rows: list | None = None, tracked: str | None = None
+) -> tuple[dict, dict[str, str], list[str], list[str]]:
+    """The fields, the problems per field, which fields came from a row's default, and
+    which came from the document's `tracked` part (a value the row finds only with it).
     `rows` replaces the profile's saved rows (the admin's check of an edit)."""
     fields: dict = {}
     problems: dict[str, str] = {}
     defaulted: list[str] = []
+    from_tracked: list[str] = []
     if profile.pass_through_request_fields:
         fields = {k: _decoded(v) for k, v in (document.get("requestFields") or {}).items()}
     if rows is None:
         rows = profile.rows.all() if profile.pk else []  # the built-in profile has none
     for row in rows:
         try:
-            value = search(row.source, document) if row.source else None
-            if row.transform != "none" and (
-                row.transform in ("constant", "first_non_empty") or not is_empty(value)
+            value = _row_value(row, document)
+            if (
+                tracked
+                and document.get(tracked)
+                and reads(row, tracked)
+                and without_empty(value) is not None
+                and without_empty(_row_value(row, {**document, tracked: {}})) is None
             ):
-                value = apply_transform(row.transform, value, row.params or {}, document)
-            elif (row.params or {}).get("language") and not is_empty(value):
-                value = apply_transform("wrap", value, row.params, document)
+                from_tracked.append(row.target)
         except (TransformError, ValueError) as exc:
             problems[row.target] = f"{row.target}: {exc}"
             continue
@@ -123,7 +146,7 @@ def map_fields(
                 )
             continue
         fields[row.target] = value
-    return fields, problems, defaulted
+    return fields, problems, defaulted, from_tracked
 
 
 def _notification_value(path: str, document: dict) -> str:
@@ -140,10 +163,12 @@ def _notification_value(path: str, document: dict) -> str:
     return str(value).strip()
 
 
-def map_record(profile, document: dict, rows: list | None = None) -> Mapped:
+def map_record(
+    profile, document: dict, rows: list | None = None, tracked: str | None = None
+) -> Mapped:
     number = certificate_number(profile, document)
     document = {**document, "certificateNumber": number}
-    fields, problems, defaulted = map_fields(profile, document, rows)
+    fields, problems, defaulted, from_tracked = map_fields(profile, document, rows, tracked)
     values = placeholder_values(document, number, profile.event_type)
     notification = {
         "name": _notification_value(profile.notification_name_path, document),
@@ -154,6 +179,7 @@ def map_record(profile, document: dict, rows: list | None = None) -> Mapped:
         fields=fields,
         problems=problems,
         defaulted=defaulted,
+        from_tracked=from_tracked,
         notification=notification,
         meta_info=fill(profile.meta_info_template or DEFAULT_META_INFO, values),
         audits=fill(profile.audits_template or [DEFAULT_AUDIT], values),

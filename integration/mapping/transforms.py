@@ -5,6 +5,7 @@ Any transform accepts a `language` parameter: its result is then wrapped as MOSI
 simpleType, `[{"language": <language>, "value": <result>}]`.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,6 +121,76 @@ def fhir_section(value, params, document):
     return search(params["path"], resource) if params.get("path") else resource
 
 
+# MOSIP's default ID schema holds an address as addressLine1 and a location hierarchy
+# (region > province > city > zone). A part the address lacks is taken from the next
+# broader one it has, so each asks for one value and MOSIP gets one when any is there.
+ADDRESS_PARTS = ("line", "zone", "city", "province", "region")
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def _location_names(document: Any) -> dict[str, str]:
+    """Location ids to names, as far as the source carries them: a FHIR bundle's Location
+    resources; an OpenCRVS v2 declaration names only the leaf area's id."""
+    bundle = document.get("bundle") if isinstance(document, dict) else None
+    names: dict[str, str] = {}
+    for entry in (bundle or {}).get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Location":
+            if resource.get("id") and resource.get("name"):
+                names[str(resource["id"])] = str(resource["name"])
+    return names
+
+
+def _fhir_address_parts(value: dict, names: dict[str, str]) -> dict[str, str]:
+    # OpenCRVS (<= 1.9) keeps location ids among the lines; they are no street.
+    lines = [t for t in (_text(v) for v in value.get("line") or []) if t and not UUID_TEXT.match(t)]
+    district, state = _text(value.get("district")), _text(value.get("state"))
+    return {
+        "line": ", ".join(lines),
+        "city": _text(value.get("city")),
+        "province": names.get(district, district),
+        "region": names.get(state, state),
+    }
+
+
+def _opencrvs_address_parts(value: dict, names: dict[str, str]) -> dict[str, str]:
+    """An OpenCRVS v2 ADDRESS field: {country, addressType, administrativeArea (the leaf
+    area's id, domestic), streetLevelDetails: {...}}; older shapes keep the details flat."""
+    details = value.get("streetLevelDetails")
+    details = details if isinstance(details, dict) else value
+    part = lambda *keys: " ".join(t for t in (_text(details.get(k)) for k in keys) if t)  # noqa: E731
+    area = _text(value.get("administrativeArea"))
+    lines = (part(k) for k in ("addressLine1", "addressLine2", "addressLine3"))  # international
+    return {
+        "line": part("number", "street") or ", ".join(t for t in lines if t),
+        "zone": part("residentialArea"),
+        "city": part("town") or part("cityOrTown"),
+        "province": part("district2") or names.get(area, area),
+        "region": part("state") or _text(value.get("country")),
+    }
+
+
+def address(value, params, document):
+    """One part of an OpenCRVS address (v2 declaration or FHIR): `part` is one of line,
+    zone, city, province, region. A value that is already text passes unchanged."""
+    if isinstance(value, str) or is_simple_type(value):
+        return value
+    if isinstance(value, list):  # FHIR: the first address
+        value = next((v for v in value if isinstance(v, dict)), None)
+    if not isinstance(value, dict):
+        return None
+    names = _location_names(document)
+    fhir_shape = isinstance(value.get("line"), list) or "district" in value
+    parts = (_fhir_address_parts if fhir_shape else _opencrvs_address_parts)(value, names)
+    wanted = params["part"]
+    if wanted not in ADDRESS_PARTS:
+        raise TransformError(f"{wanted!r} is not one of {', '.join(ADDRESS_PARTS)}")
+    for name in ADDRESS_PARTS[ADDRESS_PARTS.index(wanted) :]:
+        if parts.get(name):
+            return parts[name]
+    return None
+
+
 # The labels name what each does; its parameters are fields of their own in the admin
 # (integration.admin_params).
 TRANSFORMS: dict[str, Transform] = {
@@ -132,6 +203,7 @@ TRANSFORMS: dict[str, Transform] = {
     "first_non_empty": Transform(_("First non-empty path"), first_non_empty, ("paths",)),
     "fhir_identifier": Transform(_("FHIR identifier by type"), fhir_identifier, ("type",)),
     "fhir_section": Transform(_("FHIR section"), fhir_section, ("section",)),
+    "address": Transform(_("Part of an address"), address, ("part",)),
 }
 
 
@@ -144,6 +216,8 @@ def check_params(name: str, params: dict) -> None:
     missing = [p for p in TRANSFORMS[name].required_params if p not in params]
     if missing:
         raise ValueError(f"{name} needs the parameter(s): {', '.join(missing)}")
+    if name == "address" and params["part"] not in ADDRESS_PARTS:
+        raise ValueError(f"part must be one of {', '.join(ADDRESS_PARTS)}")
     if name == "value_map" and not isinstance(params["map"], dict):
         raise ValueError('map must be an object such as {"male": "Male"}')
     for path in params.get("paths", []) if name == "first_non_empty" else []:

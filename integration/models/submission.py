@@ -156,6 +156,21 @@ class Submission(models.Model):
         blank=True,
         help_text=_("Fields sent with a mapping profile's default: the record had no value."),
     )
+    declaration = models.JSONField(
+        _("declaration read from OpenCRVS"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The event's declaration, read from OpenCRVS for fields the request did not "
+            "carry (empty until it was needed)."
+        ),
+    )
+    fields_from_declaration = models.JSONField(
+        _("fields from OpenCRVS's declaration"),
+        default=list,
+        blank=True,
+        help_text=_("Fields the request did not carry, sent with values from the declaration."),
+    )
 
     status = models.CharField(
         max_length=30, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("status")
@@ -350,6 +365,7 @@ class Step(models.TextChoices):
     REJECT = "reject", _("Reject in OpenCRVS")
     WEBSUB_SUBSCRIBE = "websub_subscribe", _("WebSub subscription")
     WEBSUB_UNSUBSCRIBE = "websub_unsubscribe", _("WebSub unsubscription")
+    ID_SCHEMA = "id_schema", _("MOSIP ID schema")
 
 
 class Attempt(models.Model):

@@ -56,6 +56,7 @@ def _deliver(submission: Submission) -> None:
                 packet_created_at=timezone.now(),
                 fields_sent=packet.fields,
                 fields_defaulted=packet.defaulted,
+                fields_from_declaration=packet.from_declaration,
                 retry_count=0,
             )
             submission.retry_count = 0

@@ -86,6 +86,18 @@ def _may_read(token: str) -> bool:
     return "record.read" in scope_names(claims)
 
 
+def reading_token(submission: Submission, auth: OpenCrvsAuth) -> str | None:
+    """A token that may read the record's event: the system client's, else the record's
+    own while it is valid and has `record.read`; None when neither can."""
+    if auth.configured:
+        return auth.system_token(submission)
+    token = submission.token
+    expires = submission.token_expires_at
+    if not token or (expires and expires <= timezone.now()) or not _may_read(token):
+        return None
+    return token
+
+
 def find_target(submission: Submission, auth: OpenCrvsAuth, client: OpenCrvsClient) -> Target:
     """The action to confirm for this record; NothingToConfirm when OpenCRVS waits for
     none of the record's, TokenExpired when no token can ask."""

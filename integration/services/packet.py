@@ -9,13 +9,14 @@ from django.db import IntegrityError
 from integration.clients.mosip import Packet
 from integration.db import insert
 from integration.mapping.conform import conform
-from integration.mapping.documents import source_document
+from integration.mapping.documents import DECLARATION, source_document
 from integration.mapping.engine import Mapped, map_record
 from integration.mapping.profiles import builtin_interop_profile, correction_rows, profile_for
 from integration.mapping.schemas import schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
 from integration.models.mapping import DEFAULT_LANGUAGE, MappingProfile, SourceFormat
+from integration.services import declaration
 
 
 class NoIdSchema(Exception):
@@ -94,7 +95,8 @@ def map_submission(
         fields = body.get("requestFields")
         type_id = submission.event_type_id or submission.event_type
         rows = correction_rows(type_id, fields if isinstance(fields, dict) else {})
-    mapped = map_record(profile, source_document(submission.source_format, body), rows)
+    document = source_document(submission.source_format, body, submission.declaration)
+    mapped = map_record(profile, document, rows, tracked=DECLARATION)
     if submission.source_format in REQUEST_FORMATS:
         # The request's own metaInfo and audit refine the defaults, as in mosip-api; keys
         # the portal does not know (the country config's informantPsut) are kept.
@@ -106,6 +108,7 @@ def map_submission(
     schema = id_schema_of(submission, config)
     mapped.fields = conform(mapped.fields, schema, profile.language or DEFAULT_LANGUAGE)
     mapped.defaulted = [name for name in mapped.defaulted if name in mapped.fields]
+    mapped.from_tracked = [name for name in mapped.from_tracked if name in mapped.fields]
     schema_problems = _schema_problems(submission, mapped.fields, schema)
     mapped.problems = {**schema_problems, **mapped.problems}
     return profile, mapped
@@ -136,10 +139,17 @@ def build_packet(submission: Submission, config: MosipSettings) -> Packet:
             "settings; the record is retried."
         )
     profile, mapped = map_submission(submission, config)
+    if mapped.problems and declaration.would_help(submission, profile, mapped.problems):
+        # The request lacks what the declaration in OpenCRVS holds: read it, map again.
+        if declaration.read_declaration(submission):
+            profile, mapped = map_submission(submission, config, profile)
+        else:
+            mapped.problems = declaration.explain_unreadable(profile, mapped.problems)
     if mapped.problems:
         raise MappingFailed(mapped.problems)
     return Packet(
         defaulted=mapped.defaulted,
+        from_declaration=mapped.from_tracked,
         transaction_id=submission.transaction_id,
         process=process_of(submission, profile, config),
         fields=mapped.fields,

@@ -99,6 +99,7 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
         ).update(
             raw_request={},
             fields_sent={},
+            declaration=None,
             vid="",
             token="",
             last_error=mask_message(submission.last_error, values),

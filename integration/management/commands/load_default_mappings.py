@@ -1,5 +1,7 @@
 """Install the default mapping profiles (the reference country config's mapping for
-birth and death, for registration requests, EventDocuments and FHIR bundles)."""
+birth and death, for registration requests, EventDocuments and FHIR bundles). What the
+country config's requests leave out (the address) is read from OpenCRVS's declaration
+(integration.services.declaration), so a fresh install needs no default."""
 
 from django.core.management.base import BaseCommand
 
@@ -12,11 +14,3 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for profile in load_defaults():
             self.stdout.write(f"{profile.name}: {profile.rows.count()} field rows")
-            waiting = profile.rows.filter(required=True, default__isnull=True, source__gt="")
-            for row in waiting.filter(target="addressLine1"):
-                # The ID schema requires it; the reference country config never sends it.
-                self.stdout.write(
-                    f"  {row.target} is required by the ID schema and has no default: "
-                    "records without one fail at mapping until an admin sets a default "
-                    "for it on this profile."
-                )
