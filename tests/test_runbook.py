@@ -43,11 +43,11 @@ def test_every_command_the_runbook_and_release_notes_name_exists():
     assert not missing, f"the runbook names commands the portal does not have: {missing}"
 
 
-def test_every_setting_the_runbook_names_is_one_the_portal_reads():
-    read = "\n".join(
-        path.read_text(encoding="utf-8")
-        for path in [*sorted((ROOT / "portal").glob("*.py")), ROOT / "bin" / "portal"]
-    )
+def test_every_setting_the_runbook_names_is_one_the_portal_or_its_deploy_files_read():
+    sources = [*sorted((ROOT / "portal").glob("*.py")), ROOT / "bin" / "portal"]
+    # The deployment's own variables (the stack's PORTAL_HOST, the image's PORTAL_IMAGE).
+    sources += [ROOT / "compose.yaml", *sorted((ROOT / "deploy").glob("*/*.y*ml"))]
+    read = "\n".join(path.read_text(encoding="utf-8") for path in sources)
     named = set(SETTING.findall(runbook_text()))
     missing = sorted(name for name in named if f'"{name}"' not in read and name not in read)
     assert not missing, f"the runbook names settings the portal does not read: {missing}"
