@@ -11,13 +11,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, migrations, models
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from integration import tasks
 from integration.demo import configure_for_stand_ins
+from integration.migration_operations import AddConstraintOnline
 from integration.models import IntakeRepeat, MosipSettings, Status, Submission, TransactionId
+from integration.services import upgrade_plan
 from mocks import mosip_issuer as issuer
 from mocks.websub import hub_signature
 from tests.fixtures import birth_request
@@ -208,3 +211,78 @@ def test_a_first_release_database_migrates_and_its_records_flow_on(
     assert accepted[pair.certificate_number]["declaration"] == {"child.nid": pair_vid}
     assert pair_repeat.certificate_number not in accepted
     assert len(opencrvs.accepted) == 3
+
+
+def test_a_0011_stopped_half_way_completes_when_migrate_runs_again(
+    first_release_db, opencrvs, monkeypatch
+):
+    """0011 runs in steps: if the process dies after some (here: before its last index),
+    `migrate` again finishes it, with nothing done twice or left out."""
+    old = OldRecords(first_release_db, opencrvs)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    first = old.add("awaiting_credential", "evt-1", txn="1000100000000001",
+                    packet_created_at=hour_ago, workflow_started_at=hour_ago)  # fmt: skip
+    repeat = old.add("received", "evt-1")
+    build_index = AddConstraintOnline.database_forwards
+    failures = []
+
+    def fail_once(self, *args):
+        if not failures:
+            failures.append(self.constraint.name)
+            raise RuntimeError("the connection dropped")
+        return build_index(self, *args)
+
+    monkeypatch.setattr(AddConstraintOnline, "database_forwards", fail_once)
+    with pytest.raises(RuntimeError):
+        call_command("migrate", "integration", "0011", verbosity=0)
+    assert failures == ["submission_one_per_event"]
+
+    call_command("migrate", verbosity=0)
+
+    [record] = Submission.objects.filter(event_id="evt-1")
+    assert record.pk == first.pk
+    assert [r.certificate_number for r in record.repeats.all()] == [repeat.certificate_number]
+    foreign_keys = [
+        c["foreign_key"]
+        for c in connection.introspection.get_constraints(
+            connection.cursor(), IntakeRepeat._meta.db_table
+        ).values()
+        if c["foreign_key"]
+    ]
+    assert ("integration_submission", "id") in foreign_keys  # made in the first run's step
+
+
+def test_upgrade_check_on_an_up_to_date_database_has_nothing_to_apply():
+    out = io.StringIO()
+    call_command("upgrade_check", stdout=out)
+    assert out.getvalue().startswith("No migrations to apply")
+
+
+class FillInOneTransaction(migrations.Migration):
+    """A migration of the old kind: a new column, then a fill of every row, all in one
+    transaction (the column's lock is held until the fill ends)."""
+
+    operations = [
+        migrations.AddField("submission", "nickname", models.CharField(max_length=9, default="")),
+        migrations.RunPython(migrations.RunPython.noop),
+    ]
+
+    @staticmethod
+    def upgrade_rows(connection):
+        return [("submissions given a nickname", 1_000_000, 1e-5)]
+
+
+def test_upgrade_check_says_what_to_stop_and_for_how_long_when_a_fill_holds_a_lock():
+    migration = FillInOneTransaction("9999_fill", "integration")
+    latest = MigrationLoader(connection).project_state()
+
+    described, _state = upgrade_plan.describe(migration, latest, connection)
+    text = "\n".join(upgrade_plan.report(upgrade_plan.UpgradePlan(connection.vendor, [described])))
+
+    assert "data: 1,000,000 submissions given a nickname" in text
+    assert "expected: about 10 s" in text
+    if connection.vendor == "postgresql":
+        stop = "reads and writes of integration_submission would wait for about 10 s"
+    else:  # SQLite: one writer at a time
+        stop = "writes of (the whole database) would wait for about 10 s"
+    assert f"Stop web and workers while migrate runs: {stop}." in text

@@ -6,7 +6,7 @@ take. The SQL is the one Django would run here (collected, not run, as `sqlmigra
 does); the locks are PostgreSQL's for each statement; the time is the row counts times
 rates measured on PostgreSQL 15 (bench/migration_bench.py, 100,000 records, 2 cores).
 
-A migration module may help the estimate with two module-level names:
+A migration module (or its Migration class) may help the estimate with two names:
 `upgrade_rows(connection) -> list[(what, rows, seconds per row)]` for its data steps, and
 `UPGRADE_NOTE`, a sentence an operator must read before running it.
 """
@@ -97,10 +97,18 @@ def plan(database: str = "default") -> UpgradePlan:
     # The state of every migration applied here, as `migrate` starts from it.
     state = executor._create_project_state(with_applied_migrations=True)
     for migration, _backwards in steps:
-        with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
-            state = migration.apply(state, editor, collect_sql=True)
-        migrations.append(_describe(migration, editor.collected_sql, rows, connection))
+        described, state = describe(migration, state, connection, rows)
+        migrations.append(described)
     return UpgradePlan(connection.vendor, migrations)
+
+
+def describe(migration, state, connection, rows=None):
+    """One migration's plan, from the SQL Django would run for it from `state` (collected,
+    not run); returns it and the state after the migration."""
+    with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
+        state = migration.apply(state, editor, collect_sql=True)
+    sql = editor.collected_sql
+    return _describe(migration, sql, rows or _RowCounter(connection), connection), state
 
 
 class _RowCounter:
@@ -129,16 +137,17 @@ def _describe(migration, sql: list[str], rows: _RowCounter, connection) -> Migra
             result.blocks.append(block)
             result.seconds += block.seconds
     data_steps = [op for op in migration.operations if isinstance(op, RunPython | RunSQL)]
+    rows_of = getattr(migration, "upgrade_rows", None) or getattr(module, "upgrade_rows", None)
     if data_steps:
-        if hasattr(module, "upgrade_rows"):
-            for what, count, per_row in module.upgrade_rows(connection):
+        if rows_of:
+            for what, count, per_row in rows_of(connection):
                 result.data.append((what, count))
                 result.seconds += count * per_row
         else:
             result.notes.append(
                 f"{len(data_steps)} data step(s) that give no estimate of their own"
             )
-    result.stop_note = getattr(module, "UPGRADE_NOTE", "")
+    result.stop_note = getattr(migration, "UPGRADE_NOTE", "") or getattr(module, "UPGRADE_NOTE", "")
     if migration.atomic and connection.vendor == "postgresql":
         # One transaction: every lock is held until the migration ends.
         held: dict[str, int] = {}
