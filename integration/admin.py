@@ -389,11 +389,11 @@ class MosipSettingsAdmin(SingletonAdmin):
     def schema_in_force(self, obj: MosipSettings) -> str:
         return obj.id_schema_summary() if obj else ""
 
-    fieldsets = [
     @admin.display(description=gettext_lazy("subscription"))
     def websub_subscription(self, obj: MosipSettings) -> str:
         return websub.standing().summary()
 
+    fieldsets = [
         (
             gettext_lazy("Auth manager"),
             {
@@ -432,6 +432,7 @@ class MosipSettingsAdmin(SingletonAdmin):
             gettext_lazy("Credentials (WebSub)"),
             {
                 "fields": [
+                    "websub_subscription",
                     "websub_hub_url",
                     "websub_topic",
                     "websub_callback_url",
@@ -442,7 +443,6 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "end_websub_secret_overlap",
                     "national_id_key",
                     "verify_credential_proof",
-                    "websub_subscription",
                     "verification_method_allowlist",
                     "context_url_allowlist",
                     "jcs_proofs",
