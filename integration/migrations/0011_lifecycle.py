@@ -86,7 +86,9 @@ def merge_event_pairs(apps, schema_editor):
     when they are level), with the other certificate numbers recorded on it as repeats,
     and the others' MOSIP transaction ids (with any VID issued), calls and staff actions
     moved onto it, so a late credential for either packet still finds it and nothing is
-    sent again. The newest token is kept, as intake keeps it. One transaction per event."""
+    sent again. The newest token is kept, as intake keeps it. A record that may be held by
+    MOSIP (a transaction id assigned) is kept over one that is not, even if that one is
+    still waiting to be sent: sending it would make a second packet for the same person."""
     Submission = apps.get_model("integration", "Submission")
     repeated = (
         Submission.objects.exclude(event_id="").values("event_id")
