@@ -177,3 +177,41 @@ def test_the_core_webhook_bundles_with_empty_address_lines_complete(pipeline):
         assert (text(fields["province"]), text(fields["region"])) == ("Ibombo", "Central")
         assert submission.fields_defaulted == []
     assert pipeline.opencrvs.calls_to("event.get") == []  # a bundle carries it all
+
+
+def test_an_opencrvs_outage_while_reading_the_declaration_retries_the_delivery(
+    configured, opencrvs, mosip, django_capture_on_commit_callbacks
+):
+    from integration.services import delivery
+
+    call_command("load_default_mappings", verbosity=0)
+    name = "develop-birth-informant-mother-psut"
+    body = load_json("farajaland", f"{name}.request.json")
+    record = opencrvs.add_event(load_json("farajaland", f"{name}.event.json"))
+    token = opencrvs.mint_token(
+        event_id=record.id, action_id=record.action_id, scope=[*CONFIRM_SCOPES, "type=record.read"]
+    )
+    submission = Submission.objects.create(
+        event_type="birth", source_format="interop", tracking_id=body["trackingId"],
+        certificate_number=body["requestFields"]["birthCertificateNumber"], raw_request=body,
+        token=token, event_id=record.id, action_id=record.action_id,
+    )  # fmt: skip
+
+    opencrvs.controls.down = True  # the gateway answers 503
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery.deliver(submission.pk)
+    submission.refresh_from_db()
+    # Retried like any outage, not failed at mapping; nothing sent to MOSIP meanwhile.
+    assert (submission.status, submission.retry_count) == (Status.DELIVERY_RETRY, 1)
+    assert "OpenCRVS" in submission.last_error
+    assert submission.declaration is None and mosip.packets == {}
+
+    opencrvs.controls.down = False
+    Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)  # due now
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery.deliver(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == Status.AWAITING_CREDENTIAL
+    assert submission.declaration["mother.address"]["streetLevelDetails"]["town"] == "Isamba"
+    [packet] = mosip.packets.values()
+    assert text(packet["fields"]["addressLine1"]) == "14 Kalulushi Road"
