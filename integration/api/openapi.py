@@ -64,19 +64,26 @@ PATHS = {
         "get": {
             "operationId": "websub_intent_verification",
             "summary": "WebSub intent verification (MOSIP's hub)",
+            "description": "The challenge is echoed. A check for the subscription the portal "
+            "last asked for (same `hub.mode` and `hub.topic`) is recorded as its verification "
+            "(`subscribe_websub` waits for it; /healthz shows it); `hub.mode=denied` records "
+            "the hub's refusal and `hub.reason`.",
             "tags": ["websub"],
             "parameters": [
                 {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}
                 for name, required in (
                     ("hub.mode", False),
                     ("hub.topic", False),
-                    ("hub.challenge", True),
+                    ("hub.challenge", False),
+                    ("hub.lease_seconds", False),
+                    ("hub.reason", False),
                 )
             ],
             "security": [{}],
             "responses": {
                 "200": _text("The challenge, echoed."),
-                "400": _text("No hub.challenge."),
+                "204": {"description": "A denial (hub.mode=denied), recorded."},
+                "400": _text("No hub.challenge (and not a denial)."),
             },
         },
         "post": {
