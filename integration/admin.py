@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -184,10 +184,10 @@ class MosipSettingsForm(KeystoreUploadForm):
     # Rotation with overlap (integration/services/key_rotation.py): replacing the keystore
     # or the WebSub secret keeps the old one beside it until these end the overlap.
     forget_previous_keystore = forms.BooleanField(
-        label=gettext_lazy("remove the previous keystore"), required=False
+        label=capfirst(gettext_lazy("remove the previous keystore")), required=False
     )
     end_websub_secret_overlap = forms.BooleanField(
-        label=gettext_lazy("stop accepting the previous WebSub secret"), required=False
+        label=capfirst(gettext_lazy("stop accepting the previous WebSub secret")), required=False
     )
 
     def __init__(self, *args, **kwargs):
