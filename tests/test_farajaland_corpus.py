@@ -215,3 +215,27 @@ def test_an_opencrvs_outage_while_reading_the_declaration_retries_the_delivery(
     assert submission.declaration["mother.address"]["streetLevelDetails"]["town"] == "Isamba"
     [packet] = mosip.packets.values()
     assert text(packet["fields"]["addressLine1"]) == "14 Kalulushi Road"
+
+
+def test_an_admin_edit_is_checked_on_farajaland_records_as_delivery_would_map_them(db):
+    from integration.models import MappingProfile
+    from integration.services.mapping_check import check_profile_edit
+
+    call_command("load_default_mappings", verbosity=0)
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    name = "v1.9.15-birth-informant-mother"
+    body = load_json("farajaland", f"{name}.request.json")
+    declared = declaration_of(load_json("farajaland", f"{name}.event.json"))
+    for number, declaration in (("A1", declared), ("A2", {"child.dob": "2026-11-02"})):
+        Submission.objects.create(
+            event_type="birth", event_type_id="birth", source_format="interop",
+            tracking_id=number, certificate_number=number, raw_request=body,
+            declaration=declaration,
+        )  # fmt: skip
+
+    check = check_profile_edit(profile, list(profile.rows.all()))
+
+    # The shipped samples (no declaration read yet) are not failing for the address that
+    # delivery reads from OpenCRVS; a record whose declaration holds none is.
+    assert (check.records, check.samples, check.failing) == (2, 2, 1)
+    assert set(check.reasons) == {"addressLine1"}

@@ -66,14 +66,18 @@ def personal_values(*documents: Any) -> set[str]:
 
 
 # The columns `personal_values_of` reads.
-PERSONAL_COLUMNS = ("fields_sent", "raw_request", "vid")
+PERSONAL_COLUMNS = ("fields_sent", "raw_request", "vid", "declaration")
 
 
 def personal_values_of(submission: Any) -> set[str]:
     """Every personal value a submission carries: what OpenCRVS sent, what went to MOSIP
-    (an EventDocument holds the names elsewhere than the fields sent) and the VID."""
+    (an EventDocument holds the names elsewhere than the fields sent), the declaration
+    read from OpenCRVS and the VID."""
     return personal_values(
-        submission.fields_sent or {}, submission.raw_request or {}, submission.vid
+        submission.fields_sent or {},
+        submission.raw_request or {},
+        submission.declaration or {},
+        submission.vid,
     )
 
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integration.console.forms import NEEDS_ACTION, SORTS, WAITING_FILTERS
-from integration.console.masking import MASK, mask, mask_text, personal_values_of, scrub
+from integration.console.masking import (
+    MASK,
+    PERSONAL_COLUMNS,
+    mask,
+    mask_text,
+    personal_values_of,
+    scrub,
+)
 from integration.console.pagination import Page, Sort, keyset_page
 from integration.console.times import local_time
 from integration.models import (
@@ -128,7 +135,7 @@ def submission_page(
     sort = SORTS[filters.get("sort") or "newest"]
     # Scrubbing needs every value the detail page scrubs: what went to MOSIP and the VID
     # too (an EventDocument's raw request holds the names elsewhere).
-    fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, "raw_request", "fields_sent", "vid"]
+    fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, *PERSONAL_COLUMNS]
     queryset = submissions_matching(filters, personal_data=personal_data).only(*fields)
     page = keyset_page(queryset, sort, size, after=after, before=before)
     if not personal_data:

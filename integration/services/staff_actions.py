@@ -178,7 +178,9 @@ def resubmit(
 
     request = ActionRequest(ActionKind.RESUBMIT, submission, actor, reason, job)
     resume = mosip_may_hold(submission)
-    start_over = {} if resume else {"packet_created_at": None}
+    # A new packet reads OpenCRVS's declaration again: the record may have been put
+    # right there (integration.services.declaration).
+    start_over = {} if resume else {"packet_created_at": None, "declaration": None}
     with transaction.atomic():
         moved = request.move(
             "resubmit",
