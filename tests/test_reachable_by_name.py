@@ -99,18 +99,27 @@ def test_the_names_of_opencrvss_deployment_are_served(production_portal, host):
     assert reply.json()["status"] in {"ok", "degraded"}
 
 
-def test_a_refused_host_is_one_warning_line_naming_the_setting(production_portal):
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("mosip.attacker.example", "add 'mosip.attacker.example' to DJANGO_ALLOWED_HOSTS"),
+        # Swarm's full service name: no setting can admit an underscore.
+        ("opencrvs_mosip-api:2024", "not a valid host name"),
+    ],
+)
+def test_a_refused_host_is_one_warning_line_naming_the_setting(production_portal, host, says):
     url, log = production_portal
-    reply = requests.get(f"{url}/healthz", headers={"Host": "mosip.attacker.example"}, timeout=10)
+    reply = requests.get(f"{url}/healthz", headers={"Host": host}, timeout=10)
     assert reply.status_code == 400
 
     time.sleep(0.5)  # the line is written after the answer
     text = log.read_text()
-    lines = [line for line in text.splitlines() if "mosip.attacker.example" in line]
+    lines = [line for line in text.splitlines() if host in line]
     assert len(lines) == 1, text[-3000:]
     entry = json.loads(lines[0])
     assert entry["level"] == "WARNING"
     assert entry["logger"] == "django.security.DisallowedHost"
+    assert says in entry["message"]
     assert "DJANGO_ALLOWED_HOSTS" in entry["message"]
     assert "PORTAL_INTERNAL_HOSTS" in entry["message"]
     assert "exc_info" not in entry

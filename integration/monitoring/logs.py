@@ -15,6 +15,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from django.http.request import split_domain_port
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from integration.redaction import redact
@@ -84,14 +85,24 @@ class RefusedHostFilter(logging.Filter):
         meta = getattr(request, "META", {})
         host = meta.get("HTTP_HOST") or meta.get("SERVER_NAME") or ""
         # The header is the caller's: shown escaped and cut, never trusted.
+        name, _port = split_domain_port(host)
         host = host[:100].encode("unicode_escape").decode("ascii")
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        record.msg = (
-            "refused a request for host %r (400 Bad Request): add %r to DJANGO_ALLOWED_HOSTS "
-            "if it is the portal's public name, or to PORTAL_INTERNAL_HOSTS if callers "
-            "inside the installation's network use it"
-        )
-        record.args = (host, name)
+        if name:
+            record.msg = (
+                "refused a request for host %r (400 Bad Request): add %r to "
+                "DJANGO_ALLOWED_HOSTS if it is the portal's public name, or to "
+                "PORTAL_INTERNAL_HOSTS if callers inside the installation's network use it"
+            )
+            record.args = (host, name[:100])
+        else:
+            # No setting admits it: Django refuses names that are not valid host names.
+            record.msg = (
+                "refused a request for host %r (400 Bad Request): not a valid host name "
+                "(letters, digits, dots and hyphens only: Swarm's stack_service names with "
+                "an underscore are not); call the portal by a name DJANGO_ALLOWED_HOSTS or "
+                "PORTAL_INTERNAL_HOSTS lists"
+            )
+            record.args = (host,)
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
         return True
