@@ -17,6 +17,7 @@ from integration.demo import configure_for_stand_ins
 from integration.models import MosipSettings, WebSubState, WebSubSubscription
 from integration.models.websub import VERIFICATION_GRACE
 from tests.console.conftest import admin_user, client_for  # noqa: F401 - fixture
+from tests.monitoring import METRICS_TOKEN, scrape, value
 
 
 def websub_reasons(client) -> list[str]:
@@ -46,7 +47,12 @@ def test_subscribe_websub_waits_until_the_hub_verified_the_callback(
 
 
 def test_a_callback_refused_for_its_host_is_reported_not_taken_for_success(
-    served_portal, mosip, opencrvs, transactional_db, client, admin_user  # noqa: F811
+    served_portal,
+    mosip,
+    opencrvs,
+    transactional_db,
+    client,
+    admin_user,  # noqa: F811
 ):
     # MOSIP calls the portal by a name the portal does not accept: "127.1" reaches the
     # same server, but its Host is in neither DJANGO_ALLOWED_HOSTS nor PORTAL_INTERNAL_HOSTS.
@@ -96,10 +102,16 @@ def test_a_hub_that_cannot_reach_the_callback_is_reported(
     assert websub_reasons(client)[1] == WebSubState.UNVERIFIED
 
 
-def test_a_denied_subscription_and_a_never_made_one_are_reported(db, client, admin_client):
+def test_a_denied_subscription_and_a_never_made_one_are_reported(
+    db, client, admin_client, settings
+):
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
     configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
     reasons, state = websub_reasons(client)
     assert state == WebSubState.NEVER and "has not subscribed" in reasons[0]
+    samples = scrape(client.get)  # what PortalWebSubNotSubscribed watches
+    assert value(samples, "portal_websub_subscription", state="never") == 1
+    assert value(samples, "portal_websub_subscription", state="verified") == 0
 
     WebSubSubscription.objects.create(
         pk=1,
@@ -116,6 +128,7 @@ def test_a_denied_subscription_and_a_never_made_one_are_reported(db, client, adm
     reasons, state = websub_reasons(client)
     assert state == WebSubState.DENIED and "denied the subscription" in reasons[0]
     assert "no policy" not in reasons[0]  # the hub's words only for staff
+    assert value(scrape(client.get), "portal_websub_subscription", state="denied") == 1
 
     page = admin_client.get("/admin/integration/mosipsettings/1/change/").content.decode()
     assert "denied the subscription (no policy)" in page

@@ -19,8 +19,8 @@ from integration.models.verification import (
     VerificationRecord,
     VerificationResult,
 )
-from integration.models.worker import WorkerHeartbeat
 from integration.models.websub import WebSubState, WebSubSubscription
+from integration.models.worker import WorkerHeartbeat
 
 __all__ = [
     "ActionKind",

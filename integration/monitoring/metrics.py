@@ -35,8 +35,10 @@ from integration.models.submission import (
     RETRY_STATUSES,
     Step,
 )
+from integration.models.websub import WebSubState
 from integration.monitoring.remotes import SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
+from integration.services import websub
 from portal.celery import app as celery_app
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -68,6 +70,7 @@ class PortalCollector(Collector):
         yield from self.remotes(now)
         yield from self.credentials(since)
         yield from self.queue(now)
+        yield from self.websub()
 
     def records(self, now) -> Iterator[Metric]:
         by_status = GaugeMetricFamily("portal_records", "Submissions by status.", labels=["status"])
@@ -267,6 +270,18 @@ class PortalCollector(Collector):
             )
             messages.add_metric([celery_app.conf.task_default_queue], depth)
             yield messages
+
+    def websub(self) -> Iterator[Metric]:
+        """Credentials arrive only through a subscription the hub has verified."""
+        found = websub.standing()
+        state = GaugeMetricFamily(
+            "portal_websub_subscription",
+            "1 for the state the WebSub subscription to MOSIP's credential topic is in.",
+            labels=["state"],
+        )
+        for value in [*WebSubState.values, "not_configured"]:
+            state.add_metric([value], 1 if found.state == value else 0)
+        yield state
 
 
 def broker_queue_depth() -> int | None:
