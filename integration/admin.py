@@ -331,7 +331,8 @@ class SingletonAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:index"))
         answers = CHECKS[self.model](self.model.load())
         for answer in answers:
-            (messages.success if answer.ok else messages.error)(request, answer.message)
+            shown = messages.success if answer.ok else messages.error
+            (messages.warning if answer.warning else shown)(request, answer.message)
         if not answers:
             messages.warning(request, _("Nothing to test: no URL is set."))
         return HttpResponseRedirect(self._change_url())

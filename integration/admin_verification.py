@@ -119,6 +119,7 @@ class EsignetSettingsForm(SecretsForm):
             "userinfo_url",
             "jwks_url",
             "issuer",
+            "client_id",
             "client_private_jwk",
             "client_encryption_key",
             "trusted_key_urls",
@@ -164,7 +165,10 @@ class EsignetSettingsAdmin(SingletonAdmin):
     readonly_fields = ["pinned_key_details"]
     fieldsets = [
         ("E-Signet", {"fields": ["token_url", "userinfo_url", "jwks_url", "issuer"]}),
-        (gettext_lazy("OIDC client"), {"fields": ["client_private_jwk", "client_encryption_key"]}),
+        (
+            gettext_lazy("OIDC client"),
+            {"fields": ["client_id", "client_private_jwk", "client_encryption_key"]},
+        ),
         (
             gettext_lazy("Trusting user info"),
             {

@@ -10,6 +10,7 @@ from mocks.paths import certs_dir
 DEMO_SECRET = "abcdeABCDE123456"  # the stand-in MOSIP's default client secret
 DEMO_WEBSUB_SECRET = "mosip-websub-secret"
 DEMO_KEYSTORE_PASSWORD = "mosip123"
+DEMO_OFFICER = "opencrvs-registrar"  # a MOSIP user id; the stand-in takes any
 
 
 def configure_for_stand_ins(mosip_url: str, opencrvs_url: str, portal_url: str) -> None:
@@ -34,6 +35,7 @@ def configure_for_stand_ins(mosip_url: str, opencrvs_url: str, portal_url: str) 
     mosip.context_url_allowlist = [f"{mosip_url}/.well-known/mosip-context.json"]
     mosip.verify_credential_proof = True
     mosip.id_schema_source = IdSchemaSource.MOSIP_API  # the schema mosip-api sends, shipped
+    mosip.officer_id = DEMO_OFFICER  # MOSIP's CRVS_NEW route wants an officer in metaInfo
     mosip.save()
 
     opencrvs = OpenCrvsSettings.load()

@@ -37,6 +37,7 @@ def configure_demo(ida_url: str, esignet_url: str) -> None:
     signet.trusted_key_urls = esignet_url + esignet.MOCK_IDENTITY_KEYS_PATH
     signet.userinfo_issuers = esignet_url + esignet.MOCK_IDENTITY_ISSUER_PATH
     signet.client_private_jwk = (certs / "esignet-jwk.txt").read_text().strip()
+    signet.client_id = esignet.DEMO_CLIENT_ID
     # OpenCRVS's client app runs on port 3000 in a local OpenCRVS setup.
     signet.client_app_url = os.environ.get("OPENCRVS_CLIENT_APP_URL", "http://localhost:3000")
     signet.save()

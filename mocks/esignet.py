@@ -7,6 +7,10 @@
   RS256, signed by the client's registered key, ``iss`` = ``sub`` = client id, ``aud`` = this
   endpoint, unexpired, ``jti`` never seen. Errors are RFC 6749 JSON. The answer carries an ID
   token signed PS256 by E-Signet's own key (none in ``opencrvs_mock`` mode).
+  An unknown code is ``invalid_grant`` before the client or its assertion is looked at, as
+  E-Signet answers it.
+- ``POST /v1/esignet/oauth/par``: pushed authorisation; an unknown client is
+  ``invalid_client_id``, a known one with a bad assertion ``invalid_client``.
 - ``GET /v1/esignet/oidc/userinfo``: the person's claims as each real deployment sends them,
   chosen by ``mode`` (see ``esignet_userinfo``); with ``encrypt_userinfo`` wrapped in a JWE
   for the client's registered encryption key.
@@ -57,6 +61,7 @@ from .paths import certs_dir, identities_path
 DEMO_CLIENT_ID = "opencrvs-demo-client"
 AUTHORIZE_PATH = "/authorize"
 TOKEN_PATH = "/v1/esignet/oauth/v2/token"
+PAR_PATH = "/v1/esignet/oauth/par"
 USERINFO_PATH = "/v1/esignet/oidc/userinfo"
 JWKS_PATH = "/v1/esignet/oauth/.well-known/jwks.json"
 MOCK_IDENTITY_KEYS_PATH = "/v1/mock-identity-system/keys.json"
@@ -167,6 +172,7 @@ class EsignetStandIn(StandIn):
         return [
             Rule(AUTHORIZE_PATH, endpoint="authorize", methods=["GET", "POST"]),
             Rule(TOKEN_PATH, endpoint="token", methods=["POST"]),
+            Rule(PAR_PATH, endpoint="par", methods=["POST"]),
             Rule(OPENCRVS_MOCK_TOKEN_PATH, endpoint="token", methods=["POST"]),
             Rule(USERINFO_PATH, endpoint="userinfo", methods=["GET", "POST"]),
             Rule(OPENCRVS_MOCK_USERINFO_PATH, endpoint="userinfo", methods=["GET", "POST"]),
@@ -319,23 +325,62 @@ class EsignetStandIn(StandIn):
         if form["grant_type"] != "authorization_code":
             raise OAuthError("unsupported_grant_type", "only authorization_code is supported")
         client_id = form["client_id"]
+        # E-Signet looks the code up before anything else (OAuthServiceImpl.getTokens): an
+        # unknown code is invalid_grant whatever the client or its assertion.
+        grant = self._grant(form, client_id)
         self._check_assertion(client_id, form, request)
         with self._lock:
-            grant = self.grants.get(form["code"])
-            if (
-                grant is None
-                or grant.used
-                or grant.expires_at < time.time()
-                or grant.client_id != client_id
-                or grant.redirect_uri != strip_query(form["redirect_uri"])
-            ):
-                raise OAuthError(
-                    "invalid_grant",
-                    "the code is unknown, used, expired, or "
-                    "was issued to another client or redirect_uri",
-                )
+            if grant.used:
+                raise OAuthError("invalid_grant", "the code was used")
             grant.used = True
         return grant
+
+    def _grant(self, form: Any, client_id: str) -> Grant:
+        with self._lock:
+            grant = self.grants.get(form["code"])
+        if (
+            grant is None
+            or grant.used
+            or grant.expires_at < time.time()
+            or grant.client_id != client_id
+            or grant.redirect_uri != strip_query(form["redirect_uri"])
+        ):
+            raise OAuthError(
+                "invalid_grant",
+                "the code is unknown, used, expired, or "
+                "was issued to another client or redirect_uri",
+            )
+        return grant
+
+    # -- pushed authorisation (E-Signet 1.6 and later) -------------------------------------
+
+    def on_par(self, request: Request) -> Response:
+        """``POST /v1/esignet/oauth/par`` in E-Signet's order: the request's shape, then the
+        client (``invalid_client_id``), its redirect URI, then its assertion
+        (``invalid_client``). Nothing is kept for a refused request."""
+        form = request.form
+        try:
+            if "openid" not in form.get("scope", "").split():
+                raise OAuthError("invalid_scope", "invalid_scope")
+            if form.get("response_type") != "code":
+                raise OAuthError("invalid_response_type", "invalid_response_type")
+            if not form.get("redirect_uri", "").startswith(("http://", "https://")):
+                raise OAuthError("invalid_redirect_uri", "invalid_redirect_uri")
+            if form.get("client_assertion_type") != ASSERTION_TYPE:
+                raise OAuthError("invalid_assertion_type", "invalid_assertion_type")
+            if not form.get("client_assertion") or not form.get("client_id"):
+                raise OAuthError("invalid_client", "invalid_client")
+            if form["client_id"] not in self.clients:
+                raise OAuthError("invalid_client_id", "invalid_client_id", 500)
+            self._check_assertion(form["client_id"], form, request)
+        except OAuthError as exc:
+            with self._lock:
+                self.token_errors.append(exc.error)
+            return json_response(
+                {"error": exc.error, "error_description": exc.description}, exc.status
+            )
+        uri = "urn:ietf:params:oauth:request_uri:" + secrets.token_urlsafe(16)
+        return json_response({"request_uri": uri, "expires_in": 60}, 201)
 
     def _check_assertion(self, client_id: str, form: Any, request: Request) -> None:
         if form["client_assertion_type"] != ASSERTION_TYPE:
@@ -470,6 +515,7 @@ class EsignetStandIn(StandIn):
                 "issuer": self.issuer,
                 "authorization_endpoint": base + AUTHORIZE_PATH,
                 "token_endpoint": base + TOKEN_PATH,
+                "pushed_authorization_request_endpoint": base + PAR_PATH,
                 "userinfo_endpoint": base + USERINFO_PATH,
                 "jwks_uri": base + JWKS_PATH,
                 "response_types_supported": ["code"],

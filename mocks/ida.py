@@ -8,7 +8,7 @@ failure answers HTTP 200 with IDA's error code and ``authStatus: false``:
 partner (IDA-MPA-007/009/014) → fields (IDA-MLC-006/009/014) → ``Signature`` header, a
 detached RS256 JWS whose ``x5c`` must be the partner's certificate (IDA-MPA-001/002) →
 thumbprint and decryption (IDA-MPA-003) → requestHMAC (IDA-MPA-016) → the ID
-(IDA-MLC-002) → demographics against ``mock-identities.json`` (IDA-DEA-001).
+(IDA-MLC-018) → demographics against ``mock-identities.json`` (IDA-DEA-001).
 
 The crypto (``ida_crypto``) is written from the protocol with ``cryptography`` primitives,
 independently of the portal's ``integration.crypto.ida``, so each side checks the other.
@@ -209,5 +209,6 @@ class IdaStandIn(StandIn):
             raise IdaError("IDA-MLC-008", "No authentication type selected")
         identity = self.identities.get(str(body["individualId"]))
         if identity is None:
-            raise IdaError("IDA-MLC-002", "Invalid UIN")
+            # As current IDA answers an id it does not hold (older releases: IDA-MLC-002).
+            raise IdaError("IDA-MLC-018", f"{body['individualIdType']} not available in database")
         return match_demographics(identity, demographics)

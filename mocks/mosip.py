@@ -10,6 +10,14 @@ Choices worth knowing:
   ``process`` and ``fields`` are identical: a client retrying after a lost response must not
   be stuck, while different content under the same id is the real conflict.
 - A VID is drawn once per registration id; re-issuing (second workflow start) repeats it.
+- Packets fail where real MOSIP fails them (docs/mosip-validation.md): ``createPacket``
+  answers 200 with ``response: null`` and writes nothing when it cannot write the packet
+  (no ID schema in ``schemaJson``, fields that are not an object...); a written packet
+  whose identity breaks the ID schema masterdata serves for its version (mandatory
+  attributes per process), or that the CRVS_NEW route or UIN generation refuses, fails
+  after the workflow started: it is kept in ``rejections`` and no credential is issued.
+  Masterdata serves ``GET /v1/masterdata/idschema/latest?schemaVersion=`` from
+  ``id_schemas`` (version -> schema; the shipped mosip-api schema as 0.1).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +42,13 @@ from werkzeug.wrappers import Request, Response
 from . import mosip_crypto as crypto
 from . import mosip_issuer as issuer
 from .base import JSON, Controls, StandIn, iso_now, json_response, read_json
-from .id_object import identity_problems
+from .id_object import (
+    MANDATORY_ATTRIBUTES,
+    identity_of,
+    identity_problems,
+    infant_route_problem,
+    uin_generation_problems,
+)
 from .paths import certs_dir
 from .websub import Delivery, Hub, HubSignature, Subscription
 
@@ -41,6 +56,8 @@ DEFAULT_SECRET = "abcdeABCDE123456"
 DEFAULT_CLIENTS = {"mosip-regproc-client": DEFAULT_SECRET, "mosip-websub-client": DEFAULT_SECRET}
 WORKFLOW_ID = "mosip.registration.processor.workflow.instance"
 INTENT_DELAY_SECONDS = 0.05  # let the subscriber read "Subscribed successfully." first
+# The ID schema masterdata serves by default: the one mosip-api sends (data, not code).
+SHIPPED_ID_SCHEMA = Path(__file__).parent.parent / "integration/mapping/mosip_api_id_schema.json"
 
 # "proof": content changed after signing; "signing_key": listed key URL, other key;
 # "verification_method": signed by a key served at an URL that is on no allowlist.
@@ -49,6 +66,15 @@ Tamper = Literal["proof", "signing_key", "verification_method"]
 # service, or RS256), URDNA2015 Ed25519Signature2020, or "jcs" as OpenCRVS's MOSIP mock.
 ProofKind = Literal["PS256", "RS256", "Ed25519Signature2020", "jcs"]
 PROOF_KINDS: tuple[str, ...] = ("PS256", "RS256", "Ed25519Signature2020", "jcs")
+
+
+@dataclass
+class Rejection:
+    """A packet the registration processor failed: at which stage, and MOSIP's errors."""
+
+    registration_id: str
+    stage: str  # "packet validator", "crvs_new route" or "UIN generation"
+    errors: list[tuple[str, str]]
 
 
 @dataclass
@@ -97,10 +123,16 @@ class MosipStandIn(StandIn):
         self.proof: ProofKind = proof
         self.context_defines_vid = context_defines_vid  # older mosip-context.json: no VID
         self.credential_delay_seconds = credential_delay_seconds
-        # Off by default, as in the captured traffic (the reference mock takes any fields);
-        # on: fields are checked against the packet's schemaJson as MOSIP's ID object
-        # validator does, and a packet that does not fit is refused (KER-IOV-004/005).
-        self.check_identity = False
+        # Masterdata's ID schemas by IDSchemaVersion, and the registration processor's
+        # mandatory attributes by process in lower case (MOSIP's defaults).
+        self.id_schemas: dict[float, JSON] = {0.1: json.loads(SHIPPED_ID_SCHEMA.read_text())}
+        self.mandatory_attributes: dict[str, str] = dict(MANDATORY_ATTRIBUTES)
+        self.idschema_calls = 0
+        # False: masterdata answers 503 (the registration processor keeps the schemas it
+        # has read, as MOSIP's packet manager caches them).
+        self.masterdata_available = True
+        self.rejections: dict[str, Rejection] = {}  # registration id -> why it failed
+        self.unwritten: list[JSON] = []  # createPacket bodies answered 200 with nothing written
         self.token_ttl_seconds = token_ttl_seconds
         self.zero_thumbprint = zero_thumbprint  # as the reference mock (fixture) does
         self.public_url = public_url  # base URL put in credentials; default: where it listens
@@ -132,6 +164,7 @@ class MosipStandIn(StandIn):
                 methods=["POST"],
             ),
             Rule("/websub/hub", endpoint="hub", methods=["POST"]),
+            Rule("/v1/masterdata/idschema/latest", endpoint="idschema", methods=["GET"]),
             Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
             Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
             Rule("/.well-known/controller.json", endpoint="controller", methods=["GET"]),
@@ -266,15 +299,14 @@ class MosipStandIn(StandIn):
         if self.client_of(request) is None:
             return self._unauthorized()
         body = read_json(request)
-        problems = _packet_problems(body)
-        if problems:
-            return _packet_reply(None, [_error("PKT-INVALID", p) for p in problems])
+        if _packet_problems(body):
+            # The packet manager logs why it could not write the packet and answers 200
+            # with no packet infos and no error (PacketWriter.createPacket).
+            with self._lock:
+                self.unwritten.append(body)
+            return _packet_reply(None, [])
         packet = body["request"]
         reg_id = packet["id"]
-        schema = json.loads(packet["schemaJson"])
-        invalid = identity_problems(packet["fields"], schema) if self.check_identity else []
-        if invalid:
-            return _packet_reply(None, [_error(code, message) for code, message in invalid])
         with self._lock:
             seen = self.packets.get(reg_id)
             same = seen is not None and (seen["process"], seen["fields"]) == (
@@ -308,9 +340,72 @@ class MosipStandIn(StandIn):
 
     def _issue_quietly(self, registration_id: str) -> None:
         try:
+            rejection = self.process_packet(registration_id)
+            if rejection is not None:
+                with self._lock:
+                    self.rejections[registration_id] = rejection
+                return
             self.issue_credential(registration_id)
         except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
             self.background_errors.append(f"{registration_id}: {exc!r}")
+
+    def process_packet(self, registration_id: str) -> Rejection | None:
+        """Run a written packet through the registration processor's checks; the first
+        stage that fails it, or None when a UIN would be generated."""
+        with self._lock:
+            packet = self.packets[registration_id]
+        process, today = packet["process"], datetime.now(UTC).date()
+        version = float(packet["schemaVersion"])
+        schema = self.id_schemas.get(version)
+        if schema is None:
+            errors = [("KER-SCH-007", f"Identity schema {version} not found")]
+            return Rejection(registration_id, "packet validator", errors)
+        identity = identity_of(packet["fields"], schema, version)
+        mandatory = self.mandatory_attributes.get(process.lower(), "")
+        if errors := identity_problems(packet["fields"], schema, mandatory, version):
+            return Rejection(registration_id, "packet validator", errors)
+        if process.upper() == issuer.BIRTH:
+            meta_info = packet.get("metaInfo") or {}
+            if reason := infant_route_problem(identity, meta_info, today):
+                return Rejection(registration_id, "crvs_new route", [("RPR-ROUTE", reason)])
+        if errors := uin_generation_problems(identity, today):
+            return Rejection(registration_id, "UIN generation", errors)
+        return None
+
+    # -- masterdata ------------------------------------------------------------------------
+
+    def on_idschema(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        try:
+            version = float(request.args.get("schemaVersion", "0"))
+        except ValueError:
+            version = 0.0
+        with self._lock:
+            self.idschema_calls += 1
+            if not self.masterdata_available:
+                return Response("masterdata is down", 503, content_type="text/plain")
+            if version <= 0 and self.id_schemas:
+                version = max(self.id_schemas)
+            schema = self.id_schemas.get(version)
+        if schema is None:
+            return _masterdata_reply(None, [_error("KER-SCH-007", "Identity schema not found")])
+        return _masterdata_reply(
+            {
+                "id": hashlib.sha256(str(version).encode()).hexdigest()[:36],
+                "idVersion": version,
+                "title": schema.get("title", ""),
+                "description": schema.get("description", ""),
+                "schemaJson": json.dumps(schema),
+                "status": "PUBLISHED",
+                "effectiveFrom": iso_now(),
+                "createdBy": "superadmin",
+                "updatedBy": None,
+                "createdOn": iso_now(),
+                "updatedOn": None,
+            },
+            None,
+        )
 
     # -- WebSub hub ------------------------------------------------------------------------
 
@@ -484,6 +579,9 @@ class MosipStandIn(StandIn):
 
 
 def _packet_problems(body: Any) -> list[str]:
+    """Why MOSIP's packet writer would write nothing for this body (it reads the schema's
+    properties.identity.properties, each with a $ref or a type, and the schemaVersion as
+    a number, to lay out the packet)."""
     packet = body.get("request") if isinstance(body, dict) else None
     if not isinstance(packet, dict):
         return ["request must be an object"]
@@ -492,13 +590,20 @@ def _packet_problems(body: Any) -> list[str]:
         for key in ("id", "refId", "process", "source", "schemaVersion")
         if not isinstance(packet.get(key), str) or not packet[key].strip()
     ]
+    try:
+        float(packet.get("schemaVersion"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        problems.append("request.schemaVersion must be a number")
     if not isinstance(packet.get("fields"), dict):
         problems.append("request.fields must be an object")
-    schema = packet.get("schemaJson")
     try:
-        if not isinstance(json.loads(schema), dict):  # type: ignore[arg-type]
+        schema = json.loads(packet.get("schemaJson"))  # type: ignore[arg-type]
+        props = schema["properties"]["identity"]["properties"]
+        if not isinstance(props, dict) or not all(
+            isinstance(p, dict) and ("$ref" in p or "type" in p) for p in props.values()
+        ):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         problems.append("request.schemaJson must be an ID schema as a JSON string")
     return problems
 
@@ -532,6 +637,19 @@ def _packet_reply(response: list[JSON] | None, errors: list[JSON]) -> Response:
     return json_response(
         {
             "id": "mosip.registration.packet.writer",
+            "version": "v1",
+            "responsetime": iso_now(),
+            "metadata": None,
+            "response": response,
+            "errors": errors,
+        }
+    )
+
+
+def _masterdata_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
+    return json_response(
+        {
+            "id": None,
             "version": "v1",
             "responsetime": iso_now(),
             "metadata": None,

@@ -21,6 +21,7 @@ from integration import config_cache
 from integration.clients.mosip import forget_tokens_here
 from integration.demo import configure_for_stand_ins
 from integration.models import Attempt, Submission
+from integration.services.id_schema import forget_here as forget_id_schemas_here
 from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
@@ -35,6 +36,7 @@ def fresh_caches() -> Iterator[None]:
     public_keys.clear()
     config_cache.forget_all()
     forget_tokens_here()
+    forget_id_schemas_here()
     yield
     cache.clear()
     public_keys.clear()

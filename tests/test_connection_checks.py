@@ -10,6 +10,8 @@ from django.urls import reverse
 from integration.demo import DEMO_SECRET
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
+from integration.services.connection_checks import TEST_INDIVIDUAL_ID
+from integration.verification_demo import configure_demo
 from mocks import esignet, ida
 from mocks.esignet import EsignetStandIn
 from mocks.ida import IdaStandIn
@@ -111,30 +113,125 @@ def ida_server() -> Iterator[IdaStandIn]:
         yield server
 
 
-def test_ida_reachability(admin_client, ida_server):
-    config = IdaSettings.load()
-    config.auth_url = ida_server.url + ida.AUTH_PATH
-    config.partner_api_key = "partner-api-key-never-shown"
-    config.save()
-    page = test_connection(admin_client, "idasettings")
-    assert f"IDA answers at {ida_server.url}" in page
-    assert "partner-api-key-never-shown" not in page
-    config.auth_url = closed_url(ida.AUTH_PATH)
-    config.save()
-    assert "IDA: not reachable:" in test_connection(admin_client, "idasettings")
+def messages_of(admin_client, model: str, **headers) -> list[tuple[str, str]]:
+    """(level, sentence) of each message the test shows."""
+    url = reverse(f"admin:integration_{model}_test_connection")
+    reply = admin_client.post(url, follow=True, **headers)
+    return [(m.level_tag, str(m)) for m in reply.context["messages"]]
 
 
-def test_esignet_keys_and_token_endpoint(admin_client):
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+
+@pytest.fixture
+def ida_demo(ida_server) -> IdaSettings:
+    configure_demo(ida_server.url, closed_url())
+    return IdaSettings.load()
+
+
+def test_ida_answers_for_the_test_individual_when_set_up_right(admin_client, ida_server, ida_demo):
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "success"
+    assert "accepted the partner, licence key, signature and encryption" in said
+    assert "IDA-MLC-018" in said
+    # the whole request was checked (signature, decryption) before the person was looked up
+    [sent] = ida_server.authentications
+    assert sent["body"]["individualId"] == TEST_INDIVIDUAL_ID
+    assert [e["errorCode"] for e in sent["errors"]] == ["IDA-MLC-018"]
+    assert ida.DEMO_MISP_LICENSE_KEY not in said and ida.DEMO_API_KEY not in said
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("auth_url", "/idauthentication/v1/otp", "nothing answers at this path"),
+        ("misp_license_key", "a-wrong-licence-key-42", "IDA refuses the MISP licence key"),
+        ("partner_id", "someone-else", "IDA refuses the partner id"),
+        ("partner_api_key", "a-wrong-api-key-42", "IDA refuses the partner API key"),
+    ],
+)
+def test_a_wrong_ida_setting_is_red_and_named(
+    admin_client, ida_server, ida_demo, field, value, words
+):
+    setattr(ida_demo, field, ida_server.url + value if field == "auth_url" else value)
+    ida_demo.save()
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "error" and words in said
+    assert "a-wrong" not in said  # keys never shown back
+
+
+def test_a_wrong_ida_licence_key_is_said_in_french(admin_client, ida_server, ida_demo):
+    ida_demo.misp_license_key = "a-wrong-licence-key-42"
+    ida_demo.save()
+    [(level, said)] = messages_of(admin_client, "idasettings", **FRENCH)
+    assert level == "error"
+    assert said.startswith("IDA refuse la clé de licence MISP")
+    assert "IDA-MPA-007" in said  # IDA's own words, quoted as they came
+
+
+def test_an_unreachable_or_half_set_ida_is_red(admin_client, ida_demo):
+    ida_demo.auth_url = closed_url(ida.AUTH_PATH)
+    ida_demo.save()
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "error" and "no connection to" in said
+    ida_demo.partner_api_key = ""
+    ida_demo.save()
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "error" and "cannot be tested until these are set: partner API key" in said
+
+
+@pytest.fixture
+def esignet_server() -> Iterator[EsignetStandIn]:
     with EsignetStandIn() as server:
-        config = EsignetSettings.load()
-        config.jwks_url = server.url + esignet.JWKS_PATH
-        config.token_url = server.url + esignet.TOKEN_PATH
-        config.save()
-        page = test_connection(admin_client, "esignetsettings")
-        assert "key(s) published." in page and "E-Signet JWKS: 0 key" not in page
-        assert f"E-Signet token endpoint answers at {server.url}" in page
-    page = test_connection(admin_client, "esignetsettings")  # the stand-in is gone
-    assert "E-Signet JWKS:" in page and "E-Signet token endpoint: not reachable:" in page
+        yield server
+
+
+@pytest.fixture
+def esignet_demo(esignet_server) -> EsignetSettings:
+    configure_demo(closed_url(), esignet_server.url)
+    return EsignetSettings.load()
+
+
+def test_esignet_discovery_keys_token_endpoint_and_client_when_set_up_right(
+    admin_client, esignet_server, esignet_demo
+):
+    said = messages_of(admin_client, "esignetsettings")
+    assert [level for level, _ in said] == ["success"] * 4, said
+    text = " ".join(sentence for _, sentence in said)
+    assert "the issuer and the token endpoint match the settings" in text
+    assert "key(s) published." in text and "E-Signet JWKS: 0 key" not in text
+    assert "refused a made-up code with “invalid_grant”" in text
+    assert f"E-Signet knows the client id “{esignet.DEMO_CLIENT_ID}”" in text
+    # the made-up assertion was refused by the client's own check, nothing was issued
+    assert esignet_server.token_errors[-2:] == ["invalid_grant", "invalid_client"]
+    assert esignet_server.tokens == {}
+
+
+def test_a_wrong_esignet_token_path_is_red(admin_client, esignet_server, esignet_demo):
+    esignet_demo.token_url = esignet_server.url + "/v1/esignet/oauth/token-typo"
+    esignet_demo.save()
+    said = messages_of(admin_client, "esignetsettings")
+    errors = [sentence for level, sentence in said if level == "error"]
+    assert any("publishes the token endpoint" in s for s in errors), said
+    assert any("nothing answers at this path" in s for s in errors), said
+
+
+def test_a_wrong_esignet_client_id_is_red(admin_client, esignet_server, esignet_demo):
+    esignet_demo.client_id = "not-registered"
+    esignet_demo.save()
+    said = messages_of(admin_client, "esignetsettings")
+    assert ("error", "E-Signet does not know the client id “not-registered”.") in said
+    french = messages_of(admin_client, "esignetsettings", **FRENCH)
+    assert ("error", "E-Signet ne connaît pas l’identifiant client « not-registered ».") in french
+
+
+def test_esignet_unreachable_is_red(admin_client):
+    configure_demo(closed_url(), closed_url())
+    said = messages_of(admin_client, "esignetsettings")  # no stand-in behind the URLs
+    assert [level for level, _ in said] == ["error", "error", "error", "warning"], said
+    assert "no OpenID configuration at" in said[0][1]
+    assert "no connection to" in said[2][1]
+    assert "not checked" in said[3][1]
 
 
 def test_nothing_set_is_said_plainly(admin_client):

@@ -159,3 +159,27 @@ def test_minted_token_has_the_captured_claims(opencrvs: OpenCrvsStandIn) -> None
     assert claims["scope"] == captured["scope"] and claims["iss"] == captured["iss"]
     assert claims["exp"] - claims["iat"] == captured["exp"] - captured["iat"] == 7 * 24 * 3600
     assert jwt.get_unverified_header(minted) == jwt.get_unverified_header(captured_token.split()[1])
+
+
+def test_masterdata_serves_the_id_schema_as_mosip_answers_it(mosip: MosipStandIn) -> None:
+    """admin-services SchemaController GET /idschema/latest: the schema is a JSON string
+    in response.schemaJson, beside idVersion and its publication details."""
+    url = mosip.url + "/v1/masterdata/idschema/latest"
+    reply = requests.get(
+        url, params={"schemaVersion": "0.1"}, cookies={"Authorization": token(mosip)}, timeout=5
+    )
+    assert reply.status_code == 200
+    body = reply.json()
+    assert set(body) == {"id", "version", "responsetime", "metadata", "response", "errors"}
+    answer = body["response"]
+    assert {"id", "idVersion", "title", "description", "schemaJson", "status"} <= set(answer)
+    assert answer["idVersion"] == 0.1 and answer["status"] == "PUBLISHED"
+    schema = json.loads(answer["schemaJson"])
+    assert "addressLine1" in schema["properties"]["identity"]["required"]
+
+    unknown = requests.get(
+        url, params={"schemaVersion": "9.9"}, cookies={"Authorization": token(mosip)}, timeout=5
+    ).json()
+    assert unknown["response"] is None
+    assert unknown["errors"][0]["errorCode"] == "KER-SCH-007"
+    assert requests.get(url, params={"schemaVersion": "0.1"}, timeout=5).status_code == 401

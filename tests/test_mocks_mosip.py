@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,27 @@ def subscribe(mosip: MosipStandIn, callback: str, mode: str = "subscribe") -> re
     )
 
 
+OFFICER = json.dumps([{"label": "officerId", "value": "registrar.one"}])
+
+
 def create_packet(
     mosip: MosipStandIn, reg_id: str, process: str = "CRVS_NEW", **fields: Any
 ) -> dict[str, Any]:
+    """The captured packet (with an officer, which MOSIP's CRVS_NEW route wants)."""
     body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
     body["request"].update(id=reg_id, process=process)
+    body["request"]["metaInfo"]["operationsData"] = OFFICER
     body["request"]["fields"].update(fields)
+    fields = {k: v for k, v in body["request"]["fields"].items() if v is not None}
+    body["request"]["fields"] = fields
     return requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5).json()
+
+
+def rejection(mosip: MosipStandIn, reg_id: str, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while reg_id not in mosip.rejections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return mosip.rejections.get(reg_id)
 
 
 def start_workflow(mosip: MosipStandIn, reg_id: str) -> dict[str, Any]:
@@ -98,7 +113,7 @@ def test_workflow_delivers_a_signed_encrypted_credential(
     assert subscribe(mosip, callback).text == "Subscribed successfully."
     assert mosip.wait_for_subscription(callback) is not None
     assert app.challenges[0]["hub.mode"] == "subscribe"
-    assert create_packet(mosip, "100011234567890")["errors"] == []
+    assert create_packet(mosip, "100011234567890", phone="0911111111")["errors"] == []
     assert start_workflow(mosip, "100011234567890")["errors"] is None
     assert app.got_post.wait(5)
 
@@ -111,6 +126,7 @@ def test_workflow_delivers_a_signed_encrypted_credential(
     _, cert = keystore()
     assert thumbprint == hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()
     subject = credential["credentialSubject"]
+    assert mosip.rejections == {}
     assert subject == {
         "birthCertificateNumber": "2026B46964567",
         "VID": mosip.issued["100011234567890"],
@@ -228,13 +244,19 @@ def test_duplicate_callbacks_deliver_twice(
     assert app.posts[0][1] == app.posts[1][1] == issuance.body
 
 
-def test_packet_validation_and_duplicates(mosip: MosipStandIn) -> None:
+def test_a_packet_it_cannot_write_is_answered_200_with_nothing_written(mosip) -> None:
     body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
     del body["request"]["schemaJson"]
     body["request"]["fields"] = []
     reply = requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5)
-    assert reply.status_code == 200 and reply.json()["response"] is None
-    assert len(reply.json()["errors"]) == 2
+    # As MOSIP's packet writer: no packet infos, and no error either.
+    assert reply.status_code == 200
+    assert (reply.json()["response"], reply.json()["errors"]) == (None, [])
+    assert mosip.packets == {} and len(mosip.unwritten) == 1
+    assert start_workflow(mosip, "100016232770034")["errors"]  # nothing to process
+
+
+def test_a_packet_repeated_with_other_content_is_refused(mosip: MosipStandIn) -> None:
     assert create_packet(mosip, "100017777777777")["errors"] == []
     assert create_packet(mosip, "100017777777777")["errors"] == []  # identical: a retry
     conflict = create_packet(mosip, "100017777777777", birthCertificateNumber="OTHER")
@@ -254,18 +276,67 @@ def test_revoked_token_is_refused(mosip: MosipStandIn) -> None:
     assert reply.status_code == 401
 
 
-def test_with_identity_checks_on_fields_that_do_not_fit_the_schema_are_refused(mosip):
-    mosip.check_identity = True
-    body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
-    body["request"]["id"] = "100019999999999"
-    body["request"]["fields"].pop("addressLine1")
-    body["request"]["fields"]["gender"] = [{"language": "eng", "value": ""}]
+def test_a_packet_breaking_the_id_schema_is_written_then_fails_at_validation(mosip):
+    reg_id = "100019999999999"
+    # No addressLine1 (required and mandatory for CRVS_NEW), gender as plain text, and
+    # the captured phone (12 digits, the schema's validator wants 10).
+    written = create_packet(mosip, reg_id, addressLine1=None, gender="Female")
+    assert written["errors"] == [] and written["response"]  # createPacket cannot tell
+    assert start_workflow(mosip, reg_id)["response"]["workflowInstanceId"]
 
-    reply = requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5).json()
+    failed = rejection(mosip, reg_id)
 
-    assert {(e["errorCode"], e["message"]) for e in reply["errors"]} == {
+    assert failed.stage == "packet validator"
+    assert set(failed.errors) == {
         ("KER-IOV-005", "Missing input parameter - identity/addressLine1"),
         ("KER-IOV-004", "Invalid input parameter - identity/gender"),
-        ("KER-IOV-004", "Invalid input parameter - identity/phone"),  # 12 digits captured
+        ("KER-IOV-004", "Invalid input parameter - identity/phone"),
     }
-    assert "100019999999999" not in mosip.packets
+    time.sleep(0.3)
+    assert mosip.issuances == [] and reg_id not in mosip.issued  # no credential, ever
+
+
+def test_a_field_the_schema_requires_counts_only_if_the_process_lists_it(mosip):
+    schema = mosip.id_schemas[0.1]
+    schema["properties"]["identity"]["required"].append("postalCode")  # not in the list
+    reg_id = "100019999999998"
+    create_packet(mosip, reg_id, phone="0911111111")
+    start_workflow(mosip, reg_id)
+    deadline = time.monotonic() + 5
+    while reg_id not in mosip.issued and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert reg_id in mosip.issued and reg_id not in mosip.rejections
+
+
+@pytest.mark.parametrize(
+    ("fields", "operations", "reason"),
+    [
+        ({"dateOfBirth": "1990/01/31"}, OFFICER, "MINOR/ADULT"),
+        ({}, "[]", "no officerId or supervisorId"),
+    ],
+    ids=["adult", "no-officer"],
+)
+def test_the_crvs_new_route_takes_infants_with_an_officer(mosip, fields, operations, reason):
+    reg_id = "100019999999997"
+    body = copy.deepcopy(wire("put_commons_v1_packetmanager_createPacket")["request"]["body"])
+    body["request"]["id"] = reg_id
+    body["request"]["fields"].update(phone="0911111111", **fields)
+    body["request"]["metaInfo"]["operationsData"] = operations
+    requests.put(mosip.url + PACKET, json=body, cookies=cookies(mosip), timeout=5)
+    start_workflow(mosip, reg_id)
+
+    failed = rejection(mosip, reg_id)
+
+    assert failed.stage == "crvs_new route" and reason in failed.errors[0][1]
+    assert mosip.issuances == []
+
+
+def test_a_date_of_birth_in_the_future_fails_at_uin_generation(mosip: MosipStandIn) -> None:
+    reg_id = "100019999999996"
+    create_packet(mosip, reg_id, "CRVS_DEATH", dateOfBirth="2099/01/01", phone="0911111111")
+    start_workflow(mosip, reg_id)
+
+    failed = rejection(mosip, reg_id)
+
+    assert failed.stage == "UIN generation"
+    assert failed.errors == [("KER-IOV-004", "Invalid input parameter - identity/dateOfBirth")]

@@ -17,6 +17,14 @@ from tests.fixtures import birth_request, death_request, load_json
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def registration_officer(db) -> None:
+    """MOSIP's CRVS_NEW route wants an officer in metaInfo: the MOSIP settings name one."""
+    config = MosipSettings.load()
+    config.officer_id = "registrar.one"
+    config.save()
+
+
 def make_submission(body: dict, event_type: str) -> Submission:
     number = (
         body["requestFields"].get("birthCertificateNumber")
@@ -58,6 +66,8 @@ def test_birth_packet_carries_the_fields_the_reference_sent():
     assert packet.process == "CRVS_NEW"
     assert packet.meta_info["registrationId"] == "B46964567"
     assert set(packet.meta_info) == set(expected["metaInfo"])
+    officer = {"label": "officerId", "value": "registrar.one"}
+    assert officer in json.loads(packet.meta_info["operationsData"])
     assert set(packet.audits[0]) == set(expected["audits"][0])
     assert packet.notification == {
         "name": "Jane Doe",
@@ -99,6 +109,7 @@ def test_a_resubmission_keeps_every_transaction_id():
 
 @pytest.mark.parametrize("source", ["mosip-api", "custom"])
 def test_the_id_schema_in_force_goes_as_a_json_string(configured, mosip, source):
+    mosip.masterdata_available = False  # MOSIP's own schema would go otherwise
     schema = load_json("mosip", "id-schema.json")  # what mosip-api sends, captured
     config = MosipSettings.load()
     if source == "custom":

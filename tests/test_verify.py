@@ -150,7 +150,7 @@ def test_an_unknown_nid_fails(client, configured, token):
     response = verify(client, {**JENNY, "nid": "9999999999"}, token)
 
     assert (response.status_code, response.content) == (200, b"failed")
-    assert VerificationRecord.objects.get().error_code == "IDA-MLC-002"
+    assert VerificationRecord.objects.get().error_code == "IDA-MLC-018"
 
 
 def test_ida_down_is_a_502_with_a_clear_message(client, configured, token, ida):

@@ -15,7 +15,7 @@ import jwt
 import requests
 from django.core.cache import cache
 
-from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
+from integration.clients.http import RemoteError, origin, raise_for_status, recorded_call, send
 from integration.models import MosipSettings, Submission
 from integration.models.submission import Step
 
@@ -163,7 +163,16 @@ class MosipClient:
                 "schemaJson": packet.schema_json or json.dumps(config.id_schema_in_force()),
             },
         }
-        return self._call(Step.CREATE_PACKET, "PUT", config.create_packet_url, body, submission)
+        reply = self._call(Step.CREATE_PACKET, "PUT", config.create_packet_url, body, submission)
+        if not reply.get("response"):
+            # MOSIP's packet writer logs why it wrote nothing and still answers 200 with no
+            # packet infos and no error; starting the workflow would fail later, unseen.
+            raise RemoteError(
+                "MOSIP's packet manager answered without writing the packet (no packet "
+                "infos, no error; its log says why); retrying",
+                retriable=True,
+            )
+        return reply
 
     def start_workflow(self, packet: Packet, submission: Submission) -> str:
         body = {
@@ -180,6 +189,45 @@ class MosipClient:
         }
         reply = self._call(Step.START_WORKFLOW, "POST", self.config.process_url, body, submission)
         return str((reply.get("response") or {}).get("workflowInstanceId", ""))
+
+    # --- masterdata ---------------------------------------------------------------------------
+    def masterdata_url(self) -> str:
+        """Where MOSIP's masterdata answers: the setting, else the create-packet URL's
+        host (MOSIP's internal API gateway serves both) with /v1/masterdata."""
+        if self.config.masterdata_url:
+            return self.config.masterdata_url.rstrip("/")
+        if self.config.create_packet_url:
+            return origin(self.config.create_packet_url) + "/v1/masterdata"
+        return ""
+
+    def id_schema(self, version: str) -> dict:
+        """The ID schema MOSIP validates packets of this IDSchemaVersion against
+        (`GET idschema/latest?schemaVersion=`: the schema is `response.schemaJson`, a
+        JSON string). RemoteError when MOSIP cannot be asked or has none."""
+        url = f"{self.masterdata_url()}/idschema/latest"
+        cookies = {"Authorization": self._packet_token(None)}
+        with recorded_call(Step.ID_SCHEMA, url, None) as call:
+            call.response = send(
+                "GET",
+                url,
+                what="MOSIP masterdata",
+                params={"schemaVersion": version},
+                cookies=cookies,
+            )
+            if call.response.status_code == 401:
+                self.forget_token(self.config.packet_client_id)
+            raise_for_status(call.response, "MOSIP masterdata")
+            body = _mosip_errors(call.response, "MOSIP masterdata")
+            text = (body.get("response") or {}).get("schemaJson")
+            try:
+                schema = json.loads(text) if isinstance(text, str) else None
+            except ValueError:
+                schema = None
+            if not isinstance(schema, dict):
+                raise RemoteError(
+                    "MOSIP masterdata's idschema answer has no schemaJson", retriable=True
+                )
+        return schema
 
     # --- WebSub -----------------------------------------------------------------------------
     def subscribe(self, mode: str = "subscribe") -> None:

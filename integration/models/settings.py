@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integration import config_cache
 from integration.fields import EncryptedBinaryField, EncryptedTextField
+from integration.mapping.mosip_rules import DEFAULT_MANDATORY_ATTRIBUTES
 from integration.mapping.schemas import describe, schema_problem, shipped_id_schema
 
 
@@ -47,6 +48,13 @@ class SingletonModel(models.Model):
     def _read(cls) -> Self:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+def default_mandatory_attributes() -> str:
+    """MOSIP's default configuration (mosip-config, application-default.properties)."""
+    return "".join(
+        f"{process.lower()}={names}\n" for process, names in DEFAULT_MANDATORY_ATTRIBUTES.items()
+    )
 
 
 class IdSchemaSource(models.TextChoices):
@@ -112,8 +120,8 @@ class MosipSettings(SingletonModel):
         choices=IdSchemaSource.choices,
         default=IdSchemaSource.MOSIP_API,
         help_text=_(
-            "Sent with every packet as schemaJson; every packet is checked against it "
-            "before it is sent."
+            "Used while MOSIP's masterdata cannot be asked for its ID schema: then sent "
+            "with each packet as schemaJson and each packet is checked against it."
         ),
     )
     id_schema = models.JSONField(
@@ -122,6 +130,36 @@ class MosipSettings(SingletonModel):
         blank=True,
         help_text=_(
             "Used only when the custom ID schema is in force: your MOSIP's identity schema (JSON)."
+        ),
+    )
+    # How MOSIP's registration processor checks a packet (docs/mosip-validation.md): the
+    # deployment's ID schema from masterdata, its mandatory attributes per process, and the
+    # officer its CRVS_NEW route asks for.
+    masterdata_url = models.URLField(
+        _("masterdata URL"),
+        blank=True,
+        help_text=_(
+            "…/v1/masterdata, where MOSIP serves its ID schema (idschema/latest). Blank: "
+            "the create-packet URL's host with /v1/masterdata."
+        ),
+    )
+    mandatory_attributes = models.TextField(
+        _("mandatory attributes per process"),
+        default=default_mandatory_attributes,
+        blank=True,
+        help_text=_(
+            "Your MOSIP's mosip.kernel.idobjectvalidator.mandatory-attributes.reg-processor.* "
+            "settings, one process a line (process=fields, the prefix may be kept). A field "
+            "the ID schema requires is missing only if its process's line names it."
+        ),
+    )
+    officer_id = models.CharField(
+        _("registration officer id"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "A MOSIP user put in each packet's metaInfo as officerId when the request names "
+            "no officer or supervisor: MOSIP's CRVS_NEW route fails a packet without one."
         ),
     )
     transaction_id_prefix = models.CharField(

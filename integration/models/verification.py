@@ -87,6 +87,15 @@ class EsignetSettings(SingletonModel):
             "pinned keys), user info is taken unverified, as the reference does."
         ),
     )
+    client_id = models.CharField(
+        _("client id"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The OIDC client id E-Signet registered for OpenCRVS. OpenCRVS sends it with each "
+            "request; here it lets Test connection check that E-Signet knows it."
+        ),
+    )
     client_private_jwk = EncryptedTextField(
         _("client private key (JWK)"),
         blank=True,

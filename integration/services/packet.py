@@ -5,23 +5,41 @@ import json
 import secrets
 
 from django.db import IntegrityError
+from django.utils import timezone
 
 from integration.clients.mosip import Packet
 from integration.db import insert
 from integration.mapping.conform import conform
 from integration.mapping.documents import DECLARATION, source_document
 from integration.mapping.engine import Mapped, map_record
+from integration.mapping.mosip_rules import (
+    INFANT_ROUTE_PROCESSES,
+    dob_problem,
+    has_officer,
+    mandatory_for,
+    needs_officer,
+    officer_problem,
+    route_problems,
+    with_officer,
+)
 from integration.mapping.profiles import builtin_interop_profile, correction_rows, profile_for
 from integration.mapping.schemas import schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
 from integration.models.mapping import DEFAULT_LANGUAGE, MappingProfile, SourceFormat
 from integration.services import declaration
+from integration.services.id_schema import schema_from_mosip
 
 
 class NoIdSchema(Exception):
     """No usable ID schema is in force: a configuration problem, retried until an admin
     chooses one (nothing is sent without a schema to check the packet against)."""
+
+
+class NoOfficer(NoIdSchema):
+    """MOSIP's CRVS_NEW route fails a packet naming no officer or supervisor, and neither
+    the request nor the MOSIP settings name one: handled as a missing ID schema (retried,
+    uncounted, the reason shown) until an admin sets the registration officer id."""
 
 
 # What an update-biographics request names the person and the introducer by: for MOSIP's
@@ -105,22 +123,56 @@ def map_submission(
             mapped.audits[0].update(body["audit"])
     if submission.event_type == EventType.DEATH:
         mapped.fields.pop("deathCertificateNumber", None)  # MOSIP's death process refuses it
-    schema = id_schema_of(submission, config)
+    process = process_of(submission, profile, config)
+    if (
+        config.officer_id
+        and process.upper() in INFANT_ROUTE_PROCESSES
+        and not has_officer(mapped.meta_info)
+    ):
+        mapped.meta_info = with_officer(mapped.meta_info, config.officer_id)
+    schema = checked_schema(submission, config)
     mapped.fields = conform(mapped.fields, schema, profile.language or DEFAULT_LANGUAGE)
     mapped.defaulted = [name for name in mapped.defaulted if name in mapped.fields]
     mapped.from_tracked = [name for name in mapped.from_tracked if name in mapped.fields]
-    schema_problems = _schema_problems(submission, mapped.fields, schema)
-    mapped.problems = {**schema_problems, **mapped.problems}
+    mosip_problems = _mosip_problems(submission, mapped, schema, process, config)
+    mapped.problems = {**mosip_problems, **mapped.problems}
     return profile, mapped
 
 
-def _schema_problems(submission: Submission, fields: dict, schema: dict) -> dict[str, str]:
-    if not submission.is_correction:
-        return validate_fields(fields, schema)
-    # An update names the person (VID) and carries only what changed: the fields it has
-    # must fit the schema, the ones it leaves out are not missing.
-    data = {k: v for k, v in fields.items() if k not in CORRECTION_IDENTIFIERS}
-    return {k: v for k, v in validate_fields(data, schema).items() if k in data}
+def _mosip_problems(
+    submission: Submission, mapped: Mapped, schema: dict, process: str, config: MosipSettings
+) -> dict[str, str]:
+    """What MOSIP's registration processor will fail this packet for, in the order it
+    checks (docs/mosip-validation.md): the ID object, the process's route, then the
+    identity store's date check."""
+    fields = mapped.fields
+    if submission.is_correction:
+        # An update names the person (VID) and its introducer: not identity data.
+        fields = {k: v for k, v in fields.items() if k not in CORRECTION_IDENTIFIERS}
+    mandatory = mandatory_for(process, config.mandatory_attributes)
+    problems = validate_fields(fields, schema, mandatory)
+    today = timezone.now().date()
+    for name, reason in route_problems(fields, process, today).items():
+        problems.setdefault(name, reason)
+    if "dateOfBirth" not in problems and (reason := dob_problem(fields, today)):
+        problems["dateOfBirth"] = reason
+    return problems
+
+
+def checked_schema(submission: Submission, config: MosipSettings) -> dict:
+    """The ID schema MOSIP will validate the packet against: the one its masterdata
+    publishes for the packet's IDSchemaVersion; while MOSIP cannot say, the request's own
+    schemaJson or the one chosen in the settings (id_schema_of)."""
+    return schema_from_mosip(config) or id_schema_of(submission, config)
+
+
+def sent_schema(submission: Submission, config: MosipSettings) -> dict:
+    """The ID schema sent as schemaJson, from which MOSIP's packet writer takes the
+    fields it writes: the request's own, else MOSIP's, else the settings'."""
+    own = (submission.raw_request or {}).get("schemaJson")
+    if isinstance(own, str) and own:
+        return json.loads(own)
+    return checked_schema(submission, config)
 
 
 def id_schema_of(submission: Submission, config: MosipSettings) -> dict:
@@ -133,7 +185,7 @@ def id_schema_of(submission: Submission, config: MosipSettings) -> dict:
 
 
 def build_packet(submission: Submission, config: MosipSettings) -> Packet:
-    if problem := schema_problem(id_schema_of(submission, config)):
+    if problem := schema_problem(checked_schema(submission, config)):
         raise NoIdSchema(
             f"{problem}: no packet is sent without one. Choose the ID schema in the MOSIP "
             "settings; the record is retried."
@@ -147,14 +199,17 @@ def build_packet(submission: Submission, config: MosipSettings) -> Packet:
             mapped.problems = declaration.explain_unreadable(profile, mapped.problems)
     if mapped.problems:
         raise MappingFailed(mapped.problems)
+    process = process_of(submission, profile, config)
+    if needs_officer(process, mapped.meta_info):
+        raise NoOfficer(f"{officer_problem(process)} No packet is sent until then; retried.")
     return Packet(
         defaulted=mapped.defaulted,
         from_declaration=mapped.from_tracked,
         transaction_id=submission.transaction_id,
-        process=process_of(submission, profile, config),
+        process=process,
         fields=mapped.fields,
         meta_info=mapped.meta_info,
         audits=mapped.audits,
         notification=mapped.notification,
-        schema_json=json.dumps(id_schema_of(submission, config)),
+        schema_json=json.dumps(sent_schema(submission, config)),
     )

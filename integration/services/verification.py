@@ -25,10 +25,11 @@ from integration.models import (
 log = logging.getLogger(__name__)
 
 # IDA error codes that are about the person: mismatching or missing demographics, and an
-# ID that is invalid, deactivated, expired (VID) or tied to a deactivated UIN.
+# ID that is invalid, not held (MLC-018; older IDA: MLC-002), deactivated, expired (VID)
+# or tied to a deactivated UIN.
 PERSON_ERROR_PREFIXES = ("IDA-DEA-",)
 PERSON_ERROR_CODES = frozenset(
-    {"IDA-MLC-002", "IDA-MLC-003", "IDA-MLC-004", "IDA-MLC-005", "IDA-MLC-012"}
+    {"IDA-MLC-002", "IDA-MLC-003", "IDA-MLC-004", "IDA-MLC-005", "IDA-MLC-012", "IDA-MLC-018"}
 )
 
 
