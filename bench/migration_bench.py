@@ -9,7 +9,8 @@ postgres://postgres@127.0.0.1:5432/portal_h6_bench), recreated each run: migrate
 first release's states (and --pairs events stored twice under two certificate numbers,
 as the first release did), then migrated to --to while another connection runs a
 `SELECT` of one record every 50 ms (and, with --writes, an UPDATE of another), each with
-`lock_timeout` 1 s. It prints the migration's time and the longest wait of each probe.
+`lock_timeout` 1 s. It prints what `upgrade_check` expects, the migration's time and the
+longest wait of each probe.
 """
 
 import argparse
@@ -151,6 +152,16 @@ def main() -> None:
         cursor.execute("ANALYZE")
     print(f"seeded {args.rows:,} records and {args.pairs:,} repeats in "
           f"{time.monotonic() - started:.1f} s")  # fmt: skip
+    connection.close()
+
+    from integration.services import upgrade_plan
+
+    expected = [m for m in upgrade_plan.plan().migrations if m.label.startswith("integration.")]
+    if args.to != "latest":
+        expected = [m for m in expected if m.label.split(".")[1] <= args.to]
+    print(f"upgrade_check expects {sum(m.seconds for m in expected):.1f} s: " + ", ".join(
+        f"{m.label.split('.')[1][:4]} {m.seconds:.1f} s" for m in expected if m.seconds >= 0.1
+    ))  # fmt: skip
     connection.close()
 
     plain = url.replace("postgres://", "postgresql://")

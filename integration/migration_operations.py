@@ -6,8 +6,9 @@ the whole table blocks even reads of that table for the data migration's whole r
 migration that uses these operations is non-atomic (`atomic = False`): its quick schema
 changes commit together first (`SchemaChangesTogether`), its data moves in short
 batches (`id_batches`), and its indexes are built with `CREATE INDEX CONCURRENTLY` on
-PostgreSQL (`AddIndexOnline`, `AddConstraintOnline`). A run that stopped half way (an
-error, a killed process) can be run again: each step skips what is already done.
+PostgreSQL (`AddIndexOnline`, `AddConstraintOnline`, `ReplaceIndexOnline`). A run that
+stopped half way (an error, a killed process) can be run again: each step skips what is
+already done.
 """
 
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from django.db import router
 from django.db.migrations.operations import AddConstraint, AddIndex, SeparateDatabaseAndState
 
 BATCH_ROWS = 5000  # one short transaction each: row locks held for milliseconds
+_CONCURRENT_UNIQUE = "CREATE UNIQUE INDEX CONCURRENTLY "
 
 
 class SchemaChangesTogether(SeparateDatabaseAndState):
@@ -120,9 +122,7 @@ class AddConstraintOnline(AddConstraint):
             return
         sql = str(self.constraint.create_sql(model, schema_editor))
         assert sql.startswith("CREATE UNIQUE INDEX "), sql  # only index-backed constraints
-        schema_editor.execute(
-            sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1)
-        )
+        schema_editor.execute(sql.replace("CREATE UNIQUE INDEX ", _CONCURRENT_UNIQUE, 1))
 
     def describe(self):
         return super().describe() + " (concurrently on PostgreSQL)"
@@ -137,3 +137,42 @@ def id_batches(queryset, size: int = BATCH_ROWS) -> Iterator[tuple[int, int]]:
         return
     for start in range(low, high + 1, size):
         yield start, start + size - 1
+
+
+class ReplaceIndexOnline(SeparateDatabaseAndState):
+    """An index (or a unique constraint PostgreSQL keeps as an index) replaced by one of
+    the same name with other columns or condition, with no moment when neither holds and,
+    on PostgreSQL, without blocking writes: the new one is built concurrently under a
+    temporary name, the old one dropped concurrently, and the new one renamed. Elsewhere
+    the plain remove and add. Takes the RemoveIndex/RemoveConstraint and the
+    AddIndex/AddConstraint it replaces."""
+
+    def __init__(self, remove, add):
+        super().__init__(database_operations=[remove, add], state_operations=[remove, add])
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, self.database_operations, {})
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not _postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        add = self.database_operations[1]
+        model = to_state.apps.get_model(app_label, add.model_name)
+        if not router.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        new = (add.index if isinstance(add, AddIndex) else add.constraint).clone()
+        name, new.name = new.name, f"{new.name[:55]}_replace"
+        quote = schema_editor.connection.ops.quote_name
+        if not _index_ready(schema_editor, model, new.name):
+            if isinstance(add, AddIndex):
+                schema_editor.add_index(model, new, concurrently=True)
+            else:
+                sql = str(new.create_sql(model, schema_editor))
+                assert sql.startswith("CREATE UNIQUE INDEX "), sql
+                schema_editor.execute(sql.replace("CREATE UNIQUE INDEX ", _CONCURRENT_UNIQUE, 1))
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}")
+        schema_editor.execute(f"ALTER INDEX {quote(new.name)} RENAME TO {quote(name)}")
+
+    def describe(self):
+        return self.database_operations[1].describe() + " (replacing it concurrently)"
