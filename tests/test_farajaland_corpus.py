@@ -24,8 +24,12 @@ from tests.fixtures import load_json
 pytestmark = pytest.mark.e2e
 
 CORPUS = load_json("farajaland", "corpus.json")
-# The registrar's read scope as each version's token exchange passes it on.
-READ_SCOPE = {"v1.9.15": "record.read[event=birth|death]", "develop": "type=record.read"}
+# The registrar's read scope (Farajaland's src/data-seeding/roles/roles.ts) as each
+# version encodes it and core's token exchange passes it on to the country config.
+READ_SCOPE = {
+    "v1.9.15": "record.read[event=birth|death|tennis-club-membership]",
+    "develop": "type=record.read&placeOfEvent=administrativeArea",
+}
 FHIR_BUNDLES = {
     "incoming-birth-bundle.json": "BIRTH_REGISTERED",
     "incoming-birth-bundle-mother-father.json": "BIRTH_REGISTERED",
