@@ -164,6 +164,7 @@ class MosipSettingsForm(KeystoreUploadForm):
         # These receive the auth tokens the client secrets obtain.
         "create_packet_url": ("packet_client_secret",),
         "process_url": ("packet_client_secret",),
+        "masterdata_url": ("packet_client_secret",),
         "websub_hub_url": ("websub_client_secret", "websub_secret"),
     }
     keystore_field, password_field = "credential_keystore", "credential_keystore_password"
@@ -420,6 +421,7 @@ class MosipSettingsAdmin(SingletonAdmin):
                     "birth_process",
                     "death_process",
                     "death_waits_for_credential",
+                    "officer_id",
                     "schema_version",
                     "transaction_id_prefix",
                 ]
@@ -427,7 +429,15 @@ class MosipSettingsAdmin(SingletonAdmin):
         ),
         (
             gettext_lazy("ID schema"),
-            {"fields": ["schema_in_force", "id_schema_source", "id_schema"]},
+            {
+                "fields": [
+                    "schema_in_force",
+                    "masterdata_url",
+                    "mandatory_attributes",
+                    "id_schema_source",
+                    "id_schema",
+                ]
+            },
         ),
         (
             gettext_lazy("Credentials (WebSub)"),
