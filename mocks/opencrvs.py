@@ -113,7 +113,7 @@ class TrpcCall:
 
 class OpenCrvsStandIn(StandIn):
     name = "opencrvs"
-    exempt_endpoints = frozenset({"control", "test_token"})
+    exempt_endpoints = frozenset({"control", "test_token", "test_event"})
 
     def __init__(
         self, *, controls: Controls | None = None, quiet: bool = True, system_token_ttl: int = 600
@@ -136,6 +136,7 @@ class OpenCrvsStandIn(StandIn):
             Rule("/.well-known", endpoint="public_key", methods=["GET"]),
             Rule("/token", endpoint="token", methods=["POST"]),
             Rule("/_test/token", endpoint="test_token", methods=["POST"]),
+            Rule("/_test/event", endpoint="test_event", methods=["POST"]),
             Rule("/events/<procedure>", endpoint="trpc", methods=["GET", "POST"]),
         ]
 
@@ -229,6 +230,17 @@ class OpenCrvsStandIn(StandIn):
         return json_response(
             {"token": token, "eventId": claims["eventId"], "actionId": claims["actionId"]}
         )
+
+    def on_test_event(self, request: Request) -> Response:
+        """Hold an EventDocument posted as JSON (e.g. tests/fixtures/farajaland/*.event.json)
+        for a demo or an acceptance run; a token for it: ``/_test/token`` with the ids."""
+        document = read_json(request)
+        if not isinstance(document, dict) or not isinstance(document.get("actions"), list):
+            return json_response({"error": "expected an EventDocument with actions"}, 400)
+        if not document.get("id") or not document.get("type"):
+            return json_response({"error": "an EventDocument needs an id and a type"}, 400)
+        record = self.add_event(document)
+        return json_response({"eventId": record.id, "actionId": record.action_id})
 
     # -- auth service /token ---------------------------------------------------------------
 

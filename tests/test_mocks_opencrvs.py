@@ -155,3 +155,26 @@ def test_token_endpoint_for_the_demo(opencrvs: OpenCrvsStandIn) -> None:
         requests.post(opencrvs.url + "/_test/token", json={"bogus": 1}, timeout=5).status_code
         == 400
     )
+
+
+def test_an_event_document_posted_for_a_demo_is_what_event_get_answers(opencrvs):
+    from tests.fixtures import load_json
+
+    document = load_json("farajaland", "v1.9.15-birth-informant-mother.event.json")
+    held = requests.post(opencrvs.url + "/_test/event", json=document, timeout=5).json()
+    assert held["eventId"] == document["id"]
+    scope = ["record.confirm-registration", "record.reject-registration", "record.read"]
+    options = {"event_id": held["eventId"], "action_id": held["actionId"], "scope": scope}
+    token = requests.post(opencrvs.url + "/_test/token", json=options, timeout=5).json()["token"]
+
+    query = json.dumps({"0": {"json": {"eventId": held["eventId"]}}})
+    reply = requests.get(
+        opencrvs.url + "/events/event.get",
+        params={"batch": "1", "input": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert reply.json()[0]["result"]["data"]["json"] == document
+    assert accept(opencrvs, token).status_code == 200  # its REGISTER was the requested one
+    refused = requests.post(opencrvs.url + "/_test/event", json={"id": "x"}, timeout=5)
+    assert refused.status_code == 400
