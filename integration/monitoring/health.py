@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 
+from integration.db import retire
 from integration.models import Submission, WorkerHeartbeat
 from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
@@ -51,11 +52,29 @@ class Health:
 
 def check_database() -> str:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
+        if not _read_only():
+            return "ok"
+        if not connection.in_atomic_block:
+            # Maybe only this session is (opened while the database was): ask a fresh one.
+            retire(connection)
+            connection.close()
+            if not _read_only():
+                return "ok"
+        return "error: read-only"
     except Exception as exc:  # noqa: BLE001 - any failure is the answer here
         return f"error: {type(exc).__name__}"
+
+
+def _read_only() -> bool:
+    """A standby, or `default_transaction_read_only`: it answers, but stores nothing."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT 1")
+            return False
+        cursor.execute(
+            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool"
+        )
+        return cursor.fetchone()[0]
 
 
 def check_broker() -> str:
@@ -83,6 +102,7 @@ def assess() -> Health:
     if any(value != "ok" for value in health.checks.values()):
         health.status = "down"
     if health.checks["database"] != "ok":
+        health.reasons.append(f"the database cannot take work ({health.checks['database']})")
         return health
     now = timezone.now()
     health.details["overdue_retries"] = Submission.objects.filter(

@@ -1,0 +1,152 @@
+"""Our own PostgreSQL refusing work (read-only after a failover or by
+`default_transaction_read_only`, in recovery, disk full, out of connections, shutting
+down): callers get 503 with Retry-After, never 500; the worker retries without using an
+attempt; /healthz names the database; and once the database is writable again the
+portal takes records again within seconds, not after its pooled sessions expire."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+from django.db.utils import InternalError, OperationalError
+
+from integration.demo import configure_for_stand_ins
+from integration.models import Submission
+from integration.outages import outage_of
+from integration.services.failures import Kind, classify
+from tests.fixtures import birth_request
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a real PostgreSQL turned read-only"
+)
+
+
+def django_error(django_class: type[Exception], psycopg_class: type[Exception]) -> Exception:
+    """As Django raises it: its own class, psycopg's error as the cause."""
+    try:
+        try:
+            raise psycopg_class("refused")
+        except psycopg_class as cause:
+            raise django_class("refused") from cause
+    except django_class as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("django_class", "psycopg_class"),
+    [
+        (InternalError, psycopg.errors.ReadOnlySqlTransaction),  # 25006
+        (OperationalError, psycopg.errors.CannotConnectNow),  # 57P03, in recovery
+        (OperationalError, psycopg.errors.DiskFull),  # 53100
+        (OperationalError, psycopg.errors.TooManyConnections),  # 53300
+        (OperationalError, psycopg.errors.AdminShutdown),  # 57P01
+    ],
+)
+def test_each_refusal_is_our_database_out_and_costs_no_attempt(django_class, psycopg_class):
+    exc = django_error(django_class, psycopg_class)
+    assert outage_of(exc) == "database"
+    failure = classify(exc)
+    assert failure.kind is Kind.INFRASTRUCTURE and not failure.counts_as_attempt
+
+
+def test_a_real_bug_in_sql_is_not_an_outage():
+    assert outage_of(django_error(InternalError, psycopg.errors.InFailedSqlTransaction)) is None
+
+
+# --- A real PostgreSQL -----------------------------------------------------------------
+
+
+def admin_sql(statement: str, params: tuple = ()) -> None:
+    """As the operator would, from another session."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(statement, params)
+
+
+def set_read_only(on: bool, *, spare_pid: int) -> None:
+    name = connection.settings_dict["NAME"]
+    value = "on" if on else "off"
+    admin_sql(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {value}')
+    if on:
+        # As a failover or a restart does: every open session ends (but the test's own).
+        admin_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> %s",
+            (name, spare_pid),
+        )
+
+
+@on_postgresql
+def test_a_task_writing_to_a_read_only_database_retires_its_connection(transactional_db):
+    with connection.cursor() as cursor:
+        cursor.execute("SET default_transaction_read_only = on")  # this session only
+    with pytest.raises(InternalError) as raised, transaction.atomic():
+        Submission.objects.create(certificate_number="RO1", event_type="birth", raw_request={})
+    assert classify(raised.value).kind is Kind.INFRASTRUCTURE
+    # Closed at the end of the task or request, not pooled again.
+    assert connection.close_at == 0.0
+    connection.close_if_unusable_or_obsolete()
+    assert connection.connection is None
+    # A fresh session, writable.
+    Submission.objects.create(certificate_number="RO2", event_type="birth", raw_request={})
+
+
+@on_postgresql
+def test_intake_answers_503_while_read_only_and_202_within_seconds_after(
+    transactional_db, mosip, opencrvs, served_portal
+):
+    import requests
+
+    configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
+
+    def register(number: str) -> requests.Response:
+        return requests.post(
+            f"{served_portal}/events/registration",
+            json=birth_request(number, tracking_id=number),
+            headers={"Authorization": f"Bearer {opencrvs.mint_token(event_id=number)}"},
+            timeout=15,
+        )
+
+    assert register("2026RO0").status_code == 202
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own_pid = cursor.fetchone()[0]
+    answers = []
+    try:
+        set_read_only(True, spare_pid=own_pid)
+        # Several at once, so that gunicorn's threads each pool a read-only session.
+        with ThreadPoolExecutor(6) as pool:
+            refused = list(pool.map(register, [f"2026RO{n}" for n in range(1, 13)]))
+        answers += [r.status_code for r in refused]
+        assert {r.status_code for r in refused} == {503}, [r.text for r in refused]
+        assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
+        assert "database" in refused[0].json()["detail"]
+
+        health = requests.get(f"{served_portal}/healthz", timeout=15)
+        assert health.status_code == 503
+        body = health.json()
+        assert body["checks"]["database"] == "error: read-only"
+        assert any("database" in reason for reason in body["reasons"])
+        assert not any("worker" in reason for reason in body["reasons"])
+    finally:
+        # Writable again, as after a failover completes; nothing restarts the portal.
+        set_read_only(False, spare_pid=own_pid)
+    writable_at = time.monotonic()
+    while True:
+        answer = register("2026RO1")
+        answers.append(answer.status_code)
+        if answer.status_code == 202:
+            break
+        assert time.monotonic() - writable_at < 10, f"still {answer.status_code} after 10 s"
+        time.sleep(0.2)
+    with ThreadPoolExecutor(6) as pool:
+        again = [r.status_code for r in pool.map(register, [f"2026RW{n}" for n in range(12)])]
+    answers += again
+    assert set(again) == {202}
+    assert 500 not in answers
+    assert requests.get(f"{served_portal}/healthz", timeout=15).json()["checks"]["database"] == "ok"
+    assert Submission.objects.filter(certificate_number__startswith="2026R").count() == 14
