@@ -159,14 +159,16 @@ def _opencrvs_address_parts(value: dict, names: dict[str, str]) -> dict[str, str
     details = value.get("streetLevelDetails")
     details = details if isinstance(details, dict) else value
     part = lambda *keys: " ".join(t for t in (_text(details.get(k)) for k in keys) if t)  # noqa: E731
-    area = _text(value.get("administrativeArea"))
+    # The leaf area's id; OpenCRVS 1.8's flat shape named district and province instead.
+    area = _text(value.get("administrativeArea")) or _text(value.get("district"))
+    state = _text(value.get("province"))
     lines = (part(k) for k in ("addressLine1", "addressLine2", "addressLine3"))  # international
     return {
         "line": part("number", "street") or ", ".join(t for t in lines if t),
         "zone": part("residentialArea"),
         "city": part("town") or part("cityOrTown"),
-        "province": part("district2") or names.get(area, area),
-        "region": part("state") or _text(value.get("country")),
+        "province": names.get(area, area) if area else names.get(d := part("district2"), d),
+        "region": names.get(r := part("state") or state, r) or _text(value.get("country")),
     }
 
 
@@ -180,7 +182,7 @@ def address(value, params, document):
     if not isinstance(value, dict):
         return None
     names = _location_names(document)
-    fhir_shape = isinstance(value.get("line"), list) or "district" in value
+    fhir_shape = isinstance(value.get("line"), list) and "addressType" not in value
     parts = (_fhir_address_parts if fhir_shape else _opencrvs_address_parts)(value, names)
     wanted = params["part"]
     if wanted not in ADDRESS_PARTS:
