@@ -14,6 +14,9 @@ A client's whole use of it:
 
 import ipaddress
 import os
+import re
+import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +28,10 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 
 from integration.errors import Readable
 from integration.models import Attempt, Submission
@@ -76,6 +83,32 @@ def _host_matches(entry: str, host: str, port: int | None) -> bool:
     return host == name.strip("[]")
 
 
+# What inet_aton reads as an IPv4 address besides the dotted quad: 2852039166,
+# 0xA9FEA9FE, 0251.0376.0251.0376, 169.254.43518. Resolvers take these too.
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$")
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names without asking DNS, IPv4-mapped IPv6 as its IPv4."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if not _NUMERIC_HOST.match(host):
+            return None
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def never_remote(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Cloud metadata and link-local, unspecified, multicast: never a remote system."""
+    return address.is_link_local or address.is_unspecified or address.is_multicast
+
+
 def destination_problem(url: str) -> Readable | None:
     """Why the portal may not call `url`, or None (English as str(), in the admin's
     language for the admin). Hosts come from the operator's PORTAL_OUTBOUND_HOSTS
@@ -88,19 +121,14 @@ def destination_problem(url: str) -> Readable | None:
         return Readable(gettext_lazy("the URL is not valid"))
     if parts.scheme not in ("http", "https") or not host:
         return Readable(gettext_lazy("the URL must start with http:// or https:// and name a host"))
-    allowed = settings.PORTAL_OUTBOUND_HOSTS
-    if allowed:
-        if not any(_host_matches(entry, host, port) for entry in allowed):
-            return Readable(
-                gettext_lazy("the host %(host)s is not in PORTAL_OUTBOUND_HOSTS"), host=host
-            )
-        return None
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if address.is_link_local or address.is_unspecified or address.is_multicast:
+    address = literal_address(host)
+    if address is not None and never_remote(address):
         return Readable(gettext_lazy("the address %(host)s is never a remote system"), host=host)
+    allowed = settings.PORTAL_OUTBOUND_HOSTS
+    if allowed and not any(_host_matches(entry, host, port) for entry in allowed):
+        return Readable(
+            gettext_lazy("the host %(host)s is not in PORTAL_OUTBOUND_HOSTS"), host=host
+        )
     return None
 
 
@@ -113,6 +141,100 @@ def check_destination(url: str, what: str = "") -> None:
             f"the URL for {what or origin(url)} is not valid here: {problem}; "
             "check the settings in the admin"
         )
+
+
+# --- the address actually connected to ---------------------------------------------------
+# The URL's host is checked above; what it resolves to is checked on every new connection,
+# for the very address the socket then connects to: a name that resolves (or is re-bound
+# in DNS between a check and the call) to a link-local address is refused before any
+# packet is sent to it. TLS still verifies the certificate against the URL's host name.
+# Through an HTTP proxy the connection is to the proxy, which must apply its own rules.
+class PeerRefused(Exception):
+    """A host resolved to an address the portal never calls (not an OSError, so urllib3
+    neither retries it nor reads it as the remote system being down)."""
+
+    def __init__(self, host: str, peer: str):
+        super().__init__(f"{host} resolved to {peer}")
+        self.host = host
+        self.peer = peer
+
+
+def checked_connection(
+    host: str,
+    port: int,
+    timeout: float | None,
+    socket_options,
+    source_address,  # noqa: ANN001
+) -> socket.socket:
+    """urllib3's create_connection, refusing the host if any of its addresses is never a
+    remote system."""
+    found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+    for *_, sockaddr in found:
+        address = literal_address(sockaddr[0].split("%")[0])  # an IPv6 zone cut off
+        if address is None or never_remote(address):
+            raise PeerRefused(host, sockaddr[0])
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in found:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError("getaddrinfo returns an empty list")
+
+
+class _Checked:
+    """urllib3's _new_conn, connecting through checked_connection."""
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            sock = checked_connection(
+                self._dns_host, self.port, self.timeout, self.socket_options, self.source_address
+            )
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out (connect timeout={self.timeout})"
+            ) from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+        sys.audit("http.client.connect", self, self.host, self.port)
+        return sock
+
+
+class _CheckedHTTPConnection(_Checked, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_Checked, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class CheckedAdapter(HTTPAdapter):
+    """requests' adapter whose direct connections check the address they reached."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPPool,
+            "https": _CheckedHTTPSPool,
+        }
 
 
 # --- the session ----------------------------------------------------------------------------
@@ -147,7 +269,7 @@ def session() -> requests.Session:
     with _session_lock:
         if _session is None:
             new = _Session()
-            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
+            adapter = CheckedAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
             new.mount("http://", adapter)
             new.mount("https://", adapter)
             _session = new
@@ -194,6 +316,11 @@ def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Respons
         response = session().request(method, url, **kwargs)
     except requests.RequestException as exc:
         raise classify(exc, what) from None
+    except PeerRefused as exc:
+        raise DestinationRefused(
+            f"the URL for {what} is not valid here: its host resolved to {exc.peer}, "
+            "an address that is never a remote system; check the settings and DNS"
+        ) from None
     if response.is_redirect or response.is_permanent_redirect:
         raise RemoteError(
             f"{what} answered with a redirect (HTTP {response.status_code}); the portal does "
