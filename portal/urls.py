@@ -3,7 +3,16 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from integration.api import docs, health, metrics, verification_views, views, webhooks, websub
+from integration.api import (
+    docs,
+    favicon,
+    health,
+    metrics,
+    verification_views,
+    views,
+    webhooks,
+    websub,
+)
 from integration.console.views.auth import admin_login
 
 admin.site.site_header = "OpenCRVS–MOSIP integration"
@@ -27,9 +36,11 @@ urlpatterns = [
         name="esignet-user-info",
     ),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("metrics", metrics.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", docs.api_docs, name="api-docs"),
+    path("api/docs/redoc.standalone.js", docs.redoc_script, name="api-docs-script"),
     path("admin/login/", admin_login, name="admin-login"),  # one sign-in: the console's
     path("admin/", admin.site.urls),
     path("console/", include("integration.console.urls")),
@@ -40,3 +51,5 @@ urlpatterns = [
 # Callers are systems: errors are JSON, never an HTML page.
 handler400 = "integration.api.errors.bad_request"
 handler500 = "integration.api.errors.server_error"
+# Staff get a written page (admin or console look), systems JSON.
+handler403 = "integration.console.views.access.permission_denied"

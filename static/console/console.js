@@ -36,6 +36,15 @@ document.addEventListener("DOMContentLoaded", () => {
     bar.style.width = `${bar.dataset.percent}%`;
   }
 
+  // A record's timeline on a phone: the older calls on demand.
+  for (const button of document.querySelectorAll("[data-show-older]")) {
+    button.addEventListener("click", () => {
+      document.getElementById(button.getAttribute("aria-controls")).classList.add("is-expanded");
+      button.setAttribute("aria-expanded", "true");
+      button.hidden = true;
+    });
+  }
+
   // A bulk job: follow its progress until it is done.
   const job = document.querySelector("[data-job-progress]");
   if (job) {

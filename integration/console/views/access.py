@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,28 @@ NEEDS = {
 
 def forbidden(request: HttpRequest, needed: str) -> HttpResponse:
     return render(request, "console/forbidden.html", {"needed": needed}, status=403)
+
+
+# What a page of the admin that only superusers may open is for, by its path.
+ADMIN_NEEDS = {
+    "/admin/auth/user/": _("manage staff accounts"),
+    "/admin/auth/group/": _("manage groups and their permissions"),
+}
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: staff get a page that says what they lack and whom to ask, in the look
+    of the part of the portal they were in; systems calling the API get JSON."""
+    path = request.path
+    if path.startswith("/admin/"):
+        needed = next(
+            (words for prefix, words in ADMIN_NEEDS.items() if path.startswith(prefix)),
+            _("open this page of the admin"),
+        )
+        return render(request, "admin/forbidden.html", {"needed": needed}, status=403)
+    if path.startswith("/console/"):
+        return forbidden(request, _("open this page"))
+    return JsonResponse({"detail": "Forbidden."}, status=403)
 
 
 def console_view(permission: str = USE_CONSOLE) -> Callable:

@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from integration.console import selectors
 from integration.console.forms import (
@@ -99,11 +98,14 @@ def _selected_ids(
     )
 
 
-@require_POST
 @console_view(ACT_ON_SUBMISSIONS)
 def bulk_action(request: HttpRequest) -> HttpResponse:
     """First post: the list's selection, answered with a confirmation page. Second post
     (with a reason): the job is queued."""
+    if request.method != "POST":
+        # The step after choosing records on the list: a bookmark, a reload or the back
+        # button lands on the list instead of an empty error page.
+        return redirect("console:submissions")
     confirming = "confirmed" in request.POST
     personal_data = sees_personal_data(request)
     selection = BulkSelectionForm(request.POST)
