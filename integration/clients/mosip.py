@@ -15,6 +15,7 @@ import jwt
 import requests
 from django.core.cache import cache
 
+from integration.clients import token_cache
 from integration.clients.http import RemoteError, origin, raise_for_status, recorded_call, send
 from integration.models import MosipSettings, Submission
 from integration.models.submission import Step
@@ -96,7 +97,7 @@ class MosipClient:
         kept = _tokens_here.get(key)
         if kept and kept[1] > time.monotonic():
             return kept[0]
-        token = cache.get(key)
+        token = token_cache.get(key)
         if token:
             _keep_here(key, token, _token_ttl(token))
             return token
@@ -116,14 +117,14 @@ class MosipClient:
                 raise RemoteError("MOSIP auth set no Authorization cookie", retriable=False)
         ttl = _token_ttl(token)
         if ttl > 0:
-            cache.set(key, token, ttl)
+            token_cache.put(key, token, ttl)
             _keep_here(key, token, ttl)
         return token
 
     def forget_token(self, client_id: str) -> None:
         key = _token_cache_key(self.config.auth_url, client_id)
         _tokens_here.pop(key, None)
-        cache.delete(key)
+        token_cache.delete(key)
 
     def _packet_token(self, submission: Submission | None) -> str:
         return self.auth_token(

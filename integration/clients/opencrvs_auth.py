@@ -1,7 +1,7 @@
 """The OpenCRVS auth service, for the integration's own system client.
 
 `POST {auth URL}/token` with `grant_type=client_credentials` gives the system client's
-token; it is cached (Django cache, shared by all workers) until shortly before its `exp`,
+token; it is cached encrypted (Django cache, shared by all workers) until shortly before its `exp`,
 since core answers no `expires_in`. The gateway confirms or rejects an action only with
 an action-confirmation token (`eventId` and `actionId` claims), so the system token is
 exchanged for one (`grant_type=urn:opencrvs:oauth:grant-type:token-exchange`, RFC 8693)
@@ -13,9 +13,9 @@ import hashlib
 import time
 
 import jwt
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from integration.clients import token_cache
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
@@ -83,7 +83,7 @@ class OpenCrvsAuth:
     def system_token(self, submission: Submission | None = None, *, fresh: bool = False) -> str:
         """The system client's token, from the cache unless `fresh`."""
         key = self._cache_key()
-        if not fresh and (token := cache.get(key)):
+        if not fresh and (token := token_cache.get(key)):
             return token
         form = {
             "grant_type": "client_credentials",
@@ -93,11 +93,11 @@ class OpenCrvsAuth:
         token = self._post(form, submission, "OpenCRVS auth (system client)")
         ttl = float(_claims(token).get("exp", 0)) - time.time() - TOKEN_SAFETY_MARGIN_SECONDS
         if ttl > 0:
-            cache.set(key, token, ttl)
+            token_cache.put(key, token, ttl)
         return token
 
     def forget_system_token(self) -> None:
-        cache.delete(self._cache_key())
+        token_cache.delete(self._cache_key())
 
     def confirmation_token(self, event_id: str, action_id: str, submission: Submission) -> str:
         """An action-confirmation token for one action, in the system client's name."""
