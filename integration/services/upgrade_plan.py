@@ -204,23 +204,24 @@ def report(upgrade: UpgradePlan) -> list[str]:
             lines.append(f"      before migrate: {migration.stop_note}")
     lines += ["", f"Expected time in all: {_duration(upgrade.seconds)}."]
     waits = upgrade.waits()
-    if waits:
-        for table, (level, seconds) in waits.items():
-            lines.append(
-                f"Stop {PROCESSES} while migrate runs: {BLOCKS[level]} of {table} would wait "
-                f"for {_duration(seconds)}."
-            )
-    else:
+    for table, (level, seconds) in waits.items():
         lines.append(
-            f"No migration blocks the portal's reads or writes for long: {PROCESSES} of this "
-            "release may keep running. Stop beat (it starts again with the new release)."
+            f"Stop {PROCESSES} while migrate runs: {BLOCKS[level]} of {table} would wait "
+            f"for {_duration(seconds)}."
         )
-    for migration in upgrade.migrations:
-        if migration.stop_note:
-            lines.append(
-                f"Before migrate ({migration.label}): {migration.stop_note} "
-                f"They stay stopped for the whole migrate: {_duration(upgrade.seconds)}."
-            )
+    stops = [m for m in upgrade.migrations if m.stop_note]
+    for migration in stops:
+        lines.append(
+            f"Before migrate ({migration.label}): {migration.stop_note} "
+            f"They stay stopped for the whole migrate: {_duration(upgrade.seconds)}."
+        )
+    if not waits and not stops:
+        lines.append(
+            f"No migration blocks the portal's reads or writes for long: {PROCESSES} may keep "
+            "running during migrate. Stop beat (it starts again with the new release)."
+        )
+    elif not waits:
+        lines.append("No migration blocks the portal's reads or writes for long.")
     return lines
 
 
