@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 REQUEST_FORMATS = (SourceFormat.INTEROP, SourceFormat.CORRECTION)
 UNREADABLE = (
-    "OpenCRVS's declaration, where this value is taken from, could not be read: the "
-    "record's token may not read the event (record.read) and no OpenCRVS system client is "
-    "set. Set up the system client in the OpenCRVS settings, then resubmit."
+    "OpenCRVS's declaration, where this value is taken from, could not be read: no OpenCRVS "
+    "system client is set and the record's token may not read the event (it lacks "
+    "record.read, or has expired). Set up the system client in the OpenCRVS settings, then "
+    "resubmit."
 )
 
 
