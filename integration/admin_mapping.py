@@ -248,6 +248,10 @@ class MappingProfileAdmin(admin.ModelAdmin):
         extra = {**self.WIDE, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
+    def changelist_view(self, request, extra_context=None):
+        # The list beside both the model list and its filters cut off "Updated at".
+        return super().changelist_view(request, {**self.WIDE, **(extra_context or {})})
+
     @admin.display(description=gettext_lazy("filled by default"))
     def filled_by_default(self, profile: MappingProfile) -> str:
         rows = [r for r in profile.rows.all() if r.default is not None] if profile.pk else []

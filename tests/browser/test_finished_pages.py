@@ -134,3 +134,23 @@ def test_403_empty_state_connection_result_and_timeline(
         assert page.locator(".status-counts a").count() == 1  # the one status with records
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_mapping_list_shows_its_last_column_at_1280(browser, live_server, world, language):
+    from integration.mapping.exchange import load_defaults
+
+    load_defaults()
+    context, page = open_context(browser, live_server, language, "desktop", world["admin"])
+    try:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(live_server.url + "/admin/integration/mappingprofile/")
+        box = page.locator("#changelist .results")
+        header = page.locator("#result_list th.column-updated_at")
+        expect(header).to_be_visible()
+        inside = box.evaluate("e => e.getBoundingClientRect().right")
+        assert header.evaluate("e => e.getBoundingClientRect().right") <= inside + 1
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing to scroll to
+        check(page, "mapping list", language, "desktop")
+    finally:
+        context.close()
