@@ -243,3 +243,24 @@ def test_an_admin_edit_is_checked_on_farajaland_records_as_delivery_would_map_th
     # delivery reads from OpenCRVS; a record whose declaration holds none is.
     assert (check.records, check.samples, check.failing) == (2, 2, 1)
     assert set(check.reasons) == {"addressLine1"}
+
+
+def test_only_a_requests_fields_are_said_to_come_from_the_declaration(db):
+    from integration.models import MosipSettings
+    from integration.services.packet import map_submission
+
+    call_command("load_default_mappings", verbosity=0)
+    name = "v1.9.15-birth-informant-mother"
+    document = load_json("farajaland", f"{name}.event.json")
+    body = load_json("farajaland", f"{name}.request.json")
+    config = MosipSettings.load()
+    common = {"event_type": "birth", "event_type_id": "birth", "tracking_id": "T"}
+    request = Submission(
+        source_format="interop", raw_request=body, declaration=declaration_of(document), **common
+    )
+    event = Submission(source_format="event", raw_request=document, **common)
+
+    assert sorted(map_submission(request, config)[1].from_tracked) == sorted(ADDRESS_FIELDS)
+    # A raw EventDocument is the declaration itself: nothing came from elsewhere.
+    mapped = map_submission(event, config)[1]
+    assert mapped.problems == {} and mapped.from_tracked == []

@@ -114,7 +114,9 @@ def map_submission(
         type_id = submission.event_type_id or submission.event_type
         rows = correction_rows(type_id, fields if isinstance(fields, dict) else {})
     document = source_document(submission.source_format, body, submission.declaration)
-    mapped = map_record(profile, document, rows, tracked=DECLARATION)
+    # Only a request's fields can come from elsewhere: an EventDocument is the declaration.
+    tracked = DECLARATION if submission.source_format in REQUEST_FORMATS else None
+    mapped = map_record(profile, document, rows, tracked=tracked)
     if submission.source_format in REQUEST_FORMATS:
         # The request's own metaInfo and audit refine the defaults, as in mosip-api; keys
         # the portal does not know (the country config's informantPsut) are kept.
