@@ -245,3 +245,12 @@ def test_a_url_is_shown_once_on_a_settings_page(admin_client):
     page = admin_client.get(reverse("admin:integration_opencrvssettings_changelist"), follow=True)
     assert page.content.decode().count("/.well-known/once") == 1
     assert "Currently:" not in page.content.decode()
+
+
+def test_opencrvs_esignet_mock_without_discovery_is_a_warning_not_red(admin_client):
+    configure_demo(closed_url(), closed_url())
+    config = EsignetSettings.load()
+    config.userinfo_signed_by = "client_key"
+    config.save()
+    said = messages_of(admin_client, "esignetsettings")
+    assert said[0][0] == "warning" and "OpenCRVS's E-Signet mock" in said[0][1]

@@ -311,6 +311,16 @@ def _esignet_discovery(config: EsignetSettings) -> tuple[dict | None, Answer | N
             document = None
         if isinstance(document, dict) and "token_endpoint" in document:
             return document, _discovery_verdict(config, document, url)
+    if config.userinfo_signed_by == "client_key":  # OpenCRVS's E-Signet mock has none
+        return None, Answer(
+            False,
+            _(
+                "%(what)s: no OpenID configuration at %(urls)s, as expected of OpenCRVS's "
+                "E-Signet mock (user info signed by the client's own key)."
+            )
+            % {"what": label, "urls": ", ".join(urls)},
+            warning=True,
+        )
     return None, Answer(
         False,
         _("%(what)s: no OpenID configuration at %(urls)s: check the issuer and the token URL.")
