@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from integration.console.roles import Role, assign_roles
+from integration.models import EsignetSettings, IdaSettings
 from integration.verification_demo import configure_demo
+from mocks.esignet import EsignetStandIn
 from mocks.ida import IdaStandIn
 from tests.browser.conftest import failed_records, screenshot
 from tests.browser.test_tour import AXE, SIZES, check, open_context
@@ -24,6 +26,8 @@ WORDS = {
         "test": "Test connection",
         "licence": "IDA refuses the MISP licence key",
         "older": "Show the 7 older calls",
+        "client": "E-Signet does not know the client id “not-registered”.",
+        "token": "answers as E-Signet does",
     },
     "fr": {
         "forbidden": "Accès refusé",
@@ -32,6 +36,8 @@ WORDS = {
         "test": "Tester la connexion",
         "licence": "IDA refuse la clé de licence MISP",
         "older": "Afficher les 7 appels plus anciens",
+        "client": "E-Signet ne connaît pas l’identifiant client « not-registered ».",
+        "token": "répond comme E-Signet",
     },
 }
 
@@ -43,17 +49,24 @@ def ida_server() -> Iterator[IdaStandIn]:
 
 
 @pytest.fixture
-def world(transactional_db, ida_server):
+def esignet_server() -> Iterator[EsignetStandIn]:
+    with EsignetStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def world(transactional_db, ida_server, esignet_server):
     admin = get_user_model().objects.create_user(
         "ina", email="ina@example.org", first_name="Ina", last_name="Admin"
     )
     assign_roles(admin, {Role.ADMIN})
-    configure_demo(ida_server.url, "http://127.0.0.1:9")
-    from integration.models import IdaSettings
-
+    configure_demo(ida_server.url, esignet_server.url)
     ida = IdaSettings.load()
     ida.misp_license_key = "a-wrong-licence-key-42"
     ida.save()
+    signet = EsignetSettings.load()
+    signet.client_id = "not-registered"
+    signet.save()
     [record] = failed_records(1)
     for n in range(10):
         record.attempts.create(
@@ -105,6 +118,17 @@ def test_403_empty_state_connection_result_and_timeline(
         fits(page, size, "connection test")
         check(page, "connection test", language, size)
         screenshot(page, f"finished-{language}-{width}-connection-test")
+
+        # E-Signet: its token endpoint is right (green), the client id is not (red).
+        page.goto(live_server.url + "/admin/integration/esignetsettings/")
+        page.get_by_role("button", name=words["test"]).click()
+        expect(page.locator(".messagelist .error")).to_contain_text(words["client"])
+        expect(
+            page.locator(".messagelist .success").filter(has_text=words["token"])
+        ).to_be_visible()
+        fits(page, size, "E-Signet connection test")
+        check(page, "E-Signet connection test", language, size)
+        screenshot(page, f"finished-{language}-{width}-esignet-test")
 
         # A record with ten calls: on a phone the last three, the rest on demand.
         page.goto(f"{live_server.url}/console/submissions/{world['record'].pk}/")
