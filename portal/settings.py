@@ -56,6 +56,8 @@ INTERNAL_HOSTS = env.list(
 )
 ALLOWED_HOSTS += [host for host in INTERNAL_HOSTS if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its CSRF token gets a written page, not Django's bare one.
+CSRF_FAILURE_VIEW = "integration.console.views.access.csrf_failure"
 
 # Key for secrets stored in the database (Fernet). Several keys, comma separated, allow
 # rotation: the first encrypts, all decrypt. Derived from SECRET_KEY when unset.

@@ -128,3 +128,19 @@ def test_the_record_page_offers_the_older_calls_on_demand(support_client, make_s
     page = support_client.get(reverse("console:submission", args=[record.pk])).content.decode()
     assert "is-collapsible" in page
     assert "Show the 7 older calls" in page
+
+
+def test_a_form_refused_for_its_csrf_token_gets_a_written_page(support, admin_user):
+    from django.test import Client
+
+    for user, path in ((support, "/console/bulk/"), (admin_user, "/admin/logout/")):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user, backend="integration.auth.ProviderBackend")
+        reply = client.post(path, {"action": "resubmit"}, **FRENCH)
+        page = reply.content.decode()
+        assert reply.status_code == 403
+        assert 'data-testid="expired-form"' in page
+        assert "rechargez la page et envoyez-le de nouveau" in page
+    signing_in = Client(enforce_csrf_checks=True).post("/console/login/", {})  # not signed in
+    assert signing_in.status_code == 403
+    assert 'data-testid="expired-form"' in signing_in.content.decode()

@@ -43,6 +43,16 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return JsonResponse({"detail": "Forbidden."}, status=403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page too old for the session (or from another
+    site) is a 403 too; staff are told to reload and send again, in the page's look."""
+    if request.path.startswith(("/admin/", "/console/")):
+        admin_page = request.path.startswith("/admin/")
+        template = "admin/forbidden.html" if admin_page else "console/forbidden.html"
+        return render(request, template, {"expired_form": True}, status=403)
+    return JsonResponse({"detail": "Forbidden: the CSRF check failed."}, status=403)
+
+
 def console_view(permission: str = USE_CONSOLE) -> Callable:
     """Signed in (else to the sign-in page) and holding `permission` (else 403)."""
 
