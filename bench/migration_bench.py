@@ -126,12 +126,25 @@ class Probe(threading.Thread):
                 time.sleep(0.05)
 
 
+def long_reader(url: str, seconds: float) -> None:
+    """A report or an export: a read of submissions in a transaction left open."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT count(*) FROM integration_submission")
+        time.sleep(seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pairs", type=int, default=0, help="events stored twice")
     parser.add_argument("--to", default="0011_lifecycle", help="a migration, or 'latest'")
     parser.add_argument("--writes", action="store_true", help="also probe an UPDATE")
+    parser.add_argument(
+        "--long-reader", type=float, default=0, metavar="SECONDS",
+        help="a transaction that has read submissions stays open this long as migrate starts",
+    )  # fmt: skip
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     prepare(url)
@@ -172,6 +185,8 @@ def main() -> None:
         )
     for probe in probes.values():
         probe.start()
+    if args.long_reader:
+        threading.Thread(target=long_reader, args=(plain, args.long_reader), daemon=True).start()
     time.sleep(0.3)
     started = time.monotonic()
     target = [] if args.to == "latest" else [args.to]

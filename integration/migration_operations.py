@@ -11,19 +11,27 @@ stopped half way (an error, a killed process) can be run again: each step skips 
 already done.
 """
 
+import time
 from collections.abc import Iterator
 
-from django.db import router
+from django.db import OperationalError, router, transaction
 from django.db.migrations.operations import AddConstraint, AddIndex, SeparateDatabaseAndState
 
 BATCH_ROWS = 5000  # one short transaction each: row locks held for milliseconds
 _CONCURRENT_UNIQUE = "CREATE UNIQUE INDEX CONCURRENTLY "
+# A schema change queued behind a long query makes every later query of the table queue
+# behind it: it waits this long for its lock, then lets them through and tries again.
+LOCK_WAIT = "500ms"
+LOCK_ATTEMPTS = 60  # about five minutes
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class SchemaChangesTogether(SeparateDatabaseAndState):
     """Quick schema changes in one transaction of their own (all or none), in a
     non-atomic migration. Skipped when `done_if_column` (table, column) exists already:
-    a rerun after a later step failed."""
+    a rerun after a later step failed. On PostgreSQL it waits at most LOCK_WAIT for its
+    locks at a time, so a long query ahead of it never holds up the portal's queries
+    queued behind it for longer."""
 
     atomic = True  # Migration.apply gives an atomic operation its own transaction
 
@@ -46,6 +54,24 @@ class SchemaChangesTogether(SeparateDatabaseAndState):
                 col.name for col in connection.introspection.get_table_description(cursor, table)
             }:
                 return
+        if not _postgres(schema_editor) or schema_editor.collect_sql:
+            self._apply(app_label, schema_editor, from_state, to_state)
+            return
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            deferred = list(schema_editor.deferred_sql)
+            try:
+                with transaction.atomic(using=connection.alias):  # a savepoint per attempt
+                    schema_editor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+                    self._apply(app_label, schema_editor, from_state, to_state)
+                return
+            except OperationalError as error:
+                schema_editor.deferred_sql[:] = deferred
+                waited = getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+                if not waited or attempt == LOCK_ATTEMPTS:
+                    raise
+                time.sleep(min(attempt, 5))
+
+    def _apply(self, app_label, schema_editor, from_state, to_state):
         # Django runs the SQL it defers (foreign keys, their indexes) when the whole
         # migration ends; run it inside this transaction, or a rerun would skip it.
         deferred_before = {id(sql) for sql in schema_editor.deferred_sql}

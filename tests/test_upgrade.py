@@ -287,3 +287,54 @@ def test_upgrade_check_says_what_to_stop_and_for_how_long_when_a_fill_holds_a_lo
     else:  # SQLite: one writer at a time
         stop = "writes of (the whole database) would wait for about 10 s"
     assert f"Stop web and workers while migrate runs: {stop}." in text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's lock queue")
+def test_a_long_query_ahead_of_0011_does_not_hold_up_the_portals_reads(first_release_db, opencrvs):
+    """A schema change queued behind a long query (a report, an export) makes every later
+    query of the table queue behind it. 0011's waits at most half a second for its locks at
+    a time, so reads go on; without that they waited for the long query's whole 3 s."""
+    import threading
+    import time
+
+    import psycopg
+
+    OldRecords(first_release_db, opencrvs).add("received", "evt-1")
+    settings = connection.settings_dict
+    params = {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"],
+              "port": settings["PORT"] or 5432, "password": settings["PASSWORD"]}  # fmt: skip
+    started, longest, done = threading.Event(), [0.0], threading.Event()
+
+    def long_query():
+        with psycopg.connect(**params) as conn:
+            conn.execute("SELECT count(*) FROM integration_submission")
+            started.set()
+            time.sleep(3)
+
+    def reads():
+        with psycopg.connect(**params, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '2s'")
+            while not done.is_set():
+                at = time.monotonic()
+                try:
+                    conn.execute("SELECT status FROM integration_submission LIMIT 1")
+                except psycopg.errors.LockNotAvailable:
+                    pass  # waited the whole lock_timeout: counted below
+                longest[0] = max(longest[0], time.monotonic() - at)
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=long_query), threading.Thread(target=reads)]
+    for thread in threads:
+        thread.start()
+    started.wait(5)
+    try:
+        call_command("migrate", "integration", "0011", verbosity=0)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+
+    with connection.cursor() as cursor:  # the schema of 0011, not the latest
+        cursor.execute("SELECT status FROM integration_submission WHERE event_id = 'evt-1'")
+        assert cursor.fetchall() == [(Status.RECEIVED,)]
+    assert longest[0] < 1.0, f"a read waited {longest[0]:.2f} s"
