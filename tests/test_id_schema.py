@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from integration.mapping.mosip_rules import DEFAULT_MANDATORY_ATTRIBUTES, mandatory_for
 from integration.mapping.schemas import shipped_id_schema
@@ -152,6 +153,26 @@ def test_mosips_reading_of_required_fields_types_and_validators():
     assert "addressLine1" not in validate_fields(fields, schema, frozenset({"fullName"}))
     # An entry of dateOfBirth|age counts each name on its own.
     assert "dateOfBirth" in validate_fields({}, schema, crvs_new)
+
+
+def test_test_connection_says_which_id_schema_packets_are_checked_against(
+    configured, mosip, admin_client
+):
+    url = reverse("admin:integration_mosipsettings_test_connection")
+
+    page = admin_client.post(url, follow=True).content.decode()
+
+    assert "MOSIP&#x27;s masterdata serves ID schema 0.1; packets are checked against it" in page
+    assert "Tonga identity" in page and mosip.idschema_calls == 1
+    assert "No registration officer id" not in page
+
+    mosip.masterdata_available = False
+    _save_mosip_settings(officer_id="")
+    page = admin_client.post(url, follow=True).content.decode()
+
+    assert "MOSIP&#x27;s masterdata did not give ID schema 0.1" in page
+    assert "checked against the ID schema of these settings meanwhile" in page
+    assert "No registration officer id" in page
 
 
 @pytest.mark.django_db

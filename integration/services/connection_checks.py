@@ -17,8 +17,10 @@ from integration.clients.mosip import MosipClient
 from integration.clients.opencrvs import fetch_public_key
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
 from integration.errors import StaffReadableError
+from integration.mapping.schemas import describe
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
+from integration.services.id_schema import packet_schema_version
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,52 @@ def check_mosip(config: MosipSettings) -> list[Answer]:
                     % {"client": config.packet_client_id},
                 )
             )
+            answers.append(_mosip_id_schema(client, config))
+    if not config.officer_id:
+        answers.append(
+            Answer(
+                False,
+                _(
+                    "No registration officer id: MOSIP's CRVS_NEW route fails a birth packet "
+                    "without an officer, so births wait until one is set."
+                ),
+                warning=True,
+            )
+        )
     if config.websub_hub_url:
         answers.append(_reachable(config.websub_hub_url, "WebSub hub", _("WebSub hub")))
     return answers
+
+
+def _mosip_id_schema(client: MosipClient, config: MosipSettings) -> Answer:
+    """Whether packets are checked against MOSIP's own ID schema (docs/mosip-validation.md)
+    or, while masterdata cannot give it, against the one in these settings."""
+    version = packet_schema_version(config)
+    words = {"version": version or config.schema_version}
+    if not client.masterdata_url():
+        message = _(
+            "MOSIP's masterdata: no URL is set (nor a create-packet URL): packets are checked "
+            "against the ID schema of these settings."
+        )
+        return Answer(False, message, warning=True)
+    try:
+        schema = client.id_schema(version) if version else None
+    except RemoteError as error:
+        words["error"] = error.message
+        message = _(
+            "MOSIP's masterdata did not give ID schema %(version)s (%(error)s): packets are "
+            "checked against the ID schema of these settings meanwhile."
+        )
+        return Answer(False, message % words, warning=True)
+    if schema is None:
+        message = _("The schema version %(version)s is not a number: MOSIP reads it as one.")
+        return Answer(False, message % words)
+    words["schema"] = describe(schema)
+    message = _(
+        "MOSIP's masterdata serves ID schema %(version)s; packets are checked against it "
+        "(%(schema)s)."
+    )
+    return Answer(True, message % words)
 
 
 def check_opencrvs(config: OpenCrvsSettings) -> list[Answer]:
