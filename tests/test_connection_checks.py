@@ -254,3 +254,46 @@ def test_opencrvs_esignet_mock_without_discovery_is_a_warning_not_red(admin_clie
     config.save()
     said = messages_of(admin_client, "esignetsettings")
     assert said[0][0] == "warning" and "OpenCRVS's E-Signet mock" in said[0][1]
+
+
+def another_certificate() -> str:
+    """A certificate IDA never issued: the request is encrypted for the wrong key."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not IDA")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_a_wrong_ida_certificate_or_keystore_password_is_red_and_named(
+    admin_client, ida_server, ida_demo
+):
+    ida_demo.encryption_certificate = another_certificate()
+    ida_demo.save()
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "error" and "IDA cannot decrypt the request" in said
+    assert "IDA-MPA-003" in said
+
+    configure_demo(ida_server.url, closed_url())
+    config = IdaSettings.load()
+    config.signing_keystore_password = "not-the-password-42"
+    config.save()
+    [(level, said)] = messages_of(admin_client, "idasettings")
+    assert level == "error" and "cannot be signed or encrypted with these settings" in said
+    assert "not-the-password-42" not in said
