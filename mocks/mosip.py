@@ -360,9 +360,12 @@ class MosipStandIn(StandIn):
         if schema is None:
             errors = [("KER-SCH-007", f"Identity schema {version} not found")]
             return Rejection(registration_id, "packet validator", errors)
-        identity = identity_of(packet["fields"], schema, version)
+        # The writer wrote the fields the packet's own schemaJson defines; the validator
+        # reads back those masterdata's schema defines.
+        written = identity_of(packet["fields"], json.loads(packet["schemaJson"]), version)
+        identity = identity_of(written, schema, version)
         mandatory = self.mandatory_attributes.get(process.lower(), "")
-        if errors := identity_problems(packet["fields"], schema, mandatory, version):
+        if errors := identity_problems(written, schema, mandatory, version):
             return Rejection(registration_id, "packet validator", errors)
         if process.upper() == issuer.BIRTH:
             meta_info = packet.get("metaInfo") or {}

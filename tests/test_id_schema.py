@@ -15,6 +15,7 @@ from integration.mapping.schemas import shipped_id_schema
 from integration.mapping.validation import validate_fields
 from integration.models import MosipSettings, Status, Submission
 from integration.services.id_schema import schema_from_mosip
+from integration.services.packet import MappingFailed, build_packet
 from tests.fixtures import birth_request
 
 
@@ -173,6 +174,27 @@ def test_test_connection_says_which_id_schema_packets_are_checked_against(
     assert "MOSIP&#x27;s masterdata did not give ID schema 0.1" in page
     assert "checked against the ID schema of these settings meanwhile" in page
     assert "No registration officer id" in page
+
+
+def test_a_field_the_sent_schemajson_leaves_out_is_missing_for_mosip(configured, mosip):
+    # MOSIP's writer writes what the packet's own schemaJson defines; its validator then
+    # finds no addressLine1, though the request carried one.
+    own = copy.deepcopy(shipped_id_schema())
+    del own["properties"]["identity"]["properties"]["addressLine1"]
+    body = birth_request("2026B20000019", "B20000019")
+    body["schemaJson"] = json.dumps(own)
+    submission = Submission.objects.create(
+        event_type="birth",
+        tracking_id="B20000019",
+        certificate_number="2026B20000019",
+        raw_request=body,
+    )
+
+    with pytest.raises(MappingFailed) as refused:
+        build_packet(submission, MosipSettings.load())
+
+    assert set(refused.value.problems) == {"addressLine1"}
+    assert "schemaJson sent with the packet does not define it" in str(refused.value)
 
 
 @pytest.mark.django_db

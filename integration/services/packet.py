@@ -23,7 +23,7 @@ from integration.mapping.mosip_rules import (
     with_officer,
 )
 from integration.mapping.profiles import builtin_interop_profile, correction_rows, profile_for
-from integration.mapping.schemas import schema_problem
+from integration.mapping.schemas import identity_properties, schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
 from integration.models.mapping import DEFAULT_LANGUAGE, MappingProfile, SourceFormat
@@ -151,8 +151,18 @@ def _mosip_problems(
     if submission.is_correction:
         # An update names the person (VID) and its introducer: not identity data.
         fields = {k: v for k, v in fields.items() if k not in CORRECTION_IDENTIFIERS}
+    # MOSIP's packet writer writes only the fields the schemaJson sent with the packet
+    # defines; the validator reads back those.
+    written = identity_properties(sent_schema(submission, config))
+    dropped = {name for name in fields if written and name not in written}
+    fields = {k: v for k, v in fields.items() if k not in dropped}
     mandatory = mandatory_for(process, config.mandatory_attributes)
     problems = validate_fields(fields, schema, mandatory)
+    for name in dropped & set(problems):
+        problems[name] = (
+            f"{name} is required by MOSIP's ID schema, but the schemaJson sent with the "
+            "packet does not define it, so MOSIP does not write it"
+        )
     today = timezone.now().date()
     for name, reason in route_problems(fields, process, today).items():
         problems.setdefault(name, reason)
