@@ -501,6 +501,7 @@ class AttemptInline(admin.TabularInline):
         "duration_ms",
         "error",
         "url",
+        "request_excerpt",
         "response_excerpt",
     ]
 

@@ -33,6 +33,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
 
+from integration.clients.sent import request_excerpt
 from integration.errors import Readable
 from integration.models import Attempt, Submission
 from integration.redaction import redact
@@ -383,6 +384,16 @@ class CallRecord:
     submission: Submission | None = None  # may be set during the call, once known
     response: requests.Response | None = None
     error: str = ""
+    # What was sent when no reply came (a timeout, a refused connection); with a reply
+    # it is the reply's own `request`.
+    request: requests.PreparedRequest | None = None
+
+
+def _sent_request(exc: BaseException) -> requests.PreparedRequest | None:
+    """The request a transport failure was for: `send` raises its RemoteError from the
+    requests exception (context kept, only its display suppressed)."""
+    cause = exc if isinstance(exc, requests.RequestException) else exc.__context__
+    return getattr(cause, "request", None) if isinstance(cause, requests.RequestException) else None
 
 
 @contextmanager
@@ -395,9 +406,11 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
     except requests.RequestException as exc:  # a caller that used its own session
         error = classify(exc, origin(url))
         record.error = error.message
+        record.request = record.request or _sent_request(exc)
         raise error from exc
     except RemoteError as exc:
         record.error = exc.message
+        record.request = record.request or _sent_request(exc)
         raise
     except Exception as exc:
         record.error = f"unexpected {type(exc).__name__} while calling {origin(url)}"
@@ -411,5 +424,8 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
             duration_ms=int((time.monotonic() - started) * 1000),
             http_status=response.status_code if response is not None else None,
             error=redact(record.error),
+            request_excerpt=request_excerpt(
+                response.request if response is not None else record.request
+            ),
             response_excerpt=excerpt(response),
         )

@@ -6,9 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from integration.console.pagination import Sort
 from integration.models import ActionKind, EventType, Status
+from integration.models.console import ASSIGN, BULK_KINDS
 from integration.models.submission import Step
 
 NEEDS_ACTION = "needs_action"
+ASSIGNED_TO_ME = "me"
+ASSIGNED_TO_NOBODY = "nobody"
 # Pseudo-statuses for what the dashboard headline counts (integration/monitoring/waiting.py).
 WAITING_FILTERS = {"waiting_on_mosip": "MOSIP", "waiting_on_opencrvs": "OpenCRVS"}
 
@@ -50,6 +53,15 @@ class SubmissionFilterForm(forms.Form):
     )
     failed_step = forms.ChoiceField(
         label=_("Failed step"), required=False, choices=[("", _("Any step")), *Step.choices]
+    )
+    assigned = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=[
+            ("", _("Anyone or no one")),
+            (ASSIGNED_TO_ME, _("Me")),
+            (ASSIGNED_TO_NOBODY, _("No one")),
+        ],
     )
     reason = forms.CharField(
         label=_("Reason starts with"),
@@ -111,6 +123,10 @@ REASON_HELP = {
     ActionKind.RESOLVE: _(
         "Kept in the portal's audit log: say how and where the case was settled."
     ),
+    ASSIGN: _(
+        "Optional. Kept in the portal's audit log with the assignment: say what the person "
+        "should look at."
+    ),
 }
 
 
@@ -140,7 +156,7 @@ class IdListField(forms.Field):
 class BulkSelectionForm(forms.Form):
     """What the list page posts: an action and either picked ids or "all matching"."""
 
-    action = forms.ChoiceField(choices=ActionKind.choices)
+    action = forms.ChoiceField(choices=BULK_KINDS)
     ids = IdListField(required=False)
     all_matching = forms.BooleanField(required=False)
 
@@ -149,3 +165,43 @@ class BulkSelectionForm(forms.Form):
         if not cleaned.get("all_matching") and not cleaned.get("ids"):
             raise forms.ValidationError(_("Pick at least one record, or all matching records."))
         return cleaned
+
+
+class AssignForm(forms.Form):
+    """Whom a record (or a bulk job's records) goes to; no one takes it off anyone."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=None,
+        required=False,
+        empty_label=_("No one"),
+    )
+    reason = forms.CharField(
+        label=_("Why? (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from integration.services.ownership import assignable_staff
+
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_staff()
+        self.fields["assignee"].label_from_instance = _staff_name
+
+
+def _staff_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Add a note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Seen by the staff and auditors who open this record, and kept in the audit "
+            "log; personal data in it is masked for auditors and erased with the record's."
+        ),
+    )

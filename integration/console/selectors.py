@@ -12,11 +12,19 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration.console.forms import NEEDS_ACTION, SORTS, WAITING_FILTERS
+from integration.clients.sent import head_of
+from integration.console.forms import (
+    ASSIGNED_TO_ME,
+    ASSIGNED_TO_NOBODY,
+    NEEDS_ACTION,
+    SORTS,
+    WAITING_FILTERS,
+)
 from integration.console.masking import (
     MASK,
     PERSONAL_COLUMNS,
     mask,
+    mask_message,
     mask_text,
     personal_values_of,
     scrub,
@@ -51,6 +59,11 @@ LIST_FIELDS = [
     "last_error",
     "retry_count",
     "next_attempt_at",
+    # Who a record is assigned to, shown on the list (one join on the user's key).
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
 ]
 
 
@@ -93,11 +106,21 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def submissions_matching(filters: dict, *, personal_data: bool = True) -> QuerySet[Submission]:
+def submissions_matching(
+    filters: dict, *, personal_data: bool = True, user=None
+) -> QuerySet[Submission]:
     """The list's query for cleaned filter values (SubmissionFilterForm.cleaned_data).
     Without `personal_data`, searches by VID or NID and "reason starts with" (a way to
-    guess a masked message letter by letter) are not available."""
+    guess a masked message letter by letter) are not available. `user` is who "assigned
+    to me" means."""
     queryset = Submission.objects.all()
+    assigned = filters.get("assigned")
+    if assigned == ASSIGNED_TO_ME:
+        # The partial index holds only assigned rows.
+        mine = user.pk if user is not None and user.pk else None
+        queryset = queryset.filter(assignee__isnull=False, assignee=mine)
+    elif assigned == ASSIGNED_TO_NOBODY:
+        queryset = queryset.filter(assignee__isnull=True)
     if filters.get("q"):
         hits = search_ids(filters["q"].strip(), personal_data=personal_data)
         queryset = queryset.filter(pk__in=hits)
@@ -131,12 +154,14 @@ def submission_page(
     before: str | None = None,
     *,
     personal_data: bool = True,
+    user=None,
 ) -> Page:
     sort = SORTS[filters.get("sort") or "newest"]
     # Scrubbing needs every value the detail page scrubs: what went to MOSIP and the VID
     # too (an EventDocument's raw request holds the names elsewhere).
     fields = LIST_FIELDS if personal_data else [*LIST_FIELDS, *PERSONAL_COLUMNS]
-    queryset = submissions_matching(filters, personal_data=personal_data).only(*fields)
+    matching = submissions_matching(filters, personal_data=personal_data, user=user)
+    queryset = matching.select_related("assignee").only(*fields)
     page = keyset_page(queryset, sort, size, after=after, before=before)
     if not personal_data:
         for row in page.items:
@@ -144,15 +169,16 @@ def submission_page(
     return page
 
 
-def count_matching(filters: dict, limit: int, *, personal_data: bool = True) -> int:
+def count_matching(filters: dict, limit: int, *, personal_data: bool = True, user=None) -> int:
     """How many records match, counting no further than `limit` (+1 to tell "more")."""
-    matching = submissions_matching(filters, personal_data=personal_data)
+    matching = submissions_matching(filters, personal_data=personal_data, user=user)
     return matching.values("pk")[: limit + 1].count()
 
 
-def matching_ids(filters: dict, limit: int, *, personal_data: bool = True) -> list[int]:
+def matching_ids(filters: dict, limit: int, *, personal_data: bool = True, user=None) -> list[int]:
     """The ids of the records that match, in id order, no more than `limit`."""
-    matching = submissions_matching(filters, personal_data=personal_data).order_by("pk")
+    matching = submissions_matching(filters, personal_data=personal_data, user=user)
+    matching = matching.order_by("pk")
     return list(matching.values_list("pk", flat=True)[:limit])
 
 
@@ -185,6 +211,7 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
     """Everything about one record; personal data masked unless `personal_data`."""
     submission = (
         Submission.objects.defer("token")
+        .select_related("assignee")
         .annotate(has_token=ExpressionWrapper(~Q(token=""), output_field=BooleanField()))
         .filter(pk=pk)
         .first()
@@ -196,11 +223,17 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
     attempts = list(submission.attempts.order_by("started_at", "id")[:500])
     transaction_ids = list(submission.transaction_ids.order_by("-created_at", "-id"))
     other_credentials = [t for t in transaction_ids if t.vid and t.vid != submission.vid]
+    actions = list(submission.staff_actions.order_by("-created_at", "-id")[:500])
     if not personal_data:
         personal = personal_values_of(submission)
         for attempt in attempts:
             attempt.error = scrub(attempt.error, personal)
             attempt.response_excerpt = ""
+            # The request's head (method, URL, headers, secrets redacted) names no one;
+            # its body carries the person's data.
+            attempt.request_excerpt, attempt.request_body_hidden = head_of(attempt.request_excerpt)
+        for entry in actions:
+            entry.reason = mask_message(entry.reason, personal)  # notes and reasons: free text
         submission.last_error = scrub(submission.last_error, personal)
         submission.vid = mask_text(submission.vid)
         for link in transaction_ids:
@@ -214,7 +247,7 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
         transaction_ids=transaction_ids,
         other_credentials=other_credentials,
         repeats=list(submission.repeats.all()[:100]),
-        actions=list(submission.staff_actions.order_by("-created_at", "-id")),
+        actions=actions,
         fields_sent=fields_sent,
         raw_request=raw_request,
         masked=not personal_data,
@@ -234,13 +267,29 @@ def audit_page(
     before: str | None = None,
     kind: str = "",
     job: int | None = None,
+    *,
+    personal_data: bool = True,
 ) -> Page:
     queryset = StaffAction.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
     if job:
         queryset = queryset.filter(job_id=job)
-    return keyset_page(queryset, AUDIT_SORT, size, after=after, before=before)
+    page = keyset_page(queryset, AUDIT_SORT, size, after=after, before=before)
+    if not personal_data:
+        mask_staff_words(page.items)
+    return page
+
+
+def mask_staff_words(entries: list[StaffAction]) -> None:
+    """What staff wrote (a note, an action's reason) as someone who may not see personal
+    data reads it: the record's own values, anything quoted and digits masked, as
+    retention masks them for good (one query for the records' values)."""
+    ids = {entry.submission_id for entry in entries if entry.submission_id}
+    records = Submission.objects.filter(pk__in=ids).only(*PERSONAL_COLUMNS)
+    values = {record.pk: personal_values_of(record) for record in records}
+    for entry in entries:
+        entry.reason = mask_message(entry.reason, values.get(entry.submission_id, ()))
 
 
 @dataclass

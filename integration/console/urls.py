@@ -1,6 +1,15 @@
 from django.urls import path
 
-from integration.console.views import actions, audit, auth, dashboard, inbound, jobs, submissions
+from integration.console.views import (
+    actions,
+    audit,
+    auth,
+    dashboard,
+    inbound,
+    jobs,
+    ownership,
+    submissions,
+)
 
 app_name = "console"
 
@@ -11,6 +20,9 @@ urlpatterns = [
     path("submissions/", submissions.submission_list, name="submissions"),
     path("submissions/<int:pk>/", submissions.submission_detail, name="submission"),
     path("submissions/<int:pk>/status/", submissions.submission_status, name="submission-status"),
+    # Before the actions' pattern, which would take these words as an action's name.
+    path("submissions/<int:pk>/assign/", ownership.submission_assign, name="submission-assign"),
+    path("submissions/<int:pk>/notes/", ownership.submission_note, name="submission-note"),
     path("submissions/<int:pk>/<str:kind>/", actions.submission_action, name="submission-action"),
     path("bulk/", actions.bulk_action, name="bulk-action"),
     path("jobs/", jobs.job_list, name="jobs"),

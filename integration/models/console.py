@@ -21,7 +21,18 @@ class ActionKind(models.TextChoices):
 # The audit trail also records what no person asked for: the retention policy erasing a
 # record's personal data (not a staff action, so not an ActionKind).
 ERASE = "erase"
-AUDIT_KINDS = [*ActionKind.choices, (ERASE, _("Erase personal data (retention)"))]
+# Who looks after a record, and notes on it (integration.services.ownership): audited like
+# the actions, but they change nothing in the record's flow, so they are not ActionKinds.
+ASSIGN = "assign"
+NOTE = "note"
+AUDIT_KINDS = [
+    *ActionKind.choices,
+    (ASSIGN, _("Assign")),
+    (NOTE, _("Note")),
+    (ERASE, _("Erase personal data (retention)")),
+]
+# What a bulk job can do to many records at once.
+BULK_KINDS = [*ActionKind.choices, (ASSIGN, _("Assign"))]
 
 
 class Outcome(models.TextChoices):
@@ -40,12 +51,20 @@ class BulkJob(models.Model):
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Stopped by an error")
 
-    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    kind = models.CharField(max_length=30, choices=BULK_KINDS)
     reason = models.TextField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(max_length=300)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An assignment job: whom the records go to (none: nobody).",
+    )
     all_matching = models.BooleanField(
         default=False, help_text="Every record matching the filters (none: every record)."
     )
@@ -142,6 +161,21 @@ class StaffAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name}: {self.get_kind_display()} {self.tracking_id} ({self.outcome})"
+
+    @property
+    def summary(self) -> str:
+        """What happened, in the reader's language for an assignment (its `message` keeps
+        only the assignee's name; other entries keep the words written when they happened,
+        and a note's words are its `reason`)."""
+        if self.kind != ASSIGN or self.outcome == Outcome.FAILED:
+            return self.message
+        if self.outcome == Outcome.SKIPPED:
+            if self.message:
+                return _("Already assigned to %(name)s.") % {"name": self.message}
+            return _("Already assigned to no one.")
+        if self.message:
+            return _("Assigned to %(name)s.") % {"name": self.message}
+        return _("No longer assigned to anyone.")
 
 
 class OidcIdentity(models.Model):

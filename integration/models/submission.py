@@ -1,5 +1,6 @@
 """One registration on its way through the portal, and every outbound call made for it."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -217,6 +218,16 @@ class Submission(models.Model):
         help_text=_("When the retention policy erased this record's personal data."),
         verbose_name=_("personal data erased at"),
     )
+    # Who on the support desk looks after the record (integration.services.ownership).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the partial index below: most records are nobody's
+        verbose_name=_("assigned to"),
+    )
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -288,6 +299,12 @@ class Submission(models.Model):
                 include=["id"],
                 condition=models.Q(status__in=NEEDS_ACTION_STATUSES),
                 name="submission_failure_reasons",
+            ),
+            # Console: "assigned to me" (and a deleted user's records, set to nobody).
+            models.Index(
+                fields=["assignee", "created_at", "id"],
+                condition=models.Q(assignee__isnull=False),
+                name="submission_assignee_created",
             ),
         ]
         verbose_name = _("submission")
@@ -385,6 +402,11 @@ class Attempt(models.Model):
         null=True, blank=True, verbose_name=_("http status")
     )
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # The request as sent, secrets redacted and bounded (integration.clients.sent); personal
+    # data like the reply's: hidden from auditors, erased by retention.
+    request_excerpt = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("request excerpt")
+    )
     response_excerpt = models.TextField(blank=True, verbose_name=_("response excerpt"))
 
     class Meta:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from integration.models import BulkJob
+from integration.models.console import ASSIGN
+from integration.services import ownership
 from integration.services.staff_actions import Actor, perform
 
 log = logging.getLogger(__name__)
@@ -23,10 +25,11 @@ def start_bulk_job(
     *,
     all_matching: bool = False,
     filters: dict | None = None,
+    assignee=None,  # noqa: ANN001 - a user, for an assignment job
 ) -> BulkJob:
     """Record the job with its records fixed now (`ids`: those picked, or those matching
     `filters` when `all_matching`), so its total never changes, and queue it for a worker
-    once committed."""
+    once committed. An assignment job gives them to `assignee` (None: to nobody)."""
     from integration.console.tasks import enqueue_bulk_job
 
     targets = sorted(set(ids))
@@ -35,6 +38,7 @@ def start_bulk_job(
         reason=reason,
         actor=actor.user,
         actor_name=actor.name,
+        assignee=assignee if kind == ASSIGN else None,
         all_matching=all_matching,
         submission_ids=targets,
         filters=filters or {},
@@ -70,7 +74,7 @@ def _targets(job: BulkJob, limit: int) -> list[int]:
         form = SubmissionFilterForm(job.filters)
         if not form.is_valid():
             raise ValueError(f"the job's filters are not valid any more: {form.errors.as_text()}")
-        ids = matching_ids(form.cleaned_data, limit)
+        ids = matching_ids(form.cleaned_data, limit, user=job.actor)
     BulkJob.objects.filter(pk=job.pk).update(submission_ids=ids, total=len(ids))
     return ids
 
@@ -80,15 +84,19 @@ def run_bulk_job(job_id: int, limit: int) -> None:
     that already has an audit entry from this job is not touched again."""
     if not _claim_job(job_id, timezone.now()):
         return
-    job = BulkJob.objects.get(pk=job_id)
+    job = BulkJob.objects.select_related("assignee").get(pk=job_id)
     jobs = BulkJob.objects.filter(pk=job.pk)
     actor = Actor(job.actor, job.actor_name)
     try:
         done = set(job.actions.values_list("submission_id", flat=True))
         for submission_id in _targets(job, limit):
-            if submission_id not in done:
+            if submission_id in done:
+                continue
+            if job.kind == ASSIGN:
+                ownership.assign(submission_id, job.assignee, actor, job.reason, job)
+            else:
                 perform(job.kind, submission_id, actor, job.reason, job)
-                jobs.update(updated_at=timezone.now())  # the heartbeat the sweep watches
+            jobs.update(updated_at=timezone.now())  # the heartbeat the sweep watches
     except Exception as exc:
         log.exception("bulk job %s stopped", job.pk)
         now = timezone.now()

@@ -109,10 +109,11 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             return 0
         submission.transaction_ids.exclude(vid="").update(vid="")
         scrubbed = 0
-        for attempt in submission.attempts.exclude(error="", response_excerpt=""):
+        quoting = submission.attempts.exclude(error="", response_excerpt="", request_excerpt="")
+        for attempt in quoting:
             attempt.error = mask_message(attempt.error, values)
-            attempt.response_excerpt = ""
-            attempt.save(update_fields=["error", "response_excerpt"])
+            attempt.request_excerpt = attempt.response_excerpt = ""
+            attempt.save(update_fields=["error", "request_excerpt", "response_excerpt"])
             scrubbed += 1
         for entry in StaffAction.objects.filter(submission=submission).exclude(kind=ERASE):
             entry.reason = mask_message(entry.reason, values)
@@ -128,8 +129,8 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             status_after=submission.status,
             reason=f"{days} days after the record ended ({submission.updated_at:%Y-%m-%d}).",
             message="Erased the raw request, the fields sent to MOSIP, the VIDs, the token, "
-            "personal values in its messages and staff notes, and the replies quoted in "
-            f"{scrubbed} call records. Kept its identifiers, statuses and timestamps.",
+            "personal values in its messages and staff notes, and the requests and replies "
+            f"quoted in {scrubbed} call records. Kept its identifiers, statuses and timestamps.",
             created_at=now,
         )
     return scrubbed

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from integration.console import selectors
 from integration.console.forms import (
     REASON_HELP,
+    AssignForm,
     BulkSelectionForm,
     ReasonForm,
     SubmissionFilterForm,
@@ -20,6 +21,7 @@ from integration.console.forms import (
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view, sees_personal_data
 from integration.models import ActionKind, Outcome, Submission
+from integration.models.console import ASSIGN, BULK_KINDS
 from integration.services import bulk_jobs, staff_actions
 from integration.services.staff_actions import Actor, why_not
 
@@ -54,7 +56,7 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 def _selection_size(
-    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool
+    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool, user
 ) -> int:
     """How many records the selection covers (counting no further than the limit)."""
     if not selection.is_valid():
@@ -65,7 +67,7 @@ def _selection_size(
         selection.add_error(None, _("The list's filters are not valid."))
         return 0
     return selectors.count_matching(
-        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data
+        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
     )
 
 
@@ -87,14 +89,14 @@ def bulk_preview(kind: str, ids: list[int]) -> dict:
 
 
 def _selected_ids(
-    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool
+    selection: BulkSelectionForm, filters: SubmissionFilterForm, personal_data: bool, user
 ) -> list[int]:
     """The records the job is for: those picked, or every one matching the filters now
     (every record when there is no filter)."""
     if not selection.cleaned_data["all_matching"]:
         return selection.cleaned_data["ids"]
     return selectors.matching_ids(
-        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data
+        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
     )
 
 
@@ -112,8 +114,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     filter_form = SubmissionFilterForm(
         request.POST, prefix=FILTER_PREFIX, personal_data=personal_data
     )
-    reason_form = ReasonForm(request.POST if confirming else None)
-    count = _selection_size(selection, filter_form, personal_data)
+    action = request.POST.get("action", "")
+    # An assignment asks whom to, and its reason is optional.
+    reason_form = (AssignForm if action == ASSIGN else ReasonForm)(
+        request.POST if confirming else None
+    )
+    count = _selection_size(selection, filter_form, personal_data, request.user)
     too_many = count > settings.CONSOLE_BULK_LIMIT
     filters = filter_form.active_filters()
     if confirming and selection.is_valid() and not too_many and reason_form.is_valid():
@@ -122,13 +128,13 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             selection.cleaned_data["action"],
             Actor.of(request.user),
             reason_form.cleaned_data["reason"],
-            ids=_selected_ids(selection, filter_form, personal_data),
+            ids=_selected_ids(selection, filter_form, personal_data, request.user),
             all_matching=all_matching,
             filters=filters if all_matching else None,
+            assignee=reason_form.cleaned_data.get("assignee"),
         )
         messages.success(request, _("%(job)s queued: it runs in the background.") % {"job": job})
         return redirect("console:job", pk=job.pk)
-    action = request.POST.get("action", "")
     context = {
         "section": "submissions",
         "form": selection,
@@ -138,12 +144,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         "too_many": too_many,
         "limit": settings.CONSOLE_BULK_LIMIT,
         "kind": action,
-        "kind_label": ActionKind(action).label if action in ActionKind.values else "",
+        "kind_label": dict(BULK_KINDS).get(action, ""),
         "reason_help": REASON_HELP.get(action, ""),
         "preview": None,
     }
     if selection.is_valid() and not too_many and count:
-        ids = _selected_ids(selection, filter_form, personal_data)
+        ids = _selected_ids(selection, filter_form, personal_data, request.user)
         context["preview"] = bulk_preview(selection.cleaned_data["action"], ids)
     status = 200 if selection.is_valid() and not too_many else 400
     return render(request, "console/confirm_bulk.html", context, status=status)

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from integration.console import selectors
 from integration.console.pagination import parse_id
-from integration.console.views.access import console_view
+from integration.console.views.access import console_view, sees_personal_data
 from integration.models.console import AUDIT_KINDS
 
 
@@ -19,6 +19,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         kind=kind,
         job=job,
+        personal_data=sees_personal_data(request),
     )
     return render(
         request,

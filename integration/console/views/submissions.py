@@ -3,11 +3,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from integration.console import selectors
-from integration.console.forms import SubmissionFilterForm
+from integration.console.forms import AssignForm, NoteForm, SubmissionFilterForm
 from integration.console.pagination import Page
 from integration.console.views.access import can_act, console_view, sees_personal_data
 from integration.mapping.profiles import profile_for
 from integration.models import ActionKind
+from integration.models.console import BULK_KINDS
 from integration.models.submission import Step
 from integration.services.staff_actions import why_not
 
@@ -26,6 +27,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             personal_data=personal_data,
+            user=request.user,
         )
     return render(
         request,
@@ -36,7 +38,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "active_filters": form.active_filters() if form.is_bound else {},
             "can_act": can_act(request),
-            "actions": ActionKind.choices,
+            "actions": BULK_KINDS,
         },
     )
 
@@ -66,6 +68,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_act": can_act(request),
         "mapping_profile": profile,
     }
+    if can_act(request):
+        context["assign_form"] = AssignForm(initial={"assignee": submission.assignee_id})
+        context["note_form"] = NoteForm()
     return render(request, "console/submission_detail.html", context)
 
 
