@@ -23,20 +23,11 @@ from integration.console.masking import PERSONAL_COLUMNS, mask_message, personal
 from integration.console.reasons import reason_prefix
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
+from integration.monitoring.remotes import OUTBOUND_STEPS, last_good_answer
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
 
 CACHE_KEYS = {True: "console:dashboard:v3:personal", False: "console:dashboard:v3:masked"}
 EXPIRY_HORIZON = timedelta(hours=48)
-SYSTEMS = {
-    "MOSIP": [
-        Step.AUTH,
-        Step.CREATE_PACKET,
-        Step.START_WORKFLOW,
-        Step.CREDENTIAL,
-        Step.WEBSUB_SUBSCRIBE,
-    ],
-    "OpenCRVS": [Step.CONFIRM, Step.REJECT],
-}
 
 
 @dataclass
@@ -179,17 +170,13 @@ def throughput(now: datetime) -> tuple[Chart, Chart]:
 
 
 def contacts(personal_data: bool) -> list[Contact]:
-    """When each system last answered well, and whether its latest call failed."""
+    """When each system last answered well, and whether its latest call failed: every
+    recorded call of the system counts, its auth and look-ups as much as the calls that
+    carry a record (integration/monitoring/remotes.py, as /healthz and /metrics)."""
     found = []
-    for system, steps in SYSTEMS.items():
-        last_ok, latest = None, None
-        for step in steps:
-            ok = Attempt.objects.filter(step=step, error="").order_by("-started_at").first()
-            any_ = Attempt.objects.filter(step=step).order_by("-started_at").first()
-            if ok and (last_ok is None or ok.started_at > last_ok):
-                last_ok = ok.started_at
-            if any_ and (latest is None or any_.started_at > latest.started_at):
-                latest = any_
+    for system, steps in OUTBOUND_STEPS.items():
+        last_ok = last_good_answer(system)
+        latest = Attempt.objects.filter(step__in=steps).order_by("-started_at").first()
         error = latest.error if latest and latest.error else ""
         if error and not personal_data:
             error = _masked_error(latest)

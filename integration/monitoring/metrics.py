@@ -36,7 +36,7 @@ from integration.models.submission import (
     Step,
 )
 from integration.models.websub import WebSubState
-from integration.monitoring.remotes import SYSTEM_OF_STEP, remote_states
+from integration.monitoring.remotes import OUTBOUND_STEPS, SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
 from integration.services import websub
 from portal.celery import app as celery_app
@@ -161,7 +161,10 @@ class PortalCollector(Collector):
         }
         per_step: dict[str, list] = {}
         rows = (
-            Attempt.objects.filter(started_at__gte=since, step__in=list(SYSTEM_OF_STEP))
+            Attempt.objects.filter(
+                started_at__gte=since,
+                step__in=[step for steps in OUTBOUND_STEPS.values() for step in steps],
+            )
             .annotate(result=call_result())
             .order_by()
             .values("step", "result")

@@ -8,19 +8,31 @@ from integration.models import Attempt
 from integration.models.submission import Step
 from integration.monitoring.waiting import MOSIP, OPENCRVS
 
-# The calls the portal makes to each system. The credential callback is MOSIP calling
-# us, so it is counted apart (see metrics), never as MOSIP failing.
-OUTBOUND_STEPS: dict[str, list[str]] = {
-    MOSIP: [
-        Step.AUTH,
-        Step.CREATE_PACKET,
-        Step.START_WORKFLOW,
-        Step.WEBSUB_SUBSCRIBE,
-        Step.WEBSUB_UNSUBSCRIBE,
-    ],
-    OPENCRVS: [Step.CONFIRM, Step.REJECT],
+# The one rule: every call record (`Attempt`) of a step counts for the system the step
+# calls, on the dashboard's *Last contact*, in /healthz and in /metrics, whatever the
+# step (auth, look-up, status, re-request, search ...). A new step is added here once, with
+# its system, and counts everywhere; tests/test_remote_steps.py refuses a step left out.
+# `None`: not a call the portal makes to a remote system. The credential callback is
+# MOSIP calling us (its key-document fetches go to whichever host the allowlist names),
+# so it is counted apart (see metrics), never as MOSIP failing; mapping is our own work.
+SYSTEM_OF_STEP: dict[str, str | None] = {
+    Step.AUTH: MOSIP,
+    Step.CREATE_PACKET: MOSIP,
+    Step.START_WORKFLOW: MOSIP,
+    Step.WEBSUB_SUBSCRIBE: MOSIP,
+    Step.WEBSUB_UNSUBSCRIBE: MOSIP,
+    Step.ID_SCHEMA: MOSIP,
+    Step.OPENCRVS_AUTH: OPENCRVS,
+    Step.LOOKUP: OPENCRVS,
+    Step.CONFIRM: OPENCRVS,
+    Step.REJECT: OPENCRVS,
+    Step.CREDENTIAL: None,
+    Step.MAPPING: None,
 }
-SYSTEM_OF_STEP = {step: system for system, steps in OUTBOUND_STEPS.items() for step in steps}
+OUTBOUND_STEPS: dict[str, list[str]] = {
+    system: [step for step, of in SYSTEM_OF_STEP.items() if of == system]
+    for system in (MOSIP, OPENCRVS)
+}
 
 
 @dataclass(frozen=True)
@@ -37,13 +49,13 @@ class RemoteState:
 FAILED_CALLS_CAP = 10_000  # a count, not a scan of a month-long outage
 
 
-def remote_state(system: str) -> RemoteState:
-    steps = OUTBOUND_STEPS[system]
+def last_good_answer(system: str) -> datetime | None:
+    """When any call to the system last succeeded."""
     # One indexed look-up per step (the partial index on successful calls).
-    last_ok = max(
+    return max(
         (
             moment
-            for step in steps
+            for step in OUTBOUND_STEPS[system]
             if (
                 moment := Attempt.objects.filter(step=step, error="")
                 .order_by("-started_at")
@@ -53,6 +65,11 @@ def remote_state(system: str) -> RemoteState:
         ),
         default=None,
     )
+
+
+def remote_state(system: str) -> RemoteState:
+    steps = OUTBOUND_STEPS[system]
+    last_ok = last_good_answer(system)
     failures = Attempt.objects.filter(step__in=steps).exclude(error="")
     if last_ok is not None:
         failures = failures.filter(started_at__gt=last_ok)
