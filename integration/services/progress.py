@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from integration.models import Submission
+from integration.models import Attempt, Submission
 from integration.models.submission import FailureKind
 from integration.services import lifecycle
 from integration.services.failures import Failure, Kind
@@ -64,6 +64,13 @@ def retry_later(
     return delay if moved else None
 
 
+def keep_on_timeline(submission: Submission, step: str, reason: str) -> None:
+    """A failure no call recorded (a mapping or validation problem: nothing was sent) is
+    kept as a row of the record's timeline, as each call is. The record's own reason is
+    cleared by a resubmit; this row stays, so its story still shows that it failed."""
+    Attempt.objects.create(submission=submission, step=step, url="", error=reason)
+
+
 def after_failure(
     submission: Submission, failure: Failure, step: str, *, retry: str, fail_as: str
 ) -> float | None:
@@ -74,7 +81,9 @@ def after_failure(
     flight and the sweep hands it back once its lease runs out."""
     if failure.fails_record:
         log.warning("submission %s failed at %s: %s", submission.pk, step, failure.reason)
-        fail(submission, fail_as, step, failure.reason, FAILURE_KINDS[failure.kind])
+        failed = fail(submission, fail_as, step, failure.reason, FAILURE_KINDS[failure.kind])
+        if failed and failure.kind is Kind.MAPPING:
+            keep_on_timeline(submission, step, failure.reason)
         return None
     if failure.counts_as_attempt:
         return retry_later(submission, retry, fail_as, step, failure.reason)
