@@ -215,6 +215,11 @@ class MosipSettingsForm(KeystoreUploadForm):
             ) % {"hours": f"{key_rotation.overlap().total_seconds() / 3600:g}"}
         self.fields["end_websub_secret_overlap"].help_text = overlap
 
+    def clean_mandatory_attributes(self) -> str:
+        # One line a process, as stored: a browser's CRLF or blank lines are no change.
+        text = self.cleaned_data.get("mandatory_attributes") or ""
+        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
     def clean(self):
         stored_keystore = bytes(self.instance.credential_keystore or b"")
         stored_password = self.instance.credential_keystore_password

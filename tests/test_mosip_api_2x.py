@@ -55,7 +55,7 @@ def test_a_payload_schema_is_used_for_that_packet_only(pipeline):
     # A required field counts only if the process's mandatory attributes list it.
     config = MosipSettings.load()
     config.mandatory_attributes = config.mandatory_attributes.replace(
-        "zone\n", "zone,residenceStatus\n", 1
+        ",zone", ",zone,residenceStatus", 1
     )
     config.save()
     configured = json.dumps(MosipSettings.load().id_schema_in_force())

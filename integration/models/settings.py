@@ -52,8 +52,8 @@ class SingletonModel(models.Model):
 
 def default_mandatory_attributes() -> str:
     """MOSIP's default configuration (mosip-config, application-default.properties)."""
-    return "".join(
-        f"{process.lower()}={names}\n" for process, names in DEFAULT_MANDATORY_ATTRIBUTES.items()
+    return "\n".join(
+        f"{process.lower()}={names}" for process, names in DEFAULT_MANDATORY_ATTRIBUTES.items()
     )
 
 
