@@ -38,10 +38,12 @@ def websub_callback(request) -> HttpResponse:
     handled = inbound.handle(inbound.store(request, InboundKind.CREDENTIAL))
     if handled.outcome == InboundOutcome.FORGED and handled.document is None:
         return JsonResponse({"detail": "X-Hub-Signature does not match."}, status=401)
-    if handled.document is None:
+    if handled.document is None and handled.status != 200:
         return with_retry_after(JsonResponse(handled.detail or {"detail": handled.error},
                                              status=handled.status))  # fmt: skip
-    body, event = handled.document, handled.document["event"]
+    # A correctly signed but malformed delivery is answered too (ERROR, so the hub stops).
+    body = handled.document if isinstance(handled.document, dict) else {}
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
     now = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
     reply = {
         "publisher": body.get("publisher", ""),

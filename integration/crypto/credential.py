@@ -30,13 +30,18 @@ class CredentialError(ValueError):
     """The credential could not be decoded, decrypted or parsed."""
 
 
+class MalformedCredential(CredentialError):
+    """Not MOSIP's encrypted layout, or not a credential once decrypted: whatever key we
+    hold, this delivery cannot be read (unlike a key that does not fit)."""
+
+
 def _b64decode(text: str) -> bytes:
     # MOSIP deployments differ: accept standard or url-safe alphabet, padded or not.
     s = "".join(text.split()).replace("-", "+").replace("_", "/")
     try:
         return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise CredentialError("credential is not valid base64") from exc
+        raise MalformedCredential("credential is not valid base64") from exc
 
 
 def decrypt_credential(
@@ -45,12 +50,12 @@ def decrypt_credential(
     """Decrypt a MOSIP-encrypted credential and return the verifiable credential as a dict."""
     key_part, sep, data = _b64decode(credential_b64).partition(KEY_SPLITTER)
     if not sep:
-        raise CredentialError("credential has no #KEY_SPLITTER#")
+        raise MalformedCredential("credential has no #KEY_SPLITTER#")
     header_len = len(VERSION) + THUMBPRINT_LEN
     if key_part[: len(VERSION)] != VERSION or len(key_part) <= header_len:
-        raise CredentialError("credential key part is not VER_R2")
+        raise MalformedCredential("credential key part is not VER_R2")
     if len(data) <= AAD_LEN + TAG_LEN:
-        raise CredentialError("credential data part is too short")
+        raise MalformedCredential("credential data part is too short")
 
     thumbprint = key_part[len(VERSION) : header_len]
     # The thumbprint is SHA-256 of the recipient certificate's DER, letting us reject a
@@ -75,7 +80,7 @@ def decrypt_credential(
         if isinstance(vc, str):
             vc = json.loads(vc)
     except ValueError as exc:  # includes JSONDecodeError and UnicodeDecodeError
-        raise CredentialError("decrypted credential is not JSON") from exc
+        raise MalformedCredential("decrypted credential is not JSON") from exc
     if not isinstance(vc, dict):
-        raise CredentialError("decrypted credential is not a JSON object")
+        raise MalformedCredential("decrypted credential is not a JSON object")
     return vc

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integration.clients.http import recorded_call
-from integration.crypto.credential import CredentialError, decrypt_credential
+from integration.crypto.credential import CredentialError, MalformedCredential, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
@@ -43,12 +43,19 @@ class CredentialForged(CredentialRefused):
     """The credential's proof does not hold: refused, and kept for the audit."""
 
 
+class CredentialMalformed(CredentialRefused):
+    """Not a CREDENTIAL_ISSUED event the portal can read (no `data.credential`, or not
+    MOSIP's encrypted layout): no set-up of ours would read it, so it is not asked for
+    again; kept as invalid."""
+
+
 @dataclass
 class Outcome:
     accepted: bool
     reason: str = ""
     retry: bool = False  # answer so that the hub delivers the event again
     forged: bool = False
+    invalid: bool = False  # not a credential event at all (CredentialMalformed)
     submission: Submission | None = None
 
 
@@ -69,6 +76,8 @@ def _open(config: MosipSettings, credential_b64: str) -> dict:
         try:
             key, certificate = _partner_key(keystore, password)
             vc = decrypt_credential(credential_b64, key, certificate)
+        except MalformedCredential as exc:
+            raise CredentialMalformed(f"the credential cannot be read: {exc}") from exc
         except KeystoreError as exc:
             problems.append(f"the {which} credential keystore cannot be used: {exc}")
         except CredentialError as exc:
@@ -140,7 +149,11 @@ def _transaction_id(vc: dict, registration_id: str) -> str:
 
 
 def receive_credential(event: dict) -> Outcome:
-    data = (event or {}).get("data") or {}
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("credential"), str):
+        reason = "not a CREDENTIAL_ISSUED event: `event.data.credential` is missing"
+        log.warning("credential event refused: %s", reason)
+        return Outcome(False, reason, invalid=True)
     registration_id = str(data.get("registrationId", ""))
     with recorded_call(Step.CREDENTIAL, "websub:/websub/callback", None) as call:
         call.submission = _find(registration_id)  # for the timeline; may be None
@@ -174,6 +187,7 @@ def receive_credential(event: dict) -> Outcome:
                 str(exc),
                 retry=isinstance(exc, CredentialNotReadable),
                 forged=isinstance(exc, CredentialForged),
+                invalid=isinstance(exc, CredentialMalformed),
             )
     return Outcome(True, submission=submission)
 

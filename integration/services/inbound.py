@@ -99,8 +99,8 @@ def handle(event: InboundEvent) -> Handled:
     try:
         document = parse_json(bytes(event.body))
     except BadInput as exc:
-        return _finish(event, Handled(400, InboundOutcome.INVALID, str(exc.as_json()),
-                                      exc.as_json()))  # fmt: skip
+        return _finish(event, Handled(_invalid_status(event), InboundOutcome.INVALID,
+                                      str(exc.as_json()), exc.as_json()))  # fmt: skip
     try:
         return handler(event, document)
     except Exception as exc:
@@ -115,14 +115,26 @@ def handle(event: InboundEvent) -> Handled:
         return _finish(event, Handled(503, InboundOutcome.KEPT_FOR_RETRY, reason))
 
 
+def _invalid_status(event: InboundEvent) -> int:
+    """A credential delivery the hub signed correctly but that is no CREDENTIAL_ISSUED
+    event (not JSON, another shape) is answered 200 with status ERROR, as any refused
+    credential: the hub delivers again what is not a 2xx, and this would never read
+    better. It is kept as invalid for staff. Unsigned (no secret set yet) it is a 400."""
+    signed = event.kind == InboundKind.CREDENTIAL and event.signature_valid
+    return 200 if signed else 400
+
+
 def _credential(event: InboundEvent, document: object) -> Handled:
     message = document.get("event") if isinstance(document, dict) else None
     if not isinstance(message, dict):
         detail = {"event": ["Expected a WebSub event with an `event` object."]}
-        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+        return _finish(event, Handled(_invalid_status(event), InboundOutcome.INVALID,
+                                      str(detail), detail))  # fmt: skip
     outcome = receive_credential(message)
     if outcome.accepted:
         handled = Handled(200, InboundOutcome.ACCEPTED, document=document)
+    elif outcome.invalid:
+        handled = Handled(200, InboundOutcome.INVALID, outcome.reason, document=document)
     elif outcome.retry:
         handled = Handled(503, InboundOutcome.KEPT_FOR_RETRY, outcome.reason, document=document)
     else:
