@@ -11,27 +11,23 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.admin_params import ParamsField, ParamsWidget
 from integration.mapping import import_review
 from integration.mapping.exchange import export_profile
-from integration.models import MosipSettings, Submission
+from integration.models import MosipSettings, SettingsChange, Submission
 from integration.models.mapping import FieldMapping, MappingProfile
 from integration.services.mapping_check import MappingCheck, check_profile_edit
 from integration.services.packet import map_submission
+from integration.services.staff_actions import display_name
 
 
 class MappingProfileForm(forms.ModelForm):
-    save_anyway = forms.BooleanField(
-        label=gettext_lazy("Save even though records would fail"),
-        required=False,
-        help_text=gettext_lazy(
-            "Saving first maps the last stored records and the sample payloads with the "
-            "change; tick this to save a change that would make some of them fail."
-        ),
-    )
+    # "Save anyway" is asked only when the check finds records that would break, beside
+    # its verdict at the top of the page (change_form.html).
 
     class Meta:
         model = MappingProfile
@@ -72,14 +68,16 @@ class CheckedRowsFormSet(BaseInlineFormSet):
         if any(self.errors):
             return
         self.check = check_profile_edit(self.instance, self.edited_rows())
-        if self.check.newly_failing and not self.confirmed:
-            raise ValidationError(
-                _(
-                    "Not saved yet. %(summary)s Tick “Save even though records would fail” "
-                    "to save anyway."
-                )
-                % {"summary": self.check.summary()}
-            )
+
+    @property
+    def held_back(self) -> bool:
+        """The edit would break records that map today and nobody said to save anyway."""
+        return bool(self.check and self.check.breaks and not self.confirmed)
+
+    def is_valid(self) -> bool:
+        # Not an error of the form: the page shows the verdict and the choice at its top
+        # rather than "Please correct the error below" (MappingProfileAdmin).
+        return super().is_valid() and not self.held_back
 
 
 class OptionalJSONField(forms.JSONField):
@@ -178,6 +176,41 @@ class ImportForm(forms.Form):
         return cleaned
 
 
+def _differing(before, after, skip=("id", "updated_at", "profile")) -> list[str]:
+    return [
+        str(f.verbose_name)
+        for f in after._meta.concrete_fields
+        if f.name not in skip and getattr(before, f.attname) != getattr(after, f.attname)
+    ]
+
+
+def profile_changes(before: MappingProfile, rows_before: dict, after: MappingProfile) -> list[str]:
+    """What a save changed, by name, in English (as the settings history): the profile's
+    fields, then each row by its MOSIP field. Never a value. Stored values are compared,
+    so a box the form merely re-wrote is not a change."""
+    with translation.override("en"):
+        changed = _differing(before, after)
+        rows_after = {row.pk: row for row in after.rows.all()}
+        for pk, row in rows_after.items():
+            if pk not in rows_before:
+                changed.append(f"row {row.target}: added")
+            elif fields := _differing(rows_before[pk], row):
+                changed.append(f"row {row.target}: {', '.join(fields)}")
+        changed += [f"row {row.target}: removed" for pk, row in rows_before.items()
+                    if pk not in rows_after]  # fmt: skip
+    return changed
+
+
+def record_change(request, profile: MappingProfile, fields: list[str]) -> None:
+    """One entry of *Settings changes* for a mapping profile: who, when, what."""
+    SettingsChange.objects.create(
+        settings_name=f"Mapping profile {profile.name}"[:100],
+        changed_by=request.user,
+        changed_by_name=display_name(request.user),
+        fields=fields,
+    )
+
+
 def find_record(key: str) -> Submission | None:
     """A record by certificate number, tracking id (the latest) or id."""
     records = Submission.objects.order_by("-id")
@@ -211,7 +244,6 @@ class MappingProfileAdmin(admin.ModelAdmin):
                     "language",
                     "pass_through_request_fields",
                     "filled_by_default",
-                    "save_anyway",
                 ]
             },
         ),
@@ -262,12 +294,44 @@ class MappingProfileAdmin(admin.ModelAdmin):
             "shown": shown
         }
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        held = [
+            inline.formset.check
+            for inline in context.get("inline_admin_formsets", [])
+            if getattr(inline.formset, "held_back", False)
+        ]
+        context["mapping_check"] = held[0] if held else None
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         check = getattr(formset, "check", None)
         if check is not None:
             level = messages.WARNING if check.failing else messages.INFO
             self.message_user(request, check.summary(), level)
+
+    def save_model(self, request, obj, form, change):
+        # As stored before this save, for the settings history (save_related).
+        before = MappingProfile.objects.filter(pk=obj.pk).first() if change else None
+        rows = {row.pk: row for row in before.rows.all()} if before else {}
+        request._mapping_before = (before, rows)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before, rows = getattr(request, "_mapping_before", (None, {}))
+        fields = profile_changes(before, rows, form.instance) if before else ["added"]
+        if fields:
+            record_change(request, form.instance, fields)
+
+    def delete_model(self, request, obj):
+        record_change(request, obj, ["deleted"])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for profile in queryset:
+            record_change(request, profile, ["deleted"])
+        super().delete_queryset(request, queryset)
 
     def get_urls(self):
         own = [
@@ -363,6 +427,8 @@ class MappingProfileAdmin(admin.ModelAdmin):
                 errors = refused.messages
             else:
                 if diffs is None:
+                    for profile in imported:
+                        record_change(request, profile, ["imported"])
                     names = ", ".join(p.name for p in imported)
                     self.message_user(
                         request, _("Imported %(names)s.") % {"names": names}, messages.SUCCESS

@@ -11,7 +11,7 @@ from integration.models import MappingProfile, Status, Submission
 from integration.models.mapping import FieldMapping
 from integration.services.staff_actions import Actor, resubmit
 from tests.admin_forms import change_form_data, row_prefix
-from tests.fixtures import load_json
+from tests.fixtures import birth_request, load_json
 from tests.mapping import load_defaults_with_address_default
 from tests.test_other_formats import BIRTH, event_document
 
@@ -35,8 +35,16 @@ def edit_row(admin_client, profile: MappingProfile, target: str, **changes) -> N
 
 
 def held_back_because(response) -> str:
+    """The verdict at the top of the page, as its text reads."""
     assert response.status_code == 200, "the change was saved without confirmation"
-    return " ".join(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+    page = response.content.decode()
+    assert "Please correct the error" not in page  # no error: a choice to make
+    verdict = page[page.index('data-testid="mapping-verdict"') :]
+    # First on the form, with its "save anyway" box, before the profile's own fields.
+    assert page.index('data-testid="mapping-verdict"') < page.index('name="name"')
+    assert verdict.index('name="save_anyway"') < verdict.index("</section>")
+    check = response.context["mapping_check"]
+    return " ".join([check.headline(), *check.why(), *check.others(), check.scope])
 
 
 def send(pipeline, event_id: str, tracking_id: str) -> Submission:
@@ -75,9 +83,9 @@ def test_an_admin_edit_changes_the_next_packet_and_a_broken_mapping_is_fixed(
     # A breaking change: before it is saved, the admin sees how many records it would fail.
     breaking = {"params": json.dumps({"format": "%d.%m.%Y"})}
     why = held_back_because(post_row(admin_client, profile, "dateOfBirth", **breaking))
-    assert "Not saved yet. With this change 1 of the last 1 stored record(s)" in why
-    assert "would fail at mapping (1 of them map today)" in why
-    assert "dateOfBirth: 1 (dateOfBirth '31.01.2024' does not match" in why
+    assert "1 record that maps today would fail at mapping after this change." in why
+    assert "dateOfBirth: 1 record, e.g. dateOfBirth '31.01.2024' does not match" in why
+    assert "Checked on the last 1 stored record and" in why
     assert FieldMapping.objects.get(profile=profile, target="dateOfBirth").params == {
         "format": "%Y/%m/%d"
     }
@@ -227,8 +235,9 @@ def test_a_change_that_breaks_the_shipped_samples_is_held_back_until_confirmed(a
 
     why = held_back_because(post_row(admin_client, profile, "gender", params=params))
 
-    assert "2 of the last 0 stored record(s) and 2 sample payload(s) would fail" in why
-    assert "gender: 2 (gender: 'male' is not one of female)" in why
+    assert "2 records that map today would fail at mapping after this change." in why
+    assert "Checked on the last 0 stored records and 2 sample payloads." in why
+    assert "gender: 2 records, e.g. gender: 'male' is not one of female" in why
     page = admin_client.get(f"/admin/integration/mappingprofile/{profile.pk}/change/")
     assert "filled by default" in page.content.decode()
     assert "addressLine1 = &quot;Address not recorded&quot;" in page.content.decode()
@@ -244,6 +253,76 @@ def test_a_harmless_change_is_saved_and_says_what_was_checked(admin_client, db):
 
     assert response.status_code == 302
     shown = [str(m) for m in admin_client.get(response.url).context["messages"]]
-    assert "Checked on the last 0 stored record(s) and 2 sample payload(s): none would fail" in (
-        " ".join(shown)
-    )
+    assert (
+        "No record that maps today would fail after this change. "
+        "Checked on the last 0 stored records and 2 sample payloads."
+    ) in " ".join(shown)
+
+
+def stored_births(*dates: str) -> None:
+    for n, date in enumerate(dates):
+        body = birth_request(f"2026B8000000{n}", f"B800000{n}")
+        body["requestFields"]["dateOfBirth"] = date
+        Submission.objects.create(
+            event_type="birth",
+            event_type_id="birth",
+            source_format="interop",
+            tracking_id=body["trackingId"],
+            certificate_number=body["requestFields"]["birthCertificateNumber"],
+            raw_request=body,
+        )
+
+
+def test_new_failures_old_failures_and_fixes_are_counted_apart(admin_client, db):
+    load_defaults_with_address_default()
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    # Two records that map today, one that fails today (a date MOSIP would refuse).
+    stored_births("2024/01/31", "2024/02/01", "31st of Jan")
+    no_male = json.dumps({"map": {"female": "Female"}, "language": "eng"})
+
+    why = held_back_because(post_row(admin_client, profile, "gender", params=no_male))
+
+    # 2 records and 2 samples map today and would not; the third still fails; 3 + 2 tried.
+    assert "4 records that map today would fail at mapping after this change." in why
+    assert "1 record fails today and would still fail." in why
+    assert "would map after this change" not in why
+    assert "Checked on the last 3 stored records and 2 sample payloads." in why
+
+    saved = post_row(admin_client, profile, "gender", save_anyway=True, params=no_male)
+    assert saved.status_code == 302
+    # Putting "male" back fixes the four and is saved at once, saying so.
+    both = json.dumps({"map": {"male": "Male", "female": "Female"}, "language": "eng"})
+    fixed = post_row(admin_client, profile, "gender", params=both)
+    assert fixed.status_code == 302
+    shown = " ".join(str(m) for m in admin_client.get(fixed.url).context["messages"])
+    assert "No record that maps today would fail after this change." in shown
+    assert "1 record fails today and would still fail." in shown
+    assert "4 records fail today and would map after this change." in shown
+
+
+def test_the_save_anyway_choice_is_shown_only_when_something_would_break(admin_client, db):
+    load_defaults_with_address_default()
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    url = f"/admin/integration/mappingprofile/{profile.pk}/change/"
+
+    page = admin_client.get(url).content.decode()
+    assert 'name="save_anyway"' not in page and "mapping-verdict" not in page
+    harmless = json.dumps({"map": {"male": "Male", "female": "Female"}, "language": "eng"})
+    assert post_row(admin_client, profile, "gender", params=harmless).status_code == 302
+
+
+def test_mapping_edits_are_in_the_settings_history_without_values(admin_client, db):
+    from integration.models import SettingsChange
+
+    load_defaults_with_address_default()
+    profile = MappingProfile.objects.get(source_format="interop", event_type="birth")
+    params = json.dumps({"map": {"male": "Male", "female": "Female"}, "language": "eng"})
+
+    assert post_row(admin_client, profile, "gender", params=params).status_code == 302
+
+    change = SettingsChange.objects.get()
+    assert change.settings_name == f"Mapping profile {profile.name}"
+    assert change.changed_by_name and change.fields == ["row gender: parameters"]
+    history = admin_client.get("/admin/integration/settingschange/").content.decode()
+    assert f"Mapping profile {profile.name}" in history and "row gender: parameters" in history
+    assert "Female" not in history  # never a value

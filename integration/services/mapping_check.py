@@ -7,6 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import MappingProfile
 from integration.services import declaration
@@ -18,28 +21,99 @@ RECENT_RECORDS = 50
 
 @dataclass
 class MappingCheck:
+    """What an edit would do to the records tried, each counted once: records that map
+    today and would fail (`breaks`), records that fail today and still would
+    (`still_failing`), and records that fail today and would map (`fixed`)."""
+
     records: int = 0  # stored records tried
     samples: int = 0  # sample payloads tried
-    failing: int = 0  # how many of them the edited profile fails
-    newly_failing: int = 0  # ... of which the saved profile maps today
+    new_profile: bool = False  # nothing maps with it today: each failure is a new one
+    breaks: int = 0
+    still_failing: int = 0
+    fixed: int = 0
     reasons: Counter = field(default_factory=Counter)  # MOSIP field -> records failing on it
     examples: dict[str, str] = field(default_factory=dict)  # MOSIP field -> one reason
+    breaking_reasons: Counter = field(default_factory=Counter)  # ... of the new failures only
 
     @property
     def tried(self) -> int:
         return self.records + self.samples
 
+    @property
+    def failing(self) -> int:
+        """How many the edited profile fails, new failures and old ones."""
+        return self.breaks + self.still_failing
+
+    @property
+    def scope(self) -> str:
+        records = ngettext(
+            "the last %(count)s stored record", "the last %(count)s stored records", self.records
+        ) % {"count": self.records}
+        samples = ngettext(
+            "%(count)s sample payload", "%(count)s sample payloads", self.samples
+        ) % {"count": self.samples}
+        return _("Checked on %(records)s and %(samples)s.") % {
+            "records": records,
+            "samples": samples,
+        }
+
+    def headline(self) -> str:
+        if self.breaks and self.new_profile:
+            return ngettext(
+                "%(count)s record would fail at mapping with this new profile.",
+                "%(count)s records would fail at mapping with this new profile.",
+                self.breaks,
+            ) % {"count": self.breaks}
+        if self.breaks:
+            return ngettext(
+                "%(count)s record that maps today would fail at mapping after this change.",
+                "%(count)s records that map today would fail at mapping after this change.",
+                self.breaks,
+            ) % {"count": self.breaks}
+        return _("No record that maps today would fail after this change.")
+
+    def why(self) -> list[str]:
+        """Per MOSIP field, how many new failures it causes and one reason."""
+        return [
+            ngettext(
+                "%(field)s: %(count)s record, e.g. %(example)s",
+                "%(field)s: %(count)s records, e.g. %(example)s",
+                count,
+            )
+            % {"field": name, "count": count, "example": self.examples[name]}
+            for name, count in self.breaking_reasons.most_common()
+        ]
+
+    def others(self) -> list[str]:
+        """Records failing today: still failing, or fixed by the change."""
+        lines = []
+        if self.still_failing:
+            lines.append(
+                ngettext(
+                    "%(count)s record fails today and would still fail.",
+                    "%(count)s records fail today and would still fail.",
+                    self.still_failing,
+                )
+                % {"count": self.still_failing}
+            )
+        if self.fixed:
+            lines.append(
+                ngettext(
+                    "%(count)s record fails today and would map after this change.",
+                    "%(count)s records fail today and would map after this change.",
+                    self.fixed,
+                )
+                % {"count": self.fixed}
+            )
+        return lines
+
     def summary(self) -> str:
-        scope = f"the last {self.records} stored record(s) and {self.samples} sample payload(s)"
-        if not self.failing:
-            return f"Checked on {scope}: none would fail at mapping."
-        why = "; ".join(
-            f"{name}: {count} ({self.examples[name]})" for name, count in self.reasons.most_common()
-        )
-        return (
-            f"With this change {self.failing} of {scope} would fail at mapping "
-            f"({self.newly_failing} of them map today). Why: {why}"
-        )
+        """One paragraph, for the message after a save."""
+        why = self.why()
+        parts = [self.headline()]
+        if why:
+            parts.append(_("Why: %(why)s.") % {"why": "; ".join(why)})
+        return " ".join([*parts, *self.others(), self.scope])
 
 
 def sample_records(profile: MappingProfile) -> list[Submission]:
@@ -83,15 +157,20 @@ def check_profile_edit(edited: MappingProfile, rows: list) -> MappingCheck:
     saved = MappingProfile.objects.filter(pk=edited.pk).first() if edited.pk else None
     saved_rows = list(saved.rows.all()) if saved else None
     records, samples = recent_records(edited), sample_records(edited)
-    check = MappingCheck(records=len(records), samples=len(samples))
+    check = MappingCheck(records=len(records), samples=len(samples), new_profile=saved is None)
     for record in records + samples:
         problems = _problems(record, config, edited, rows)
+        fails_today = saved is not None and bool(_problems(record, config, saved, saved_rows))
         if not problems:
+            check.fixed += fails_today
             continue
-        check.failing += 1
-        if saved is None or not _problems(record, config, saved, saved_rows):
-            check.newly_failing += 1
+        if fails_today:
+            check.still_failing += 1
+        else:
+            check.breaks += 1
         for name, reason in problems.items():
             check.reasons[name] += 1
             check.examples.setdefault(name, reason[:200])
+            if not fails_today:
+                check.breaking_reasons[name] += 1
     return check
