@@ -25,6 +25,7 @@ from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
 from integration.monitoring.remotes import OUTBOUND_STEPS, last_good_answer
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
+from integration.services import credential_refusals
 
 CACHE_KEYS = {True: "console:dashboard:v3:personal", False: "console:dashboard:v3:masked"}
 EXPIRY_HORIZON = timedelta(hours=48)
@@ -208,7 +209,9 @@ def build_dashboard(personal_data: bool) -> Dashboard:
         generated_at=now,
         total=sum(by_status.values()),
         statuses=statuses,
-        needs_action=sum(by_status.get(status, 0) for status in NEEDS_ACTION_STATUSES),
+        # Failed or token expired, and those whose credential our set-up refused.
+        needs_action=sum(by_status.get(status, 0) for status in NEEDS_ACTION_STATUSES)
+        + credential_refusals.count(),
         waiting_on_mosip=waits[MOSIP].count,
         oldest_waiting=waits[MOSIP].oldest_since,
         waiting_on_opencrvs=waits[OPENCRVS].count,

@@ -42,6 +42,7 @@ from integration.models import (
 )
 from integration.models.submission import NEEDS_ACTION_STATUSES
 from integration.monitoring.waiting import WAITING_ON
+from integration.services import credential_refusals
 
 AUDIT_SORT = Sort("created_at", descending=True, label="Newest first")
 SEARCH_LIMIT = 200  # more hits than this means the term is not an identifier
@@ -126,7 +127,10 @@ def submissions_matching(
         queryset = queryset.filter(pk__in=hits)
     status = filters.get("status")
     if status == NEEDS_ACTION:
-        queryset = queryset.filter(status__in=NEEDS_ACTION_STATUSES)
+        # As the dashboard counts them: with the records whose credential we refused.
+        queryset = queryset.filter(
+            Q(status__in=NEEDS_ACTION_STATUSES) | credential_refusals.needs_a_person()
+        )
     elif status in WAITING_FILTERS:
         queryset = queryset.filter(WAITING_ON[WAITING_FILTERS[status]])
     elif status:

@@ -38,7 +38,7 @@ from integration.models.submission import (
 from integration.models.websub import WebSubState
 from integration.monitoring.remotes import OUTBOUND_STEPS, SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
-from integration.services import websub
+from integration.services import credential_refusals, websub
 from portal.celery import app as celery_app
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -86,8 +86,9 @@ class PortalCollector(Collector):
         )
         failed = GaugeMetricFamily(
             "portal_records_needing_action",
-            "Submissions a person has to act on (failed or "
-            "token expired), by status and the step that failed.",
+            "Submissions a person has to act on (failed or token expired; awaiting "
+            "credential when our set-up refused the credential MOSIP delivered), by "
+            "status and the step that failed.",
             labels=["status", "step"],
         )
         rows = (
@@ -108,6 +109,9 @@ class PortalCollector(Collector):
                 failed_counts[status, step or "unknown"] = count
         for step, count in retry_counts.items():
             retrying.add_metric([step], count)
+        failed_counts[Status.AWAITING_CREDENTIAL, credential_refusals.STEP] = (
+            credential_refusals.count()
+        )
         for (status, step), count in failed_counts.items():
             failed.add_metric([status, step], count)
         yield retrying

@@ -188,6 +188,9 @@ def receive_credential(event: dict) -> Outcome:
                 retry=isinstance(exc, CredentialNotReadable),
                 forged=isinstance(exc, CredentialForged),
                 invalid=isinstance(exc, CredentialMalformed),
+                # Found by the event's registrationId (our transaction id): the Inbound
+                # row links it, and a refusal on our side marks it as needing a person.
+                submission=call.submission,
             )
     return Outcome(True, submission=submission)
 

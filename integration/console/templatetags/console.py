@@ -15,6 +15,7 @@ from integration.console.roles import role_label as _role_label
 from integration.console.times import local_time
 from integration.models import Status
 from integration.models.submission import Step
+from integration.services.credential_refusals import refusal_of
 from integration.services.staff_actions import display_name as _display_name
 
 register = template.Library()
@@ -56,6 +57,13 @@ def tone(status: str) -> str:
 @register.filter
 def is_moving(status: str) -> bool:
     return status in MOVING
+
+
+@register.simple_tag
+def credential_refusal(submission):
+    """The record's credential delivery our set-up refused, when it still waits for it:
+    the record needs a person (integration/services/credential_refusals.py)."""
+    return refusal_of(submission)
 
 
 @register.simple_tag
