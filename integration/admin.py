@@ -30,7 +30,7 @@ from integration.models import (
     Submission,
 )
 from integration.models.settings import IdSchemaSource
-from integration.services import key_rotation, websub
+from integration.services import key_rotation, partner_certificate, websub
 from integration.services.connection_checks import CHECKS
 from integration.services.staff_actions import display_name
 
@@ -225,6 +225,7 @@ class MosipSettingsForm(KeystoreUploadForm):
         stored_password = self.instance.credential_keystore_password
         cleaned = super().clean()
         self._rotate(cleaned, stored_keystore, stored_password)
+        self._check_partner_certificate(cleaned)
         schema = cleaned.get("id_schema") or {}
         if cleaned.get("id_schema_source") == IdSchemaSource.CUSTOM and schema_problem(schema):
             problem = (
@@ -238,6 +239,21 @@ class MosipSettingsForm(KeystoreUploadForm):
                 % {"problem": problem},
             )
         return cleaned
+
+    def _check_partner_certificate(self, cleaned: dict) -> None:
+        """A keystore that cannot decrypt what MOSIP sends is refused on save, where the
+        latest credential MOSIP delivered tells which certificate it encrypts for."""
+        field = (
+            "keystore_upload"
+            if cleaned.get("keystore_upload")
+            else "forget_previous_keystore"
+            if cleaned.get("forget_previous_keystore")
+            else None
+        )
+        if field is None or self.has_error("keystore_upload") or self.has_error(field):
+            return
+        if problem := partner_certificate.keystore_problem(self.instance):
+            self.add_error(field, staff_text(problem))
 
     def _rotate(self, cleaned: dict, stored_keystore: bytes, stored_password: str) -> None:
         config = self.instance

@@ -44,6 +44,24 @@ def _b64decode(text: str) -> bytes:
         raise MalformedCredential("credential is not valid base64") from exc
 
 
+def certificate_thumbprint(certificate: x509.Certificate) -> bytes:
+    """How MOSIP names the certificate it encrypted for: SHA-256 of its DER."""
+    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+
+
+def recipient_thumbprint(credential_b64: str) -> bytes | None:
+    """The thumbprint of the certificate MOSIP encrypted the credential for; None when
+    the credential does not say (all zeros) or is not MOSIP's layout."""
+    try:
+        key_part, sep, _data = _b64decode(credential_b64).partition(KEY_SPLITTER)
+    except CredentialError:
+        return None
+    thumbprint = key_part[len(VERSION) : len(VERSION) + THUMBPRINT_LEN]
+    if not sep or key_part[: len(VERSION)] != VERSION or len(thumbprint) != THUMBPRINT_LEN:
+        return None
+    return thumbprint if any(thumbprint) else None
+
+
 def decrypt_credential(
     credential_b64: str, private_key: RSAPrivateKey, certificate: x509.Certificate | None = None
 ) -> dict[str, Any]:
@@ -63,8 +81,7 @@ def decrypt_credential(
     # it all zeros (VER_R2 then 32 zero bytes), meaning "not stated", so zeros skip it:
     # a wrong key still fails at OAEP, and the GCM tag authenticates the payload.
     if certificate is not None and any(thumbprint):
-        expected = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
-        if thumbprint != expected:
+        if thumbprint != certificate_thumbprint(certificate):
             raise CredentialError("credential was encrypted for a different certificate")
 
     try:
