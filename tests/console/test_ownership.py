@@ -257,3 +257,20 @@ def test_every_record_matching_the_filters_can_be_taken(
     )
     theirs.refresh_from_db()
     assert theirs.assignee == colleague
+
+
+def test_auditors_read_a_jobs_reason_masked(
+    support_client, auditor_client, colleague, make_submission
+):
+    record = make_submission(Status.FAILED)
+    selection = {"action": ASSIGN, "ids": [record.pk], "confirmed": "1"}
+    reason = "Jane Doe's family asked on 0911111111"
+    support_client.post(
+        reverse("console:bulk-action"), {**selection, "assignee": colleague.pk, "reason": reason}
+    )
+    job = BulkJob.objects.get()
+    run_bulk_job(job.pk)
+    for url in (reverse("console:jobs"), reverse("console:job", args=[job.pk])):
+        assert "0911111111" in support_client.get(url).content.decode()
+        shown = auditor_client.get(url).content.decode()
+        assert "0911111111" not in shown and "family asked on" in shown
