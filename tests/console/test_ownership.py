@@ -274,3 +274,15 @@ def test_auditors_read_a_jobs_reason_masked(
         assert "0911111111" in support_client.get(url).content.decode()
         shown = auditor_client.get(url).content.decode()
         assert "0911111111" not in shown and "family asked on" in shown
+
+
+def test_assign_to_me_is_one_press_for_whoever_may_take_records(
+    support, support_client, auditor_client, make_submission
+):
+    record = make_submission(Status.FAILED)
+    assert 'data-testid="take"' in page(support_client, record)
+    assert 'data-testid="take"' not in page(auditor_client, record)
+    assign(support_client, record, support)
+    record.refresh_from_db()
+    assert record.assignee == support
+    assert 'data-testid="take"' not in page(support_client, record)  # it is theirs now

@@ -69,8 +69,13 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mapping_profile": profile,
     }
     if can_act(request):
-        context["assign_form"] = AssignForm(initial={"assignee": submission.assignee_id})
+        assign_form = AssignForm(initial={"assignee": submission.assignee_id})
+        context["assign_form"] = assign_form
         context["note_form"] = NoteForm()
+        # "Assign to me", for someone records can go to who does not hold this one.
+        staff = assign_form.fields["assignee"].queryset
+        mine = submission.assignee_id == request.user.pk
+        context["can_take"] = not mine and staff.filter(pk=request.user.pk).exists()
     return render(request, "console/submission_detail.html", context)
 
 
