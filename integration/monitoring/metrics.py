@@ -13,6 +13,7 @@ records, and a counter that went down would read as a reset to Prometheus.
 from collections.abc import Iterator
 from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
@@ -71,6 +72,7 @@ class PortalCollector(Collector):
         yield from self.credentials(since)
         yield from self.queue(now)
         yield from self.websub()
+        yield from self.logins(since)
 
     def records(self, now) -> Iterator[Metric]:
         by_status = GaugeMetricFamily("portal_records", "Submissions by status.", labels=["status"])
@@ -289,6 +291,33 @@ class PortalCollector(Collector):
         for value in [*WebSubState.values, "not_configured"]:
             state.add_metric([value], 1 if found.state == value else 0)
         yield state
+
+    def logins(self, since) -> Iterator[Metric]:
+        """Password sign-ins refused, for the account tried most: django-axes locks a
+        username per address, so the same account tried from many addresses (password
+        spraying) locks nothing. No username is a label: anyone can make up names, and
+        a label per name would grow without bound; the runbook says where to read it."""
+        top = (
+            AccessAttempt.objects.filter(attempt_time__gte=since)
+            .order_by()
+            .values("username")
+            .annotate(n=Sum("failures_since_start"), addresses=Count("ip_address", distinct=True))
+            .order_by("-n", "-addresses")
+            .first()
+        ) or {"n": 0, "addresses": 0}
+        failures = GaugeMetricFamily(
+            "portal_login_failures_top_account",
+            f"Failed password sign-ins {_window()} against the account tried most "
+            "(each address's latest failure in the window; a success resets its count).",
+        )
+        failures.add_metric([], top["n"] or 0)
+        yield failures
+        addresses = GaugeMetricFamily(
+            "portal_login_failure_addresses_top_account",
+            f"How many addresses the failed sign-ins against that account came from {_window()}.",
+        )
+        addresses.add_metric([], top["addresses"])
+        yield addresses
 
 
 def broker_queue_depth() -> int | None:
