@@ -33,6 +33,7 @@ def test_a_validation_failure_is_on_the_timeline_and_stays_after_a_resubmit(unre
     assert "No call made yet" not in page
     assert "Map to MOSIP fields" in page
     assert "31st of Jan" in page
+    assert "0 ms" not in page  # no call was made: nothing was timed
 
     resubmit(unreadable_birth, Actor(None, "support"), "date fixed in OpenCRVS")
     unreadable_birth.refresh_from_db()
