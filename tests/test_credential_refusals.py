@@ -68,3 +68,16 @@ def test_a_credential_refused_on_our_side_needs_a_person_until_reprocessed(
     assert support_client.get(reverse("console:dashboard")).context["dash"].needs_action == 0
     samples = scrape(client.get)
     assert value(samples, needing, status="awaiting_credential", step="credential") == 0
+
+
+def test_a_delivery_stored_without_its_record_is_linked_by_transaction_id(
+    configured, support_client
+):
+    record = waiting_for("100017000000022", "2027R3")
+    body = b'{"event": {"data": {"registrationId": "100017000000022", "credential": "x"}}}'
+    # As an earlier version stored a refusal: no record on the row.
+    InboundEvent.objects.create(kind="credential", body=body, outcome="kept_for_retry")
+    InboundEvent.objects.create(kind="credential", body=b"not json", outcome="invalid")
+    page = support_client.get(reverse("console:inbound")).content.decode()
+    assert page.count(reverse("console:submission", args=[record.pk])) == 1
+    assert record.tracking_id in page
