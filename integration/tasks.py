@@ -4,7 +4,7 @@ worker never looks for a row that is not there yet."""
 from celery import shared_task
 from django.db import transaction
 
-from integration.services import confirmation, delivery, retention, sweep, websub
+from integration.services import confirmation, delivery, reconciliation, retention, sweep, websub
 
 
 @shared_task(name="integration.deliver")
@@ -22,9 +22,21 @@ def sweep_lost_work() -> dict:
     return sweep.sweep()
 
 
+@shared_task(name="integration.check_mosip_status")
+def check_mosip_status() -> dict:
+    from integration.services import mosip_status
+
+    return mosip_status.check_due()
+
+
 @shared_task(name="integration.apply_retention")
 def apply_retention() -> int:
     return retention.apply_retention().pk
+
+
+@shared_task(name="integration.reconcile_with_opencrvs")
+def reconcile_with_opencrvs() -> int:
+    return reconciliation.reconcile().pk
 
 
 @shared_task(name="integration.subscribe_websub", bind=True, max_retries=None)

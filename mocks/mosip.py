@@ -18,6 +18,16 @@ Choices worth knowing:
   after the workflow started: it is kept in ``rejections`` and no credential is issued.
   Masterdata serves ``GET /v1/masterdata/idschema/latest?schemaVersion=`` from
   ``id_schemas`` (version -> schema; the shipped mosip-api schema as 0.1).
+- The registration processor answers its external status search (PROCESSING while the
+  workflow runs, REJECTED for a packet in ``rejections``, PROCESSED once a UIN would be
+  generated, RPR-RGS-031 in ``errors`` for an id it never heard of; ``verdicts`` forces a
+  status such as REREGISTER or RESEND) and its transaction search (the steps of
+  ``transactions``). ``lose_packets`` packets are answered as written and their workflow
+  as started, but never reach the processor: unknown to it, as a packet the writer did not
+  write. The ID repository maps a registration id to its UIN; the credential request
+  generator issues the credential again through the hub (``refuse_credential_requests``:
+  it answers an error instead). The hub gives up on ``drop_credentials`` credentials
+  (kept in ``dropped``), as MOSIP's hub does after its retries.
 """
 
 from __future__ import annotations
@@ -148,6 +158,21 @@ class MosipStandIn(StandIn):
         self.credential_type = "vercred"
         self.issuances: list[Issuance] = []
         self.background_errors: list[str] = []
+        # The registration processor's view (docs/protocols.md#mosip-status).
+        self.transactions: dict[str, list[JSON]] = {}  # registration id -> its steps
+        self.verdicts: dict[str, str] = {}  # registration id -> forced external status
+        self.uins: dict[str, str] = {}  # registration id -> UIN generated
+        self.lose_packets = 0  # the next packets started never reach the processor
+        # The next packets are failed after the checks the portal can foresee, as a
+        # manual adjudicator failing a demographic duplicate does.
+        self.reject_packets = 0
+        self.rejection_reason = ("RPR-MA-REJECTED", "Rejected by the manual adjudicator")
+        self.lost_packets: list[str] = []
+        self.drop_credentials = 0  # the hub gives up on the next credentials
+        self.dropped: list[Issuance] = []
+        self.refuse_credential_requests = False
+        self.credential_requests: dict[str, JSON] = {}  # request id -> request and status
+        self.status_searches: list[list[str]] = []  # registration ids of each search
         self._token_secret = secrets.token_bytes(32)
 
     def rules(self) -> list[Rule]:
@@ -164,6 +189,27 @@ class MosipStandIn(StandIn):
                 methods=["POST"],
             ),
             Rule("/websub/hub", endpoint="hub", methods=["POST"]),
+            Rule(
+                "/registrationprocessor/v1/registrationstatus/externalstatus/search",
+                endpoint="external_status",
+                methods=["POST"],
+            ),
+            Rule(
+                "/registrationprocessor/v1/registrationtransaction/search/<rid>",
+                endpoint="transactions",
+                methods=["GET"],
+            ),
+            Rule("/idrepository/v1/identity/idvid/<rid>", endpoint="idvid", methods=["GET"]),
+            Rule(
+                "/v1/credentialrequest/requestgenerator",
+                endpoint="credential_request",
+                methods=["POST"],
+            ),
+            Rule(
+                "/v1/credentialrequest/get/<request_id>",
+                endpoint="credential_request_status",
+                methods=["GET"],
+            ),
             Rule("/v1/masterdata/idschema/latest", endpoint="idschema", methods=["GET"]),
             Rule("/.well-known/public-key.json", endpoint="public_key", methods=["GET"]),
             Rule("/.well-known/unlisted-key.json", endpoint="unlisted_key", methods=["GET"]),
@@ -335,6 +381,17 @@ class MosipStandIn(StandIn):
         if not known:
             message = f"No packet was created for registrationId {reg_id!r}"
             return _workflow_reply(None, [_error("RPR-WFM-404", message)])
+        with self._lock:
+            lost = self.lose_packets > 0
+            if lost:  # answered as started, never reaches the processor
+                self.lose_packets -= 1
+                self.lost_packets.append(reg_id)
+                del self.packets[reg_id]
+            else:
+                self._step(reg_id, "PACKET_RECEIVER", "SUCCESS", "RPR-PKR-SUCCESS-001",
+                           "Packet has reached Packet Receiver")  # fmt: skip
+        if lost:
+            return _workflow_reply({"workflowInstanceId": instance}, None)
         self.in_background(self._issue_quietly, reg_id, delay=self.credential_delay_seconds)
         return _workflow_reply({"workflowInstanceId": instance}, None)
 
@@ -344,7 +401,17 @@ class MosipStandIn(StandIn):
             if rejection is not None:
                 with self._lock:
                     self.rejections[registration_id] = rejection
+                    code = rejection.errors[0][0] if rejection.errors else "RPR-REJECTED"
+                    comment = "; ".join(message for _, message in rejection.errors)
+                    self._step(registration_id, STAGE_STEPS.get(rejection.stage, "VALIDATE_PACKET"),
+                               "REJECTED", code, comment)  # fmt: skip
                 return
+            with self._lock:
+                self._step(registration_id, "VALIDATE_PACKET", "SUCCESS", "RPR-PKV-SUCCESS-001",
+                           "Packet validation is successful")  # fmt: skip
+                self.uins.setdefault(registration_id, issuer.new_vid())
+                self._step(registration_id, "UIN_GENERATOR", "SUCCESS", "RPR-UGS-SUCCESS-001",
+                           "UIN Generated Successfully")  # fmt: skip
             self.issue_credential(registration_id)
         except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
             self.background_errors.append(f"{registration_id}: {exc!r}")
@@ -373,6 +440,10 @@ class MosipStandIn(StandIn):
                 return Rejection(registration_id, "crvs_new route", [("RPR-ROUTE", reason)])
         if errors := uin_generation_problems(identity, today):
             return Rejection(registration_id, "UIN generation", errors)
+        with self._lock:
+            if self.reject_packets > 0:
+                self.reject_packets -= 1
+                return Rejection(registration_id, "manual adjudication", [self.rejection_reason])
         return None
 
     # -- masterdata ------------------------------------------------------------------------
@@ -427,6 +498,136 @@ class MosipStandIn(StandIn):
         self.in_background(self.hub.verify, attempt, delay=INTENT_DELAY_SECONDS)
         done = "Subscribed" if mode == "subscribe" else "Unsubscribed"
         return Response(f"{done} successfully.", content_type="text/plain")
+
+    # -- the registration processor's status and steps -------------------------------------
+
+    def _step(self, rid: str, kind: str, status: str, sub_status: str, comment: str) -> None:
+        """Record one processing step (call with the lock held)."""
+        self.transactions.setdefault(rid, []).append(
+            {
+                "id": str(uuid.uuid4()),
+                "registrationId": rid,
+                "transactionTypeCode": kind,
+                "parentTransactionId": None,
+                "statusCode": status,
+                "subStatusCode": sub_status,
+                "statusComment": comment,
+                "createdDateTimes": iso_now(),
+            }
+        )
+
+    def external_status(self, rid: str) -> str | None:
+        """What the external status search says of ``rid``; None: never heard of it."""
+        with self._lock:
+            if rid in self.verdicts:
+                return self.verdicts[rid]
+            if rid not in self.packets or rid not in self.workflows:
+                return None
+            if rid in self.rejections:
+                return "REJECTED"
+            return "PROCESSED" if rid in self.uins else "PROCESSING"
+
+    def on_external_status(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        body = read_json(request)
+        wanted = body.get("request") if isinstance(body, dict) else None
+        if not isinstance(wanted, list) or not wanted or len(wanted) > 100:
+            return _status_reply([], [_error("RPR-RGS-026", "Invalid input parameter - request")])
+        rids = [str(w.get("registrationId", "")) for w in wanted if isinstance(w, dict)]
+        with self._lock:
+            self.status_searches.append(rids)
+        found, errors = [], []
+        for rid in rids:
+            status = self.external_status(rid)
+            if status is None:
+                errors.append({**_error("RPR-RGS-031", "RID Not Found"), "registrationId": rid})
+            else:
+                found.append({"registrationId": rid, "statusCode": status})
+        return _status_reply(found, errors)
+
+    def on_transactions(self, request: Request, rid: str) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        with self._lock:
+            steps = list(self.transactions.get(rid, []))
+        if not steps:
+            return json_response(
+                {
+                    "id": "mosip.registration.transaction",
+                    "version": "1.0",
+                    "responsetime": iso_now(),
+                    "response": None,
+                    "errors": [_error("RPR-RTS-001", "RID Not Found")],
+                }  # fmt: skip
+            )
+        return json_response(
+            {
+                "id": "mosip.registration.transaction",
+                "version": "1.0",
+                "responsetime": iso_now(),
+                "response": steps,
+                "errors": None,
+            }  # fmt: skip
+        )
+
+    # -- the ID repository and the credential request generator ------------------------------
+
+    def on_idvid(self, request: Request, rid: str) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        with self._lock:
+            uin = self.uins.get(rid)
+        if uin is None:
+            return _idrepo_reply(None, [_error("IDR-IDC-007", "No Record(s) found")])
+        identity = {"UIN": uin, "IDSchemaVersion": 0.1, "registrationId": rid}
+        return _idrepo_reply({"status": "ACTIVATED", "identity": identity, "documents": []}, None)
+
+    def on_credential_request(self, request: Request) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        body = read_json(request)
+        wanted = body.get("request") if isinstance(body, dict) else None
+        uin = wanted.get("id") if isinstance(wanted, dict) else None
+        with self._lock:
+            rid = next((r for r, u in self.uins.items() if u == uin), None)
+            refused = self.refuse_credential_requests
+        if refused or rid is None:
+            message = "Credential request failed" if refused else "No Record(s) found"
+            code = "IDR-CRG-005" if refused else "IDR-IDC-007"
+            return _credential_request_reply(None, [_error(code, message)])
+        request_id = str(uuid.uuid4())
+        with self._lock:
+            self.credential_requests[request_id] = {
+                "request": wanted,
+                "registrationId": rid,
+                "statusCode": "NEW",
+            }
+        self.in_background(self._reissue, request_id, delay=self.credential_delay_seconds)
+        return _credential_request_reply({"requestId": request_id, "id": uin}, None)
+
+    def _reissue(self, request_id: str) -> None:
+        with self._lock:
+            entry = self.credential_requests[request_id]
+        try:
+            self.issue_credential(entry["registrationId"])
+            entry["statusCode"] = "ISSUED"
+        except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
+            entry["statusCode"] = "FAILED"
+            self.background_errors.append(f"{request_id}: {exc!r}")
+
+    def on_credential_request_status(self, request: Request, request_id: str) -> Response:
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        with self._lock:
+            entry = self.credential_requests.get(request_id)
+        if entry is None:
+            return _credential_request_reply(None, [_error("IDR-CRG-004", "Request not found")])
+        uin = entry["request"].get("id")
+        return _credential_request_reply(
+            {"requestId": request_id, "id": uin, "statusCode": entry["statusCode"], "url": None},
+            None,
+        )
 
     # -- key documents ---------------------------------------------------------------------
 
@@ -557,6 +758,12 @@ class MosipStandIn(StandIn):
         with self._lock:
             self.issuances.append(issuance)
         count = times if times is not None else (2 if self.controls.duplicate_callbacks else 1)
+        with self._lock:
+            drop = self.drop_credentials > 0
+            if drop:  # the hub's retries all failed: it gives up, nobody hears of it
+                self.drop_credentials -= 1
+                self.dropped.append(issuance)
+                count = 0
         for _ in range(count):
             issuance.deliveries += self.hub.publish(issuer.TOPIC, body, hub_signature)
         return issuance
@@ -579,6 +786,53 @@ class MosipStandIn(StandIn):
 
     def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[Delivery]:
         return self.hub.wait_for_deliveries(count, timeout)
+
+
+# The processing step each stage that can fail a packet is recorded as.
+STAGE_STEPS = {
+    "packet validator": "VALIDATE_PACKET",
+    "crvs_new route": "EXTERNAL_INTEGRATION",
+    "UIN generation": "UIN_GENERATOR",
+    "manual adjudication": "MANUAL_ADJUDICATION",
+}
+
+
+def _status_reply(found: list[JSON], errors: list[JSON]) -> Response:
+    return json_response(
+        {
+            "id": "mosip.registration.external.status",
+            "version": "1.0",
+            "responsetime": iso_now(),
+            "response": found,
+            "errors": errors,
+        }
+    )
+
+
+def _idrepo_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
+    return json_response(
+        {
+            "id": "mosip.id.read",
+            "version": "v1",
+            "responsetime": iso_now(),
+            "metadata": None,
+            "response": response,
+            "errors": errors,
+        }
+    )
+
+
+def _credential_request_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
+    return json_response(
+        {
+            "id": "mosip.credential.request.service.id",
+            "version": "1.0",
+            "responsetime": iso_now(),
+            "metadata": None,
+            "response": response,
+            "errors": errors,
+        }
+    )
 
 
 def _packet_problems(body: Any) -> list[str]:

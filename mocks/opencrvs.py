@@ -27,7 +27,15 @@ from werkzeug.wrappers import Request, Response
 
 from . import trpc
 from .base import JSON, Controls, StandIn, json_response, read_json
-from .opencrvs_events import APPROVE_CORRECTION, GET, PROCEDURES, REGISTER, EventRecord, validate
+from .opencrvs_events import (
+    APPROVE_CORRECTION,
+    GET,
+    PROCEDURES,
+    REGISTER,
+    EventRecord,
+    matches,
+    validate,
+)
 from .trpc import TrpcError
 
 SEVEN_DAYS = 7 * 24 * 3600
@@ -41,13 +49,14 @@ EXCHANGE_GRANT = "urn:opencrvs:oauth:grant-type:token-exchange"
 SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 RECORD_TOKEN_TYPE = "urn:opencrvs:oauth:token-type:single_record_token"
 # A system client as core 2.x encodes its scopes (``type=...``), with what the
-# integration needs: register, read and correct records.
+# integration needs: register, read, correct and search records.
 SYSTEM_CLIENT = ("mosip-integration", "system-client-secret")
 SYSTEM_SCOPES = [
     "type=record.register&event=birth,death",
     "type=record.read",
     "type=record.correct&event=birth",
     "type=record.reject",
+    "type=record.search",
 ]
 
 
@@ -130,6 +139,8 @@ class OpenCrvsStandIn(StandIn):
         self.calls: list[TrpcCall] = []  # every tRPC call, successful or not
         self.accepted: list[TrpcCall] = []  # successful accept calls (repeats included)
         self.rejected: list[TrpcCall] = []  # successful reject calls
+        self.searches: list[JSON] = []  # each POST /events/search body, answered or not
+        self.undelivered: set[str] = set()  # events whose country-config call was lost
 
     def rules(self) -> list[Rule]:
         return [
@@ -137,6 +148,8 @@ class OpenCrvsStandIn(StandIn):
             Rule("/token", endpoint="token", methods=["POST"]),
             Rule("/_test/token", endpoint="test_token", methods=["POST"]),
             Rule("/_test/event", endpoint="test_event", methods=["POST"]),
+            Rule("/events/events/search", endpoint="search", methods=["POST"]),
+            Rule("/events/events/<event_id>", endpoint="rest_get", methods=["GET"]),
             Rule("/events/<procedure>", endpoint="trpc", methods=["GET", "POST"]),
         ]
 
@@ -203,6 +216,20 @@ class OpenCrvsStandIn(StandIn):
         with self._lock:
             self.events[record.id] = record
         return record
+
+    def lose_delivery(self, document: JSON) -> EventRecord:
+        """A registration sent for external validation whose call from the country config
+        to the portal was lost: OpenCRVS holds it waiting (REGISTER requested), the portal
+        never heard of it. Only a search finds it."""
+        record = self.add_event(document)
+        with self._lock:
+            self.undelivered.add(record.id)
+        return record
+
+    def forget_confirmation(self, event_id: str) -> None:
+        """The event shows waiting again though the portal's confirmation was accepted."""
+        with self._lock:
+            self.events[event_id].forget_outcome()
 
     def add_system_client(self, client_id: str, secret: str, scope: list[str]) -> None:
         with self._lock:
@@ -305,6 +332,49 @@ class OpenCrvsStandIn(StandIn):
                 options={"require": ["exp"], "verify_aud": False},
             )
         )
+
+    # -- REST (trpc-to-openapi), as the gateway proxies /events/* to the events service ---
+
+    def _rest_claims(self, request: Request) -> JSON | Response:
+        try:
+            return self._claims(request)
+        except TrpcError as exc:
+            return json_response({"message": exc.message, "code": "UNAUTHORIZED"}, 401)
+
+    def on_search(self, request: Request) -> Response:
+        """``POST /events/search``: ``{"query": QueryType, "limit", "offset"}`` ->
+        ``{"results": [EventIndex], "total"}``; 2.x's ``record.search`` or 1.9's
+        ``recordsearch`` (or a ``search[...]`` scope) may search."""
+        claims = self._rest_claims(request)
+        if isinstance(claims, Response):
+            return claims
+        body = read_json(request)
+        with self._lock:
+            self.searches.append(body if isinstance(body, dict) else {})
+        if not scope_names(claims) & {"record.search", "recordsearch", "search"}:
+            return json_response({"message": "Missing search scope", "code": "FORBIDDEN"}, 403)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
+            return json_response({"message": "Input validation failed", "code": "BAD_REQUEST"}, 400)
+        limit, offset = int(body.get("limit", 100)), int(body.get("offset", 0))
+        try:
+            with self._lock:
+                indexes = [record.index() for record in self.events.values()]
+            found = [index for index in indexes if matches(index, body["query"])]
+        except TrpcError as exc:
+            return json_response({"message": exc.message, "code": "BAD_REQUEST"}, 400)
+        found.sort(key=lambda index: index["updatedAt"])
+        return json_response({"results": found[offset : offset + limit], "total": len(found)})
+
+    def on_rest_get(self, request: Request, event_id: str) -> Response:
+        """``GET /events/{eventId}`` (2.x; 1.9.15 has only the tRPC ``event.get``)."""
+        claims = self._rest_claims(request)
+        if isinstance(claims, Response):
+            return claims
+        try:
+            return json_response(self._get(claims, event_id))
+        except TrpcError as exc:
+            status = 403 if exc.code == "FORBIDDEN" else 404
+            return json_response({"message": exc.message, "code": exc.code}, status)
 
     # -- tRPC ------------------------------------------------------------------------------
 

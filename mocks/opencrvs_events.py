@@ -150,6 +150,54 @@ class EventRecord:
             "actions": [dict(a) for a in self.actions],
         }
 
+    def index(self) -> JSON:
+        """The event as ``POST /events/search`` lists it (core's ``EventIndex``, the
+        metadata fields): ``status`` from the latest accepted action, ``flags`` with
+        ``<type>:requested`` for an action sent and not settled, ``legalStatuses``."""
+        settled = {
+            a.get("originalActionId"): a
+            for a in self.actions
+            if a.get("originalActionId") and a["status"] in ("Accepted", "Rejected")
+        }
+        latest: dict[str, str] = {}
+        registered: JSON | None = None
+        declared: JSON | None = None
+        for action in self.actions:
+            if action.get("originalActionId"):
+                continue
+            outcome = settled.get(action["id"])
+            state = outcome["status"] if outcome else action["status"]
+            latest[action["type"]] = state
+            if state == "Accepted" and action["type"] == DECLARE:
+                declared = action
+            if state == "Accepted" and action["type"] == REGISTER:
+                registered = outcome or action
+        flags = [f"{kind}:{state}".lower() for kind, state in latest.items() if state != "Accepted"]
+        status = "REGISTERED" if registered else "DECLARED" if declared else "CREATED"
+        legal: JSON = {"DECLARED": None, "REGISTERED": None}
+        if declared:
+            legal["DECLARED"] = {
+                "createdAt": declared["createdAt"],
+                "acceptedAt": declared["createdAt"],
+            }
+        if registered:
+            legal["REGISTERED"] = {
+                "createdAt": registered["createdAt"],
+                "acceptedAt": registered["createdAt"],
+                "registrationNumber": registered.get("registrationNumber"),
+            }
+        return {
+            "id": self.id,
+            "type": self.type,
+            "status": status,
+            "legalStatuses": legal,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "trackingId": self.tracking_id,
+            "flags": flags,
+            "declaration": {},
+        }
+
     # -- settling --------------------------------------------------------------------------
 
     def settle(self, procedure: str, payload: JSON, by: str = "system") -> JSON:
@@ -191,6 +239,12 @@ class EventRecord:
         self.actions.append(outcome)
         return self.document()
 
+    def forget_outcome(self) -> None:
+        """The record's action shows as waiting again, as if OpenCRVS never kept what the
+        portal's confirmation settled (a lost or failed asynchronous action)."""
+        self.actions = [a for a in self.actions if a.get("originalActionId") != self.action_id]
+        self.updated_at = iso_now()
+
     def settle_elsewhere(self, status: str = "Accepted") -> None:
         """Someone else settled the pending action (a registrar, another system)."""
         for pending in self.pending_actions():
@@ -228,3 +282,57 @@ def validate(procedure: str, payload: Any) -> None:
     # anything else, such as a `content` with a reason, is dropped by its schema.
     if problems:
         raise TrpcError("BAD_REQUEST", "; ".join(problems))
+
+
+# -- search (core: packages/commons/src/events/EventIndex.ts, QueryType) -------------------
+
+
+def _in_range(value: str | None, condition: JSON) -> bool:
+    if not value:
+        return False
+    kind = condition.get("type")
+    if kind == "range":
+        # ISO strings of one format compare as times; a date bound covers its whole day.
+        lte = condition["lte"] if "T" in condition["lte"] else condition["lte"] + "T99"
+        return condition["gte"] <= value <= lte
+    if kind == "exact":
+        return value.startswith(condition["term"])
+    raise TrpcError("BAD_REQUEST", f"date condition {kind!r} is not supported by the stand-in")
+
+
+def _matches(index: JSON, clause: JSON) -> bool:
+    if "clauses" in clause:
+        return matches(index, clause)
+    for key, condition in clause.items():
+        if key == "eventType" and index["type"] != condition:
+            return False
+        if key == "id" and index["id"] != condition:
+            return False
+        if key == "trackingId" and index["trackingId"] != condition.get("term"):
+            return False
+        if key == "status":
+            terms = condition.get("terms") or [condition.get("term")]
+            if index["status"] not in terms:
+                return False
+        if key == "flags":
+            if condition.get("anyOf") and not set(condition["anyOf"]) & set(index["flags"]):
+                return False
+            if set(condition.get("noneOf") or []) & set(index["flags"]):
+                return False
+        if key in ("createdAt", "updatedAt") and not _in_range(index[key], condition):
+            return False
+        if key.startswith("legalStatuses."):
+            _prefix, status, field_name = key.split(".", 2)
+            legal = index["legalStatuses"].get(status) or {}
+            if not _in_range(legal.get(field_name), condition):
+                return False
+    return True
+
+
+def matches(index: JSON, query: JSON) -> bool:
+    """Core's QueryType: ``{"type": "and"|"or", "clauses": [QueryExpression|QueryType]}``."""
+    clauses = query.get("clauses")
+    if query.get("type") not in ("and", "or") or not isinstance(clauses, list) or not clauses:
+        raise TrpcError("BAD_REQUEST", "query needs a type (and/or) and at least one clause")
+    results = (_matches(index, c) for c in clauses)
+    return any(results) if query["type"] == "or" else all(results)

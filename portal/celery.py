@@ -45,10 +45,21 @@ def schedule_periodic_work(sender: Celery, **_kwargs) -> None:
         name="websub re-subscription",
     )
     sender.add_periodic_task(
+        settings.PORTAL_MOSIP_STATUS_CHECK_SECONDS,
+        sender.signature("integration.check_mosip_status"),
+        name="MOSIP status",
+    )
+    sender.add_periodic_task(
         settings.PORTAL_RETENTION_INTERVAL_SECONDS,
         sender.signature("integration.apply_retention"),
         name="retention",
     )
+    if settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS > 0:
+        sender.add_periodic_task(
+            settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS,
+            sender.signature("integration.reconcile_with_opencrvs"),
+            name="reconciliation with OpenCRVS",
+        )
 
 
 @setup_logging.connect

@@ -339,9 +339,52 @@ PORTAL_WEBSUB_RESUBSCRIBE_SECONDS = env.float("PORTAL_WEBSUB_RESUBSCRIBE_SECONDS
 PORTAL_WEBSUB_SECRET_OVERLAP_HOURS = env.float("PORTAL_WEBSUB_SECRET_OVERLAP_HOURS", default=24.0)
 # How often beat applies the retention policy (the days are set in the admin).
 PORTAL_RETENTION_INTERVAL_SECONDS = env.float("PORTAL_RETENTION_INTERVAL_SECONDS", default=3600.0)
+# Reconciliation with OpenCRVS (integration/services/reconciliation.py): how often beat
+# compares OpenCRVS's events with the portal's records (0: never), how far back it looks,
+# how long an event may wait before it counts as a difference (the country config's call
+# or our own confirmation may still be on its way), and what happens to an event the
+# portal never received: "take_in" (taken in at once) or "list" (a person takes it in).
+PORTAL_RECONCILIATION_INTERVAL_SECONDS = env.float(
+    "PORTAL_RECONCILIATION_INTERVAL_SECONDS", default=900.0
+)
+PORTAL_RECONCILIATION_WINDOW_HOURS = env.float("PORTAL_RECONCILIATION_WINDOW_HOURS", default=72.0)
+PORTAL_RECONCILIATION_GRACE_SECONDS = env.float(
+    "PORTAL_RECONCILIATION_GRACE_SECONDS", default=900.0
+)
+PORTAL_RECONCILIATION_MISSING = env.str("PORTAL_RECONCILIATION_MISSING", default="take_in")
 # Records erased per run at most, oldest first (a large first backlog drains over runs).
 PORTAL_RETENTION_MAX_RECORDS_PER_RUN = env.int(
     "PORTAL_RETENTION_MAX_RECORDS_PER_RUN", default=20_000
+)
+# --- MOSIP's own status and credential recovery (integration.services.mosip_status) ---
+# A record waiting for its credential this long after the workflow start is looked up in
+# MOSIP's registration processor, again at most every interval, 100 a call.
+PORTAL_MOSIP_STATUS_AFTER_SECONDS = env.float("PORTAL_MOSIP_STATUS_AFTER_SECONDS", default=600.0)
+PORTAL_MOSIP_STATUS_INTERVAL_SECONDS = env.float(
+    "PORTAL_MOSIP_STATUS_INTERVAL_SECONDS", default=600.0
+)
+PORTAL_MOSIP_STATUS_CHECK_SECONDS = env.float("PORTAL_MOSIP_STATUS_CHECK_SECONDS", default=60.0)
+# A packet MOSIP still does not know this long after its workflow start was never
+# written: it is sent again under the same transaction id.
+PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS = env.float(
+    "PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS", default=1800.0
+)
+# MOSIP processed the packet but no credential came this long after the workflow start:
+# it is asked for again, at most this many times (backoff doubling from the wait); then
+# the record needs a person.
+PORTAL_CREDENTIAL_WAIT_SECONDS = env.float("PORTAL_CREDENTIAL_WAIT_SECONDS", default=900.0)
+PORTAL_CREDENTIAL_REQUESTS_MAX = env.int("PORTAL_CREDENTIAL_REQUESTS_MAX", default=2)
+PORTAL_MOSIP_CREDENTIAL_TYPE = env.str("PORTAL_MOSIP_CREDENTIAL_TYPE", default="vercred")
+PORTAL_MOSIP_CREDENTIAL_PARTNER = env.str(
+    "PORTAL_MOSIP_CREDENTIAL_PARTNER", default="opencrvs-partner"
+)
+# MOSIP's internal API gateway (registration processor, ID repository, credential
+# requests); empty: the workflow URL's host.
+PORTAL_MOSIP_GATEWAY_URL = env.str("PORTAL_MOSIP_GATEWAY_URL", default="")
+# A record MOSIP rejected is rejected in OpenCRVS at once with MOSIP's reason (off: staff
+# decide from the record page).
+PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS = env.bool(
+    "PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS", default=False
 )
 PORTAL_HTTP_CONNECT_TIMEOUT = env.float("PORTAL_HTTP_CONNECT_TIMEOUT", default=5.0)
 PORTAL_HTTP_READ_TIMEOUT = env.float("PORTAL_HTTP_READ_TIMEOUT", default=30.0)

@@ -100,7 +100,12 @@ def test_every_state_is_entered_and_every_open_state_can_be_left():
         Status.REJECTED,
         Status.RESOLVED,
     }
-    assert set(Status.values) - left == finals
+    # A confirmed record is left only when OpenCRVS still shows it waiting: the
+    # reconciliation confirms it again (`confirm_again`).
+    assert set(Status.values) - left == finals - {Status.CONFIRMED}
+    assert [name for name, m in lifecycle.MOVES.items() if Status.CONFIRMED in m.sources] == [
+        "confirm_again"
+    ]
 
 
 def test_a_process_that_died_hands_each_in_flight_state_back():

@@ -15,7 +15,7 @@ from integration.models import Attempt, MosipSettings, OpenCrvsSettings, Submiss
 from mocks.opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
 
 pytestmark = pytest.mark.django_db
-WITHOUT_REGISTER = ["type=record.read", "type=record.correct"]
+WITHOUT_REGISTER = ["type=record.read", "type=record.correct", "type=record.search"]
 
 
 def use_system_client(opencrvs: OpenCrvsStandIn, client=SYSTEM_CLIENT) -> None:

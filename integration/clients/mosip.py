@@ -1,4 +1,5 @@
-"""The MOSIP client: auth token, create packet, start workflow, WebSub subscription.
+"""The MOSIP client: auth token, create packet, start workflow, WebSub subscription, the
+registration processor's status, the ID repository and the credential request generator.
 
 Every MOSIP call carries the auth manager's token as the cookie `Authorization=<token>`.
 Tokens are JWTs; one is reused until shortly before it expires (the reference asked
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 
 import jwt
 import requests
+from django.conf import settings
 from django.core.cache import cache
 
 from integration.clients import token_cache
@@ -22,6 +24,11 @@ from integration.models.submission import Step
 
 TOKEN_SAFETY_MARGIN_SECONDS = 60
 TOKEN_FALLBACK_TTL_SECONDS = 300  # for a token that is not a JWT we can read `exp` from
+EXTERNAL_STATUS_PATH = "/registrationprocessor/v1/registrationstatus/externalstatus/search"
+TRANSACTION_SEARCH_PATH = "/registrationprocessor/v1/registrationtransaction/search/"
+IDENTITY_PATH = "/idrepository/v1/identity/idvid/"
+CREDENTIAL_REQUEST_PATH = "/v1/credentialrequest/requestgenerator"
+RID_NOT_FOUND = "RPR-RGS-031"  # RPR_RGS_RID_NOT_FOUND: the processor never heard of it
 
 
 @dataclass
@@ -190,6 +197,116 @@ class MosipClient:
         }
         reply = self._call(Step.START_WORKFLOW, "POST", self.config.process_url, body, submission)
         return str((reply.get("response") or {}).get("workflowInstanceId", ""))
+
+    # --- the registration processor's status, the ID repository, credential requests ------
+    def gateway_url(self) -> str:
+        """MOSIP's internal API gateway, where the registration processor, the ID
+        repository and the credential request generator answer: the setting, else the
+        workflow URL's host (the same gateway serves it)."""
+        configured = settings.PORTAL_MOSIP_GATEWAY_URL
+        return configured or origin(self.config.process_url or self.config.create_packet_url)
+
+    def _read(
+        self, step: str, method: str, url: str, submission: Submission | None, body=None
+    ) -> dict:
+        """One authenticated call whose `errors` the caller reads itself (an unknown
+        registration id is an answer here, not a failure)."""
+        cookies = {"Authorization": self._packet_token(submission)}
+        what = f"MOSIP {Step(step).label.lower()}"
+        with recorded_call(step, url, submission) as call:
+            call.response = send(method, url, what=what, json=body, cookies=cookies)
+            if call.response.status_code == 401:
+                self.forget_token(self.config.packet_client_id)
+                raise RemoteError("MOSIP refused the auth token", retriable=True, http_status=401)
+            raise_for_status(call.response, what)
+            try:
+                reply = call.response.json()
+            except ValueError as exc:
+                raise RemoteError(f"{what} answered no JSON", retriable=True) from exc
+            if not isinstance(reply, dict):
+                raise RemoteError(f"{what} answered no JSON object", retriable=True)
+            return reply
+
+    def registration_statuses(self, registration_ids: list[str]) -> dict[str, str | None]:
+        """MOSIP's external status of each packet (PROCESSING, PROCESSED, UIN_GENERATED,
+        REJECTED, REREGISTER, RESEND ...), None for one its registration processor does
+        not know (RPR-RGS-031). The external search, never the plain one: that one
+        reports a rejected packet as PROCESSED. At most 100 ids a call."""
+        assert len(registration_ids) <= 100  # noqa: S101 - the caller batches
+        url = self.gateway_url() + EXTERNAL_STATUS_PATH
+        body = {
+            "id": "mosip.registration.external.status",
+            "version": "1.0",
+            "requesttime": request_time(),
+            "request": [{"registrationId": rid} for rid in registration_ids],
+        }
+        reply = self._read(Step.MOSIP_STATUS, "POST", url, None, body)
+        found: dict[str, str | None] = {}
+        for error in reply.get("errors") or []:
+            if isinstance(error, dict) and error.get("errorCode") == RID_NOT_FOUND:
+                found[str(error.get("registrationId", ""))] = None
+            elif isinstance(error, dict) and error.get("errorCode"):
+                raise RemoteError(
+                    f"MOSIP status search refused the request: {error.get('errorCode')}: "
+                    f"{error.get('message', '')}",
+                    retriable=False,
+                )
+        for row in reply.get("response") or []:
+            if isinstance(row, dict) and row.get("registrationId"):
+                found[str(row["registrationId"])] = str(row.get("statusCode") or "")
+        return found
+
+    def processing_steps(self, submission: Submission) -> list[dict]:
+        """The registration processor's steps for the packet, oldest first (each
+        `transactionTypeCode`, `statusCode`, `subStatusCode`, `statusComment`); empty when
+        it has none (RPR-RTS-001)."""
+        url = f"{self.gateway_url()}{TRANSACTION_SEARCH_PATH}{submission.transaction_id}"
+        reply = self._read(Step.MOSIP_TRANSACTIONS, "GET", url, submission)
+        steps = [row for row in reply.get("response") or [] if isinstance(row, dict)]
+        return sorted(steps, key=lambda row: str(row.get("createdDateTimes") or ""))
+
+    def uin_of(self, submission: Submission) -> str:
+        """The UIN MOSIP's ID repository holds for the packet's registration id."""
+        url = f"{self.gateway_url()}{IDENTITY_PATH}{submission.transaction_id}"
+        cookies = {"Authorization": self._packet_token(submission)}
+        with recorded_call(Step.IDENTITY, url, submission) as call:
+            call.response = send(
+                "GET", url, what="MOSIP ID repository", cookies=cookies,
+                params={"idType": "ID", "type": "demo"},
+            )  # fmt: skip
+            raise_for_status(call.response, "MOSIP ID repository")
+            body = _mosip_errors(call.response, "MOSIP ID repository")
+            identity = (body.get("response") or {}).get("identity") or {}
+            uin = str(identity.get("UIN") or "")
+            if not uin:
+                raise RemoteError("MOSIP's ID repository holds no UIN for it", retriable=True)
+        return uin
+
+    def request_credential(self, submission: Submission, uin: str) -> str:
+        """Ask MOSIP's credential request generator to issue the credential again, to the
+        partner whose WebSub subscription brings it here. Answers MOSIP's request id."""
+        url = self.gateway_url() + CREDENTIAL_REQUEST_PATH
+        body = {
+            "id": "mosip.credential.request.service.id",
+            "version": "1.0",
+            "requesttime": request_time(),
+            "request": {
+                "id": uin,
+                "credentialType": settings.PORTAL_MOSIP_CREDENTIAL_TYPE,
+                "issuer": settings.PORTAL_MOSIP_CREDENTIAL_PARTNER,
+                "recepiant": settings.PORTAL_MOSIP_CREDENTIAL_PARTNER,  # sic, MOSIP's name
+                "user": self.config.packet_client_id,
+                "encrypt": False,
+                "encryptionKey": "",
+                "sharableAttributes": [],
+                "additionalData": {"registrationId": submission.transaction_id},
+            },
+        }
+        reply = self._call(Step.CREDENTIAL_REQUEST, "POST", url, body, submission)
+        request_id = str((reply.get("response") or {}).get("requestId") or "")
+        if not request_id:
+            raise RemoteError("MOSIP's credential request answered no request id", retriable=True)
+        return request_id
 
     # --- masterdata ---------------------------------------------------------------------------
     def masterdata_url(self) -> str:

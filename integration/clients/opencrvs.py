@@ -108,6 +108,31 @@ class OpenCrvsClient:
             )
             return self._checked(call, "the token for the event look-up")
 
+    def search_events(self, query: dict, token: str, *, limit: int, offset: int = 0) -> dict:
+        """The events service's REST `POST /events/search` (through the gateway's
+        `/events/` proxy): `{"results": [EventIndex, ...], "total": n}`. Needs the
+        `record.search` scope (1.9.15: the legacy `recordsearch`)."""
+        url = f"{self.config.gateway_url.rstrip('/')}/events/events/search"
+        body = {"query": query, "limit": limit, "offset": offset}
+        headers = {"Authorization": f"Bearer {token}"}
+        with recorded_call(Step.LOOKUP, url, None) as call:
+            call.response = send("POST", url, what="OpenCRVS search", json=body, headers=headers)
+            status = call.response.status_code
+            if status in (401, 403):
+                raise TokenRejected(
+                    f"OpenCRVS refused the search ({status}): the system client needs the "
+                    "record.search scope (recordsearch on 1.9)",
+                    retriable=False,
+                    http_status=status,
+                )
+            raise_for_status(call.response, "OpenCRVS search")
+            try:
+                found = call.response.json()
+                results, total = found["results"], int(found["total"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise RemoteError("OpenCRVS search answered no results", retriable=True) from exc
+            return {"results": [r for r in results if isinstance(r, dict)], "total": total}
+
     def _mutate(
         self,
         step: str,

@@ -13,6 +13,7 @@ import hashlib
 import time
 
 import jwt
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from integration.clients import token_cache
@@ -23,6 +24,9 @@ from integration.models.submission import Step
 # What the integration does with its client: confirm registrations, read events (their
 # pending action), and confirm corrections (opencrvs-core scope names).
 REQUIRED_SCOPES = ("record.register", "record.read", "record.correct")
+# Listing events, for the reconciliation with OpenCRVS: 2.x's `record.search`; 1.9.15's
+# search also takes the legacy `recordsearch` and the configurable `search[...]`.
+SEARCH_SCOPES = ("record.search", "recordsearch", "search")
 TOKEN_SAFETY_MARGIN_SECONDS = 60
 EXCHANGE_GRANT = "urn:opencrvs:oauth:grant-type:token-exchange"
 SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type name
@@ -41,6 +45,17 @@ def scope_names(claims: dict) -> set[str]:
     scope = claims.get("scope") or []
     items = scope.split() if isinstance(scope, str) else scope
     return {scope_name(str(s)) for s in items}
+
+
+def may_search(token: str) -> bool:
+    return bool(scope_names(_claims(token)) & set(SEARCH_SCOPES))
+
+
+def search_scope_problem() -> str:
+    return _(
+        "the system client's token lacks the scope record.search (recordsearch on 1.9): "
+        "the reconciliation with OpenCRVS cannot list events"
+    )
 
 
 def _claims(token: str) -> dict:
@@ -129,8 +144,11 @@ class OpenCrvsAuth:
                 _("the system client cannot authenticate: %(error)s") % {"error": error.message}
             ]
         granted = scope_names(_claims(token))
-        return [
+        problems = [
             _("the system client's token lacks the scope %(scope)s") % {"scope": scope}
             for scope in REQUIRED_SCOPES
             if scope not in granted
         ]
+        if settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS > 0 and not may_search(token):
+            problems.append(search_scope_problem())
+        return problems

@@ -8,6 +8,7 @@ from integration.console.views import (
     inbound,
     jobs,
     ownership,
+    reconciliation,
     submissions,
 )
 
@@ -31,4 +32,10 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit"),
     path("inbound/", inbound.inbound_list, name="inbound"),
     path("inbound/<int:pk>/reprocess/", inbound.inbound_reprocess, name="inbound-reprocess"),
+    path("reconciliation/", reconciliation.reconciliation_runs, name="reconciliation"),
+    path(
+        "reconciliation/take-in/",
+        reconciliation.reconciliation_take_in,
+        name="reconciliation-take-in",
+    ),
 ]

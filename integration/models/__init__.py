@@ -1,6 +1,7 @@
 from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
 from integration.models.inbound import InboundEvent, InboundKind, InboundOutcome
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
+from integration.models.reconciliation import ReconciliationRun
 from integration.models.retention import RetentionPolicy, RetentionRun
 from integration.models.settings import MosipSettings, OpenCrvsSettings, SettingsChange
 from integration.models.submission import (
@@ -39,6 +40,7 @@ __all__ = [
     "OidcIdentity",
     "OpenCrvsSettings",
     "Outcome",
+    "ReconciliationRun",
     "RetentionPolicy",
     "RetentionRun",
     "SettingsChange",

@@ -25,11 +25,15 @@ ERASE = "erase"
 # the actions, but they change nothing in the record's flow, so they are not ActionKinds.
 ASSIGN = "assign"
 NOTE = "note"
+# An event OpenCRVS holds that the portal never received, taken in by a person from the
+# reconciliation page (integration.services.reconciliation).
+TAKE_IN = "take_in"
 AUDIT_KINDS = [
     *ActionKind.choices,
     (ASSIGN, _("Assign")),
     (NOTE, _("Note")),
     (ERASE, _("Erase personal data (retention)")),
+    (TAKE_IN, _("Take in from OpenCRVS")),
 ]
 # What a bulk job can do to many records at once.
 BULK_KINDS = [*ActionKind.choices, (ASSIGN, _("Assign"))]

@@ -60,6 +60,8 @@ class FailureKind(models.TextChoices):
     MAPPING = "mapping", _("The record could not be mapped")
     GAVE_UP = "gave_up", _("Retries used up")
     INTERRUPTED = "interrupted", _("Interrupted")
+    MOSIP_REJECTED = "mosip_rejected", _("MOSIP rejected the packet")
+    CREDENTIAL_LOST = "credential_lost", _("The credential never came")
 
 
 REASON_KEY_FIELDS = ("reason_key", "masked_reason_key")
@@ -193,6 +195,24 @@ class Submission(models.Model):
         null=True, blank=True, verbose_name=_("credential received at")
     )
     confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    # What MOSIP's registration processor last said of the packet
+    # (integration.services.mosip_status): its external status and the stage it is at.
+    mosip_status = models.CharField(
+        _("MOSIP status"), max_length=40, blank=True, default="", db_default=""
+    )
+    mosip_stage = models.CharField(
+        _("MOSIP stage"), max_length=200, blank=True, default="", db_default=""
+    )
+    mosip_checked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("MOSIP status checked at")
+    )
+    # Credentials asked again of MOSIP's credential request generator, and when last.
+    credential_requests = models.PositiveIntegerField(
+        default=0, db_default=0, verbose_name=_("credential re-requests")
+    )
+    credential_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("credential last re-requested at")
+    )
 
     failed_step = models.CharField(max_length=30, blank=True, verbose_name=_("failed step"))
     failure_kind = models.CharField(
@@ -383,6 +403,10 @@ class Step(models.TextChoices):
     WEBSUB_SUBSCRIBE = "websub_subscribe", _("WebSub subscription")
     WEBSUB_UNSUBSCRIBE = "websub_unsubscribe", _("WebSub unsubscription")
     ID_SCHEMA = "id_schema", _("MOSIP ID schema")
+    MOSIP_STATUS = "mosip_status", _("MOSIP registration status")
+    MOSIP_TRANSACTIONS = "mosip_transactions", _("MOSIP processing steps")
+    IDENTITY = "identity", _("MOSIP identity by registration id")
+    CREDENTIAL_REQUEST = "credential_request", _("Ask MOSIP for the credential again")
 
 
 class Attempt(models.Model):

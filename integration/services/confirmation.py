@@ -35,7 +35,12 @@ def _confirm(submission: Submission) -> None:
         # A webhook record: OpenCRVS registered it already; nothing to confirm.
         lifecycle.move(submission, "confirmed", to=Status.COMPLETED, **FINISHED)
         return
-    if submission.attempts.filter(step=Step.CONFIRM, error="", http_status=200).exists():
+    accepted = submission.attempts.filter(step=Step.CONFIRM, error="", http_status=200)
+    if submission.confirmed_at:
+        # Confirmed before and sent back by the reconciliation (OpenCRVS still waits):
+        # only an acceptance since then counts.
+        accepted = accepted.filter(started_at__gt=submission.confirmed_at)
+    if accepted.exists():
         # OpenCRVS accepted an earlier try whose worker stopped before writing it down:
         # asking again would confirm the record twice.
         log.info("submission %s: OpenCRVS accepted it already", submission.pk)

@@ -22,6 +22,7 @@ class Kind(enum.StrEnum):
     INFRASTRUCTURE = "infrastructure"  # ours: retry, not counted
     MAPPING = "mapping"  # the record cannot be mapped: a person has to act
     UNEXPECTED = "unexpected"  # a bug: retry, counted, so it ends at the limit
+    MOSIP_REJECTED = "mosip_rejected"  # MOSIP's processor failed the packet: a person acts
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Failure:
 
     @property
     def fails_record(self) -> bool:
-        return self.kind in (Kind.REFUSED, Kind.MAPPING)
+        return self.kind in (Kind.REFUSED, Kind.MAPPING, Kind.MOSIP_REJECTED)
 
     @property
     def counts_as_attempt(self) -> bool:
@@ -53,3 +54,23 @@ def classify(exc: BaseException) -> Failure:
             f"The portal's own {service} was out of reach ({type(exc).__name__}); retrying.",
         )
     return Failure(Kind.UNEXPECTED, redact(f"Unexpected {type(exc).__name__}: {exc}")[:500])
+
+
+# MOSIP's external statuses after which no credential comes for this packet: its
+# registration processor failed it (REJECTED) or wants it sent differently (REREGISTER,
+# RESEND). The plain status search reports REJECTED as PROCESSED: only the external one
+# is asked (integration.clients.mosip.MosipClient.registration_statuses).
+MOSIP_FAILED_STATUSES = ("REJECTED", "REREGISTER", "RESEND")
+
+
+def mosip_rejection(status: str, steps: list[dict]) -> Failure:
+    """MOSIP failed the packet: its reason is the last step that did not succeed
+    (`statusCode`, `subStatusCode`, `statusComment` of the transaction search)."""
+    failed = [s for s in steps if str(s.get("statusCode", "")).upper() not in ("SUCCESS", "")]
+    step = failed[-1] if failed else (steps[-1] if steps else {})
+    where = step.get("transactionTypeCode") or "its registration processor"
+    detail = ": ".join(
+        str(step[key]) for key in ("subStatusCode", "statusComment") if step.get(key)
+    )
+    reason = f"MOSIP answered {status} at {where}" + (f" ({detail})" if detail else "")
+    return Failure(Kind.MOSIP_REJECTED, redact(reason)[:500])

@@ -75,6 +75,16 @@ MOVES: dict[str, Move] = {
     "credential_arrived": Move((S.RECEIVED, S.DELIVERY_RETRY, S.AWAITING_CREDENTIAL, S.FAILED),
                                (S.CREDENTIAL_RECEIVED, S.COMPLETED),
                                "MOSIP issued the credential; webhook records end here"),
+    # MOSIP's own status (integration.services.mosip_status)
+    "mosip_rejected":     Move((S.AWAITING_CREDENTIAL,), (S.FAILED,),
+                               "MOSIP's registration processor rejected the packet (REJECTED, "
+                               "REREGISTER or RESEND): no credential will come"),
+    "packet_unknown":     Move((S.AWAITING_CREDENTIAL,), (S.DELIVERY_RETRY,),
+                               "MOSIP never wrote the packet: send it again under the same "
+                               "transaction id"),
+    "credential_lost":    Move((S.AWAITING_CREDENTIAL,), (S.FAILED,),
+                               "MOSIP processed the packet, but no credential came, asked "
+                               "again included: a person checks"),
     # Confirmation in OpenCRVS (integration.services.confirmation)
     "claim_confirmation": Move((S.CREDENTIAL_RECEIVED, S.CONFIRMATION_RETRY), (S.CONFIRMING,),
                                "a worker takes the record to confirm it"),
@@ -96,6 +106,9 @@ MOVES: dict[str, Move] = {
     "system_client_confirms": Move((S.TOKEN_EXPIRED,), (S.CREDENTIAL_RECEIVED,),
                                    "the OpenCRVS system client confirms what the "
                                    "record's own token no longer can"),
+    # Reconciliation with OpenCRVS (integration.services.reconciliation)
+    "confirm_again":      Move((S.CONFIRMED,), (S.CREDENTIAL_RECEIVED,),
+                               "OpenCRVS still shows the confirmed record waiting"),
     # The sweep (integration.services.sweep): a process died holding the lease
     "delivery_lease_lost":     Move((S.SENDING,), (S.DELIVERY_RETRY, S.FAILED),
                                     "the delivering worker stopped; retry or give up"),

@@ -17,7 +17,11 @@ log = logging.getLogger(__name__)
 
 # Our own infrastructure failing: try again soon, and do not count it against the record.
 INFRASTRUCTURE_RETRY_SECONDS = 10.0
-FAILURE_KINDS = {Kind.REFUSED: FailureKind.REFUSED, Kind.MAPPING: FailureKind.MAPPING}
+FAILURE_KINDS = {
+    Kind.REFUSED: FailureKind.REFUSED,
+    Kind.MAPPING: FailureKind.MAPPING,
+    Kind.MOSIP_REJECTED: FailureKind.MOSIP_REJECTED,
+}
 
 
 def backoff_seconds(retry_count: int) -> float:

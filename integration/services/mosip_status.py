@@ -1,0 +1,237 @@
+"""MOSIP's own verdict on each packet, and credentials recovered without staff.
+
+A record waits for its credential after the workflow start. Past a wait (a setting), or
+when staff ask, the portal asks MOSIP's registration processor what became of the packet,
+up to 100 registration ids a call (its *external* status search: the plain one reports a
+rejected packet as PROCESSED), and acts on the answer:
+
+- REJECTED, REREGISTER, RESEND: no credential will come. The record fails with MOSIP's
+  reason, read from the processor's steps for the packet, as its own failure kind; staff
+  resubmit it or reject it in OpenCRVS (or, by a setting, it is rejected there at once).
+- unknown to MOSIP (RPR-RGS-031) past a grace period after the workflow start: the packet
+  was never written (MOSIP's packet writer answers 200 when it wrote nothing). The record
+  goes back to delivery, which sends it again under the same transaction id, only by the
+  worker that claims it (and so holds its lease).
+- PROCESSED or UIN_GENERATED with no credential past a wait: the credential is asked for
+  again (the UIN by registration id from the ID repository, then the credential request
+  generator), doubling the wait each time; it arrives on the WebSub callback as any
+  credential does. When the re-requests are used up the record fails for a person.
+
+All moves are the lifecycle's, out of AWAITING_CREDENTIAL only, and only while no
+credential has arrived: a credential racing the check always wins.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integration.clients.http import RemoteError
+from integration.clients.mosip import MosipClient
+from integration.models import Status, Submission
+from integration.models.submission import FailureKind, Step
+from integration.services import lifecycle, progress
+from integration.services.failures import MOSIP_FAILED_STATUSES, classify, mosip_rejection
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # registration ids per status search, MOSIP's limit
+PER_RUN = 2000  # records looked up per periodic run at most, the longest unchecked first
+NOT_FOUND = "NOT_FOUND"  # what we store when MOSIP does not know the registration id
+PROCESSED = ("PROCESSED", "UIN_GENERATED")
+UNKNOWN_PACKET = (
+    "MOSIP's registration processor does not know this packet (RPR-RGS-031) {minutes} "
+    "minutes after its workflow started: it was never written. Sending it again under "
+    "the same transaction id."
+)
+CREDENTIAL_LOST = (
+    "MOSIP processed the packet (status {status}), but no credential came, though it was "
+    "asked for again {times} times{last}. Check MOSIP's credential service and the WebSub "
+    "subscription, then resubmit or ask MOSIP again."
+)
+
+
+def due(now: datetime) -> Q:
+    """Records waiting for their credential past the wait, not looked up lately."""
+    waited = now - timedelta(seconds=settings.PORTAL_MOSIP_STATUS_AFTER_SECONDS)
+    lately = now - timedelta(seconds=settings.PORTAL_MOSIP_STATUS_INTERVAL_SECONDS)
+    return Q(
+        status=Status.AWAITING_CREDENTIAL,
+        workflow_started_at__lt=waited,
+        credential_received_at__isnull=True,
+    ) & (Q(mosip_checked_at__isnull=True) | Q(mosip_checked_at__lt=lately))
+
+
+def check_due() -> dict[str, int]:
+    """The periodic run: look up every record due, 100 a call."""
+    now = timezone.now()
+    ids = list(
+        Submission.objects.filter(due(now))
+        .exclude(transaction_id="")
+        .order_by(F("mosip_checked_at").asc(nulls_first=True), "workflow_started_at")
+        .values_list("pk", flat=True)[:PER_RUN]
+    )
+    return check(Submission.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def check(submissions: Iterable[Submission]) -> dict[str, int]:
+    """Ask MOSIP about these records (staff's demand or the periodic run) and act on
+    each answer. Answers what was found and done, by outcome."""
+    found: Counter[str] = Counter()
+    records = [s for s in submissions if s.transaction_id]
+    client = MosipClient()
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        try:
+            statuses = client.registration_statuses([s.transaction_id for s in batch])
+        except Exception as exc:  # noqa: BLE001 - kept on the call record; next run retries
+            log.warning("MOSIP status search failed: %s", classify(exc).reason)
+            found["unanswered"] += len(batch)
+            continue
+        for submission in batch:
+            if submission.transaction_id not in statuses:
+                found["unanswered"] += 1
+                continue
+            found[_act(client, submission, statuses[submission.transaction_id])] += 1
+    return dict(found)
+
+
+def _act(client: MosipClient, submission: Submission, status: str | None) -> str:
+    now = timezone.now()
+    shown = status or NOT_FOUND
+    Submission.objects.filter(pk=submission.pk).update(mosip_status=shown, mosip_checked_at=now)
+    submission.mosip_status, submission.mosip_checked_at = shown, now
+    if status in MOSIP_FAILED_STATUSES:
+        return _mosip_rejected(client, submission, status)
+    if status is None:
+        return _unknown(submission, now)
+    if status in PROCESSED:
+        return _credential_overdue(client, submission, status, now)
+    return status.lower() or "unanswered"
+
+
+def _waiting(submission: Submission) -> bool:
+    return (
+        submission.status == Status.AWAITING_CREDENTIAL
+        and submission.credential_received_at is None
+    )
+
+
+def _mosip_rejected(client: MosipClient, submission: Submission, status: str) -> str:
+    try:
+        steps = client.processing_steps(submission)
+    except Exception as exc:  # noqa: BLE001 - the status alone still fails the record
+        log.warning("submission %s: MOSIP's steps unread: %s", submission.pk, exc)
+        steps = []
+    failure = mosip_rejection(status, steps)
+    stage = next(
+        (str(s.get("transactionTypeCode") or "") for s in reversed(steps)
+         if str(s.get("statusCode", "")).upper() not in ("SUCCESS", "")),
+        str(steps[-1].get("transactionTypeCode") or "") if steps else "",
+    )  # fmt: skip
+    Submission.objects.filter(pk=submission.pk).update(mosip_stage=stage[:200])
+    submission.mosip_stage = stage[:200]
+    if not _waiting(submission):
+        return "rejected_seen"
+    moved = lifecycle.move(
+        submission,
+        "mosip_rejected",
+        where=Q(credential_received_at__isnull=True),
+        failed_step=Step.MOSIP_STATUS,
+        failure_kind=FailureKind.MOSIP_REJECTED,
+        last_error=failure.reason,
+        next_attempt_at=None,
+    )
+    if not moved:
+        return "rejected_seen"
+    log.warning("submission %s: %s", submission.pk, failure.reason)
+    if settings.PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS:
+        _reject_in_opencrvs(submission, failure.reason)
+    return "rejected"
+
+
+def _reject_in_opencrvs(submission: Submission, reason: str) -> None:
+    from integration.services.staff_actions import Actor, reject
+
+    # "The portal" as the actor: the audit entry says the setting did it, not a person.
+    reject(submission, Actor(None, "portal (MOSIP rejected the packet)"), reason)
+
+
+def _unknown(submission: Submission, now: datetime) -> str:
+    from integration.tasks import enqueue_delivery
+
+    started = submission.workflow_started_at
+    grace = timedelta(seconds=settings.PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS)
+    if not _waiting(submission) or started is None or now - started < grace:
+        return "not_found_yet"
+    reason = UNKNOWN_PACKET.format(minutes=int((now - started).total_seconds() // 60))
+    # Back to delivery with the packet marked unwritten: the worker that claims it (and
+    # so holds the lease) creates the packet again under the same transaction id.
+    if not lifecycle.move(
+        submission,
+        "packet_unknown",
+        where=Q(credential_received_at__isnull=True),
+        packet_created_at=None,
+        workflow_started_at=None,
+        failed_step=Step.CREATE_PACKET,
+        last_error=reason,
+        next_attempt_at=now,
+    ):
+        return "not_found_yet"
+    log.warning("submission %s: %s", submission.pk, reason)
+    enqueue_delivery(submission.pk)
+    return "sent_again"
+
+
+def _credential_overdue(
+    client: MosipClient, submission: Submission, status: str, now: datetime
+) -> str:
+    since = submission.credential_requested_at or submission.workflow_started_at
+    if not _waiting(submission) or since is None:
+        return "processed"
+    wait = settings.PORTAL_CREDENTIAL_WAIT_SECONDS * 2**submission.credential_requests
+    if (now - since).total_seconds() < wait:
+        return "processed"
+    if submission.credential_requests >= settings.PORTAL_CREDENTIAL_REQUESTS_MAX:
+        return _needs_a_person(submission, status)
+    try:
+        uin = client.uin_of(submission)
+        client.request_credential(submission, uin)
+        outcome, note = "credential_requested", ""
+    except RemoteError as exc:
+        outcome, note = "credential_request_failed", exc.message
+    except Exception as exc:  # noqa: BLE001 - counted as a failed re-request
+        outcome, note = "credential_request_failed", classify(exc).reason
+    # A failed re-request counts too: they end with a person either way.
+    Submission.objects.filter(pk=submission.pk).update(
+        credential_requests=F("credential_requests") + 1, credential_requested_at=now
+    )
+    submission.credential_requests += 1
+    submission.credential_requested_at = now
+    if note:
+        log.warning("submission %s: asking MOSIP for the credential failed: %s", submission.pk,
+                    note)  # fmt: skip
+    return outcome
+
+
+def _needs_a_person(submission: Submission, status: str) -> str:
+    # A credential arriving meanwhile still confirms a failed record (credential_arrived).
+    asked = (Step.IDENTITY, Step.CREDENTIAL_REQUEST)
+    failed = (
+        submission.attempts.filter(step__in=asked).exclude(error="")
+        .order_by("-started_at").values_list("error", flat=True).first()
+    )  # fmt: skip
+    reason = CREDENTIAL_LOST.format(
+        status=status,
+        times=submission.credential_requests,
+        last=f" (the last request failed: {failed})" if failed else "",
+    )
+    moved = progress.fail(
+        submission, "credential_lost", Step.CREDENTIAL_REQUEST, reason[:1000],
+        FailureKind.CREDENTIAL_LOST,
+    )  # fmt: skip
+    return "needs_a_person" if moved else "processed"
