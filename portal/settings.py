@@ -359,20 +359,21 @@ PORTAL_RETENTION_MAX_RECORDS_PER_RUN = env.int(
 # --- MOSIP's own status and credential recovery (integration.services.mosip_status) ---
 # A record waiting for its credential this long after the workflow start is looked up in
 # MOSIP's registration processor, again at most every interval, 100 a call.
-PORTAL_MOSIP_STATUS_AFTER_SECONDS = env.float("PORTAL_MOSIP_STATUS_AFTER_SECONDS", default=600.0)
+PORTAL_MOSIP_STATUS_AFTER_SECONDS = env.float("PORTAL_MOSIP_STATUS_AFTER_SECONDS", default=240.0)
 PORTAL_MOSIP_STATUS_INTERVAL_SECONDS = env.float(
-    "PORTAL_MOSIP_STATUS_INTERVAL_SECONDS", default=600.0
+    "PORTAL_MOSIP_STATUS_INTERVAL_SECONDS", default=120.0
 )
 PORTAL_MOSIP_STATUS_CHECK_SECONDS = env.float("PORTAL_MOSIP_STATUS_CHECK_SECONDS", default=60.0)
 # A packet MOSIP still does not know this long after its workflow start was never
 # written: it is sent again under the same transaction id.
 PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS = env.float(
-    "PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS", default=1800.0
+    "PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS", default=900.0
 )
 # MOSIP processed the packet but no credential came this long after the workflow start:
 # it is asked for again, at most this many times (backoff doubling from the wait); then
-# the record needs a person.
-PORTAL_CREDENTIAL_WAIT_SECONDS = env.float("PORTAL_CREDENTIAL_WAIT_SECONDS", default=900.0)
+# the record needs a person. The defaults ask at 4 and 12 minutes and give up at 28, so
+# PortalRecordsNeedAPerson (30 minutes) fires within the hour.
+PORTAL_CREDENTIAL_WAIT_SECONDS = env.float("PORTAL_CREDENTIAL_WAIT_SECONDS", default=240.0)
 PORTAL_CREDENTIAL_REQUESTS_MAX = env.int("PORTAL_CREDENTIAL_REQUESTS_MAX", default=2)
 PORTAL_MOSIP_CREDENTIAL_TYPE = env.str("PORTAL_MOSIP_CREDENTIAL_TYPE", default="vercred")
 PORTAL_MOSIP_CREDENTIAL_PARTNER = env.str(
