@@ -54,6 +54,16 @@ def request_is_complete(held: bytes) -> bool:
     return len(body) >= (int(length.group(1)) if length else 0)
 
 
+def _hang_up(conn) -> bool:  # noqa: ANN001
+    """Close at once: gunicorn's graceful close waits up to 2 s, in its main loop (which
+    accepts and dispatches every request), for the client to hang up first."""
+    try:
+        conn.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    return False
+
+
 class Worker(gthread.ThreadWorker):
     def handle(self, conn):  # noqa: ANN001, ANN201 - gunicorn's signature
         if _DEFER is None or self.cfg.is_ssl:
@@ -64,12 +74,12 @@ class Worker(gthread.ThreadWorker):
                 return super().handle(conn)
             held, closed = self._read_what_arrived(conn)
         except OSError:
-            return False
+            return _hang_up(conn)
         if held and request_is_complete(held):
             conn.portal_first_byte_at = None
             return super().handle(conn)
         if closed:
-            return False
+            return _hang_up(conn)
         if not held:
             return _DEFER  # nothing yet: wait on the poller, not in a thread
         started = getattr(conn, "portal_first_byte_at", None)
@@ -84,7 +94,7 @@ class Worker(gthread.ThreadWorker):
                 conn.sock.send(_TIMED_OUT, socket.MSG_DONTWAIT)
             except OSError:
                 pass
-            return False
+            return _hang_up(conn)
         return _DEFER
 
     @staticmethod
