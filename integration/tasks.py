@@ -35,8 +35,9 @@ def apply_retention() -> int:
 
 
 @shared_task(name="integration.reconcile_with_opencrvs")
-def reconcile_with_opencrvs() -> int:
-    return reconciliation.reconcile().pk
+def reconcile_with_opencrvs() -> int | None:
+    run = reconciliation.reconcile()
+    return run.pk if run else None
 
 
 @shared_task(name="integration.subscribe_websub", bind=True, max_retries=None)

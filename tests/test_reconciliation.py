@@ -21,6 +21,7 @@ from integration.services import reconciliation
 from mocks.opencrvs import SYSTEM_CLIENT
 from tests.console.conftest import client_for, make_user
 from tests.mapping import load_defaults_with_address_default
+from tests.monitoring import METRICS_TOKEN, scrape
 from tests.test_other_formats import BIRTH
 
 NO_SEARCH = ("no-search-client", "no-search-secret")
@@ -236,3 +237,33 @@ def test_the_stand_in_answers_core_search_and_event_shapes(opencrvs):
     refused = requests.post(f"{opencrvs.url}/events/events/search", json=body,
                             headers={"Authorization": f"Bearer {other}"}, timeout=5)  # fmt: skip
     assert refused.status_code == 403
+
+
+@pytest.mark.django_db
+def test_without_a_system_client_no_run_is_made_and_the_page_says_why(configured):
+    assert reconciliation.reconcile() is None
+    assert not ReconciliationRun.objects.exists()
+    page = client_for(make_user("ada", Role.AUDITOR)).get(reverse("console:reconciliation"))
+    assert 'data-testid="no-system-client"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_metrics_count_the_differences_of_the_latest_run(client, settings, configured, opencrvs):
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    settings.PORTAL_RECONCILIATION_MISSING = "list"
+    load_defaults_with_address_default()
+    use_system_client(opencrvs)
+    opencrvs.lose_delivery(waiting_event())
+    opencrvs.lose_delivery(waiting_event())
+    reconciliation.reconcile()
+
+    served = scrape(client.get)
+    assert served[("portal_reconciliation_differences", frozenset({("finding", "missing")}))] == 2
+    assert served[("portal_reconciliation_unresolved", frozenset())] == 2
+    assert served[("portal_reconciliation_failing", frozenset())] == 0
+    assert served[("portal_reconciliation_last_run_age_seconds", frozenset())] < 60
+
+    opencrvs.controls.update({"down": True})
+    reconciliation.reconcile()
+    served = scrape(client.get)
+    assert served[("portal_reconciliation_failing", frozenset())] == 1

@@ -37,6 +37,7 @@ from integration.models.submission import (
     Step,
 )
 from integration.models.websub import WebSubState
+from integration.monitoring import reconciliation
 from integration.monitoring.remotes import OUTBOUND_STEPS, SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
 from integration.services import credential_refusals, websub
@@ -72,6 +73,7 @@ class PortalCollector(Collector):
         yield from self.credentials(since)
         yield from self.queue(now)
         yield from self.websub()
+        yield from reconciliation.collect()
         yield from self.logins(since)
 
     def records(self, now) -> Iterator[Metric]:

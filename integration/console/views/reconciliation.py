@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from integration.clients.http import RemoteError
+from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.services import intake, reconciliation
@@ -20,6 +21,7 @@ def reconciliation_runs(request: HttpRequest) -> HttpResponse:
         "runs": reconciliation.last_runs(),
         "listed": reconciliation.waiting_for_a_person(),
         "can_act": request.user.has_perm(ACT_ON_SUBMISSIONS),
+        "no_system_client": "" if OpenCrvsAuth().configured else reconciliation.NO_SYSTEM_CLIENT,
     }
     return render(request, "console/reconciliation.html", context)
 
