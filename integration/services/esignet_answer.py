@@ -1,5 +1,6 @@
 """E-Signet's claims in the shape OpenCRVS forms read: mosip-api 1.9's `pickUserInfo` with
-what the 2.x middleware added (docs/protocols.md (8) and (11)).
+what the 2.x middleware added (docs/protocols.md#esignet-userinfo and
+#esignet-2x-answer).
 
 That shape is `name {firstname, middlename, surname}`, `gender`, and, whenever a birth date
 is given, `dobUnknown: null` and `birthDate` (yyyy-MM-dd, "" when it cannot be read), then

@@ -4,8 +4,8 @@ If the country config's call to the portal fails, OpenCRVS shows the record wait
 external validation forever; and a confirmation OpenCRVS accepted may still leave the
 event waiting there. So a periodic run (beat, `integration.reconcile_with_opencrvs`)
 asks OpenCRVS, with the integration's system client, for the events registered or
-waiting for the portal in a moving window (`POST /events/search`, docs/protocols.md
-"Event search") and compares them with the portal's records:
+waiting for the portal in a moving window (`POST /events/search`,
+docs/protocols.md#event-search) and compares them with the portal's records:
 
 - an event the portal never received is read in full (`event.get`) and taken in as a
   raw EventDocument from the country config would be (integration.services.intake), or,
