@@ -87,6 +87,8 @@ class Dashboard:
     day_chart: Chart
     week_chart: Chart
     contacts: list[Contact] = field(default_factory=list)
+    # What MOSIP last said of the packets still open (integration.services.mosip_status).
+    mosip_says: list[tuple[str, int]] = field(default_factory=list)
 
 
 def status_counts() -> list[StatusCount]:
@@ -190,6 +192,18 @@ def _masked_error(attempt: Attempt) -> str:
     return mask_message(attempt.error, personal_values_of(record) if record else ())
 
 
+def mosip_says() -> list[tuple[str, int]]:
+    """Open records by the status MOSIP last gave their packet, the most first."""
+    rows = (
+        Submission.objects.exclude(status__in=FINAL_STATUSES)
+        .exclude(mosip_status="")
+        .order_by()
+        .values_list("mosip_status")
+        .annotate(n=Count("*"))
+    )
+    return sorted(((status, n) for status, n in rows), key=lambda row: -row[1])
+
+
 def build_dashboard(personal_data: bool) -> Dashboard:
     now = timezone.now()
     statuses = status_counts()
@@ -222,6 +236,7 @@ def build_dashboard(personal_data: bool) -> Dashboard:
         day_chart=day_chart,
         week_chart=week_chart,
         contacts=contacts(personal_data),
+        mosip_says=mosip_says(),
     )
 
 

@@ -53,6 +53,7 @@ LIST_FIELDS = [
     "tracking_id",
     "certificate_number",
     "status",
+    "mosip_status",
     "transaction_id",
     "created_at",
     "updated_at",

@@ -7,6 +7,7 @@ from integration.console.views import (
     dashboard,
     inbound,
     jobs,
+    mosip_status,
     ownership,
     reconciliation,
     submissions,
@@ -24,6 +25,11 @@ urlpatterns = [
     # Before the actions' pattern, which would take these words as an action's name.
     path("submissions/<int:pk>/assign/", ownership.submission_assign, name="submission-assign"),
     path("submissions/<int:pk>/notes/", ownership.submission_note, name="submission-note"),
+    path(
+        "submissions/<int:pk>/ask-mosip/",
+        mosip_status.submission_ask_mosip,
+        name="submission-ask-mosip",
+    ),
     path("submissions/<int:pk>/<str:kind>/", actions.submission_action, name="submission-action"),
     path("bulk/", actions.bulk_action, name="bulk-action"),
     path("jobs/", jobs.job_list, name="jobs"),

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
@@ -53,6 +54,13 @@ CREDENTIAL_LOST = (
     "asked for again {times} times{last}. Check MOSIP's credential service and the WebSub "
     "subscription, then resubmit or ask MOSIP again."
 )
+
+
+def label(status: str) -> str:
+    """MOSIP's status as staff read it: MOSIP's own word, or that it does not know it."""
+    if status == NOT_FOUND:
+        return _("not known to MOSIP (RPR-RGS-031)")
+    return status or _("not asked yet")
 
 
 def due(now: datetime) -> Q:
@@ -150,7 +158,7 @@ def _mosip_rejected(client: MosipClient, submission: Submission, status: str) ->
         return "rejected_seen"
     log.warning("submission %s: %s", submission.pk, failure.reason)
     if settings.PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS:
-        _reject_in_opencrvs(submission, failure.reason)
+        _reject_in_opencrvs(submission, str(failure.reason))
     return "rejected"
 
 

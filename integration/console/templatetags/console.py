@@ -172,3 +172,11 @@ def field_value(value) -> str:
 def admin_empty_state(opts) -> tuple[str, str]:
     """What an empty admin list is for and how it fills (integration/admin_empty.py)."""
     return empty_state(opts)
+
+
+@register.filter
+def mosip_status(status: str) -> str:
+    """MOSIP's status of a packet as staff read it (integration.services.mosip_status)."""
+    from integration.services.mosip_status import label
+
+    return label(status)

@@ -1,0 +1,34 @@
+"""Asking MOSIP what became of a record's packet, on staff demand from its page (the
+periodic look-up asks by itself: integration.services.mosip_status)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+
+from integration.console.roles import ACT_ON_SUBMISSIONS
+from integration.console.views.access import console_view
+from integration.models import Submission
+from integration.services import mosip_status
+
+
+@console_view(ACT_ON_SUBMISSIONS)
+def submission_ask_mosip(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("console:submission", pk=pk)
+    submission = get_object_or_404(Submission, pk=pk)
+    if not submission.transaction_id:
+        messages.info(request, _("Nothing was sent to MOSIP for this record yet."))
+        return redirect("console:submission", pk=pk)
+    found = mosip_status.check([submission])
+    if found.get("unanswered"):
+        messages.error(
+            request, _("MOSIP did not answer; the record's timeline shows the call and why.")
+        )
+    else:
+        submission.refresh_from_db()
+        messages.success(
+            request,
+            _("MOSIP says %(status)s.") % {"status": mosip_status.label(submission.mosip_status)},
+        )
+    return redirect("console:submission", pk=pk)

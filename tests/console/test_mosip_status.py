@@ -1,0 +1,54 @@
+"""MOSIP's status of a record's packet in the console: asked for from the record's page,
+shown there, in the list and on the dashboard (against the MOSIP stand-in)."""
+
+from django.urls import reverse
+
+from integration.models import Status
+from integration.models.submission import FailureKind
+
+
+def test_staff_ask_mosip_from_the_record_page_and_see_its_status_everywhere(
+    configured, mosip, support_client, make_submission
+):
+    submission = make_submission(Status.AWAITING_CREDENTIAL)
+    mosip.verdicts[submission.transaction_id] = "PROCESSING"
+    page = reverse("console:submission", args=[submission.pk])
+    assert "not asked yet" in support_client.get(page).content.decode()
+
+    reply = support_client.post(
+        reverse("console:submission-ask-mosip", args=[submission.pk]), follow=True
+    )
+
+    text = reply.content.decode()
+    assert "MOSIP says PROCESSING." in text
+    assert 'data-testid="mosip-status"' in text and "asked " in text
+    assert [submission.transaction_id] in mosip.status_searches
+    listed = support_client.get(reverse("console:submissions")).content.decode()
+    assert "MOSIP: PROCESSING" in listed
+    dashboard = support_client.get(reverse("console:dashboard")).content.decode()
+    assert "MOSIP says:" in dashboard and "PROCESSING 1" in dashboard
+
+
+def test_a_packet_mosip_rejected_fails_the_record_when_staff_ask(
+    configured, mosip, support_client, make_submission
+):
+    submission = make_submission(Status.AWAITING_CREDENTIAL)
+    mosip.verdicts[submission.transaction_id] = "RESEND"
+
+    support_client.post(reverse("console:submission-ask-mosip", args=[submission.pk]))
+
+    submission.refresh_from_db()
+    assert submission.status == Status.FAILED
+    assert submission.failure_kind == FailureKind.MOSIP_REJECTED
+    assert submission.mosip_status == "RESEND"
+    page = support_client.get(reverse("console:submission", args=[submission.pk])).content
+    assert "RESEND" in page.decode()
+
+
+def test_an_auditor_cannot_ask_mosip(configured, mosip, auditor_client, make_submission):
+    submission = make_submission(Status.AWAITING_CREDENTIAL)
+
+    reply = auditor_client.post(reverse("console:submission-ask-mosip", args=[submission.pk]))
+
+    assert reply.status_code == 403
+    assert mosip.status_searches == []
