@@ -260,13 +260,15 @@ class OpenCrvsStandIn(StandIn):
 
     def on_test_event(self, request: Request) -> Response:
         """Hold an EventDocument posted as JSON (e.g. tests/fixtures/farajaland/*.event.json)
-        for a demo or an acceptance run; a token for it: ``/_test/token`` with the ids."""
+        for a demo or an acceptance run; a token for it: ``/_test/token`` with the ids.
+        ``?lost=1``: its country-config call to the portal was lost (``lose_delivery``)."""
         document = read_json(request)
         if not isinstance(document, dict) or not isinstance(document.get("actions"), list):
             return json_response({"error": "expected an EventDocument with actions"}, 400)
         if not document.get("id") or not document.get("type"):
             return json_response({"error": "an EventDocument needs an id and a type"}, 400)
-        record = self.add_event(document)
+        lost = request.args.get("lost") == "1"
+        record = self.lose_delivery(document) if lost else self.add_event(document)
         return json_response({"eventId": record.id, "actionId": record.action_id})
 
     # -- auth service /token ---------------------------------------------------------------

@@ -267,3 +267,23 @@ def test_metrics_count_the_differences_of_the_latest_run(client, settings, confi
     reconciliation.reconcile()
     served = scrape(client.get)
     assert served[("portal_reconciliation_failing", frozenset())] == 1
+
+
+@pytest.mark.e2e
+def test_run_now_queues_a_run_that_the_worker_makes(reconciling):
+    opencrvs = reconciling.opencrvs
+    document = waiting_event()
+    # Over HTTP, as a demo or the fault suite would: an event whose call was lost.
+    held = requests.post(f"{opencrvs.url}/_test/event?lost=1", json=document, timeout=5)
+    assert held.status_code == 200 and document["id"] in opencrvs.undelivered
+    support = client_for(make_user("sam", Role.SUPPORT))
+    assert "Run now" in support.get(reverse("console:reconciliation")).content.decode()
+
+    reply = support.post(reverse("console:reconciliation-run"), follow=True)
+
+    assert "A reconciliation run is queued" in reply.content.decode()
+    wait_until(lambda: Submission.objects.filter(event_id=document["id"]).exists(), what="intake")
+    submission = Submission.objects.get(event_id=document["id"])
+    reconciling.wait_for(submission.certificate_number, Status.CONFIRMED)
+    run = ReconciliationRun.objects.get()
+    assert (run.missing, run.taken_in) == (1, 1)

@@ -44,4 +44,5 @@ urlpatterns = [
         reconciliation.reconciliation_take_in,
         name="reconciliation-take-in",
     ),
+    path("reconciliation/run/", reconciliation.reconciliation_run_now, name="reconciliation-run"),
 ]

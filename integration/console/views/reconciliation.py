@@ -1,6 +1,8 @@
 """The reconciliation with OpenCRVS: its last runs, what each found and did, the events
 left for a person, and the action that takes one in (integration.services.reconciliation)."""
 
+import logging
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,8 @@ from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.services import intake, reconciliation
+
+log = logging.getLogger(__name__)
 
 
 @console_view()
@@ -45,4 +49,21 @@ def reconciliation_take_in(request: HttpRequest) -> HttpResponse:
             request,
             _("Event %(id)s taken in as record %(pk)s.") % {"id": event_id, "pk": submission.pk},
         )
+    return redirect("console:reconciliation")
+
+
+@require_POST
+@console_view(ACT_ON_SUBMISSIONS)
+def reconciliation_run_now(request: HttpRequest) -> HttpResponse:
+    """After fixing the system client, or to catch up at once: a run now, by a worker
+    (a run may read thousands of events: not in a web request)."""
+    from integration.tasks import reconcile_with_opencrvs
+
+    try:
+        reconcile_with_opencrvs.apply_async()
+    except Exception:  # noqa: BLE001 - the broker is down: say so, beat runs it later
+        log.warning("a reconciliation run could not be queued", exc_info=True)
+        messages.error(request, _("The run could not be queued; the next scheduled run will do."))
+    else:
+        messages.success(request, _("A reconciliation run is queued; its result shows here."))
     return redirect("console:reconciliation")
