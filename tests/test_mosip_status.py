@@ -100,3 +100,16 @@ def test_a_credential_that_cannot_be_asked_for_again_needs_a_person(live_pipelin
     assert "no credential came" in submission.last_error
     assert "IDR-CRG-005" in submission.last_error
     assert live_pipeline.opencrvs.accepted == []
+
+
+def test_with_the_setting_a_packet_mosip_rejects_is_rejected_in_opencrvs(live_pipeline, quick):
+    quick.PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS = True
+    live_pipeline.mosip.reject_packets = 1
+    assert live_pipeline.register(birth_request("2026B00000105", "B00000105")).status_code == 202
+
+    submission = look_up_until("2026B00000105", Status.REJECTED)
+
+    [rejection] = live_pipeline.opencrvs.rejected
+    assert rejection.input["eventId"] == submission.event_id
+    assert live_pipeline.opencrvs.accepted == []
+    assert submission.mosip_status == "REJECTED"
