@@ -30,6 +30,7 @@ urlpatterns = [
         mosip_status.submission_ask_mosip,
         name="submission-ask-mosip",
     ),
+    path("ask-mosip/", mosip_status.ask_mosip_selected, name="ask-mosip-selected"),
     path("submissions/<int:pk>/<str:kind>/", actions.submission_action, name="submission-action"),
     path("bulk/", actions.bulk_action, name="bulk-action"),
     path("jobs/", jobs.job_list, name="jobs"),

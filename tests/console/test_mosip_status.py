@@ -52,3 +52,26 @@ def test_an_auditor_cannot_ask_mosip(configured, mosip, auditor_client, make_sub
 
     assert reply.status_code == 403
     assert mosip.status_searches == []
+
+
+def test_staff_ask_mosip_about_records_picked_on_the_list(
+    configured, mosip, support_client, make_submission
+):
+    waiting = make_submission(Status.AWAITING_CREDENTIAL)
+    rejected = make_submission(Status.AWAITING_CREDENTIAL)
+    mosip.verdicts[waiting.transaction_id] = "PROCESSING"
+    mosip.verdicts[rejected.transaction_id] = "REREGISTER"
+    listed = support_client.get(reverse("console:submissions")).content.decode()
+    assert 'data-testid="ask-mosip-selected"' in listed
+
+    reply = support_client.post(
+        reverse("console:ask-mosip-selected"), {"ids": [waiting.pk, rejected.pk]}, follow=True
+    )
+
+    text = reply.content.decode()
+    assert "MOSIP was asked about 2 records: 1 failed as MOSIP rejected them" in text
+    assert len(mosip.status_searches) == 1  # one call for both
+    waiting.refresh_from_db()
+    rejected.refresh_from_db()
+    assert (waiting.status, waiting.mosip_status) == (Status.AWAITING_CREDENTIAL, "PROCESSING")
+    assert (rejected.status, rejected.failure_kind) == (Status.FAILED, FailureKind.MOSIP_REJECTED)
