@@ -152,6 +152,8 @@ def take_in(event_id: str, auth: OpenCrvsAuth | None = None) -> tuple[Submission
     if it came meanwhile. Without a pending REGISTER (registered in OpenCRVS already)
     there is nothing to confirm. Raises intake.NotConfigured or RemoteError."""
     auth = auth or OpenCrvsAuth()
+    if not auth.configured:
+        raise RemoteError(str(NO_SYSTEM_CLIENT), retriable=False)
     event = OpenCrvsClient().get_event(event_id, auth.system_token(), None)
     pending = pending_action(event)
     waits = pending is not None and pending.get("type") == REGISTER
@@ -209,8 +211,10 @@ def _reconcile(run: ReconciliationRun, auth: OpenCrvsAuth, start: datetime, end:
     settled = end - timedelta(seconds=settings.PORTAL_RECONCILIATION_GRACE_SECONDS)
     ids = [e.id for e in events]
     trackings = [e.tracking_id for e in events if e.tracking_id]
-    known = Submission.objects.exclude(source_format=SourceFormat.CORRECTION).filter(
-        Q(event_id__in=ids) | Q(tracking_id__in=trackings)
+    known = (
+        Submission.objects.exclude(source_format=SourceFormat.CORRECTION)
+        .filter(Q(event_id__in=ids) | Q(tracking_id__in=trackings))
+        .only("pk", "event_id", "tracking_id", "status", "confirmed_at", "claimed_at")
     )
     by_event = {s.event_id: s for s in known if s.event_id}
     by_tracking = {s.tracking_id: s for s in known if s.tracking_id}

@@ -21,6 +21,7 @@ from integration.models import (
     InboundKind,
     InboundOutcome,
     MosipSettings,
+    ReconciliationRun,
     Status,
     Submission,
 )
@@ -93,6 +94,19 @@ def world(transactional_db):
         outcome=InboundOutcome.KEPT_FOR_RETRY,
         error="The credential keystore password is wrong.",
     )
+    # A reconciliation that took one event in and left one for a person.
+    ReconciliationRun.objects.create(
+        finished_at=timezone.now(), window_start=timezone.now() - timedelta(hours=72),
+        window_end=timezone.now(), events_seen=40, missing=2, taken_in=1, listed=1,
+        findings=[
+            {"event_id": "0b9f6c1e-5d1a-4c57-9a43-3f1b2a7d9e10", "event_type": "v2.birth",
+             "tracking_id": "B7KQ2M1", "opencrvs_status": "DECLARED", "finding": "missing",
+             "done": "listed"},
+            {"event_id": "5c2e8a40-1f7b-4d3e-b6a9-8e0d4c2f1a77", "event_type": "v2.birth",
+             "tracking_id": "B9XW4P3", "opencrvs_status": "DECLARED", "finding": "missing",
+             "done": "taken_in", "submission": failed.pk},
+        ],
+    )  # fmt: skip
     return {
         "admin": admin,
         "auditor": auditor,
@@ -122,6 +136,7 @@ def pages(world) -> dict[str, str]:
         "job": f"/console/jobs/{job.pk}/",
         "audit": "/console/audit/",
         "inbound": "/console/inbound/",
+        "reconciliation": "/console/reconciliation/",
         "admin": "/admin/",
         "admin-mosip-settings": "/admin/integration/mosipsettings/",
         "admin-opencrvs-settings": "/admin/integration/opencrvssettings/",
