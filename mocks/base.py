@@ -61,6 +61,12 @@ class Controls:
     error_rate: float = 0.0  # fraction of requests answered 503
     down: bool = False  # every request answered 503 (see module docstring)
     duplicate_callbacks: bool = False  # MOSIP only: deliver each credential twice
+    # MOSIP only (fractions 0-1): packets the registration processor rejects after the
+    # checks the portal can foresee; packets answered as written that never reach the
+    # processor; credentials the WebSub hub gives up on.
+    packet_reject_rate: float = 0.0
+    packet_lose_rate: float = 0.0
+    credential_drop_rate: float = 0.0
 
     def update(self, changes: JSON) -> None:
         """Apply a partial update, validating types; raises ValueError on bad input."""
@@ -73,8 +79,8 @@ class Controls:
                     raise ValueError(f"{key} must be true or false")
             elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{key} must be a non-negative number")
-            if key == "error_rate" and value > 1:
-                raise ValueError("error_rate must be between 0 and 1")
+            if key.endswith("_rate") and value > 1:
+                raise ValueError(f"{key} must be between 0 and 1")
         for key, value in changes.items():
             setattr(self, key, value if isinstance(value, bool) else float(value))
 

@@ -27,7 +27,10 @@ Choices worth knowing:
   write. The ID repository maps a registration id to its UIN; the credential request
   generator issues the credential again through the hub (``refuse_credential_requests``:
   it answers an error instead). The hub gives up on ``drop_credentials`` credentials
-  (kept in ``dropped``), as MOSIP's hub does after its retries.
+  (kept in ``dropped``), as MOSIP's hub does after its retries. ``reject_packets``,
+  ``lose_packets`` and ``drop_credentials`` count the next ones; the controls
+  ``packet_reject_rate``, ``packet_lose_rate`` and ``credential_drop_rate`` (settable
+  over ``/_control``) pick a fraction at random, for the fault suite.
 """
 
 from __future__ import annotations
@@ -382,9 +385,9 @@ class MosipStandIn(StandIn):
             message = f"No packet was created for registrationId {reg_id!r}"
             return _workflow_reply(None, [_error("RPR-WFM-404", message)])
         with self._lock:
-            lost = self.lose_packets > 0
+            lost = self.lose_packets > 0 or self._chance(self.controls.packet_lose_rate)
             if lost:  # answered as started, never reaches the processor
-                self.lose_packets -= 1
+                self.lose_packets = max(self.lose_packets - 1, 0)
                 self.lost_packets.append(reg_id)
                 del self.packets[reg_id]
             else:
@@ -441,8 +444,8 @@ class MosipStandIn(StandIn):
         if errors := uin_generation_problems(identity, today):
             return Rejection(registration_id, "UIN generation", errors)
         with self._lock:
-            if self.reject_packets > 0:
-                self.reject_packets -= 1
+            if self.reject_packets > 0 or self._chance(self.controls.packet_reject_rate):
+                self.reject_packets = max(self.reject_packets - 1, 0)
                 return Rejection(registration_id, "manual adjudication", [self.rejection_reason])
         return None
 
@@ -515,6 +518,9 @@ class MosipStandIn(StandIn):
                 "createdDateTimes": iso_now(),
             }
         )
+
+    def _chance(self, rate: float) -> bool:
+        return bool(rate) and self._random.random() < rate
 
     def external_status(self, rid: str) -> str | None:
         """What the external status search says of ``rid``; None: never heard of it."""
@@ -759,9 +765,9 @@ class MosipStandIn(StandIn):
             self.issuances.append(issuance)
         count = times if times is not None else (2 if self.controls.duplicate_callbacks else 1)
         with self._lock:
-            drop = self.drop_credentials > 0
+            drop = self.drop_credentials > 0 or self._chance(self.controls.credential_drop_rate)
             if drop:  # the hub's retries all failed: it gives up, nobody hears of it
-                self.drop_credentials -= 1
+                self.drop_credentials = max(self.drop_credentials - 1, 0)
                 self.dropped.append(issuance)
                 count = 0
         for _ in range(count):

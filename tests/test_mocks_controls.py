@@ -26,6 +26,9 @@ def test_down_answers_503_but_control_still_works(mosip: MosipStandIn) -> None:
         "error_rate": 0.0,
         "down": False,
         "duplicate_callbacks": False,
+        "packet_reject_rate": 0.0,
+        "packet_lose_rate": 0.0,
+        "credential_drop_rate": 0.0,
     }
     assert requests.get(mosip.url + KEY, timeout=5).status_code == 200
     assert [r.status for r in mosip.requests_to(KEY)] == [503, 200]
