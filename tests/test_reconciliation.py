@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.console.roles import Role
-from integration.models import OpenCrvsSettings, ReconciliationRun, StaffAction, Status, Submission
+from integration.models import (
+    Attempt,
+    OpenCrvsSettings,
+    ReconciliationRun,
+    StaffAction,
+    Status,
+    Submission,
+)
+from integration.models.submission import Step
 from integration.services import reconciliation
 from mocks.opencrvs import SYSTEM_CLIENT
 from tests.console.conftest import client_for, make_user
@@ -287,3 +295,32 @@ def test_run_now_queues_a_run_that_the_worker_makes(reconciling):
     reconciling.wait_for(submission.certificate_number, Status.CONFIRMED)
     run = ReconciliationRun.objects.get()
     assert (run.missing, run.taken_in) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_record_opencrvs_accepted_three_times_and_still_shows_waiting_is_left_to_a_person(
+    client, settings, configured, opencrvs
+):
+    settings.PORTAL_RECONCILIATION_GRACE_SECONDS = 0
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    load_defaults_with_address_default()
+    use_system_client(opencrvs)
+    event = opencrvs.add_event(waiting_event())
+    record = Submission.objects.create(
+        event_type="birth", event_type_id="v2.birth", tracking_id=event.tracking_id,
+        certificate_number="2026" + event.tracking_id, event_id=event.id,
+        action_id=event.action_id, raw_request={}, status=Status.CONFIRMED,
+        confirmed_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    for _ in range(3):
+        Attempt.objects.create(
+            submission=record, step=Step.CONFIRM, url="http://x/", http_status=200
+        )
+
+    run = reconciliation.reconcile()
+
+    assert (run.still_waiting, run.confirmed_again) == (1, 0)
+    [finding] = run.findings
+    assert finding["done"] == "failed" and "3 times" in finding["detail"]
+    assert Submission.objects.get().status == Status.CONFIRMED  # not sent round again
+    assert scrape(client.get)[("portal_reconciliation_unresolved", frozenset())] == 1

@@ -40,6 +40,7 @@ from integration.mapping.profiles import active_profiles
 from integration.models import ReconciliationRun, SourceFormat, StaffAction, Status, Submission
 from integration.models.console import TAKE_IN, Outcome
 from integration.models.reconciliation import Done, Finding
+from integration.models.submission import Step
 from integration.services import intake, lifecycle
 from integration.services.record_token import RecordToken
 
@@ -48,6 +49,8 @@ PAGE = 100  # core's default and a sensible page
 MAX_PAGES = 50  # 5,000 events a run: more means the window is far too wide
 WAITING_FLAG = "register:requested"  # core: an action sent, not yet accepted or rejected
 MAX_FINDINGS = 500  # kept on the run; the counts stay exact beyond it
+# A record OpenCRVS accepted this many times and still shows waiting is left to a person.
+MAX_CONFIRMATIONS = 3
 
 
 class NotReady(Exception):
@@ -266,6 +269,17 @@ def _still_waiting(run: ReconciliationRun, event: Seen, record: Submission) -> N
     from integration.tasks import enqueue_confirmation
 
     run.still_waiting += 1
+    accepted = record.attempts.filter(step=Step.CONFIRM, error="", http_status=200).count()
+    if accepted >= MAX_CONFIRMATIONS:
+        # OpenCRVS accepts and still shows it waiting: asking again would loop for ever.
+        detail = _(
+            "OpenCRVS accepted the confirmation %(n)s times and still shows the event "
+            "waiting: a person checks it in OpenCRVS."
+        ) % {"n": accepted}
+        _note(run, event, Finding.STILL_WAITING, Done.FAILED, submission=record.pk, detail=detail)
+        log.warning("reconciliation: record %s confirmed %s times, OpenCRVS still waits",
+                    record.pk, accepted)  # fmt: skip
+        return
     with transaction.atomic():
         moved = lifecycle.move(record, "confirm_again", last_error="", next_attempt_at=None)
         if moved:
