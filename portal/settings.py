@@ -219,6 +219,23 @@ if _POSTGRES and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
+if _POSTGRES:
+    # A silent network (a partition: bytes held, nothing reset) must fail fast, not hang a
+    # worker past its lease: TCP keepalives find a peer gone quiet on an idle socket,
+    # tcp_user_timeout one that stops acknowledging what was sent, statement_timeout a
+    # statement the server runs too long (0 turns each off). README "Leases and fencing".
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.update(
+        keepalives=1,
+        keepalives_idle=env.int("DATABASE_KEEPALIVES_IDLE", default=10),
+        keepalives_interval=env.int("DATABASE_KEEPALIVES_INTERVAL", default=5),
+        keepalives_count=env.int("DATABASE_KEEPALIVES_COUNT", default=3),
+        tcp_user_timeout=env.int("DATABASE_TCP_USER_TIMEOUT_MS", default=15000),
+    )
+    if _statement_ms := env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=60000):
+        _db_options["options"] = (
+            f"{_db_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
+        )
 # Settings rows, mapping profiles and trusted documents are kept per process and checked
 # against a version in the shared cache (integration/config_cache.py). None: on when the
 # cache is shared (Redis), off with the per-process locmem cache.
@@ -234,6 +251,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url_config(secret("CACHE_URL") or "locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.redis_cache.RedisCache"  # one client per pool
+# Redis sockets (cache and broker) give up on a silent network instead of hanging: a
+# read waits at most REDIS_SOCKET_TIMEOUT, a connection REDIS_SOCKET_CONNECT_TIMEOUT, an
+# idle connection is checked before use after REDIS_HEALTH_CHECK_INTERVAL, with keepalives.
+REDIS_SOCKET_OPTIONS = {
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=5.0),
+    "socket_connect_timeout": env.float("REDIS_SOCKET_CONNECT_TIMEOUT", default=3.0),
+    "socket_keepalive": True,
+    "health_check_interval": env.int("REDIS_HEALTH_CHECK_INTERVAL", default=15),
+}
+if CACHES["default"]["BACKEND"] == "portal.redis_cache.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update(REDIS_SOCKET_OPTIONS)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -294,7 +322,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Retry countdowns stay far below this, so Redis never re-delivers a waiting message.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600, **REDIS_SOCKET_OPTIONS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # The tasks wait on MOSIP and OpenCRVS, not on the CPU: run the worker as one process
@@ -330,6 +358,9 @@ PORTAL_STALE_CLAIM_SECONDS = env.int("PORTAL_STALE_CLAIM_SECONDS", default=600)
 # A worker holds a record by a lease it renews every third of this while it works; a
 # lease run out (its worker was killed) is handed back by the next sweep.
 PORTAL_LEASE_SECONDS = env.float("PORTAL_LEASE_SECONDS", default=30.0)
+# No remote call starts with less of the lease left than this, and every call's connect and
+# read timeouts end this much before the lease does (integration.services.fence).
+PORTAL_LEASE_MARGIN_SECONDS = env.float("PORTAL_LEASE_MARGIN_SECONDS", default=3.0)
 # A row still "received" this long after commit lost its message: the sweep re-enqueues.
 PORTAL_SWEEP_GRACE_SECONDS = env.int("PORTAL_SWEEP_GRACE_SECONDS", default=60)
 PORTAL_SWEEP_INTERVAL_SECONDS = env.float("PORTAL_SWEEP_INTERVAL_SECONDS", default=15.0)

@@ -13,7 +13,7 @@ from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.models import Status, Submission
 from integration.models.submission import Step
 from integration.monitoring import logs
-from integration.services import lifecycle, opencrvs_access, progress
+from integration.services import fence, lifecycle, opencrvs_access, progress
 from integration.services.failures import Kind, classify
 from integration.services.opencrvs_access import NothingToConfirm, TokenExpired
 
@@ -53,8 +53,15 @@ def _confirm(submission: Submission) -> None:
         target = opencrvs_access.find_target(submission, auth, OpenCrvsClient())
         if target.request_id and target.request_id != submission.request_id:
             submission.request_id = target.request_id
-            submission.save(update_fields=["request_id", "updated_at"])
+            if not fence.still_held(submission).update(
+                request_id=target.request_id, updated_at=timezone.now()
+            ):
+                raise fence.LeaseLost("the record is no longer ours")
         opencrvs_access.send_confirmation(submission, target)
+    except fence.LeaseLost as error:
+        # Another worker (or the sweep) has the record now; nothing more is sent.
+        log.warning("submission %s: confirmation stopped: %s", submission.pk, error)
+        return
     except TokenExpired as error:
         _token_expired(submission, str(error))
         return

@@ -16,7 +16,7 @@ from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Status, Submission
 from integration.models.submission import Step
 from integration.monitoring import logs
-from integration.services import lifecycle, progress
+from integration.services import fence, lifecycle, progress
 from integration.services.failures import Kind, classify
 from integration.services.packet import (
     MappingFailed,
@@ -52,31 +52,64 @@ def _deliver(submission: Submission) -> None:
         client = MosipClient(config)
         if submission.packet_created_at is None:
             client.create_packet(packet, submission)
-            Submission.objects.filter(pk=submission.pk).update(
+            written = fence.still_held(submission).update(
                 packet_created_at=timezone.now(),
                 fields_sent=packet.fields,
                 fields_defaulted=packet.defaulted,
                 fields_from_declaration=packet.from_declaration,
                 retry_count=0,
             )
+            if not written:
+                raise fence.LeaseLost("the packet was created, but the record is no longer ours")
             submission.retry_count = 0
         step = Step.START_WORKFLOW
-        client.start_workflow(packet, submission)
+        if not _workflow_started_before(client, submission):
+            client.start_workflow(packet, submission)
+    except fence.LeaseLost as exc:
+        # Another worker (or the sweep) has the record now: it carries on from what the
+        # row says. Nothing more is sent or written from here.
+        log.warning("submission %s: stopped at %s: %s", submission.pk, step, exc)
+        return
     except Exception as exc:  # noqa: BLE001 - every failure is classified below
         _after_failure(submission, step, exc)
         return
     started = {"workflow_started_at": timezone.now()}  # written with the state change
     if _death_needs_no_credential(submission, config):
-        Submission.objects.filter(pk=submission.pk, credential_received_at__isnull=True).update(
+        fence.still_held(submission).filter(credential_received_at__isnull=True).update(
             credential_received_at=timezone.now()  # nothing more to wait for
         )
     _workflow_started(submission, started)
 
 
+def _workflow_started_before(client: MosipClient, submission: Submission) -> bool:
+    """Whether an earlier worker may have started the packet's workflow already: the
+    packet was created under an earlier claim, or a workflow start failed before. Then
+    MOSIP's registration processor is asked rather than guessed (it knows a registration
+    id from its workflow start on); a known packet is not started again. A status
+    look-up that fails raises, and the record is retried: nothing is sent blind."""
+    earlier_claim = (
+        submission.packet_created_at is not None
+        and submission.claimed_at is not None
+        and submission.packet_created_at < submission.claimed_at
+    )
+    if not (earlier_claim or submission.failed_step == Step.START_WORKFLOW):
+        return False
+    status = client.registration_statuses([submission.transaction_id]).get(
+        submission.transaction_id
+    )
+    if status:
+        log.info(
+            "submission %s: MOSIP knows the packet (%s): its workflow is not started again",
+            submission.pk,
+            status,
+        )
+    return bool(status)
+
+
 def _packet(submission: Submission, config: MosipSettings):
     try:
         return build_packet(submission, config)
-    except (MappingFailed, NoIdSchema):
+    except (MappingFailed, NoIdSchema, fence.LeaseLost):
         raise
     except Exception as exc:
         failure = classify(exc)

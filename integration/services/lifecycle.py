@@ -14,6 +14,7 @@ asks for a move by name. `tests/test_lifecycle.py` fails if anything else writes
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,7 @@ from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from integration.errors import Reason, stored_reason
 from integration.models import Status, Submission
 from integration.models.submission import IN_FLIGHT_STATUSES
 
@@ -149,6 +151,8 @@ def _plan(name: str, to: str | None) -> tuple[Move, str]:
 
 def _changes_for(target: str, now: datetime, changes: dict) -> dict:
     values = {"status": target, "updated_at": now, **changes}
+    if isinstance(changes.get("last_error"), Reason):
+        values.update(stored_reason(changes["last_error"]))  # its code, values and English
     if target in IN_FLIGHT_STATUSES:
         values.setdefault("claimed_at", now)
         values.setdefault("lease_expires_at", now + timedelta(seconds=lease_seconds()))
@@ -257,24 +261,38 @@ def renew(submission: Submission) -> bool:
 @contextmanager
 def heartbeat(submission: Submission) -> Iterator[None]:
     """Renew the lease every third of its length while the body runs: a worker killed
-    mid-call stops renewing, and its record is free again within one lease."""
+    mid-call stops renewing, and its record is free again within one lease. The body's
+    remote calls are fenced by the lease (`integration.services.fence`): a renewal that
+    finds the record taken stops them, one that fails or hangs does not extend them."""
+    from integration.services import fence  # fence renews through this module
+
+    lease = fence.Lease.of(submission)
     stop = threading.Event()
 
     def beat() -> None:
         try:
             while not stop.wait(lease_seconds() / 3):
+                sent_at = time.monotonic()
                 try:
-                    renew(submission)
+                    held = renew(submission)
                 except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
                     log.warning("lease heartbeat for submission %s failed", submission.pk)
+                    continue
+                if not held:
+                    lease.lose(f"another worker holds submission {submission.pk} now")
+                    log.warning("submission %s: lease lost; its work stops", submission.pk)
+                    return
+                lease.renewed(sent_at, lease_seconds())
         finally:
             connection.close()
 
     thread = threading.Thread(target=beat, name=f"lease-{submission.pk}", daemon=True)
     thread.start()
+    token = fence.current.set(lease)
     try:
         yield
     finally:
+        fence.current.reset(token)
         stop.set()
         thread.join(timeout=5)
 
