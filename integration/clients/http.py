@@ -37,6 +37,7 @@ from integration.clients.sent import request_excerpt
 from integration.errors import Readable
 from integration.models import Attempt, Submission
 from integration.redaction import redact
+from integration.services import fence
 
 # Retrying these can succeed later; any other 4xx will fail the same way again.
 RETRIABLE_STATUSES = {408, 429}
@@ -312,6 +313,9 @@ def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Respons
     what = what or origin(url)
     check_destination(url, what)
     kwargs.setdefault("timeout", timeouts())
+    # Inside a worker's lease: still ours, renewed, and the call ends well inside it.
+    if lease := fence.before_call(what):
+        kwargs["timeout"] = lease.cap(kwargs["timeout"])
     kwargs["allow_redirects"] = False
     try:
         response = session().request(method, url, **kwargs)
@@ -401,8 +405,12 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
     """Time one outbound call and store it as an Attempt, whatever happens."""
     record = CallRecord(submission)
     started = time.monotonic()
+    sent = True
     try:
         yield record
+    except fence.LeaseLost:
+        sent = False
+        raise
     except requests.RequestException as exc:  # a caller that used its own session
         error = classify(exc, origin(url))
         record.error = error.message
@@ -417,15 +425,16 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
         raise
     finally:
         response = record.response
-        Attempt.objects.create(
-            submission=record.submission,
-            step=step,
-            url=redact(url)[:500],
-            duration_ms=int((time.monotonic() - started) * 1000),
-            http_status=response.status_code if response is not None else None,
-            error=redact(record.error),
-            request_excerpt=request_excerpt(
-                response.request if response is not None else record.request
-            ),
-            response_excerpt=excerpt(response),
-        )
+        if sent:  # refused before sending: there is no call to keep
+            Attempt.objects.create(
+                submission=record.submission,
+                step=step,
+                url=redact(url)[:500],
+                duration_ms=int((time.monotonic() - started) * 1000),
+                http_status=response.status_code if response is not None else None,
+                error=redact(record.error),
+                request_excerpt=request_excerpt(
+                    response.request if response is not None else record.request
+                ),
+                response_excerpt=excerpt(response),
+            )
