@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from integration.clients.http import destination_problem
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES
+from integration.console import reason_text
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.errors import staff_text
 from integration.fields import mask
@@ -539,7 +540,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "status",
         "transaction_id",
         "created_at",
-        "last_error",
+        "failure_reason",
     ]
     list_filter = ["status", "event_type"]
     search_fields = ["=tracking_id", "=certificate_number", "=transaction_ids__value", "=vid"]
@@ -548,7 +549,15 @@ class SubmissionAdmin(admin.ModelAdmin):
     exclude = ["token"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "token"]
+        # The reason in the reader's language, not its English text and stored code.
+        hidden = {"token", "last_error", "reason_code", "reason_params"}
+        fields = [f.name for f in self.model._meta.fields if f.name not in hidden]
+        return [*fields, "failure_reason"]
+
+    @admin.display(description=gettext_lazy("last error"))
+    def failure_reason(self, obj: Submission) -> str:
+        """In the reader's language, the remote system's own words marked apart."""
+        return reason_text.rendered(obj) if obj.last_error else "—"
 
     def has_add_permission(self, request):
         return False

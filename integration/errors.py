@@ -45,3 +45,130 @@ def staff_text(value: object) -> str:
     """What an admin page shows of an error or a problem: its words in the reader's
     language when it has them, else as it is (a parser's or a library's, in English)."""
     return value.for_staff() if readable(value) else str(value)  # type: ignore[union-attr]
+
+
+class Reason(Readable):
+    """Why a record failed, as a code of integration/reason_codes.py and its values:
+    str() is the English sentence (for `last_error`, logs and the API), `for_staff()` the
+    sentence in the active language. `verbatim` is a remote system's own words (`source`
+    names it), never translated: str() appends it, pages show it apart, quoted.
+
+    Stored as `stored()` (reason_code, reason_params) and read back by `Reason.load`."""
+
+    def __init__(self, code: str, *, verbatim: str = "", source: str = "", **params: Any):
+        from integration.reason_codes import REASONS
+
+        super().__init__(REASONS[code], **params)
+        self.code, self.verbatim, self.source = code, verbatim, source
+
+    def for_staff(self) -> str:
+        from integration.reason_codes import TRANSLATED_PARAMS
+
+        params = {}
+        for name, value in self.params.items():
+            if isinstance(value, list):
+                value = "; ".join(staff_text(item) for item in value)
+            elif readable(value):
+                value = staff_text(value)
+            elif name in TRANSLATED_PARAMS and isinstance(value, str):
+                value = translation.gettext(value)
+            params[name] = value
+        return str(self.message) % params
+
+    def __str__(self) -> str:
+        from integration.reason_codes import VERBATIM_FORMATS
+
+        with translation.override("en"):
+            sentence = self.for_staff()
+        if not self.verbatim:
+            return sentence
+        form = VERBATIM_FORMATS.get(self.code, "{sentence}: {verbatim}")
+        return form.format(sentence=sentence, verbatim=self.verbatim)
+
+    def __html__(self) -> str:
+        # A template shows the reader's language (str() would be English).
+        from django.utils.html import escape
+
+        return escape(self.for_staff())
+
+    def for_staff_quoting(self) -> str:
+        """`for_staff()`, the remote's own words quoted after it (one line)."""
+        verbatim = self.quoted()[0]
+        if not verbatim:
+            return self.for_staff()
+        words = {"reason": self.for_staff(), "verbatim": verbatim}
+        return translation.gettext("%(reason)s: “%(verbatim)s”") % words
+
+    def quoted(self) -> tuple[str, str]:
+        """The remote's own words and whose they are: this reason's, else its cause's."""
+        if self.verbatim:
+            return self.verbatim, self.source
+        for value in self.params.values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Reason) and item.quoted()[0]:
+                    return item.quoted()
+        return "", ""
+
+    def stored(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for name, value in self.params.items():
+            if isinstance(value, list):
+                params[name] = [_stored_value(item) for item in value]
+            else:
+                params[name] = _stored_value(value)
+        if self.verbatim:
+            params["verbatim"], params["source"] = self.verbatim, self.source
+        return {"reason_code": self.code, "reason_params": params}
+
+    @classmethod
+    def load(cls, code: str, params: dict | None) -> "Reason | None":
+        """The reason stored, or None for a row without a code (or a code since removed):
+        such rows show their stored text."""
+        from integration.reason_codes import REASONS
+
+        if not code or code not in REASONS:
+            return None
+        params = dict(params or {})
+        verbatim, source = params.pop("verbatim", ""), params.pop("source", "")
+        try:
+            loaded = {name: _loaded_value(value) for name, value in params.items()}
+            reason = cls(code, verbatim=verbatim, source=source, **loaded)
+            reason.for_staff()  # a parameter missing since: show the stored text
+        except (KeyError, TypeError, ValueError):
+            return None
+        return reason
+
+
+def _stored_value(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return {"code": value.code, "params": value.stored()["reason_params"]}
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _loaded_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_loaded_value(item) for item in value]
+    if isinstance(value, dict) and "code" in value:
+        return Reason.load(value["code"], value.get("params")) or ""
+    return value
+
+
+def staff_words(error: object) -> str:
+    """What an error says in the reader's language, a remote's own words quoted after it:
+    a RemoteError or MappingFailed carrying a Reason, a readable error, else its text."""
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, Reason):
+        return reason.for_staff_quoting()
+    if readable(reason):
+        return staff_text(reason)
+    return getattr(error, "message", None) or str(error)
+
+
+def stored_reason(last_error: object) -> dict[str, Any]:
+    """The columns a failure reason is written to: its English text, and its code and
+    values when it has them (a plain text clears them)."""
+    if isinstance(last_error, Reason):
+        return {"last_error": str(last_error), **last_error.stored()}
+    return {"last_error": str(last_error), "reason_code": "", "reason_params": {}}

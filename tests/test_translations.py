@@ -198,3 +198,86 @@ def test_the_compiled_catalogue_matches_its_source(language):
         for e in po.translated_entries()
     }
     assert source <= compiled, "run: python manage.py compilemessages"
+
+
+# Failure reasons (integration/reason_codes.py): a record's reason is stored as a code
+# whose sentence is marked for translation, never as words written where it happens.
+REASON_CODES = ROOT / "integration" / "reason_codes.py"
+# The modules that build failure reasons; each new one is added here as it is converted.
+FAILURE_MODULES = [
+    ROOT / "integration" / "services" / "failures.py",
+    ROOT / "integration" / "services" / "progress.py",
+    ROOT / "integration" / "mapping" / "validation.py",
+    ROOT / "integration" / "clients" / "http.py",
+]
+# Where a failure's words go: an error raised for a record, a failure, a stored reason.
+REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
+REASON_CALLS |= {"fail", "retry_later"}
+REASON_KEYWORDS = {"last_error", "reason", "message"}
+
+
+def unmarked_reasons(path: Path) -> list[str]:
+    """ "line: text" of each literal with words that would be a failure reason: an argument
+    of a reason call, a `last_error=` or a per-field problem (problems[...] = ...)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        shown: list[ast.expr] = []
+        if isinstance(node, ast.Call) and _called(node) in REASON_CALLS:
+            shown = [*node.args, *(k.value for k in node.keywords if k.arg in REASON_KEYWORDS)]
+        elif isinstance(node, ast.Call):
+            shown = [k.value for k in node.keywords if k.arg == "last_error"]
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and getattr(t.value, "id", "") == "problems"
+            for t in node.targets
+        ):
+            shown = [node.value]
+        for argument in shown:
+            if isinstance(argument, ast.Call) and _called(argument) == "Reason":
+                continue  # a code of integration/reason_codes.py and its values
+            found += [f"{node.lineno}: {text}" for text in _literal_words(argument)]
+    return found
+
+
+@pytest.mark.parametrize("path", FAILURE_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_failure_reason_is_a_code_marked_for_translation(path):
+    assert unmarked_reasons(path) == []
+
+
+def test_the_reason_scan_finds_a_sentence_written_in_place(tmp_path):
+    module = tmp_path / "failures.py"
+    module.write_text(
+        "def classify(exc, name, what):\n"
+        '    problems[name] = f"{name} is not mapped"\n'
+        '    raise RemoteError(f"{what} answered nothing", retriable=True)\n'
+        '    raise RemoteError(Reason("remote_timeout", system=what), retriable=True)\n'
+        '    move(record, "failed", last_error="Gave up")\n'
+    )
+    assert unmarked_reasons(module) == [
+        "2:  is not mapped",
+        "3:  answered nothing",
+        "5: Gave up",
+    ]
+
+
+def test_every_reason_code_has_a_sentence_marked_for_translation():
+    """Each code's sentence is a gettext_lazy call on a literal (so it is extracted and
+    translated), and every Reason(...) in the code names a code that exists."""
+    tree = ast.parse(REASON_CODES.read_text())
+    table = next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "REASONS"
+    )
+    codes = set()
+    for key, value in zip(table.keys, table.values, strict=True):
+        codes.add(key.value)
+        marked = isinstance(value, ast.Call) and _called(value) in TRANSLATED
+        assert marked and isinstance(value.args[0], ast.Constant), key.value
+    used = set()
+    for path in (ROOT / "integration").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and _called(node) == "Reason" and node.args:
+                code = node.args[0]
+                assert isinstance(code, ast.Constant), f"{path}:{node.lineno}"
+                used.add(code.value)
+    assert used and used <= codes, used - codes

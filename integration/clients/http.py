@@ -34,7 +34,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import allowed_gai_family
 
 from integration.clients.sent import request_excerpt
-from integration.errors import Readable
+from integration.errors import Readable, Reason, stored_reason
 from integration.models import Attempt, Submission
 from integration.redaction import redact
 from integration.services import fence
@@ -50,9 +50,18 @@ EXCERPT_TYPES = ("application/json", "application/problem+json", "text/plain")
 class RemoteError(Exception):
     """A remote system did not do what we asked. `retriable` says whether to try again."""
 
-    def __init__(self, message: str, *, retriable: bool, http_status: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: object,
+        *,
+        retriable: bool,
+        http_status: int | None = None,
+    ):
+        # `message` may be an integration.errors.Reason: stored as a code, shown in the
+        # reader's language; `message` stays the English text.
+        super().__init__(str(message))
+        self.reason = message
+        self.message = str(message)
         self.retriable = retriable
         self.http_status = http_status
 
@@ -60,7 +69,7 @@ class RemoteError(Exception):
 class DestinationRefused(RemoteError):
     """The URL points somewhere the portal may not call: fix the settings."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: object):
         super().__init__(message, retriable=False)
 
 
@@ -136,12 +145,11 @@ def destination_problem(url: str) -> Readable | None:
 
 def check_destination(url: str, what: str = "") -> None:
     if not url:
-        raise DestinationRefused(f"no URL is set for {what}: it is not valid; check the settings")
+        raise DestinationRefused(Reason("no_url", system=what))
     problem = destination_problem(url)
     if problem:
         raise DestinationRefused(
-            f"the URL for {what or origin(url)} is not valid here: {problem}; "
-            "check the settings in the admin"
+            Reason("destination_refused", system=what or origin(url), problem=problem)
         )
 
 
@@ -290,9 +298,9 @@ os.register_at_fork(after_in_child=_forget_session)
 def classify(exc: requests.RequestException, what: str) -> RemoteError:
     """The one classification of transport failures."""
     if isinstance(exc, requests.Timeout):
-        return RemoteError(f"no answer in time from {what}", retriable=True)
+        return RemoteError(Reason("remote_timeout", system=what), retriable=True)
     if isinstance(exc, requests.ConnectionError):
-        return RemoteError(f"could not connect to {what}", retriable=True)
+        return RemoteError(Reason("remote_unreachable", system=what), retriable=True)
     if isinstance(
         exc,
         requests.exceptions.MissingSchema
@@ -300,11 +308,11 @@ def classify(exc: requests.RequestException, what: str) -> RemoteError:
         | requests.exceptions.InvalidURL
         | requests.exceptions.InvalidHeader,
     ):
-        return RemoteError(
-            f"the URL for {what} is not valid: check the settings in the admin", retriable=False
-        )
+        return RemoteError(Reason("remote_bad_url", system=what), retriable=False)
     # Broken chunked replies and the like: worth another try.
-    return RemoteError(f"the call to {what} failed: {type(exc).__name__}", retriable=True)
+    return RemoteError(
+        Reason("remote_call_failed", system=what, error=type(exc).__name__), retriable=True
+    )
 
 
 def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Response:
@@ -322,14 +330,10 @@ def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Respons
     except requests.RequestException as exc:
         raise classify(exc, what) from None
     except PeerRefused as exc:
-        raise DestinationRefused(
-            f"the URL for {what} is not valid here: its host resolved to {exc.peer}, "
-            "an address that is never a remote system; check the settings and DNS"
-        ) from None
+        raise DestinationRefused(Reason("peer_refused", system=what, peer=exc.peer)) from None
     if response.is_redirect or response.is_permanent_redirect:
         raise RemoteError(
-            f"{what} answered with a redirect (HTTP {response.status_code}); the portal does "
-            "not follow redirects: set the final URL in the settings",
+            Reason("remote_redirect", system=what, status=response.status_code),
             retriable=False,
             http_status=response.status_code,
         )
@@ -377,7 +381,13 @@ def raise_for_status(response: requests.Response, what: str) -> None:
         return
     retriable = status >= 500 or status in RETRIABLE_STATUSES
     raise RemoteError(
-        f"{what} answered HTTP {status}: {reason_in(response)}",
+        Reason(
+            "remote_http",
+            system=what,
+            status=status,
+            verbatim=redact(reason_in(response)),
+            source=what,
+        ),
         retriable=retriable,
         http_status=status,
     )
@@ -387,7 +397,7 @@ def raise_for_status(response: requests.Response, what: str) -> None:
 class CallRecord:
     submission: Submission | None = None  # may be set during the call, once known
     response: requests.Response | None = None
-    error: str = ""
+    error: str | Reason = ""  # a Reason is stored as its code (integration.errors)
     # What was sent when no reply came (a timeout, a refused connection); with a reply
     # it is the reply's own `request`.
     request: requests.PreparedRequest | None = None
@@ -413,26 +423,29 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
         raise
     except requests.RequestException as exc:  # a caller that used its own session
         error = classify(exc, origin(url))
-        record.error = error.message
+        record.error = error.reason
         record.request = record.request or _sent_request(exc)
         raise error from exc
     except RemoteError as exc:
-        record.error = exc.message
+        record.error = exc.reason  # a Reason is stored as its code (integration.errors)
         record.request = record.request or _sent_request(exc)
         raise
     except Exception as exc:
-        record.error = f"unexpected {type(exc).__name__} while calling {origin(url)}"
+        record.error = Reason("unexpected_call", error=type(exc).__name__, system=origin(url))
         raise
     finally:
         response = record.response
         if sent:  # refused before sending: there is no call to keep
+            stored = stored_reason(record.error)
             Attempt.objects.create(
                 submission=record.submission,
                 step=step,
                 url=redact(url)[:500],
                 duration_ms=int((time.monotonic() - started) * 1000),
                 http_status=response.status_code if response is not None else None,
-                error=redact(record.error),
+                error=redact(stored["last_error"]),
+                reason_code=stored["reason_code"],
+                reason_params=stored["reason_params"],
                 request_excerpt=request_excerpt(
                     response.request if response is not None else record.request
                 ),

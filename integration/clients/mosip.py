@@ -19,8 +19,10 @@ from django.core.cache import cache
 
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, origin, raise_for_status, recorded_call, send
+from integration.errors import Reason
 from integration.models import MosipSettings, Submission
 from integration.models.submission import Step
+from integration.redaction import redact
 
 TOKEN_SAFETY_MARGIN_SECONDS = 60
 TOKEN_FALLBACK_TTL_SECONDS = 300  # for a token that is not a JWT we can read `exp` from
@@ -83,14 +85,15 @@ def _mosip_errors(response: requests.Response, what: str) -> dict:
     try:
         body = response.json()
     except ValueError as exc:
-        raise RemoteError(f"{what} answered something that is not JSON", retriable=True) from exc
+        raise RemoteError(Reason("remote_not_json", system=what), retriable=True) from exc
     errors = body.get("errors") if isinstance(body, dict) else None
     if errors:
         described = "; ".join(
             f"{e.get('errorCode', '?')}: {e.get('message', '')}" if isinstance(e, dict) else str(e)
             for e in errors
         )
-        raise RemoteError(f"{what} refused the request: {described}", retriable=False)
+        refused = Reason("remote_refused", system=what, verbatim=redact(described), source=what)
+        raise RemoteError(refused, retriable=False)
     return body
 
 

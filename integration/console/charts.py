@@ -4,6 +4,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext_lazy
+
 WIDTH, HEIGHT = 640, 200
 LEFT, BOTTOM, TOP = 40, 24, 8  # room for the axis labels
 
@@ -62,6 +65,12 @@ def _tick_step(value: int) -> int:
         scale *= 10
 
 
+SERIES_TITLES = {
+    "received": gettext_lazy("%(when)s: %(count)s received"),
+    "confirmed": gettext_lazy("%(when)s: %(count)s confirmed"),
+}
+
+
 def grouped_bars(title: str, buckets: list[Bucket], label_format: str, label_every: int) -> Chart:
     """Received and confirmed side by side for each bucket."""
     step = _tick_step(max([1, *(max(b.received, b.confirmed) for b in buckets)]))
@@ -72,7 +81,8 @@ def grouped_bars(title: str, buckets: list[Bucket], label_format: str, label_eve
     bars, labels = [], []
     for index, bucket in enumerate(buckets):
         x = LEFT + index * slot + slot * 0.1
-        when = bucket.start.strftime(label_format)
+        # Django's date format in the active language ("D d": "Mon 07", "lun. 07").
+        when = date_format(bucket.start, label_format)
         for offset, series, value in (
             (0, "received", bucket.received),
             (1, "confirmed", bucket.confirmed),
@@ -85,7 +95,8 @@ def grouped_bars(title: str, buckets: list[Bucket], label_format: str, label_eve
                     width=round(bar_width, 1),
                     height=round(height, 1),
                     series=series,
-                    title=f"{when}: {value:,} {series}",
+                    title=SERIES_TITLES[series]
+                    % {"when": when, "count": number_format(value, force_grouping=True)},
                 )
             )
         if index % label_every == 0:

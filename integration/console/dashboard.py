@@ -15,11 +15,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from integration.console import reason_text
 from integration.console.charts import Bucket, Chart, grouped_bars
 from integration.console.masking import PERSONAL_COLUMNS, mask_message, personal_values_of
+from integration.console.reason_text import masked_params
 from integration.console.reasons import reason_prefix
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
@@ -44,6 +46,7 @@ class ReasonGroup:
     reason: str  # the message up to its first varying part: a "starts with" filter
     example: str
     count: int
+    label: str = ""  # the example's reason in the reader's language, if stored as a code
 
     @property
     def step_label(self) -> str:
@@ -110,11 +113,18 @@ def failure_reasons(personal_data: bool, limit: int = 8) -> list[ReasonGroup]:
     )
     # Masked, each example is scrubbed of its own record's values too (a name need not be
     # quoted), so those are read with it.
-    columns = ["last_error"] if personal_data else ["last_error", *PERSONAL_COLUMNS]
+    columns = ["last_error", "reason_code", "reason_params"]
+    columns += [] if personal_data else PERSONAL_COLUMNS
     examples = Submission.objects.only(*columns).in_bulk([pk for *_, pk in top])
     if personal_data:
         return [
-            ReasonGroup(step, reason, examples[pk].last_error if pk in examples else "", count)
+            ReasonGroup(
+                step,
+                reason,
+                examples[pk].last_error if pk in examples else "",
+                count,
+                _label(examples.get(pk)),
+            )
             for step, reason, count, pk in top
         ]
     return _masked(top, examples)
@@ -127,6 +137,7 @@ def _masked(
     the quoted values and digits. Groups whose examples read alike then are merged."""
     merged: Counter[tuple[str, str]] = Counter()
     shown: dict[tuple[str, str], str] = {}
+    labels: dict[tuple[str, str], str] = {}
     for step, _key, count, pk in top:
         record = examples.get(pk)
         message, values = (record.last_error, personal_values_of(record)) if record else ("", set())
@@ -134,10 +145,19 @@ def _masked(
         label = (step, reason_prefix(example))
         merged[label] += count
         shown.setdefault(label, example)
+        if record is not None:
+            record.reason_params = masked_params(record.reason_params, values)
+            labels.setdefault(label, _label(record))
     return [
-        ReasonGroup(step, reason, shown[step, reason], count)
+        ReasonGroup(step, reason, shown[step, reason], count, labels.get((step, reason), ""))
         for (step, reason), count in merged.most_common()
     ]
+
+
+def _label(record: Submission | None) -> str:
+    """The reason in the reader's language when stored as a code; else "" (the page shows
+    the stored text's group as before)."""
+    return reason_text.sentence(record) if record is not None and record.reason_code else ""
 
 
 def throughput(now: datetime) -> tuple[Chart, Chart]:
@@ -164,10 +184,10 @@ def throughput(now: datetime) -> tuple[Chart, Chart]:
             if day in days:
                 setattr(days[day], series, getattr(days[day], series) + count)
     day_chart = grouped_bars(
-        _("Last 24 hours"), [hours[k] for k in sorted(hours)], label_format="%H:00", label_every=3
+        _("Last 24 hours"), [hours[k] for k in sorted(hours)], label_format="H:00", label_every=3
     )
     week_chart = grouped_bars(
-        _("Last 7 days"), [days[k] for k in sorted(days)], label_format="%a %d", label_every=1
+        _("Last 7 days"), [days[k] for k in sorted(days)], label_format="D d", label_every=1
     )
     return day_chart, week_chart
 
@@ -180,7 +200,7 @@ def contacts(personal_data: bool) -> list[Contact]:
     for system, steps in OUTBOUND_STEPS.items():
         last_ok = last_good_answer(system)
         latest = Attempt.objects.filter(step__in=steps).order_by("-started_at").first()
-        error = latest.error if latest and latest.error else ""
+        error = reason_text.sentence(latest) if latest and latest.error else ""
         if error and not personal_data:
             error = _masked_error(latest)
         found.append(Contact(system, last_ok, latest.started_at if latest else None, error))
@@ -189,7 +209,11 @@ def contacts(personal_data: bool) -> list[Contact]:
 
 def _masked_error(attempt: Attempt) -> str:
     record = Submission.objects.only(*PERSONAL_COLUMNS).filter(pk=attempt.submission_id).first()
-    return mask_message(attempt.error, personal_values_of(record) if record else ())
+    values = personal_values_of(record) if record else set()
+    if attempt.reason_code:
+        attempt.reason_params = masked_params(attempt.reason_params, values)
+        return reason_text.sentence(attempt)
+    return mask_message(attempt.error, values)
 
 
 def mosip_says() -> list[tuple[str, int]]:
@@ -244,6 +268,6 @@ def dashboard(personal_data: bool) -> Dashboard:
     timeout = settings.CONSOLE_DASHBOARD_CACHE_SECONDS
     if timeout <= 0:
         return build_dashboard(personal_data)
-    return cache.get_or_set(
-        CACHE_KEYS[personal_data], lambda: build_dashboard(personal_data), timeout
-    )
+    # Its reasons, labels and dates are in the reader's language: one copy per language.
+    key = f"{CACHE_KEYS[personal_data]}:{translation.get_language() or 'en'}"
+    return cache.get_or_set(key, lambda: build_dashboard(personal_data), timeout)

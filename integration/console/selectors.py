@@ -30,6 +30,7 @@ from integration.console.masking import (
     scrub,
 )
 from integration.console.pagination import Page, Sort, keyset_page
+from integration.console.reason_text import masked_params
 from integration.console.times import local_time
 from integration.models import (
     Attempt,
@@ -59,6 +60,8 @@ LIST_FIELDS = [
     "updated_at",
     "failed_step",
     "last_error",
+    "reason_code",
+    "reason_params",
     "retry_count",
     "next_attempt_at",
     # Who a record is assigned to, shown on the list (one join on the user's key).
@@ -171,6 +174,7 @@ def submission_page(
     if not personal_data:
         for row in page.items:
             row.last_error = scrub(row.last_error, personal_values_of(row))
+            row.reason_params = masked_params(row.reason_params, personal_values_of(row))
     return page
 
 
@@ -233,6 +237,7 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
         personal = personal_values_of(submission)
         for attempt in attempts:
             attempt.error = scrub(attempt.error, personal)
+            attempt.reason_params = masked_params(attempt.reason_params, personal)
             attempt.response_excerpt = ""
             # The request's head (method, URL, headers, secrets redacted) names no one;
             # its body carries the person's data.
@@ -240,6 +245,7 @@ def submission_detail(pk: int, *, personal_data: bool) -> SubmissionDetail | Non
         for entry in actions:
             entry.reason = mask_message(entry.reason, personal)  # notes and reasons: free text
         submission.last_error = scrub(submission.last_error, personal)
+        submission.reason_params = masked_params(submission.reason_params, personal)
         submission.vid = mask_text(submission.vid)
         for link in transaction_ids:
             link.vid = mask_text(link.vid)

@@ -21,14 +21,17 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from jsonschema import Draft4Validator
 
+from integration.errors import Reason
 from integration.mapping.mosip_rules import FILLED_BY_MOSIP
 
+# English msgids: stored as they are with a reason, translated when shown (Reason).
 KIND_WORDS = {
-    "simpleType": 'a list of {"language", "value"} entries',
-    "documentType": "a document object",
-    "biometricsType": "a biometrics object",
+    "simpleType": gettext_noop('a list of {"language", "value"} entries'),
+    "documentType": gettext_noop("a document object"),
+    "biometricsType": gettext_noop("a biometrics object"),
 }
 # The JSON schema errors MOSIP's validator turns into KER-IOV-004/005.
 REPORTED_KEYWORDS = frozenset({"type", "required", "additionalProperties"})
@@ -83,7 +86,7 @@ def _validator(schema: dict, name: str) -> Draft4Validator:
 
 def validate_fields(
     fields: dict, schema: dict, mandatory: frozenset[str] | None = None
-) -> dict[str, str]:
+) -> dict[str, Reason]:
     """Problems per field; empty when MOSIP's ID object validator will pass the fields
     (or there is no schema). `mandatory`: the names the process's mandatory-attributes
     list counts (mosip_rules.mandatory_for); None or empty: every required field."""
@@ -91,20 +94,22 @@ def validate_fields(
     if not identity:
         return {}
     props = identity.get("properties") or {}
-    problems: dict[str, str] = {}
+    problems: dict[str, Reason] = {}
     for name in identity.get("required") or []:
         if name in FILLED_BY_MOSIP or name in fields:
             continue
         if mandatory and name not in mandatory:
             continue  # MOSIP reports a missing field only if the process lists it
-        problems[name] = f"{name} is required by the ID schema but was not mapped"
+        problems[name] = Reason("field_required", field=name)
     for name, value in fields.items():
         prop = props.get(name)
         if not isinstance(prop, dict):
             continue  # not written into the packet by MOSIP
         errors = _validator(schema, name).iter_errors(value)
         if any(error.validator in REPORTED_KEYWORDS for error in errors):
-            problems[name] = f"{name} must be {_describe(prop)}, got {value!r}"[:300]
+            problems[name] = Reason(
+                "field_type", field=name, kind=_describe(prop), value=repr(value)[:200]
+            )
             continue
         if "$ref" in prop:
             continue
@@ -114,6 +119,6 @@ def validate_fields(
                 continue
             pattern = _regex(validator.get("validator", ""))
             if pattern is not None and not pattern.fullmatch(text):
-                problems[name] = f"{name} {text!r} does not match the ID schema's format"[:300]
+                problems[name] = Reason("field_format", field=name, value=repr(text)[:200])
                 break
     return problems

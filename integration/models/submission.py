@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration.console.reasons import reason_keys
+from integration.errors import Reason, stored_reason
 from integration.fields import EncryptedTextField
 
 
@@ -65,6 +66,7 @@ class FailureKind(models.TextChoices):
 
 
 REASON_KEY_FIELDS = ("reason_key", "masked_reason_key")
+REASON_FIELDS = ("reason_code", "reason_params")
 
 
 class StatusWriteRefused(RuntimeError):
@@ -80,6 +82,10 @@ class SubmissionQuerySet(models.QuerySet):
             raise StatusWriteRefused(
                 "A submission's status changes only through integration.services.lifecycle."
             )
+        if isinstance(kwargs.get("last_error"), Reason) or (
+            isinstance(kwargs.get("last_error"), str) and "reason_code" not in kwargs
+        ):
+            kwargs.update(stored_reason(kwargs["last_error"]))  # a plain text clears the code
         if isinstance(kwargs.get("last_error"), str):
             kwargs.update(reason_keys(kwargs["last_error"]))
         return super().update(**kwargs)
@@ -223,6 +229,10 @@ class Submission(models.Model):
     # written with it, never on their own.
     reason_key = models.CharField(max_length=160, blank=True, editable=False)
     masked_reason_key = models.CharField(max_length=160, blank=True, editable=False)
+    # `last_error` as a code of integration/reason_codes.py and its values, shown in the
+    # reader's language; empty for a plain text and for rows written before codes.
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     retry_count = models.PositiveIntegerField(default=0, verbose_name=_("retry count"))
     next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     # The lease of the process working on the record (IN_FLIGHT_STATUSES): `claimed_at`
@@ -345,10 +355,13 @@ class Submission(models.Model):
         if update_fields is None or "last_error" in update_fields:
             self.set_reason_keys()
             if update_fields is not None:
-                kwargs["update_fields"] = [*update_fields, *REASON_KEY_FIELDS]
+                kwargs["update_fields"] = [*update_fields, *REASON_KEY_FIELDS, *REASON_FIELDS]
         super().save(*args, **kwargs)
 
     def set_reason_keys(self) -> None:
+        if isinstance(self.last_error, Reason):
+            for name, value in stored_reason(self.last_error).items():
+                setattr(self, name, value)
         for name, value in reason_keys(self.last_error).items():
             setattr(self, name, value)
 
@@ -426,6 +439,9 @@ class Attempt(models.Model):
         null=True, blank=True, verbose_name=_("http status")
     )
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # `error` as a code and its values (integration/reason_codes.py), as Submission's.
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     # The request as sent, secrets redacted and bounded (integration.clients.sent); personal
     # data like the reply's: hidden from auditors, erased by retention.
     request_excerpt = models.TextField(

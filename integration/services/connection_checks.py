@@ -16,7 +16,7 @@ from integration.clients.ida import Demographics, IdaAnswer, IdaClient
 from integration.clients.mosip import MosipClient
 from integration.clients.opencrvs import fetch_public_key
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
-from integration.errors import StaffReadableError
+from integration.errors import StaffReadableError, staff_words
 from integration.mapping.schemas import describe
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
@@ -37,7 +37,7 @@ def _reachable(url: str, what: str, label: str) -> Answer:
     try:
         response = send("GET", url, what=what, timeout=(3, 5))
     except RemoteError as error:
-        words = {"what": label, "error": error.message}
+        words = {"what": label, "error": staff_words(error)}
         return Answer(False, _("%(what)s: not reachable: %(error)s") % words)
     words = {"what": label, "origin": origin(url), "status": response.status_code}
     if response.status_code >= 500:
@@ -60,7 +60,7 @@ def check_mosip(config: MosipSettings) -> list[Answer]:
             client.auth_token(config.packet_client_id, config.packet_client_secret)
         except RemoteError as error:
             answers.append(
-                Answer(False, _("MOSIP auth refused: %(error)s") % {"error": error.message})
+                Answer(False, _("MOSIP auth refused: %(error)s") % {"error": staff_words(error)})
             )
         else:
             answers.append(
@@ -101,7 +101,7 @@ def _mosip_id_schema(client: MosipClient, config: MosipSettings) -> Answer:
     try:
         schema = client.id_schema(version) if version else None
     except RemoteError as error:
-        words["error"] = error.message
+        words["error"] = staff_words(error)
         message = _(
             "MOSIP's masterdata did not give ID schema %(version)s (%(error)s): packets are "
             "checked against the ID schema of these settings meanwhile."
@@ -128,7 +128,7 @@ def _opencrvs_public_key(config: OpenCrvsSettings) -> Answer:
     try:
         key = fetch_public_key(config.public_key_url)
     except RemoteError as error:
-        return Answer(False, _("OpenCRVS public key: %(error)s") % {"error": error.message})
+        return Answer(False, _("OpenCRVS public key: %(error)s") % {"error": staff_words(error)})
     if "BEGIN PUBLIC KEY" not in key:
         return Answer(False, _("OpenCRVS public key: the answer is not a PEM public key."))
     return Answer(True, _("OpenCRVS public key fetched: a PEM public key, as expected."))

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from integration.clients.http import RemoteError, redact
+from integration.errors import Reason
 from integration.outages import outage_of
 from integration.services.packet import MappingFailed, NoIdSchema
 
@@ -28,7 +29,7 @@ class Kind(enum.StrEnum):
 @dataclass(frozen=True)
 class Failure:
     kind: Kind
-    reason: str
+    reason: str | Reason  # a Reason is stored as its code (integration/reason_codes.py)
 
     @property
     def fails_record(self) -> bool:
@@ -41,9 +42,9 @@ class Failure:
 
 def classify(exc: BaseException) -> Failure:
     if isinstance(exc, RemoteError):
-        return Failure(Kind.UNAVAILABLE if exc.retriable else Kind.REFUSED, exc.message)
+        return Failure(Kind.UNAVAILABLE if exc.retriable else Kind.REFUSED, exc.reason)
     if isinstance(exc, MappingFailed):
-        return Failure(Kind.MAPPING, str(exc))
+        return Failure(Kind.MAPPING, exc.reason)
     if isinstance(exc, NoIdSchema):
         # The portal's own configuration, not the record's fault: retried, uncounted,
         # with the reason shown, until an admin puts an ID schema in force.
@@ -51,9 +52,10 @@ def classify(exc: BaseException) -> Failure:
     if service := outage_of(exc):
         return Failure(
             Kind.INFRASTRUCTURE,
-            f"The portal's own {service} was out of reach ({type(exc).__name__}); retrying.",
+            Reason("our_outage", service=service, error=type(exc).__name__),
         )
-    return Failure(Kind.UNEXPECTED, redact(f"Unexpected {type(exc).__name__}: {exc}")[:500])
+    detail = redact(str(exc))[:480]
+    return Failure(Kind.UNEXPECTED, Reason("unexpected", error=type(exc).__name__, verbatim=detail))
 
 
 # MOSIP's external statuses after which no credential comes for this packet: its
@@ -72,5 +74,7 @@ def mosip_rejection(status: str, steps: list[dict]) -> Failure:
     detail = ": ".join(
         str(step[key]) for key in ("subStatusCode", "statusComment") if step.get(key)
     )
-    reason = f"MOSIP answered {status} at {where}" + (f" ({detail})" if detail else "")
-    return Failure(Kind.MOSIP_REJECTED, redact(reason)[:500])
+    reason = Reason(
+        "mosip_rejected", status=status, where=where, verbatim=redact(detail)[:400], source="MOSIP"
+    )
+    return Failure(Kind.MOSIP_REJECTED, reason)

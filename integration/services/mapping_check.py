@@ -10,6 +10,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integration.errors import staff_text
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import MappingProfile
 from integration.services import declaration
@@ -170,7 +171,7 @@ def check_profile_edit(edited: MappingProfile, rows: list) -> MappingCheck:
             check.breaks += 1
         for name, reason in problems.items():
             check.reasons[name] += 1
-            check.examples.setdefault(name, reason[:200])
+            check.examples.setdefault(name, staff_text(reason)[:200])
             if not fails_today:
                 check.breaking_reasons[name] += 1
     return check

@@ -206,6 +206,18 @@ def _credential_overdue(
         return "processed"
     if submission.credential_requests >= settings.PORTAL_CREDENTIAL_REQUESTS_MAX:
         return _needs_a_person(submission, status)
+    # Counted before asking, and only if no other run counted it meanwhile: two look-ups
+    # at once (beat and a staff click) ask once. A failed request counts too: either way
+    # they end with a person.
+    counted = Submission.objects.filter(
+        pk=submission.pk,
+        status=Status.AWAITING_CREDENTIAL,
+        credential_requests=submission.credential_requests,
+    ).update(credential_requests=F("credential_requests") + 1, credential_requested_at=now)
+    if not counted:
+        return "processed"
+    submission.credential_requests += 1
+    submission.credential_requested_at = now
     try:
         uin = client.uin_of(submission)
         client.request_credential(submission, uin)
@@ -214,12 +226,6 @@ def _credential_overdue(
         outcome, note = "credential_request_failed", exc.message
     except Exception as exc:  # noqa: BLE001 - counted as a failed re-request
         outcome, note = "credential_request_failed", classify(exc).reason
-    # A failed re-request counts too: they end with a person either way.
-    Submission.objects.filter(pk=submission.pk).update(
-        credential_requests=F("credential_requests") + 1, credential_requested_at=now
-    )
-    submission.credential_requests += 1
-    submission.credential_requested_at = now
     if note:
         log.warning("submission %s: asking MOSIP for the credential failed: %s", submission.pk,
                     note)  # fmt: skip

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from integration.clients.mosip import Packet
 from integration.db import insert
+from integration.errors import Reason
 from integration.mapping.conform import conform
 from integration.mapping.documents import DECLARATION, source_document
 from integration.mapping.engine import Mapped, map_record
@@ -60,7 +61,9 @@ def process_of(submission: Submission, profile: MappingProfile, config: MosipSet
 class MappingFailed(Exception):
     def __init__(self, problems: dict[str, str]):
         self.problems = problems
-        super().__init__("; ".join(problems.values()))
+        # Each problem a Reason (integration.mapping.validation) or a plain text.
+        self.reason = Reason("mapping_problems", problems=list(problems.values()))
+        super().__init__(str(self.reason))
 
 
 def new_transaction_id(prefix: str) -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from integration.errors import Reason, stored_reason
 from integration.models import Attempt, Submission
 from integration.models.submission import FailureKind
 from integration.services import lifecycle
@@ -34,7 +35,11 @@ def backoff_seconds(retry_count: int) -> float:
 
 
 def fail(
-    submission: Submission, name: str, step: str, reason: str, kind: str = FailureKind.REFUSED
+    submission: Submission,
+    name: str,
+    step: str,
+    reason: str | Reason,
+    kind: str = FailureKind.REFUSED,
 ) -> bool:
     return lifecycle.move(
         submission,
@@ -47,13 +52,13 @@ def fail(
 
 
 def retry_later(
-    submission: Submission, name: str, fail_name: str, step: str, reason: str
+    submission: Submission, name: str, fail_name: str, step: str, reason: str | Reason
 ) -> float | None:
     """Schedule another try (move `name`), or fail (move `fail_name`) once the limit is
     used up. Returns the delay, None if the record failed or moved on."""
     retry_count = submission.retry_count + 1
     if retry_count >= settings.PORTAL_MAX_ATTEMPTS:
-        reason = f"Gave up after {retry_count} attempts: {reason}"
+        reason = Reason("gave_up", attempts=retry_count, cause=reason)
         fail(submission, fail_name, step, reason, FailureKind.GAVE_UP)
         return None
     delay = backoff_seconds(retry_count)
@@ -68,11 +73,19 @@ def retry_later(
     return delay if moved else None
 
 
-def keep_on_timeline(submission: Submission, step: str, reason: str) -> None:
+def keep_on_timeline(submission: Submission, step: str, reason: str | Reason) -> None:
     """A failure no call recorded (a mapping or validation problem: nothing was sent) is
     kept as a row of the record's timeline, as each call is. The record's own reason is
     cleared by a resubmit; this row stays, so its story still shows that it failed."""
-    Attempt.objects.create(submission=submission, step=step, url="", error=reason)
+    stored = stored_reason(reason)
+    Attempt.objects.create(
+        submission=submission,
+        step=step,
+        url="",
+        error=stored["last_error"],
+        reason_code=stored["reason_code"],
+        reason_params=stored["reason_params"],
+    )
 
 
 def after_failure(

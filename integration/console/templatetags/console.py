@@ -11,6 +11,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from integration.admin_empty import empty_state
+from integration.console import reason_text
 from integration.console.roles import role_label as _role_label
 from integration.console.times import local_time
 from integration.models import Status
@@ -180,3 +181,16 @@ def mosip_status(status: str) -> str:
     from integration.services.mosip_status import label
 
     return label(status)
+
+
+@register.filter
+def failure_reason(submission) -> str:
+    """The record's failure reason in the reader's language, the remote's own words marked
+    apart (integration/console/reason_text.py)."""
+    return reason_text.rendered(submission)
+
+
+@register.filter
+def failure_sentence(submission) -> str:
+    """The same on one line, for lists and titles."""
+    return reason_text.sentence(submission)

@@ -1,0 +1,84 @@
+"""Why a record failed, as codes: each code's sentence is marked for translation, and the
+values that fill it are stored beside it (`Submission.reason_code`, `reason_params`).
+
+The English sentence stays in `last_error` for logs, the API and rows written before codes
+existed; pages render the code in the reader's language. A remote system's own words
+(MOSIP's `errors[].message`, an HTTP reply's detail) are never translated: they are kept
+apart as `verbatim` and shown quoted, marked as that system's text.
+
+To add a reason: add a code here with a gettext_lazy sentence (tests/test_translations.py
+fails otherwise), its French entry at the end of locale/fr/LC_MESSAGES/django.po, and
+raise or store `Reason("code", ...)` (integration.errors.Reason) where it happens.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+REASONS = {
+    # A remote system's answers (integration.clients)
+    "remote_http": _("%(system)s answered HTTP %(status)s"),
+    "remote_timeout": _("no answer in time from %(system)s"),
+    "remote_unreachable": _("could not connect to %(system)s"),
+    "remote_bad_url": _("the URL for %(system)s is not valid: check the settings in the admin"),
+    "remote_call_failed": _("the call to %(system)s failed: %(error)s"),
+    "remote_not_json": _("%(system)s answered something that is not JSON"),
+    "remote_refused": _("%(system)s refused the request"),
+    "remote_redirect": _(
+        "%(system)s answered with a redirect (HTTP %(status)s); the portal does not follow "
+        "redirects: set the final URL in the settings"
+    ),
+    "unexpected_call": _("unexpected %(error)s while calling %(system)s"),
+    # The portal's own rules on where it may call (integration.clients.http)
+    "no_url": _("no URL is set for %(system)s: it is not valid; check the settings"),
+    "destination_refused": _(
+        "the URL for %(system)s is not valid here: %(problem)s; check the settings in the admin"
+    ),
+    "peer_refused": _(
+        "the URL for %(system)s is not valid here: its host resolved to %(peer)s, an address "
+        "that is never a remote system; check the settings and DNS"
+    ),
+    # MOSIP's registration processor (integration.services.failures.mosip_rejection)
+    "mosip_rejected": _("MOSIP answered %(status)s at %(where)s"),
+    # Our own side (integration.services.failures, progress)
+    "our_outage": _("The portal's own %(service)s was out of reach (%(error)s); retrying."),
+    "unexpected": _("Unexpected %(error)s"),
+    "gave_up": _("Gave up after %(attempts)s attempts: %(cause)s"),
+    # The record's fields, as MOSIP's ID object validator checks them
+    # (integration.mapping.validation)
+    "mapping_problems": _("%(problems)s"),
+    "field_required": _("%(field)s is required by the ID schema but was not mapped"),
+    "field_type": _("%(field)s must be %(kind)s, got %(value)s"),
+    "field_format": _("%(field)s %(value)s does not match the ID schema's format"),
+}
+
+# How a remote's own words follow the sentence in the English text, when not ": …".
+VERBATIM_FORMATS = {"mosip_rejected": "{sentence} ({verbatim})"}
+
+# Parameters that may quote a person's data: masked for those who may not see it.
+PERSONAL_PARAMS = frozenset({"value", "verbatim"})
+# Parameters whose value is itself an English msgid (validation.KIND_WORDS, the names
+# below): translated when shown; any other value is shown as stored.
+TRANSLATED_PARAMS = frozenset({"kind", "system", "source", "service"})
+
+# The names the clients give the systems they call (`what` of integration.clients.http.send),
+# as stored: msgids, so a reason names them in the reader's language.
+SYSTEM_NAMES = (
+    gettext_noop("MOSIP"),
+    gettext_noop("MOSIP auth"),
+    gettext_noop("MOSIP create packet"),
+    gettext_noop("MOSIP start workflow"),
+    gettext_noop("MOSIP ID repository"),
+    gettext_noop("MOSIP masterdata"),
+    gettext_noop("MOSIP WebSub hub"),
+    gettext_noop("OpenCRVS gateway"),
+    gettext_noop("OpenCRVS auth"),
+    gettext_noop("OpenCRVS search"),
+    gettext_noop("OpenCRVS webhooks API"),
+    gettext_noop("the OpenCRVS public key"),
+    gettext_noop("E-Signet discovery"),
+    gettext_noop("E-Signet token endpoint"),
+    gettext_noop("E-Signet pushed authorisation"),
+    gettext_noop("database"),
+    gettext_noop("cache"),
+    gettext_noop("broker"),
+)

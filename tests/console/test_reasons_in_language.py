@@ -1,0 +1,199 @@
+"""Failure reasons in the reader's language: stored as a code and its values, shown in
+French on the French console and admin, the remote system's own words kept apart (quoted,
+marked as its verbatim text, never translated); rows stored before codes keep their text."""
+
+import re
+
+import pytest
+import requests
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from integration.clients.http import RemoteError, raise_for_status
+from integration.errors import Reason, staff_words
+from integration.mapping.validation import validate_fields
+from integration.models import Status, Submission
+from integration.models.submission import Step
+from integration.reason_codes import REASONS
+from integration.services import lifecycle
+from integration.services.failures import classify
+from integration.services.packet import MappingFailed
+from integration.services.progress import after_failure
+
+pytestmark = pytest.mark.django_db
+
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr"}
+MOSIP_SAYS = "KER-IOV-004: Invalid input parameter - dateOfBirth"
+# The English sentences of the reasons below: none may show on a French page.
+ENGLISH = ("answered HTTP", "does not match the ID schema", "Gave up after", "refused the")
+SCHEMA = {
+    "properties": {
+        "identity": {
+            "required": [],
+            "properties": {
+                "dateOfBirth": {
+                    "type": "string",
+                    "validators": [{"type": "regex", "validator": r"^\d{4}/\d{2}/\d{2}$"}],
+                }
+            },
+        }
+    }
+}
+
+
+def mosip_reply(status: int, body: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body.encode()
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def refused_by_mosip() -> RemoteError:
+    body = '{"errors": [{"errorCode": "KER-IOV-004", "message": "Invalid input parameter - dateOfBirth"}]}'  # noqa: E501
+    try:
+        raise_for_status(mosip_reply(400, body), "MOSIP create packet")
+    except RemoteError as error:
+        return error
+    raise AssertionError("a 400 is a RemoteError")
+
+
+def fail_as_a_worker_would(record: Submission, error: Exception, step: str) -> Submission:
+    """The delivery worker's own path: claim, classify, act on the failure."""
+    claimed = lifecycle.claim(record.pk, "claim_delivery")
+    after_failure(claimed, classify(error), step, retry="delivery_retry", fail_as="delivery_failed")
+    return Submission.objects.get(pk=record.pk)
+
+
+@pytest.fixture
+def refused(make_submission):
+    record = make_submission(Status.RECEIVED, last_error="")
+    return fail_as_a_worker_would(record, refused_by_mosip(), Step.CREATE_PACKET)
+
+
+@pytest.fixture
+def unmappable(make_submission):
+    record = make_submission(Status.RECEIVED, last_error="")
+    problems = validate_fields({"dateOfBirth": "31st of Jan"}, SCHEMA)
+    return fail_as_a_worker_would(record, MappingFailed(problems), Step.MAPPING)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees, the remote's marked verbatim blocks left out."""
+    html = re.sub(r"<figure class='verbatim'.*?</figure>", " ", html, flags=re.S)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_a_failure_is_stored_as_its_code_with_the_remotes_words_apart(refused):
+    assert refused.status == Status.FAILED
+    assert refused.reason_code == "remote_http"
+    assert refused.reason_params == {
+        "system": "MOSIP create packet",
+        "status": 400,
+        "verbatim": MOSIP_SAYS,
+        "source": "MOSIP create packet",
+    }
+    # The English text stays for logs, the API and older readers.
+    assert refused.last_error == f"MOSIP create packet answered HTTP 400: {MOSIP_SAYS}"
+
+
+def test_the_record_page_says_why_in_french_and_quotes_mosip_as_it_said(support_client, refused):
+    page = support_client.get(reverse("console:submission", args=[refused.pk]), **FRENCH)
+    html = page.content.decode()
+    assert "MOSIP (création du paquet) a répondu HTTP 400" in html
+    verbatim = re.search(r"<figure class='verbatim'.*?</figure>", html, flags=re.S).group(0)
+    assert "Texte exact de MOSIP (création du paquet) (tel qu’envoyé, non traduit)" in verbatim
+    assert f"<code>{MOSIP_SAYS}</code>" in verbatim and "lang='en'" in verbatim
+    assert not [words for words in ENGLISH if words in visible_text(html)]
+
+
+def test_a_mapping_failure_names_the_field_in_french(support_client, unmappable):
+    assert unmappable.reason_code == "mapping_problems"
+    assert "dateOfBirth '31st of Jan' does not match the ID schema's format" in (
+        unmappable.last_error
+    )
+    html = support_client.get(
+        reverse("console:submission", args=[unmappable.pk]), **FRENCH
+    ).content.decode()
+    assert "dateOfBirth &#x27;31st of Jan&#x27; ne respecte pas le format du schéma" in html
+    listing = support_client.get(reverse("console:submissions"), **FRENCH).content.decode()
+    assert "ne respecte pas le format du schéma d’identité" in listing
+    assert not [words for words in ENGLISH if words in visible_text(listing)]
+
+
+def test_those_who_may_not_see_personal_data_read_it_masked(auditor_client, unmappable):
+    html = auditor_client.get(
+        reverse("console:submission", args=[unmappable.pk]), **FRENCH
+    ).content.decode()
+    assert "ne respecte pas le format du schéma" in html
+    assert "31st of Jan" not in html  # neither the reason nor its call on the timeline
+
+
+def test_retries_used_up_say_so_and_why_in_french(support_client, make_submission, settings):
+    record = make_submission(Status.RECEIVED, last_error="")
+    Submission.objects.filter(pk=record.pk).update(retry_count=settings.PORTAL_MAX_ATTEMPTS - 1)
+    try:
+        raise_for_status(mosip_reply(503, '{"message": "upstream unavailable"}'), "MOSIP auth")
+    except RemoteError as error:
+        failed = fail_as_a_worker_would(record, error, Step.AUTH)
+    assert failed.status == Status.FAILED and failed.reason_code == "gave_up"
+    html = support_client.get(
+        reverse("console:submission", args=[failed.pk]), **FRENCH
+    ).content.decode()
+    attempts = settings.PORTAL_MAX_ATTEMPTS
+    assert (
+        f"Abandon après {attempts} tentatives : Authentification MOSIP a répondu HTTP 503" in html
+    )
+    assert "<code>upstream unavailable</code>" in html
+
+
+@override_settings(CONSOLE_DASHBOARD_CACHE_SECONDS=30)
+def test_the_dashboard_is_cached_per_language(support_client, refused):
+    cache.clear()
+    english = support_client.get(reverse("console:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    french = support_client.get(reverse("console:dashboard"), **FRENCH).content.decode()
+    assert "Last 24 hours" in english.content.decode()
+    assert "Dernières 24 heures" in french and "Last 24 hours" not in french
+    # The group of failures reads in French; the chart's days are French days.
+    assert "MOSIP (création du paquet) a répondu HTTP 400" in french
+    days = re.findall(r"<text[^>]*>([^<]*)</text>", french)
+    assert not [day for day in days if re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", day)]
+    assert [day for day in days if re.match(r"(lun|mar|mer|jeu|ven|sam|dim)\.? ", day)]
+
+
+def test_a_row_stored_before_codes_shows_its_text(support_client, make_submission):
+    old = make_submission(Status.FAILED, last_error="MOSIP answered HTTP 400: no")
+    assert old.reason_code == ""
+    html = support_client.get(reverse("console:submission", args=[old.pk]), **FRENCH)
+    assert "MOSIP answered HTTP 400: no" in html.content.decode()
+
+
+def test_the_admin_shows_the_reason_in_french(admin_client_, refused):
+    change = reverse("admin:integration_submission_change", args=[refused.pk])
+    html = admin_client_.get(change, **FRENCH).content.decode()
+    assert "MOSIP (création du paquet) a répondu HTTP 400" in html
+    assert f"<code>{MOSIP_SAYS}</code>" in html
+    listing = admin_client_.get(reverse("admin:integration_submission_changelist"), **FRENCH)
+    assert "MOSIP (création du paquet) a répondu HTTP 400" in listing.content.decode()
+
+
+def test_a_connection_test_answer_quotes_the_remote_in_the_readers_language():
+    with translation.override("fr"):
+        said = staff_words(refused_by_mosip())
+    assert said == f"MOSIP (création du paquet) a répondu HTTP 400 : « {MOSIP_SAYS} »"
+
+
+def test_every_reason_reads_in_french():
+    """Each code's sentence has its French text (a sentence made of values only aside)."""
+    values = {"system": "X", "status": 1, "error": "E", "where": "W", "service": "S"}
+    values |= {"attempts": 3, "cause": "C", "field": "F", "kind": "K", "value": "V"}
+    values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254"}
+    for code, sentence in REASONS.items():
+        with translation.override("en"):
+            english = str(sentence) % values
+        with translation.override("fr"):
+            french = str(Reason(code, **values).for_staff())
+        assert french != english or code == "mapping_problems", code
