@@ -75,3 +75,26 @@ def test_staff_ask_mosip_about_records_picked_on_the_list(
     rejected.refresh_from_db()
     assert (waiting.status, waiting.mosip_status) == (Status.AWAITING_CREDENTIAL, "PROCESSING")
     assert (rejected.status, rejected.failure_kind) == (Status.FAILED, FailureKind.MOSIP_REJECTED)
+
+
+def test_two_look_ups_at_once_ask_mosip_for_a_credential_once(configured, mosip, make_submission):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integration.models import Submission
+    from integration.services import mosip_status
+
+    started = timezone.now() - timedelta(hours=1)
+    submission = make_submission(Status.AWAITING_CREDENTIAL, workflow_started_at=started)
+    mosip.verdicts[submission.transaction_id] = "PROCESSED"
+    mosip.uins[submission.transaction_id] = "5812903476"
+    beat, click = (Submission.objects.get(pk=submission.pk) for _ in range(2))
+
+    assert mosip_status.check([beat]) == {"credential_requested": 1}
+    assert mosip_status.check([click]) == {"processed": 1}
+
+    [asked] = mosip.credential_requests.values()
+    assert asked["request"]["id"] == "5812903476"
+    submission.refresh_from_db()
+    assert submission.credential_requests == 1
