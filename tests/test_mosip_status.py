@@ -9,6 +9,7 @@ import pytest
 
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind
+from integration.services.staff_actions import Actor, resubmit
 from integration.tasks import check_mosip_status
 from tests.fixtures import birth_request
 
@@ -53,6 +54,14 @@ def test_a_packet_mosip_rejects_fails_with_mosips_reason(live_pipeline, quick):
         "(RPR-MA-REJECTED: Duplicate of an existing UIN)"
     )
     assert live_pipeline.opencrvs.accepted == []
+
+    # Staff resubmit it (the data put right): a new packet under a new transaction id.
+    rejected_id = submission.transaction_id
+    action = resubmit(submission, Actor(None, "Support"), "Put right in OpenCRVS")
+    assert rejected_id in action.message
+    confirmed = live_pipeline.wait_for("2026B00000101", Status.CONFIRMED)
+    assert confirmed.transaction_id != rejected_id
+    assert confirmed.vid == live_pipeline.mosip.issued[confirmed.transaction_id]
 
 
 def test_a_packet_mosip_never_wrote_is_sent_again_under_the_same_id(live_pipeline, quick):

@@ -154,8 +154,11 @@ class ActionRequest:
 def mosip_may_hold(submission: Submission) -> bool:
     """Whether MOSIP may hold a packet under the record's current transaction id: it
     does once create-packet succeeded, and may once a create-packet call went out
-    (a timeout or a 5xx says nothing), unless MOSIP then said no."""
-    if not submission.transaction_id or submission.failure_kind == FailureKind.REFUSED:
+    (a timeout or a 5xx says nothing), unless MOSIP then said no: at once, or later, its
+    registration processor rejecting the packet (REJECTED, REREGISTER, RESEND: no UIN
+    comes of it, so a new packet cannot register the person twice)."""
+    said_no = (FailureKind.REFUSED, FailureKind.MOSIP_REJECTED)
+    if not submission.transaction_id or submission.failure_kind in said_no:
         return False
     if submission.packet_created_at is not None:
         return True
