@@ -62,14 +62,24 @@ class Reason(Readable):
         self.code, self.verbatim, self.source = code, verbatim, source
 
     def for_staff(self) -> str:
+        return self._sentence(whole=False)
+
+    def _sentence(self, whole: bool) -> str:
+        """The sentence in the active language. `whole`: a cause's own remote words kept
+        inside it (the English text); else they are shown apart (`quoted()`)."""
         from integration.reason_codes import TRANSLATED_PARAMS
+
+        def part(value: Any) -> str:
+            if isinstance(value, Reason) and whole:
+                return str(value)
+            return staff_text(value)
 
         params = {}
         for name, value in self.params.items():
             if isinstance(value, list):
-                value = "; ".join(staff_text(item) for item in value)
+                value = "; ".join(part(item) for item in value)
             elif readable(value):
-                value = staff_text(value)
+                value = part(value)
             elif name in TRANSLATED_PARAMS and isinstance(value, str):
                 value = translation.gettext(value)
             params[name] = value
@@ -79,7 +89,7 @@ class Reason(Readable):
         from integration.reason_codes import VERBATIM_FORMATS
 
         with translation.override("en"):
-            sentence = self.for_staff()
+            sentence = self._sentence(whole=True)
         if not self.verbatim:
             return sentence
         form = VERBATIM_FORMATS.get(self.code, "{sentence}: {verbatim}")

@@ -39,6 +39,23 @@ REASONS = {
     ),
     # MOSIP's registration processor (integration.services.failures.mosip_rejection)
     "mosip_rejected": _("MOSIP answered %(status)s at %(where)s"),
+    # MOSIP's status (integration.services.mosip_status)
+    "packet_unknown": _(
+        "MOSIP's registration processor does not know this packet (RPR-RGS-031) %(minutes)s "
+        "minutes after its workflow started: it was never written. Sending it again under "
+        "the same transaction id."
+    ),
+    "credential_lost": _(
+        "MOSIP processed the packet (status %(status)s), but no credential came, though it "
+        "was asked for again %(times)s times. Check MOSIP's credential service and the "
+        "WebSub subscription, then resubmit or ask MOSIP again."
+    ),
+    "credential_lost_after": _(
+        "MOSIP processed the packet (status %(status)s), but no credential came, though it "
+        "was asked for again %(times)s times (the last request failed: %(cause)s). Check "
+        "MOSIP's credential service and the WebSub subscription, then resubmit or ask MOSIP "
+        "again."
+    ),
     # Our own side (integration.services.failures, progress)
     "our_outage": _("The portal's own %(service)s was out of reach (%(error)s); retrying."),
     "unexpected": _("Unexpected %(error)s"),

@@ -209,10 +209,12 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "progress.py",
     ROOT / "integration" / "mapping" / "validation.py",
     ROOT / "integration" / "clients" / "http.py",
+    ROOT / "integration" / "services" / "mosip_status.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
-REASON_CALLS |= {"fail", "retry_later"}
+# progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
+REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
 REASON_KEYWORDS = {"last_error", "reason", "message"}
 
 
@@ -224,6 +226,10 @@ def unmarked_reasons(path: Path) -> list[str]:
         shown: list[ast.expr] = []
         if isinstance(node, ast.Call) and _called(node) in REASON_CALLS:
             shown = [*node.args, *(k.value for k in node.keywords if k.arg in REASON_KEYWORDS)]
+        elif isinstance(node, ast.Call) and _called(node) in REASON_ARGUMENT:
+            position = REASON_ARGUMENT[_called(node)]
+            shown = node.args[position : position + 1]
+            shown += [k.value for k in node.keywords if k.arg in REASON_KEYWORDS]
         elif isinstance(node, ast.Call):
             shown = [k.value for k in node.keywords if k.arg == "last_error"]
         elif isinstance(node, ast.Assign) and any(
@@ -251,11 +257,13 @@ def test_the_reason_scan_finds_a_sentence_written_in_place(tmp_path):
         '    raise RemoteError(f"{what} answered nothing", retriable=True)\n'
         '    raise RemoteError(Reason("remote_timeout", system=what), retriable=True)\n'
         '    move(record, "failed", last_error="Gave up")\n'
+        '    fail(record, "delivery_failed", "create_packet", "MOSIP said no")\n'
     )
     assert unmarked_reasons(module) == [
         "2:  is not mapped",
         "3:  answered nothing",
         "5: Gave up",
+        "6: MOSIP said no",
     ]
 
 

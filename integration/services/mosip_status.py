@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
+from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind, Step
 from integration.services import lifecycle, progress
@@ -44,16 +45,6 @@ BATCH = 100  # registration ids per status search, MOSIP's limit
 PER_RUN = 2000  # records looked up per periodic run at most, the longest unchecked first
 NOT_FOUND = "NOT_FOUND"  # what we store when MOSIP does not know the registration id
 PROCESSED = ("PROCESSED", "UIN_GENERATED")
-UNKNOWN_PACKET = (
-    "MOSIP's registration processor does not know this packet (RPR-RGS-031) {minutes} "
-    "minutes after its workflow started: it was never written. Sending it again under "
-    "the same transaction id."
-)
-CREDENTIAL_LOST = (
-    "MOSIP processed the packet (status {status}), but no credential came, though it was "
-    "asked for again {times} times{last}. Check MOSIP's credential service and the WebSub "
-    "subscription, then resubmit or ask MOSIP again."
-)
 
 
 def label(status: str) -> str:
@@ -176,7 +167,7 @@ def _unknown(submission: Submission, now: datetime) -> str:
     grace = timedelta(seconds=settings.PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS)
     if not _waiting(submission) or started is None or now - started < grace:
         return "not_found_yet"
-    reason = UNKNOWN_PACKET.format(minutes=int((now - started).total_seconds() // 60))
+    reason = Reason("packet_unknown", minutes=int((now - started).total_seconds() // 60))
     # Back to delivery with the packet marked unwritten: the worker that claims it (and
     # so holds the lease) creates the packet again under the same transaction id.
     if not lifecycle.move(
@@ -237,15 +228,16 @@ def _needs_a_person(submission: Submission, status: str) -> str:
     asked = (Step.IDENTITY, Step.CREDENTIAL_REQUEST)
     failed = (
         submission.attempts.filter(step__in=asked).exclude(error="")
-        .order_by("-started_at").values_list("error", flat=True).first()
+        .order_by("-started_at").values_list("error", "reason_code", "reason_params").first()
     )  # fmt: skip
-    reason = CREDENTIAL_LOST.format(
-        status=status,
-        times=submission.credential_requests,
-        last=f" (the last request failed: {failed})" if failed else "",
-    )
+    times = submission.credential_requests
+    if failed:  # the last request's own reason, in the reader's language too
+        cause = Reason.load(failed[1], failed[2]) or failed[0][:500]
+        reason = Reason("credential_lost_after", status=status, times=times, cause=cause)
+    else:
+        reason = Reason("credential_lost", status=status, times=times)
     moved = progress.fail(
-        submission, "credential_lost", Step.CREDENTIAL_REQUEST, reason[:1000],
+        submission, "credential_lost", Step.CREDENTIAL_REQUEST, reason,
         FailureKind.CREDENTIAL_LOST,
     )  # fmt: skip
     return "needs_a_person" if moved else "processed"

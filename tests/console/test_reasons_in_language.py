@@ -140,6 +140,10 @@ def test_retries_used_up_say_so_and_why_in_french(support_client, make_submissio
     except RemoteError as error:
         failed = fail_as_a_worker_would(record, error, Step.AUTH)
     assert failed.status == Status.FAILED and failed.reason_code == "gave_up"
+    attempts = settings.PORTAL_MAX_ATTEMPTS
+    assert failed.last_error == (
+        f"Gave up after {attempts} attempts: MOSIP auth answered HTTP 503: upstream unavailable"
+    )
     html = support_client.get(
         reverse("console:submission", args=[failed.pk]), **FRENCH
     ).content.decode()
@@ -190,7 +194,8 @@ def test_every_reason_reads_in_french():
     """Each code's sentence has its French text (a sentence made of values only aside)."""
     values = {"system": "X", "status": 1, "error": "E", "where": "W", "service": "S"}
     values |= {"attempts": 3, "cause": "C", "field": "F", "kind": "K", "value": "V"}
-    values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254"}
+    values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254", "minutes": 5}
+    values |= {"times": 2}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
