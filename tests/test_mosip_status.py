@@ -8,7 +8,7 @@ import time
 import pytest
 
 from integration.models import Status, Submission
-from integration.models.submission import FailureKind
+from integration.models.submission import FailureKind, Step
 from integration.services.staff_actions import Actor, resubmit
 from integration.tasks import check_mosip_status
 from tests.fixtures import birth_request
@@ -107,7 +107,11 @@ def test_a_credential_that_cannot_be_asked_for_again_needs_a_person(live_pipelin
     assert submission.failure_kind == FailureKind.CREDENTIAL_LOST
     assert submission.credential_requests == 2
     assert "no credential came" in submission.last_error
-    assert "IDR-CRG-005" in submission.last_error
+    assert "refused the request" in submission.last_error
+    # MOSIP's own words stay on the record's timeline, call by call.
+    refused = submission.attempts.filter(step=Step.CREDENTIAL_REQUEST).exclude(error="")
+    assert refused.count() == 2
+    assert all("IDR-CRG-005" in call.reason_params["verbatim"] for call in refused)
     assert live_pipeline.opencrvs.accepted == []
 
 

@@ -54,6 +54,16 @@ def label(status: str) -> str:
     return status or _("not asked yet")
 
 
+def summary(found: dict[str, int]) -> dict[str, int]:
+    """What a look-up found, in the counts staff are told."""
+    return {
+        "asked": sum(found.values()),
+        "rejected": found.get("rejected", 0),
+        "again": found.get("sent_again", 0),
+        "unanswered": found.get("unanswered", 0),
+    }
+
+
 def due(now: datetime) -> Q:
     """Records waiting for their credential past the wait, not looked up lately."""
     waited = now - timedelta(seconds=settings.PORTAL_MOSIP_STATUS_AFTER_SECONDS)

@@ -47,18 +47,13 @@ def ask_mosip_selected(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Pick the records to ask MOSIP about."))
         return redirect("console:submissions")
     found = mosip_status.check(Submission.objects.filter(pk__in=ids).order_by("pk"))
-    asked = sum(found.values())
+    counts = mosip_status.summary(found)
     messages.success(
         request,
         _(
             "MOSIP was asked about %(asked)s records: %(rejected)s failed as MOSIP rejected "
             "them, %(again)s were sent again, %(unanswered)s got no answer."
         )
-        % {
-            "asked": asked,
-            "rejected": found.get("rejected", 0),
-            "again": found.get("sent_again", 0),
-            "unanswered": found.get("unanswered", 0),
-        },
+        % counts,
     )
     return redirect("console:submissions")
