@@ -150,3 +150,7 @@ def test_intake_answers_503_while_read_only_and_202_within_seconds_after(
     assert 500 not in answers
     assert requests.get(f"{served_portal}/healthz", timeout=15).json()["checks"]["database"] == "ok"
     assert Submission.objects.filter(certificate_number__startswith="2026R").count() == 14
+    # The test's own process lost its pooled sessions to the termination too: start the
+    # next test on a fresh pool.
+    connection.close()
+    connection.close_pool()
