@@ -126,3 +126,19 @@ def test_with_the_setting_a_packet_mosip_rejects_is_rejected_in_opencrvs(live_pi
     assert rejection.input["eventId"] == submission.event_id
     assert live_pipeline.opencrvs.accepted == []
     assert submission.mosip_status == "REJECTED"
+
+
+def test_when_the_credential_asked_again_is_lost_too_the_person_sees_mosip_issued_it(
+    live_pipeline, quick
+):
+    quick.PORTAL_CREDENTIAL_REQUESTS_MAX = 1
+    mosip = live_pipeline.mosip
+    mosip.drop_credentials = 2  # the first credential and the one asked for again
+    assert live_pipeline.register(birth_request("2026B00000106", "B00000106")).status_code == 202
+
+    submission = look_up_until("2026B00000106", Status.FAILED)
+
+    assert submission.failure_kind == FailureKind.CREDENTIAL_LOST
+    [request_id] = mosip.credential_requests
+    assert submission.mosip_stage == f"credential request {request_id}: ISSUED"
+    assert len(mosip.dropped) == 2

@@ -30,6 +30,7 @@ EXTERNAL_STATUS_PATH = "/registrationprocessor/v1/registrationstatus/externalsta
 TRANSACTION_SEARCH_PATH = "/registrationprocessor/v1/registrationtransaction/search/"
 IDENTITY_PATH = "/idrepository/v1/identity/idvid/"
 CREDENTIAL_REQUEST_PATH = "/v1/credentialrequest/requestgenerator"
+CREDENTIAL_STATUS_PATH = "/v1/credentialrequest/get/"
 RID_NOT_FOUND = "RPR-RGS-031"  # RPR_RGS_RID_NOT_FOUND: the processor never heard of it
 
 
@@ -310,6 +311,17 @@ class MosipClient:
         if not request_id:
             raise RemoteError("MOSIP's credential request answered no request id", retriable=True)
         return request_id
+
+    def credential_request_status(self, submission: Submission, request_id: str) -> str:
+        """What MOSIP's credential request generator says of a request (NEW, ISSUED,
+        FAILED ...)."""
+        url = f"{self.gateway_url()}{CREDENTIAL_STATUS_PATH}{request_id}"
+        cookies = {"Authorization": self._packet_token(submission)}
+        with recorded_call(Step.CREDENTIAL_REQUEST, url, submission) as call:
+            call.response = send("GET", url, what="MOSIP credential request", cookies=cookies)
+            raise_for_status(call.response, "MOSIP credential request")
+            body = _mosip_errors(call.response, "MOSIP credential request")
+        return str((body.get("response") or {}).get("statusCode") or "")
 
     # --- masterdata ---------------------------------------------------------------------------
     def masterdata_url(self) -> str:

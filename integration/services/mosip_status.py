@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,6 +207,7 @@ def _credential_overdue(
     if (now - since).total_seconds() < wait:
         return "processed"
     if submission.credential_requests >= settings.PORTAL_CREDENTIAL_REQUESTS_MAX:
+        _last_request_status(client, submission)
         return _needs_a_person(submission, status)
     # Counted before asking, and only if no other run counted it meanwhile: two look-ups
     # at once (beat and a staff click) ask once. A failed request counts too: either way
@@ -221,7 +223,7 @@ def _credential_overdue(
     submission.credential_requested_at = now
     try:
         uin = client.uin_of(submission)
-        client.request_credential(submission, uin)
+        _remember_request(submission, client.request_credential(submission, uin))
         outcome, note = "credential_requested", ""
     except RemoteError as exc:
         outcome, note = "credential_request_failed", exc.message
@@ -231,6 +233,35 @@ def _credential_overdue(
         log.warning("submission %s: asking MOSIP for the credential failed: %s", submission.pk,
                     note)  # fmt: skip
     return outcome
+
+
+def _request_key(submission: Submission) -> str:
+    return f"mosip-credential-request:{submission.pk}"
+
+
+def _remember_request(submission: Submission, request_id: str) -> None:
+    # Kept a day to ask MOSIP what became of it; our cache down only loses that.
+    try:
+        cache.set(_request_key(submission), request_id, 86400)
+    except Exception:  # noqa: BLE001 - a hint lost, not the request
+        log.warning("submission %s: credential request id not kept", submission.pk)
+
+
+def _last_request_status(client: MosipClient, submission: Submission) -> None:
+    """Before a person is told: what MOSIP's credential request generator says of the
+    last request (ISSUED: the hub lost it on the way; FAILED: MOSIP's credential service),
+    shown as the record's MOSIP stage."""
+    try:
+        request_id = cache.get(_request_key(submission))
+        if not request_id:
+            return
+        said = client.credential_request_status(submission, request_id)
+    except Exception as exc:  # noqa: BLE001 - only a hint for the person; the record goes on
+        log.warning("submission %s: credential request status unread: %s", submission.pk, exc)
+        return
+    stage = f"credential request {request_id}: {said}"[:200]
+    Submission.objects.filter(pk=submission.pk).update(mosip_stage=stage)
+    submission.mosip_stage = stage
 
 
 def _needs_a_person(submission: Submission, status: str) -> str:
