@@ -138,6 +138,24 @@ class PortalCollector(Collector):
         yield count
         yield age
 
+        # What MOSIP's registration processor last said of the open records' packets
+        # (integration.services.mosip_status): PROCESSING piling up is MOSIP's backlog.
+        said = GaugeMetricFamily(
+            "portal_records_by_mosip_status",
+            "Open submissions by the status MOSIP last gave their packet.",
+            labels=["status"],
+        )
+        by_status = (
+            Submission.objects.exclude(status__in=FINAL_STATUSES)
+            .exclude(mosip_status="")
+            .order_by()
+            .values_list("mosip_status")
+            .annotate(n=Count("*"))
+        )
+        for status, n in by_status:
+            said.add_metric([status], n)
+        yield said
+
         open_records = Submission.objects.exclude(status__in=FINAL_STATUSES)
         expiring = GaugeMetricFamily(
             "portal_tokens_expiring",

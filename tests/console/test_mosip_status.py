@@ -98,3 +98,22 @@ def test_two_look_ups_at_once_ask_mosip_for_a_credential_once(configured, mosip,
     assert asked["request"]["id"] == "5812903476"
     submission.refresh_from_db()
     assert submission.credential_requests == 1
+
+
+def test_metrics_count_open_records_by_mosips_status(
+    configured, mosip, client, settings, make_submission
+):
+    from tests.monitoring import METRICS_TOKEN, scrape, value
+
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    processing = [make_submission(Status.AWAITING_CREDENTIAL) for _ in range(2)]
+    unknown = make_submission(Status.AWAITING_CREDENTIAL)
+    for submission in processing:
+        mosip.verdicts[submission.transaction_id] = "PROCESSING"
+    from integration.services import mosip_status
+
+    mosip_status.check([*processing, unknown])
+
+    samples = scrape(client.get)
+    assert value(samples, "portal_records_by_mosip_status", status="PROCESSING") == 2
+    assert value(samples, "portal_records_by_mosip_status", status="NOT_FOUND") == 1
