@@ -1,6 +1,7 @@
 """/healthz's verdict.
 
-- `down` (503): the database or the broker cannot be reached; this process can do no
+- `down` (503): the database or the broker cannot be reached, or the database is
+  read-only (a standby, `default_transaction_read_only`); this process can do no
   useful work, so a load balancer should stop sending it requests.
 - `degraded` (200, with reasons): the portal works but a remote system has been failing
   for PORTAL_HEALTH_FAILING_SECONDS, or records have waited past their threshold. A
