@@ -187,7 +187,7 @@ def test_a_host_back_after_its_lease_ran_out_makes_no_remote_call(
             f"from integration.services.confirmation import confirm; confirm({submission.pk})"
         ), host2)  # fmt: skip
         submission.refresh_from_db()
-        assert submission.status == Status.CONFIRMED, host2.log()[-3000:]
+        assert submission.status == Status.CONFIRMED, (submission.last_error, host2.log()[-3000:])
 
         # Host 1 comes back: it finds the record taken and sends nothing.
         host1.release()
@@ -223,3 +223,17 @@ def test_a_renewal_that_hangs_stops_the_work_even_if_nobody_took_the_record(
     # Still held by the stopped worker until its lease runs out; then the sweep frees it.
     assert submission.status == Status.SENDING, (submission.last_error, host1.log()[-3000:])
     assert not submission.attempts.filter(step=Step.CREATE_PACKET).exists()
+
+
+def test_database_and_redis_sockets_give_up_on_a_silent_network(db):
+    from django.core.cache import cache
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "1min"
+    parameters = connection.connection.info.get_parameters()
+    assert parameters["keepalives"] == "1" and parameters["keepalives_idle"] == "10"
+    assert parameters["tcp_user_timeout"] == "15000"
+    redis_socket = cache._cache.get_client().connection_pool.connection_kwargs
+    assert redis_socket["socket_timeout"] == 5.0 and redis_socket["socket_keepalive"] is True
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] == 5.0
