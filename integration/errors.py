@@ -101,6 +101,12 @@ class Reason(Readable):
 
         return escape(self.for_staff())
 
+    def grouping_text(self) -> str:
+        """The English sentence without any remote's words: alike failures (one code, the
+        same system and status) read alike whatever each remote said."""
+        with translation.override("en"):
+            return self._sentence(whole=False)
+
     def for_staff_quoting(self) -> str:
         """`for_staff()`, the remote's own words quoted after it (one line)."""
         verbatim = self.quoted()[0]

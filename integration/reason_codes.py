@@ -56,6 +56,25 @@ REASONS = {
         "MOSIP's credential service and the WebSub subscription, then resubmit or ask MOSIP "
         "again."
     ),
+    # OpenCRVS (integration.clients.opencrvs, integration.services.confirmation)
+    "opencrvs_pending_actions": _("OpenCRVS has several pending actions (%(ids)s)"),
+    "opencrvs_not_trpc": _("the OpenCRVS gateway answered something that is not a tRPC result"),
+    "opencrvs_token_refused": _("OpenCRVS refused %(token)s"),
+    "opencrvs_refused": _("OpenCRVS refused"),
+    "opencrvs_search_refused": _(
+        "OpenCRVS refused the search (%(status)s): the system client needs the record.search "
+        "scope (recordsearch on 1.9)"
+    ),
+    "opencrvs_no_results": _("OpenCRVS search answered no results"),
+    "opencrvs_no_token": _("OpenCRVS auth gave no access_token"),
+    "system_client_refused": _("%(cause)s (the system client's token)"),
+    # The sweep (integration.services.sweep): a worker died holding the record
+    "worker_stopped": _("The worker stopped in the middle of this record; retrying."),
+    "worker_gave_up": _("Gave up: the worker stopped in the middle of this record every time."),
+    "rejection_interrupted": _(
+        "The rejection was interrupted before OpenCRVS answered: check the record in OpenCRVS, "
+        "then reject it again (or mark it resolved if OpenCRVS shows it rejected)."
+    ),
     # Our own side (integration.services.failures, progress)
     "our_outage": _("The portal's own %(service)s was out of reach (%(error)s); retrying."),
     "unexpected": _("Unexpected %(error)s"),
@@ -75,7 +94,7 @@ VERBATIM_FORMATS = {"mosip_rejected": "{sentence} ({verbatim})"}
 PERSONAL_PARAMS = frozenset({"value", "verbatim"})
 # Parameters whose value is itself an English msgid (validation.KIND_WORDS, the names
 # below): translated when shown; any other value is shown as stored.
-TRANSLATED_PARAMS = frozenset({"kind", "system", "source", "service"})
+TRANSLATED_PARAMS = frozenset({"kind", "system", "source", "service", "token"})
 
 # The names the clients give the systems they call (`what` of integration.clients.http.send),
 # as stored: msgids, so a reason names them in the reader's language.
@@ -95,6 +114,9 @@ SYSTEM_NAMES = (
     gettext_noop("E-Signet discovery"),
     gettext_noop("E-Signet token endpoint"),
     gettext_noop("E-Signet pushed authorisation"),
+    gettext_noop("the record's token"),
+    gettext_noop("the system client's token"),
+    gettext_noop("the token for the event look-up"),
     gettext_noop("database"),
     gettext_noop("cache"),
     gettext_noop("broker"),

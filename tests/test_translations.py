@@ -210,6 +210,9 @@ FAILURE_MODULES = [
     ROOT / "integration" / "mapping" / "validation.py",
     ROOT / "integration" / "clients" / "http.py",
     ROOT / "integration" / "services" / "mosip_status.py",
+    ROOT / "integration" / "clients" / "opencrvs.py",
+    ROOT / "integration" / "services" / "confirmation.py",
+    ROOT / "integration" / "services" / "sweep.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}

@@ -10,6 +10,7 @@ import uuid
 import requests
 
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
+from integration.errors import Reason
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
 
@@ -60,7 +61,7 @@ def pending_action(event: dict) -> dict | None:
     pending = [a for a in actions if a.get("status") == "Requested" and a.get("id") not in settled]
     if len(pending) > 1:
         ids = ", ".join(str(a.get("id")) for a in pending)
-        raise RemoteError(f"OpenCRVS has several pending actions ({ids})", retriable=False)
+        raise RemoteError(Reason("opencrvs_pending_actions", ids=ids), retriable=False)
     return pending[0] if pending else None
 
 
@@ -71,9 +72,7 @@ def _data(response: requests.Response) -> dict:
         entry = entries[0] if isinstance(entries, list) else entries
         return entry["result"]["data"]["json"]
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise RemoteError(
-            "the OpenCRVS gateway answered something that is not a tRPC result", retriable=True
-        ) from exc
+        raise RemoteError(Reason("opencrvs_not_trpc"), retriable=True) from exc
 
 
 class OpenCrvsClient:
@@ -87,14 +86,18 @@ class OpenCrvsClient:
         status = call.response.status_code
         error = _trpc_error(call.response)
         if status in (401, 403):
+            said = error or str(status)
             raise TokenRejected(
-                f"OpenCRVS refused {token_kind}: {error or status}",
+                Reason(
+                    "opencrvs_token_refused", token=token_kind, verbatim=said, source="OpenCRVS"
+                ),
                 retriable=False,
                 http_status=status,
             )
         raise_for_status(call.response, "OpenCRVS gateway")
         if error:
-            raise RemoteError(f"OpenCRVS refused: {error}", retriable=False, http_status=status)
+            refused = Reason("opencrvs_refused", verbatim=error, source="OpenCRVS")
+            raise RemoteError(refused, retriable=False, http_status=status)
         return _data(call.response)
 
     def get_event(self, event_id: str, token: str, submission: Submission) -> dict:
@@ -120,8 +123,7 @@ class OpenCrvsClient:
             status = call.response.status_code
             if status in (401, 403):
                 raise TokenRejected(
-                    f"OpenCRVS refused the search ({status}): the system client needs the "
-                    "record.search scope (recordsearch on 1.9)",
+                    Reason("opencrvs_search_refused", status=status),
                     retriable=False,
                     http_status=status,
                 )
@@ -130,7 +132,7 @@ class OpenCrvsClient:
                 found = call.response.json()
                 results, total = found["results"], int(found["total"])
             except (ValueError, KeyError, TypeError) as exc:
-                raise RemoteError("OpenCRVS search answered no results", retriable=True) from exc
+                raise RemoteError(Reason("opencrvs_no_results"), retriable=True) from exc
             return {"results": [r for r in results if isinstance(r, dict)], "total": total}
 
     def _mutate(
@@ -217,7 +219,7 @@ class WebhooksClient:
         try:
             return response.json()["access_token"]
         except (ValueError, KeyError) as exc:
-            raise RemoteError("OpenCRVS auth gave no access_token", retriable=False) from exc
+            raise RemoteError(Reason("opencrvs_no_token"), retriable=False) from exc
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         url = f"{self.config.webhooks_url.rstrip('/')}/webhooks{path}"

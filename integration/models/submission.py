@@ -69,6 +69,15 @@ REASON_KEY_FIELDS = ("reason_key", "masked_reason_key")
 REASON_FIELDS = ("reason_code", "reason_params")
 
 
+def reason_columns(last_error: object) -> dict:
+    """What a failure reason writes: its English text, code and values
+    (integration.errors.stored_reason) and its grouping keys. A coded reason groups on its
+    sentence without the remote's words, so the dashboard groups by code and values."""
+    columns = stored_reason(last_error)
+    text = last_error.grouping_text() if isinstance(last_error, Reason) else columns["last_error"]
+    return {**columns, **reason_keys(text)}
+
+
 class StatusWriteRefused(RuntimeError):
     """`status` was about to be written other than through `integration.services.lifecycle`."""
 
@@ -85,8 +94,8 @@ class SubmissionQuerySet(models.QuerySet):
         if isinstance(kwargs.get("last_error"), Reason) or (
             isinstance(kwargs.get("last_error"), str) and "reason_code" not in kwargs
         ):
-            kwargs.update(stored_reason(kwargs["last_error"]))  # a plain text clears the code
-        if isinstance(kwargs.get("last_error"), str):
+            kwargs.update(reason_columns(kwargs["last_error"]))  # a plain text clears the code
+        elif isinstance(kwargs.get("last_error"), str) and "reason_key" not in kwargs:
             kwargs.update(reason_keys(kwargs["last_error"]))
         return super().update(**kwargs)
 
@@ -360,8 +369,9 @@ class Submission(models.Model):
 
     def set_reason_keys(self) -> None:
         if isinstance(self.last_error, Reason):
-            for name, value in stored_reason(self.last_error).items():
+            for name, value in reason_columns(self.last_error).items():
                 setattr(self, name, value)
+            return
         for name, value in reason_keys(self.last_error).items():
             setattr(self, name, value)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
 from integration.clients.opencrvs_auth import OpenCrvsAuth
+from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import Step
 from integration.monitoring import logs
@@ -71,7 +72,7 @@ def _confirm(submission: Submission) -> None:
         return
     except TokenRejected as error:
         if not auth.configured:
-            _token_expired(submission, error.message)
+            _token_expired(submission, error.reason)  # stored as its code
             return
         _after_failure(submission, _system_client_refused(auth, error))
         return
@@ -88,11 +89,11 @@ def _system_client_refused(auth: OpenCrvsAuth, error: TokenRejected) -> RemoteEr
     """OpenCRVS refused the system client's token: a revoked token is asked for again
     (retried); a token without the rights is a setting a person must fix."""
     auth.forget_system_token()
-    message = f"{error.message} (the system client's token)"
+    message = Reason("system_client_refused", cause=error.reason)
     return RemoteError(message, retriable=error.http_status == 401, http_status=error.http_status)
 
 
-def _token_expired(submission: Submission, reason: str) -> None:
+def _token_expired(submission: Submission, reason: str | Reason) -> None:
     lifecycle.move(
         submission,
         "token_expired",

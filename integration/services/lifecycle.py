@@ -27,9 +27,9 @@ from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
-from integration.errors import Reason, stored_reason
+from integration.errors import Reason
 from integration.models import Status, Submission
-from integration.models.submission import IN_FLIGHT_STATUSES
+from integration.models.submission import IN_FLIGHT_STATUSES, reason_columns
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _plan(name: str, to: str | None) -> tuple[Move, str]:
 def _changes_for(target: str, now: datetime, changes: dict) -> dict:
     values = {"status": target, "updated_at": now, **changes}
     if isinstance(changes.get("last_error"), Reason):
-        values.update(stored_reason(changes["last_error"]))  # its code, values and English
+        values.update(reason_columns(changes["last_error"]))  # code, values, English, group
     if target in IN_FLIGHT_STATUSES:
         values.setdefault("claimed_at", now)
         values.setdefault("lease_expires_at", now + timedelta(seconds=lease_seconds()))

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
+from integration.errors import Reason
 from integration.models import (
     ActionKind,
     Attempt,
@@ -233,10 +234,7 @@ def retry_confirmation(
         return request.done("Queued for confirmation in OpenCRVS.")
 
 
-INTERRUPTED_REJECTION = (
-    "The rejection was interrupted before OpenCRVS answered: check the record in OpenCRVS, "
-    "then reject it again (or mark it resolved if OpenCRVS shows it rejected)."
-)
+INTERRUPTED_REJECTION = Reason("rejection_interrupted")
 
 
 def reject(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind, Step
 from integration.services import lifecycle
@@ -15,8 +16,8 @@ from integration.services.bulk_jobs import sweep_bulk_jobs
 from integration.services.staff_actions import INTERRUPTED_REJECTION
 
 BATCH = 500
-WORKER_STOPPED = "The worker stopped in the middle of this record; retrying."
-GAVE_UP = "Gave up: the worker stopped in the middle of this record every time."
+WORKER_STOPPED = Reason("worker_stopped")
+GAVE_UP = Reason("worker_gave_up")
 
 
 def sweep() -> dict[str, int]:

@@ -195,10 +195,26 @@ def test_every_reason_reads_in_french():
     values = {"system": "X", "status": 1, "error": "E", "where": "W", "service": "S"}
     values |= {"attempts": 3, "cause": "C", "field": "F", "kind": "K", "value": "V"}
     values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254", "minutes": 5}
-    values |= {"times": 2}
+    values |= {"times": 2, "ids": "a, b", "token": "T"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
         with translation.override("fr"):
             french = str(Reason(code, **values).for_staff())
         assert french != english or code == "mapping_problems", code
+
+
+def test_the_dashboard_groups_failures_by_code_whatever_the_remote_said(
+    support_client, make_submission
+):
+    for said in ("RPR-PKR-016: Packet already exists", "KER-IOV-004: Invalid input parameter"):
+        record = make_submission(Status.RECEIVED, last_error="")
+        reply = mosip_reply(400, '{"errors": [{"message": "%s"}]}' % said)  # noqa: UP031
+        try:
+            raise_for_status(reply, "MOSIP create packet")
+        except RemoteError as error:
+            fail_as_a_worker_would(record, error, Step.CREATE_PACKET)
+    page = support_client.get(reverse("console:dashboard"), **FRENCH)
+    groups = page.context["dash"].reasons
+    assert [(g.reason, g.count) for g in groups] == [("MOSIP create packet answered HTTP 400", 2)]
+    assert groups[0].label.startswith("MOSIP (création du paquet) a répondu HTTP 400 : « ")
