@@ -47,6 +47,10 @@ def _deliver(submission: Submission) -> None:
         packet = _packet(submission, config)
         step = Step.CREATE_PACKET
         if not submission.transaction_id:
+            # A worker back from a hang must not give the record a second id under the
+            # one its new holder may have sent already.
+            if not fence.still_held(submission).filter(transaction_id="").exists():
+                raise fence.LeaseLost("the record is no longer ours")
             packet.transaction_id = assign_transaction_id(submission, config)
             logs.transaction_id.set(packet.transaction_id)
         client = MosipClient(config)
