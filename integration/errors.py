@@ -14,9 +14,12 @@ class Readable:
         self.message, self.params = message, params
 
     def for_staff(self) -> str:
-        # A cause that is itself readable is rendered in the same language.
+        # A cause that is itself readable is rendered in the same language (a failure
+        # reason with the remote's own words quoted after it).
         params = {
-            name: staff_text(value) if readable(value) else value
+            name: (value.for_staff_quoting() if isinstance(value, Reason) else staff_text(value))
+            if readable(value)
+            else value
             for name, value in self.params.items()
         }
         return str(self.message) % params if params else str(self.message)

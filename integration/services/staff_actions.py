@@ -27,11 +27,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.errors import Reason
+from integration.errors import Readable, Reason
 from integration.models import (
     ActionKind,
     Attempt,
@@ -47,6 +48,29 @@ from integration.models.submission import FailureKind, Step
 from integration.services import lifecycle
 from integration.services.opencrvs_access import TokenExpired, action_token
 from integration.services.packet import assign_transaction_id
+
+# What an action did, as its audit entry keeps it (English, `str()`) and as the person who
+# acted reads it at once (`StaffAction.readable`, in their language).
+Words = str | Readable
+CHANGED_MEANWHILE = gettext_lazy("It changed meanwhile.")
+RESUMED = gettext_lazy(
+    "Queued to resume MOSIP transaction id %(old)s: MOSIP may hold its packet already, so no "
+    "new packet is made."
+)
+QUEUED = gettext_lazy("Queued for delivery under MOSIP transaction id %(new)s.")
+QUEUED_AGAIN = gettext_lazy(
+    "Queued for delivery under MOSIP transaction id %(new)s (was %(old)s, which MOSIP refused "
+    "or never received)."
+)
+QUEUED_CONFIRMATION = gettext_lazy("Queued for confirmation in OpenCRVS.")
+TOKEN_GONE = gettext_lazy("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
+CANNOT_ASK = gettext_lazy("OpenCRVS cannot be asked: %(error)s")
+NOT_REJECTED = gettext_lazy("OpenCRVS did not reject it: %(error)s")
+REJECTED = gettext_lazy(
+    "Rejected in OpenCRVS; the record's token is wiped. The reason is kept here only: "
+    "OpenCRVS does not record it."
+)
+RESOLVED = gettext_lazy("Marked resolved; nothing more happens on its own and the token is wiped.")
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +141,14 @@ class ActionRequest:
     def __post_init__(self) -> None:
         self.before = self.submission.status
 
-    def done(self, message: str) -> StaffAction:
+    def done(self, message: Words) -> StaffAction:
         return self._record(Outcome.DONE, message)
 
-    def skipped(self, message: str = "") -> StaffAction:
-        message = message or why_not(self.kind, self.submission) or "It changed meanwhile."
+    def skipped(self, message: Words = "") -> StaffAction:
+        message = message or why_not(self.kind, self.submission) or Readable(CHANGED_MEANWHILE)
         return self._record(Outcome.SKIPPED, message)
 
-    def failed(self, message: str) -> StaffAction:
+    def failed(self, message: Words) -> StaffAction:
         return self._record(Outcome.FAILED, message)
 
     def move(self, name: str, extra: Q | None = None, **changes) -> bool:
@@ -134,13 +158,13 @@ class ActionRequest:
         where = Q(status=self.before) & (extra or Q())
         return lifecycle.move(self.submission, name, where=where, **changes)
 
-    def _record(self, outcome: str, message: str) -> StaffAction:
+    def _record(self, outcome: str, message: Words) -> StaffAction:
         submission = self.submission
         after = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True)
-        return StaffAction.objects.create(
+        entry = StaffAction.objects.create(
             kind=self.kind,
             outcome=outcome,
-            message=message,
+            message=str(message),  # English in the audit log
             reason=self.reason,
             actor=self.actor.user,
             actor_name=self.actor.name,
@@ -150,6 +174,8 @@ class ActionRequest:
             status_after=after.first() or "",
             job=self.job,
         )
+        entry.readable = message  # type: ignore[attr-defined]
+        return entry
 
 
 def mosip_may_hold(submission: Submission) -> bool:
@@ -203,13 +229,11 @@ def resubmit(
         old = submission.transaction_id
         enqueue_delivery(submission.pk)
         if resume:
-            return request.done(
-                f"Queued to resume MOSIP transaction id {old}: MOSIP may hold its packet "
-                "already, so no new packet is made."
-            )
+            return request.done(Readable(RESUMED, old=old))
         new = assign_transaction_id(submission, MosipSettings.load())
-        was = f" (was {old}, which MOSIP refused or never received)" if old else ""
-        return request.done(f"Queued for delivery under MOSIP transaction id {new}{was}.")
+        if old:
+            return request.done(Readable(QUEUED_AGAIN, new=new, old=old))
+        return request.done(Readable(QUEUED, new=new))
 
 
 def retry_confirmation(
@@ -231,7 +255,7 @@ def retry_confirmation(
         if not moved:
             return request.skipped()
         enqueue_confirmation(submission.pk)
-        return request.done("Queued for confirmation in OpenCRVS.")
+        return request.done(Readable(QUEUED_CONFIRMATION))
 
 
 INTERRUPTED_REJECTION = Reason("rejection_interrupted")
@@ -247,7 +271,7 @@ def reject(
     request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
     auth = OpenCrvsAuth()
     if not submission.event_id or not (submission.token or auth.configured):
-        return request.skipped("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
+        return request.skipped(Readable(TOKEN_GONE))
     # Up to three calls: the system client's token, its exchange, the rejection.
     lease = timezone.now() + timedelta(seconds=3 * (settings.PORTAL_HTTP_CONNECT_TIMEOUT
                                        + settings.PORTAL_HTTP_READ_TIMEOUT) + 30)  # fmt: skip
@@ -258,10 +282,10 @@ def reject(
         OpenCrvsClient().reject(submission, token=token)
     except TokenExpired as error:
         _put_back(submission, request.before)
-        return request.failed(f"OpenCRVS cannot be asked: {error}")
+        return request.failed(Readable(CANNOT_ASK, error=str(error)))
     except RemoteError as error:
         _put_back(submission, request.before)
-        return request.failed(f"OpenCRVS did not reject it: {error.message}")
+        return request.failed(Readable(NOT_REJECTED, error=error.reason))
     lifecycle.move(
         submission,
         "rejected",
@@ -271,10 +295,7 @@ def reject(
         failure_kind="",
         last_error="",
     )
-    return request.done(
-        "Rejected in OpenCRVS; the record's token is wiped. The reason is kept here only: "
-        "OpenCRVS does not record it."
-    )
+    return request.done(Readable(REJECTED))
 
 
 def _put_back(submission: Submission, before: str) -> None:
@@ -302,9 +323,7 @@ def resolve(
         moved = request.move("resolve", token="", next_attempt_at=None)
         if not moved:
             return request.skipped()
-        return request.done(
-            "Marked resolved; nothing more happens on its own and the token is wiped."
-        )
+        return request.done(Readable(RESOLVED))
 
 
 ACTIONS: dict[str, Callable[..., StaffAction]] = {

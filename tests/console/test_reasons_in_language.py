@@ -218,3 +218,18 @@ def test_the_dashboard_groups_failures_by_code_whatever_the_remote_said(
     groups = page.context["dash"].reasons
     assert [(g.reason, g.count) for g in groups] == [("MOSIP create packet answered HTTP 400", 2)]
     assert groups[0].label.startswith("MOSIP (création du paquet) a répondu HTTP 400 : « ")
+
+
+def test_an_actions_flash_message_is_in_french_and_its_audit_entry_in_english(
+    support_client, make_submission
+):
+    from integration.models import StaffAction
+
+    failed = make_submission(Status.FAILED)
+    url = reverse("console:submission-action", args=[failed.pk, "resolve"])
+    reply = support_client.post(url, {"reason": "Réglé par téléphone"}, follow=True, **FRENCH)
+    flash = re.search(r'<div class="messages".*?</div>\s*</div>', reply.content.decode(), re.S)
+    assert "Marqué comme résolu ; plus rien ne se passe de lui-même" in flash.group(0)
+    assert "Marked resolved" not in flash.group(0)
+    entry = StaffAction.objects.get(submission=failed)
+    assert entry.message.startswith("Marked resolved; nothing more happens on its own")

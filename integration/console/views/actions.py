@@ -20,6 +20,7 @@ from integration.console.forms import (
 )
 from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view, sees_personal_data
+from integration.errors import staff_words
 from integration.models import ActionKind, Outcome, Submission
 from integration.models.console import ASSIGN, BULK_KINDS
 from integration.services import bulk_jobs, staff_actions
@@ -39,7 +40,10 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST" and not blocked and form.is_valid():
         entry = staff_actions.perform(kind, pk, Actor.of(request.user), form.cleaned_data["reason"])
         level = LEVELS.get(entry.outcome, messages.ERROR)
-        messages.add_message(request, level, f"{entry.get_kind_display()}: {entry.message}")
+        # What it did in the reader's language (the audit log keeps the English).
+        said = staff_words(getattr(entry, "readable", entry.message))
+        shown = {"kind": entry.get_kind_display(), "said": said}
+        messages.add_message(request, level, _("%(kind)s: %(said)s") % shown)
         return redirect("console:submission", pk=pk)
     context = {
         "section": "submissions",
