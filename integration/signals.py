@@ -2,7 +2,8 @@
 
 from celery.signals import task_postrun, task_prerun
 from django.core.signals import request_finished, request_started
-from django.db.models.signals import post_delete, post_save
+from django.db import connections
+from django.db.models.signals import post_delete, post_save, pre_migrate
 from django.dispatch import receiver
 
 from integration import config_cache
@@ -28,3 +29,15 @@ request_started.connect(config_cache.new_unit_of_work, dispatch_uid="config-cach
 task_prerun.connect(config_cache.new_unit_of_work, dispatch_uid="config-cache-task")
 request_finished.connect(config_cache.end_unit_of_work, dispatch_uid="config-cache-request-end")
 task_postrun.connect(config_cache.end_unit_of_work, dispatch_uid="config-cache-task-end")
+
+
+@receiver(pre_migrate, dispatch_uid="migrate-without-statement-timeout")
+def migrate_without_statement_timeout(using: str = "default", **_kwargs) -> None:
+    """`migrate` may run a statement longer than the statement timeout the web and workers
+    keep (DATABASE_STATEMENT_TIMEOUT_MS, there to fail fast on a silent network): building
+    an index concurrently on a large table, a batch of a data migration. Cancelling it half
+    way would leave the upgrade to be run again, so migrate's own session has none."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
