@@ -37,6 +37,20 @@ REASONS = {
         "the URL for %(system)s is not valid here: its host resolved to %(peer)s, an address "
         "that is never a remote system; check the settings and DNS"
     ),
+    # MOSIP's answers that are not what was asked for (integration.clients.mosip)
+    "mosip_no_cookie": _("MOSIP auth set no Authorization cookie"),
+    "mosip_token_refused": _("MOSIP refused the auth token"),
+    "packet_not_written": _(
+        "MOSIP's packet manager answered without writing the packet (no packet infos, no "
+        "error; its log says why); retrying"
+    ),
+    "remote_no_json": _("%(system)s answered no JSON"),
+    "remote_no_json_object": _("%(system)s answered no JSON object"),
+    "no_uin": _("MOSIP's ID repository holds no UIN for it"),
+    "no_request_id": _("MOSIP's credential request answered no request id"),
+    "no_schema_json": _("MOSIP masterdata's idschema answer has no schemaJson"),
+    "document_not_json": _("the %(what)s at %(url)s is not JSON"),
+    "document_not_object": _("the %(what)s at %(url)s is not a JSON object"),
     # MOSIP's registration processor (integration.services.failures.mosip_rejection)
     "mosip_rejected": _("MOSIP answered %(status)s at %(where)s"),
     # MOSIP's status (integration.services.mosip_status)
@@ -106,6 +120,10 @@ SYSTEM_NAMES = (
     gettext_noop("MOSIP ID repository"),
     gettext_noop("MOSIP masterdata"),
     gettext_noop("MOSIP WebSub hub"),
+    gettext_noop("MOSIP credential request"),
+    gettext_noop("MOSIP status search"),
+    gettext_noop("MOSIP registration status"),
+    gettext_noop("MOSIP processing steps"),
     gettext_noop("OpenCRVS gateway"),
     gettext_noop("OpenCRVS auth"),
     gettext_noop("OpenCRVS search"),

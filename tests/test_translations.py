@@ -211,6 +211,7 @@ FAILURE_MODULES = [
     ROOT / "integration" / "clients" / "http.py",
     ROOT / "integration" / "services" / "mosip_status.py",
     ROOT / "integration" / "clients" / "opencrvs.py",
+    ROOT / "integration" / "clients" / "mosip.py",
     ROOT / "integration" / "services" / "confirmation.py",
     ROOT / "integration" / "services" / "sweep.py",
 ]

@@ -125,7 +125,7 @@ class MosipClient:
             token = call.response.cookies.get("Authorization")
             if not token:
                 _mosip_errors(call.response, "MOSIP auth")
-                raise RemoteError("MOSIP auth set no Authorization cookie", retriable=False)
+                raise RemoteError(Reason("mosip_no_cookie"), retriable=False)
         ttl = _token_ttl(token)
         if ttl > 0:
             token_cache.put(key, token, ttl)
@@ -151,7 +151,7 @@ class MosipClient:
             if call.response.status_code == 401:
                 # A revoked or expired token: ask for a new one on the next try.
                 self.forget_token(self.config.packet_client_id)
-                raise RemoteError("MOSIP refused the auth token", retriable=True, http_status=401)
+                raise RemoteError(Reason("mosip_token_refused"), retriable=True, http_status=401)
             raise_for_status(call.response, f"MOSIP {Step(step).label.lower()}")
             return _mosip_errors(call.response, f"MOSIP {Step(step).label.lower()}")
 
@@ -179,11 +179,7 @@ class MosipClient:
         if not reply.get("response"):
             # MOSIP's packet writer logs why it wrote nothing and still answers 200 with no
             # packet infos and no error; starting the workflow would fail later, unseen.
-            raise RemoteError(
-                "MOSIP's packet manager answered without writing the packet (no packet "
-                "infos, no error; its log says why); retrying",
-                retriable=True,
-            )
+            raise RemoteError(Reason("packet_not_written"), retriable=True)
         return reply
 
     def start_workflow(self, packet: Packet, submission: Submission) -> str:
@@ -221,14 +217,14 @@ class MosipClient:
             call.response = send(method, url, what=what, json=body, cookies=cookies)
             if call.response.status_code == 401:
                 self.forget_token(self.config.packet_client_id)
-                raise RemoteError("MOSIP refused the auth token", retriable=True, http_status=401)
+                raise RemoteError(Reason("mosip_token_refused"), retriable=True, http_status=401)
             raise_for_status(call.response, what)
             try:
                 reply = call.response.json()
             except ValueError as exc:
-                raise RemoteError(f"{what} answered no JSON", retriable=True) from exc
+                raise RemoteError(Reason("remote_no_json", system=what), retriable=True) from exc
             if not isinstance(reply, dict):
-                raise RemoteError(f"{what} answered no JSON object", retriable=True)
+                raise RemoteError(Reason("remote_no_json_object", system=what), retriable=True)
             return reply
 
     def registration_statuses(self, registration_ids: list[str]) -> dict[str, str | None]:
@@ -250,11 +246,14 @@ class MosipClient:
             if isinstance(error, dict) and error.get("errorCode") == RID_NOT_FOUND:
                 found[str(error.get("registrationId", ""))] = None
             elif isinstance(error, dict) and error.get("errorCode"):
-                raise RemoteError(
-                    f"MOSIP status search refused the request: {error.get('errorCode')}: "
-                    f"{error.get('message', '')}",
-                    retriable=False,
+                said = f"{error.get('errorCode')}: {error.get('message', '')}"
+                refused = Reason(
+                    "remote_refused",
+                    system="MOSIP status search",
+                    verbatim=redact(said),
+                    source="MOSIP status search",
                 )
+                raise RemoteError(refused, retriable=False)
         for row in reply.get("response") or []:
             if isinstance(row, dict) and row.get("registrationId"):
                 found[str(row["registrationId"])] = str(row.get("statusCode") or "")
@@ -283,7 +282,7 @@ class MosipClient:
             identity = (body.get("response") or {}).get("identity") or {}
             uin = str(identity.get("UIN") or "")
             if not uin:
-                raise RemoteError("MOSIP's ID repository holds no UIN for it", retriable=True)
+                raise RemoteError(Reason("no_uin"), retriable=True)
         return uin
 
     def request_credential(self, submission: Submission, uin: str) -> str:
@@ -309,7 +308,7 @@ class MosipClient:
         reply = self._call(Step.CREDENTIAL_REQUEST, "POST", url, body, submission)
         request_id = str((reply.get("response") or {}).get("requestId") or "")
         if not request_id:
-            raise RemoteError("MOSIP's credential request answered no request id", retriable=True)
+            raise RemoteError(Reason("no_request_id"), retriable=True)
         return request_id
 
     def credential_request_status(self, submission: Submission, request_id: str) -> str:
@@ -357,9 +356,7 @@ class MosipClient:
             except ValueError:
                 schema = None
             if not isinstance(schema, dict):
-                raise RemoteError(
-                    "MOSIP masterdata's idschema answer has no schemaJson", retriable=True
-                )
+                raise RemoteError(Reason("no_schema_json"), retriable=True)
         return schema
 
     # --- WebSub -----------------------------------------------------------------------------
@@ -403,8 +400,10 @@ class MosipClient:
             try:
                 document = call.response.json()
             except ValueError as exc:
-                raise RemoteError(f"the {what} at {url} is not JSON", retriable=True) from exc
+                not_json = Reason("document_not_json", what=what, url=url)
+                raise RemoteError(not_json, retriable=True) from exc
             if not isinstance(document, dict):
-                raise RemoteError(f"the {what} at {url} is not a JSON object", retriable=False)
+                not_object = Reason("document_not_object", what=what, url=url)
+                raise RemoteError(not_object, retriable=False)
         cache.set(cache_key, document, 3600)
         return document
