@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OIDC := tests/browser/oidc
 
-.PHONY: demo test lint lock browser-deps faults prometheus-tools messages compiled-messages
+.PHONY: demo test lint lock browser-deps faults faults-boundaries prometheus-tools messages compiled-messages
 
 # Exactly the locked versions (hashes checked), then the portal itself on top of them.
 $(BIN)/.installed: pyproject.toml requirements-test.lock
@@ -58,6 +58,11 @@ test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
 # The fault suite (about 8 minutes; redis-server and PostgreSQL at 127.0.0.1:5432 needed).
 faults: $(BIN)/.installed
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+
+# The fault suite at the boundaries (issue 22): silent worker hosts, a read-only database,
+# MOSIP rejecting packets and dropping credentials, lost country-config calls (~15 minutes).
+faults-boundaries: $(BIN)/.installed
+	$(BIN)/python -m bench.faults.boundaries $(FAULTS_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

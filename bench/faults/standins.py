@@ -72,6 +72,7 @@ class DurableMosip(MosipStandIn):
         self.callback_statuses: Counter[str] = Counter()  # what the portal answered the hub
         self.gave_up: list[str] = []  # deliveries the hub dropped after its retries
         self.delivered: Counter[str] = Counter()  # registration id → 2xx deliveries
+        self.create_packet_calls: Counter[str] = Counter()  # registration id → written
         self._pending: dict[tuple[str, int], bytes] = {}
         self._signing = threading.Lock()
         for entry in self.journal.entries():
@@ -81,6 +82,7 @@ class DurableMosip(MosipStandIn):
         kind = entry["kind"]
         if kind == "packet":
             self.packets.setdefault(entry["id"], entry["packet"])
+            self.create_packet_calls[entry["id"]] += 1
         elif kind == "subscription":
             self.hub.subscriptions[(entry["topic"], entry["callback"])] = Subscription(
                 "subscribe", entry["topic"], entry["callback"], entry["secret"], verified=True
@@ -120,6 +122,7 @@ class DurableMosip(MosipStandIn):
         body = json.loads(request.get_data())
         packet = body["request"]
         if json.loads(reply.get_data()).get("errors") == [] and packet["id"] in self.packets:
+            self.create_packet_calls[packet["id"]] += 1
             self.journal.write(kind="packet", id=packet["id"], packet=packet)
         return reply
 
@@ -175,6 +178,13 @@ class DurableMosip(MosipStandIn):
         event = issuer.callback_body(registration_id, encrypted)
         body = json.dumps(event, separators=(",", ":")).encode()
         copies = 2 if self.controls.duplicate_callbacks else 1
+        with self._lock:
+            if self._chance(self.controls.credential_drop_rate):
+                # The hub's retries all failed (credential_drop_rate over /_control): it
+                # gives up and nobody hears of it; only the portal's recovery asks again.
+                self.gave_up.append(registration_id)
+                self.journal.write(kind="dropped", id=registration_id, copy=-1)
+                return
         keys = [int(time.time() * 1000) * 10 + copy for copy in range(copies)]
         self.journal.write(kind="issued", id=registration_id, vid=vid, copies=keys,
                            body=body.decode())  # fmt: skip
@@ -248,6 +258,12 @@ class DurableMosip(MosipStandIn):
             "hub_gave_up": self.gave_up,
             "pending_deliveries": len(self._pending),
             "errors": self.background_errors,
+            # Per registration id, for the boundaries run: every createPacket MOSIP wrote
+            # and every workflow start it answered, the rejections and what it delivered.
+            "create_packet_calls": dict(self.create_packet_calls),
+            "workflow_starts": {rid: len(ids) for rid, ids in self.workflows.items()},
+            "rejected": {rid: [list(e) for e in r.errors] for rid, r in self.rejections.items()},
+            "delivered": dict(self.delivered),
         })  # fmt: skip
 
 
