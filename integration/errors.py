@@ -98,6 +98,10 @@ class Reason(Readable):
         form = VERBATIM_FORMATS.get(self.code, "{sentence}: {verbatim}")
         return form.format(sentence=sentence, verbatim=self.verbatim)
 
+    def __contains__(self, words: str) -> bool:
+        # Read where a plain English text was before (`"required" in problem`).
+        return words in str(self)
+
     def __html__(self) -> str:
         # A template shows the reader's language (str() would be English).
         from django.utils.html import escape

@@ -99,13 +99,36 @@ REASONS = {
     "field_required": _("%(field)s is required by the ID schema but was not mapped"),
     "field_type": _("%(field)s must be %(kind)s, got %(value)s"),
     "field_format": _("%(field)s %(value)s does not match the ID schema's format"),
+    "field_not_written": _(
+        "%(field)s is required by MOSIP's ID schema, but the schemaJson sent with the packet "
+        "does not define it, so MOSIP does not write it"
+    ),
+    "field_not_found": _(
+        "%(field)s is required but nothing was found at %(where)s; if the source never has "
+        "it, an admin can set a default on the profile's row"
+    ),
+    "no_profile": _(
+        "No active mapping profile answers to %(format)s event type %(type)s. Add one in the "
+        "admin, then resubmit."
+    ),
+    # MOSIP's own rules after validation (integration.mapping.mosip_rules)
+    "dob_not_date": _("dateOfBirth %(value)s is not a date in MOSIP's format %(format)s"),
+    "dob_future": _("dateOfBirth %(value)s is in the future"),
+    "route_needs_age": _(
+        "MOSIP's %(process)s route needs the person's age (dateOfBirth or age) to tag an "
+        "infant; none was mapped"
+    ),
+    "route_infants_only": _(
+        "MOSIP's %(process)s route registers infants only (under %(limit)s years); this "
+        "person is %(age)s"
+    ),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".
 VERBATIM_FORMATS = {"mosip_rejected": "{sentence} ({verbatim})"}
 
 # Parameters that may quote a person's data: masked for those who may not see it.
-PERSONAL_PARAMS = frozenset({"value", "verbatim"})
+PERSONAL_PARAMS = frozenset({"value", "verbatim", "age"})
 # Parameters whose value is itself an English msgid (validation.KIND_WORDS, the names
 # below): translated when shown; any other value is shown as stored.
 TRANSLATED_PARAMS = frozenset({"kind", "system", "source", "service", "token"})

@@ -65,8 +65,8 @@ def masked_params(params: dict, values: set[str] | frozenset[str] = frozenset())
             return {**value, "params": masked_params(value.get("params") or {}, values)}
         if isinstance(value, list):
             return [mask(name, item) for item in value]
-        if name in PERSONAL_PARAMS and isinstance(value, str):
-            return mask_message(value, values)
+        if name in PERSONAL_PARAMS and isinstance(value, str | int):
+            return mask_message(str(value), values)
         return value
 
     return {name: mask(name, value) for name, value in (params or {}).items()}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from integration.errors import Reason
 from integration.mapping.conform import without_empty
 from integration.mapping.paths import is_empty, search
 from integration.mapping.transforms import TransformError, apply_transform, is_simple_type, join
@@ -140,10 +141,7 @@ def map_fields(
         if value is None:
             if row.required:
                 where = row.source or row.transform
-                problems[row.target] = (
-                    f"{row.target} is required but nothing was found at {where}; if the "
-                    "source never has it, an admin can set a default on the profile's row"
-                )
+                problems[row.target] = Reason("field_not_found", field=row.target, where=where)
             continue
         fields[row.target] = value
     return fields, problems, defaulted, from_tracked

@@ -7,6 +7,8 @@ import re
 from datetime import date
 from typing import Any
 
+from integration.errors import Reason
+
 # mosip-config v1.3.0, application-default.properties:
 # mosip.kernel.idobjectvalidator.mandatory-attributes.reg-processor.<process in lower case>.
 # CRVS_UPDATE has no entry there; the dev2 branch (the first to route CRVS_UPDATE) lists
@@ -97,16 +99,16 @@ def parse_dob(text: str, java_format: str = DOB_FORMAT) -> date | None:
         return None
 
 
-def dob_problem(fields: dict, today: date, java_format: str = DOB_FORMAT) -> str:
+def dob_problem(fields: dict, today: date, java_format: str = DOB_FORMAT) -> Reason | str:
     """Why MOSIP will refuse dateOfBirth when it stores the identity; "" when it won't."""
     value = fields.get("dateOfBirth")
     if not isinstance(value, str):
         return ""  # absent, or the wrong shape, which the schema check names
     born = parse_dob(value, java_format)
     if born is None:
-        return f"dateOfBirth {value!r} is not a date in MOSIP's format {java_format}"
+        return Reason("dob_not_date", value=repr(value)[:200], format=java_format)
     if born > today:
-        return f"dateOfBirth {value!r} is in the future"
+        return Reason("dob_future", value=repr(value)[:200])
     return ""
 
 
@@ -186,15 +188,10 @@ def route_problems(
     if age is None:
         if dob_problem(fields, today, java_format):
             return {}  # named by the date check
-        return {
-            "dateOfBirth": f"MOSIP's {process} route needs the person's age (dateOfBirth or "
-            "age) to tag an infant; none was mapped"
-        }
+        return {"dateOfBirth": Reason("route_needs_age", process=process)}
     if age > INFANT_MAX_AGE:
-        return {
-            "dateOfBirth": f"MOSIP's {process} route registers infants only (under "
-            f"{INFANT_MAX_AGE + 1} years); this person is {age}"
-        }
+        limit = INFANT_MAX_AGE + 1
+        return {"dateOfBirth": Reason("route_infants_only", process=process, limit=limit, age=age)}
     return {}
 
 

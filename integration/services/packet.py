@@ -92,12 +92,8 @@ def profile_of(submission: Submission) -> MappingProfile:
         return profile
     if submission.source_format in REQUEST_FORMATS:
         return builtin_interop_profile(submission.event_type, submission.source_format)
-    raise MappingFailed(
-        {
-            "profile": f"No active mapping profile answers to {submission.source_format} "
-            f"event type '{type_id}'. Add one in the admin, then resubmit."
-        }
-    )
+    missing = Reason("no_profile", format=submission.source_format, type=f"'{type_id}'")
+    raise MappingFailed({"profile": missing})
 
 
 def map_submission(
@@ -162,10 +158,7 @@ def _mosip_problems(
     mandatory = mandatory_for(process, config.mandatory_attributes)
     problems = validate_fields(fields, schema, mandatory)
     for name in dropped & set(problems):
-        problems[name] = (
-            f"{name} is required by MOSIP's ID schema, but the schemaJson sent with the "
-            "packet does not define it, so MOSIP does not write it"
-        )
+        problems[name] = Reason("field_not_written", field=name)
     today = timezone.now().date()
     for name, reason in route_problems(fields, process, today).items():
         problems.setdefault(name, reason)

@@ -196,6 +196,7 @@ def test_every_reason_reads_in_french():
     values |= {"attempts": 3, "cause": "C", "field": "F", "kind": "K", "value": "V"}
     values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254", "minutes": 5}
     values |= {"times": 2, "ids": "a, b", "token": "T", "url": "U", "what": "W"}
+    values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
