@@ -17,8 +17,11 @@ from tests.record_walk import walk_one_record
 # A claim is one UPDATE ... RETURNING. The callback stores the delivery in one INSERT that
 # commits by itself, then the transaction id's VID and the record's VID-and-move in one
 # transaction (BEGIN and COMMIT count as statements on PostgreSQL); the confirmation first
-# looks for a call OpenCRVS already accepted, so it is never sent twice.
-BUDGET = {"intake": 2, "delivery": 7, "credential callback": 8, "confirmation": 4}
+# looks for a call OpenCRVS already accepted, so it is never sent twice. Right before each
+# remote call the worker renews its lease with one conditional UPDATE (the fence,
+# integration/services/fence.py): two in delivery (createPacket, the workflow start), one in
+# the confirmation. Without it a worker that lost the record could still call MOSIP.
+BUDGET = {"intake": 2, "delivery": 9, "credential callback": 8, "confirmation": 5}
 
 
 @pytest.fixture

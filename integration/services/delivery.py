@@ -49,9 +49,10 @@ def _deliver(submission: Submission) -> None:
         if not submission.transaction_id:
             # A worker back from a hang must not give the record a second id under the
             # one its new holder may have sent already.
-            if not fence.still_held(submission).filter(transaction_id="").exists():
+            unassigned = fence.still_held(submission).filter(transaction_id="")
+            packet.transaction_id = assign_transaction_id(submission, config, unassigned)
+            if packet.transaction_id is None:
                 raise fence.LeaseLost("the record is no longer ours")
-            packet.transaction_id = assign_transaction_id(submission, config)
             logs.transaction_id.set(packet.transaction_id)
         client = MosipClient(config)
         if submission.packet_created_at is None:

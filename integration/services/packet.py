@@ -5,6 +5,7 @@ import json
 import secrets
 
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integration.clients.mosip import Packet
@@ -70,18 +71,26 @@ def new_transaction_id(prefix: str) -> str:
     return prefix + "".join(str(secrets.randbelow(10)) for _ in range(10))
 
 
-def assign_transaction_id(submission: Submission, config: MosipSettings) -> str:
-    """A fresh MOSIP transaction id, remembered with all earlier ones."""
+def assign_transaction_id(
+    submission: Submission, config: MosipSettings, rows: QuerySet | None = None
+) -> str | None:
+    """A fresh MOSIP transaction id, remembered with all earlier ones. With `rows` (a worker's
+    fence: the record while its claim holds and it has no id yet), the id is written only
+    through them, in the same UPDATE that checks them, and None means the record is no
+    longer this worker's: nothing was written."""
+    rows = Submission.objects.filter(pk=submission.pk) if rows is None else rows
     while True:
         candidate = new_transaction_id(config.transaction_id_prefix)
+        if not rows.update(transaction_id=candidate, updated_at=timezone.now()):
+            return None
         try:
             # The unique index finds the rare clash: no look-up first.
             insert(TransactionId, submission=submission, value=candidate)
         except IntegrityError:
+            rows = Submission.objects.filter(pk=submission.pk, transaction_id=candidate)
             continue
         break
     submission.transaction_id = candidate
-    submission.save(update_fields=["transaction_id", "updated_at"])
     return candidate
 
 
