@@ -82,6 +82,26 @@ REASONS = {
     "opencrvs_no_results": _("OpenCRVS search answered no results"),
     "opencrvs_no_token": _("OpenCRVS auth gave no access_token"),
     "system_client_refused": _("%(cause)s (the system client's token)"),
+    "opencrvs_not_jwt": _("OpenCRVS auth answered a token that is not a JWT"),
+    "remote_no_token": _("%(system)s gave no access_token"),
+    # What OpenCRVS waits for (integration.services.opencrvs_access)
+    "correction_needs_system_client": _(
+        "A correction is confirmed with the request id OpenCRVS holds, and the record's "
+        "token may not read the event: set up the OpenCRVS system client (record.read), "
+        "then retry the confirmation."
+    ),
+    "nothing_pending": _(
+        "Nothing to confirm: OpenCRVS has no pending action for this event (it was "
+        "confirmed or rejected there already, or cancelled)."
+    ),
+    "other_action_pending": _(
+        "Nothing to confirm: OpenCRVS waits for another action (%(action)s), not the one "
+        "this record was sent for."
+    ),
+    "action_not_confirmable": _(
+        "OpenCRVS waits for a %(kind)s action, which the portal does not confirm"
+    ),
+    "correction_no_request_id": _("OpenCRVS's correction approval names no requestId"),
     # The sweep (integration.services.sweep): a worker died holding the record
     "worker_stopped": _("The worker stopped in the middle of this record; retrying."),
     "worker_gave_up": _("Gave up: the worker stopped in the middle of this record every time."),

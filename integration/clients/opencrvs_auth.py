@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
+from integration.errors import Reason
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
 
@@ -64,8 +65,7 @@ def _claims(token: str) -> dict:
     try:
         return jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
-        message = "OpenCRVS auth answered a token that is not a JWT"
-        raise RemoteError(message, retriable=False) from exc
+        raise RemoteError(Reason("opencrvs_not_jwt"), retriable=False) from exc
 
 
 class OpenCrvsAuth:
@@ -93,7 +93,8 @@ class OpenCrvsAuth:
             try:
                 return str(call.response.json()["access_token"])
             except (ValueError, KeyError, TypeError) as exc:
-                raise RemoteError(f"{what} gave no access_token", retriable=False) from exc
+                no_token = Reason("remote_no_token", system=what)
+                raise RemoteError(no_token, retriable=False) from exc
 
     def system_token(self, submission: Submission | None = None, *, fresh: bool = False) -> str:
         """The system client's token, from the cache unless `fresh`."""

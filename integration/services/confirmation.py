@@ -67,7 +67,8 @@ def _confirm(submission: Submission) -> None:
         _token_expired(submission, str(error))
         return
     except NothingToConfirm as error:
-        lifecycle.move(submission, "nothing_to_confirm", **{**FINISHED, "last_error": str(error)})
+        said = error.args[0] if error.args else str(error)  # a Reason: stored as its code
+        lifecycle.move(submission, "nothing_to_confirm", **{**FINISHED, "last_error": said})
         log.info("submission %s: %s", submission.pk, error)
         return
     except TokenRejected as error:

@@ -23,6 +23,7 @@ from integration.clients.opencrvs import (
     pending_action,
 )
 from integration.clients.opencrvs_auth import OpenCrvsAuth, scope_names
+from integration.errors import Reason
 from integration.mapping.profiles import active_profiles
 from integration.models import EventType, Submission
 from integration.services.record_token import InvalidToken, unverified_claims
@@ -107,34 +108,21 @@ def find_target(submission: Submission, auth: OpenCrvsAuth, client: OpenCrvsClie
         token = _record_token(submission)
         if not _may_read(token):  # a 1.9 token: it confirms, it may not read the event
             if submission.is_correction:
-                raise RemoteError(
-                    "A correction is confirmed with the request id OpenCRVS holds, and the "
-                    "record's token may not read the event: set up the OpenCRVS system "
-                    "client (record.read), then retry the confirmation.",
-                    retriable=False,
-                )
+                raise RemoteError(Reason("correction_needs_system_client"), retriable=False)
             return _own_action(submission)
     event = client.get_event(submission.event_id, token, submission)
     pending = pending_action(event)
     if pending is None:
-        raise NothingToConfirm(
-            "Nothing to confirm: OpenCRVS has no pending action for this event (it was "
-            "confirmed or rejected there already, or cancelled)."
-        )
+        raise NothingToConfirm(Reason("nothing_pending"))
     if pending.get("id") != submission.action_id:
-        raise NothingToConfirm(
-            f"Nothing to confirm: OpenCRVS waits for another action ({pending.get('type')} "
-            f"{pending.get('id')}), not the one this record was sent for."
-        )
+        other = f"{pending.get('type')} {pending.get('id')}"
+        raise NothingToConfirm(Reason("other_action_pending", action=other))
     kind = str(pending.get("type", ""))
     if kind not in CONFIRMABLE_ACTIONS:
-        raise RemoteError(
-            f"OpenCRVS waits for a {kind} action, which the portal does not confirm",
-            retriable=False,
-        )
+        raise RemoteError(Reason("action_not_confirmable", kind=kind), retriable=False)
     request_id = str(pending.get("requestId") or "")
     if kind == APPROVE_CORRECTION and not request_id:
-        raise RemoteError("OpenCRVS's correction approval names no requestId", retriable=False)
+        raise RemoteError(Reason("correction_no_request_id"), retriable=False)
     return Target(kind, pending["id"], str(event.get("type", "")), request_id)
 
 

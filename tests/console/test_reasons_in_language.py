@@ -43,6 +43,13 @@ SCHEMA = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english_after():
+    """French pages leave French active in this thread: the next module reads English."""
+    yield
+    translation.activate("en")
+
+
 def mosip_reply(status: int, body: str) -> requests.Response:
     response = requests.Response()
     response.status_code = status
@@ -197,6 +204,7 @@ def test_every_reason_reads_in_french():
     values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254", "minutes": 5}
     values |= {"times": 2, "ids": "a, b", "token": "T", "url": "U", "what": "W"}
     values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
+    values |= {"action": "A"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
