@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration.console.masking import mask_message, personal_values_of
+from integration.console.reason_text import masked_params
 from integration.models import (
     Attempt,
     BulkJob,
@@ -112,8 +113,12 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
         quoting = submission.attempts.exclude(error="", response_excerpt="", request_excerpt="")
         for attempt in quoting:
             attempt.error = mask_message(attempt.error, values)
+            # The values a coded reason quotes (a remote's words, a field's value) too.
+            attempt.reason_params = masked_params(attempt.reason_params, values)
             attempt.request_excerpt = attempt.response_excerpt = ""
-            attempt.save(update_fields=["error", "request_excerpt", "response_excerpt"])
+            attempt.save(
+                update_fields=["error", "reason_params", "request_excerpt", "response_excerpt"]
+            )
             scrubbed += 1
         for entry in StaffAction.objects.filter(submission=submission).exclude(kind=ERASE):
             entry.reason = mask_message(entry.reason, values)

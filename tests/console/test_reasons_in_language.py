@@ -242,3 +242,17 @@ def test_an_actions_flash_message_is_in_french_and_its_audit_entry_in_english(
     assert "Marked resolved" not in flash.group(0)
     entry = StaffAction.objects.get(submission=failed)
     assert entry.message.startswith("Marked resolved; nothing more happens on its own")
+
+
+def test_retention_erases_the_values_a_reason_quotes(unmappable):
+    from django.utils import timezone
+
+    from integration.services.retention import erase
+
+    erase(unmappable, 30, timezone.now())
+    unmappable.refresh_from_db()
+    assert unmappable.reason_code == "" and unmappable.reason_params == {}
+    assert "31st of Jan" not in unmappable.last_error
+    [call] = unmappable.attempts.all()
+    assert call.reason_code == "mapping_problems"
+    assert "31st of Jan" not in str(call.reason_params) and "31st of Jan" not in call.error
