@@ -22,6 +22,8 @@ EventDocuments, the format the reconciliation compares), with:
 The recovery waits (MOSIP status look-up, credential re-request, reconciliation interval
 and grace) are shortened by their settings so that all of it happens within the run.
 Reports createPacket calls and workflow starts per registration id, as MOSIP counted them.
+It holds about 90 PostgreSQL connections at its peak (gunicorn, beat and two hosts): on a
+server shared with other runs, mind max_connections.
 """
 
 from __future__ import annotations
@@ -373,6 +375,7 @@ class Boundaries(Suite):
             "  of them with MOSIP's reason": reason_ok,
             "packets MOSIP rejected (ids)": len(rejected_at_mosip),
             "lost calls found and confirmed": len(lost & confirmed),
+            "lost calls found, failed as MOSIP rejected": len(lost & failed_rejected),
             "lost calls taken in (portal has them)": len(lost & set(by_event)),
             "neither confirmed nor failed as rejected": len(expected - confirmed - failed_rejected),
             "createPacket calls per registration id": dict(
