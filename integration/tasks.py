@@ -1,28 +1,60 @@
 """Celery tasks: thin wrappers around the services. Enqueue only after commit, so a
 worker never looks for a row that is not there yet."""
 
+import functools
+import logging
+from collections.abc import Callable
+
 from celery import shared_task
 from django.db import transaction
 
+from integration import outages
 from integration.services import confirmation, delivery, reconciliation, retention, sweep, websub
+
+log = logging.getLogger(__name__)
+
+
+def quiet_on_outage(run: Callable) -> Callable:
+    """Our own database or cache down (or read-only, after a failover) before a task could
+    claim its work is no failure of the task: nothing was taken, the row still says what is
+    due, and the sweep queues it again once the service is back. One warning line instead
+    of a traceback per task for as long as the outage lasts."""
+
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except Exception as exc:
+            if (service := outages.outage_of(exc)) is None:
+                raise
+            log.warning(
+                "task %s: our %s is unavailable; the sweep queues it again", run.__name__, service
+            )
+            return None
+
+    return wrapper
 
 
 @shared_task(name="integration.deliver")
+@quiet_on_outage
 def deliver(submission_id: int) -> None:
     delivery.deliver(submission_id)
 
 
 @shared_task(name="integration.confirm")
+@quiet_on_outage
 def confirm(submission_id: int) -> None:
     confirmation.confirm(submission_id)
 
 
 @shared_task(name="integration.sweep")
+@quiet_on_outage
 def sweep_lost_work() -> dict:
     return sweep.sweep()
 
 
 @shared_task(name="integration.check_mosip_status")
+@quiet_on_outage
 def check_mosip_status() -> dict:
     from integration.services import mosip_status
 
@@ -30,11 +62,13 @@ def check_mosip_status() -> dict:
 
 
 @shared_task(name="integration.apply_retention")
+@quiet_on_outage
 def apply_retention() -> int:
     return retention.apply_retention().pk
 
 
 @shared_task(name="integration.reconcile_with_opencrvs")
+@quiet_on_outage
 def reconcile_with_opencrvs() -> int | None:
     run = reconciliation.reconcile()
     return run.pk if run else None

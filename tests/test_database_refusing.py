@@ -154,3 +154,22 @@ def test_intake_answers_503_while_read_only_and_202_within_seconds_after(
     # next test on a fresh pool.
     connection.close()
     connection.close_pool()
+
+
+@on_postgresql
+def test_a_task_that_cannot_claim_on_a_read_only_database_logs_one_warning(
+    transactional_db, caplog
+):
+    from integration import tasks
+
+    record = Submission.objects.create(certificate_number="RO3", event_type="birth", raw_request={})
+    with connection.cursor() as cursor:
+        cursor.execute("SET default_transaction_read_only = on")  # this session only
+    with caplog.at_level("WARNING"):
+        assert tasks.deliver.run(record.pk) is None  # no exception reaches Celery
+    warnings = [r for r in caplog.records if r.name == "integration.tasks"]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "database" in warnings[0].getMessage() and warnings[0].exc_info is None
+    connection.close_if_unusable_or_obsolete()
+    record.refresh_from_db()
+    assert record.status == "received"  # still due: the sweep queues it again
