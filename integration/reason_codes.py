@@ -142,6 +142,33 @@ REASONS = {
         "MOSIP's %(process)s route registers infants only (under %(limit)s years); this "
         "person is %(age)s"
     ),
+    # A credential MOSIP's hub delivered, refused (integration.services.credential,
+    # credential_proof): shown on the record's timeline
+    "credential_not_event": _("not a CREDENTIAL_ISSUED event: `event.data.credential` is missing"),
+    "credential_type_unread": _(
+        "credential type %(credential_type)s is not one the portal reads (%(readable)s)"
+    ),
+    "credential_no_keystore": _("no credential keystore is configured in the MOSIP settings"),
+    "credential_unreadable": _("the credential cannot be read: %(error)s"),
+    "credential_keystores_failed": _("%(problems)s"),
+    "current_keystore_unusable": _("the current credential keystore cannot be used: %(error)s"),
+    "previous_keystore_unusable": _("the previous credential keystore cannot be used: %(error)s"),
+    "current_keystore_wrong": _(
+        "the credential cannot be decrypted with our current keystore: %(error)s"
+    ),
+    "previous_keystore_wrong": _(
+        "the credential cannot be decrypted with our previous keystore: %(error)s"
+    ),
+    "proof_key_unreachable": _("the verification key cannot be fetched: %(error)s"),
+    "proof_context_unreachable": _("a JSON-LD context cannot be fetched: %(error)s"),
+    "proof_invalid": _("the credential's proof does not verify: %(error)s"),
+    "credential_id_unsigned": _(
+        "the credential's %(key)s is not covered by its signature (its JSON-LD context "
+        "does not define %(key)s, or its subject has no absolute id)"
+    ),
+    "credential_subject_mismatch": _("the credential's subject does not match its registrationId"),
+    "credential_no_submission": _("no submission has transaction id %(transaction_id)s"),
+    "credential_no_national_id": _("a birth credential without a national id (%(key)s)"),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".

@@ -219,10 +219,14 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "opencrvs_access.py",
     ROOT / "integration" / "clients" / "opencrvs_auth.py",
     ROOT / "integration" / "services" / "sweep.py",
+    ROOT / "integration" / "services" / "credential.py",
+    ROOT / "integration" / "services" / "credential_proof.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
 REASON_CALLS |= {"NothingToConfirm", "TokenRejected"}
+REASON_CALLS |= {"CredentialRefused", "CredentialNotReadable", "CredentialForged"}
+REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "Outcome"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
 REASON_KEYWORDS = {"last_error", "reason", "message"}

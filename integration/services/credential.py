@@ -16,6 +16,7 @@ from integration.clients.http import recorded_call
 from integration.crypto.credential import CredentialError, MalformedCredential, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError
+from integration.errors import Reason
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
 from integration.monitoring import logs
@@ -30,7 +31,13 @@ READABLE_CREDENTIAL_TYPES = ("vercred", "euin")
 
 
 class CredentialRefused(Exception):
-    """The credential cannot be used; the reason is safe to log and to store."""
+    """The credential cannot be used; the reason is safe to log and to store. Raised with
+    a Reason (integration/reason_codes.py): str() is its English text, the record's
+    timeline shows it in the reader's language."""
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
 
 
 class CredentialNotReadable(CredentialRefused):
@@ -52,7 +59,8 @@ class CredentialMalformed(CredentialRefused):
 @dataclass
 class Outcome:
     accepted: bool
-    reason: str = ""
+    reason: str = ""  # English, as the Inbound row stores it (`why`: its code)
+    why: Reason | None = None
     retry: bool = False  # answer so that the hub delivers the event again
     forged: bool = False
     invalid: bool = False  # not a credential event at all (CredentialMalformed)
@@ -68,7 +76,7 @@ def _partner_key(keystore: bytes, password: str):
 def _open(config: MosipSettings, credential_b64: str) -> dict:
     keystores = list(partner_keystores(config))
     if not keystores:
-        raise CredentialNotReadable("no credential keystore is configured in the MOSIP settings")
+        raise CredentialNotReadable(Reason("credential_no_keystore"))
     # The current keystore first; during a rotation, MOSIP may still have encrypted for
     # the previous certificate, which is kept until an admin removes it.
     problems = []
@@ -77,19 +85,25 @@ def _open(config: MosipSettings, credential_b64: str) -> dict:
             key, certificate = _partner_key(keystore, password)
             vc = decrypt_credential(credential_b64, key, certificate)
         except MalformedCredential as exc:
-            raise CredentialMalformed(f"the credential cannot be read: {exc}") from exc
+            raise CredentialMalformed(Reason("credential_unreadable", error=str(exc))) from exc
         except KeystoreError as exc:
-            problems.append(f"the {which} credential keystore cannot be used: {exc}")
+            if which == "previous":
+                problems.append(Reason("previous_keystore_unusable", error=str(exc)))
+            else:
+                problems.append(Reason("current_keystore_unusable", error=str(exc)))
         except CredentialError as exc:
             # MOSIP encrypts for the certificate we registered: failing to decrypt most
             # likely means the keystore in our settings is not that one.
-            problems.append(f"the credential cannot be decrypted with our {which} keystore: {exc}")
+            if which == "previous":
+                problems.append(Reason("previous_keystore_wrong", error=str(exc)))
+            else:
+                problems.append(Reason("current_keystore_wrong", error=str(exc)))
         else:
             if which == "previous":
                 # What tells the operator the previous keystore is still needed.
                 log.warning("credential decrypted with the previous keystore")
             return vc
-    raise CredentialNotReadable("; ".join(problems))
+    raise CredentialNotReadable(Reason("credential_keystores_failed", problems=problems))
 
 
 def _signed_claims(config: MosipSettings, vc: dict) -> dict:
@@ -100,9 +114,9 @@ def _signed_claims(config: MosipSettings, vc: dict) -> dict:
     try:
         return check_proof(vc, trust_from_settings(config))
     except ProofUnavailable as exc:
-        raise CredentialNotReadable(str(exc)) from exc
+        raise CredentialNotReadable(exc.reason) from exc
     except ProofError as exc:
-        raise CredentialForged(f"the credential's proof does not verify: {exc}") from exc
+        raise CredentialForged(Reason("proof_invalid", error=str(exc))) from exc
 
 
 def read_signed(config: MosipSettings, credential_b64: str) -> tuple[dict, dict]:
@@ -133,10 +147,7 @@ def signed_vid(vc: dict, claims: dict, key: str = "VID") -> str:
     outside the signed graph."""
     vid = _text(subject_of(claims).get(key))
     if _text(subject_of(vc).get(key)) not in ("", vid):
-        raise CredentialRefused(
-            f"the credential's {key} is not covered by its signature (its JSON-LD context "
-            f"does not define {key}, or its subject has no absolute id)"
-        )
+        raise CredentialRefused(Reason("credential_id_unsigned", key=key))
     return vid
 
 
@@ -144,16 +155,16 @@ def _transaction_id(vc: dict, registration_id: str) -> str:
     subject_id = _text(subject_of(vc).get("id"))
     transaction_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
     if registration_id and transaction_id != registration_id:
-        raise CredentialForged("the credential's subject does not match its registrationId")
+        raise CredentialForged(Reason("credential_subject_mismatch"))
     return transaction_id
 
 
 def receive_credential(event: dict) -> Outcome:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("credential"), str):
-        reason = "not a CREDENTIAL_ISSUED event: `event.data.credential` is missing"
+        reason = Reason("credential_not_event")
         log.warning("credential event refused: %s", reason)
-        return Outcome(False, reason, invalid=True)
+        return Outcome(False, str(reason), why=reason, invalid=True)
     registration_id = str(data.get("registrationId", ""))
     with recorded_call(Step.CREDENTIAL, "websub:/websub/callback", None) as call:
         call.submission = _find(registration_id)  # for the timeline; may be None
@@ -163,8 +174,11 @@ def receive_credential(event: dict) -> Outcome:
             kind = data.get("credentialType") or "vercred"
             if kind not in READABLE_CREDENTIAL_TYPES:
                 raise CredentialRefused(
-                    f"credential type {kind!r} is not one the portal reads "
-                    f"({', '.join(READABLE_CREDENTIAL_TYPES)})"
+                    Reason(
+                        "credential_type_unread",
+                        credential_type=repr(kind),
+                        readable=", ".join(READABLE_CREDENTIAL_TYPES),
+                    )
                 )
             config = MosipSettings.load()
             vc = _open(config, str(data.get("credential", "")))
@@ -173,18 +187,21 @@ def receive_credential(event: dict) -> Outcome:
             # Found already unless the registrationId was missing (it must match).
             submission = call.submission if registration_id else _find(transaction_id)
             if submission is None:
-                raise CredentialRefused(f"no submission has transaction id {registration_id}")
+                raise CredentialRefused(
+                    Reason("credential_no_submission", transaction_id=registration_id)
+                )
             key = config.national_id_key or "VID"
             vid = signed_vid(vc, claims, key)
             if submission.event_type == EventType.BIRTH and not vid:
-                raise CredentialRefused(f"a birth credential without a national id ({key})")
+                raise CredentialRefused(Reason("credential_no_national_id", key=key))
             _store_vid(submission, transaction_id, vid)
         except CredentialRefused as exc:
-            call.error = str(exc)
+            call.error = exc.reason  # stored as its code (integration.errors)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
             return Outcome(
                 False,
                 str(exc),
+                why=exc.reason,
                 retry=isinstance(exc, CredentialNotReadable),
                 forged=isinstance(exc, CredentialForged),
                 invalid=isinstance(exc, CredentialMalformed),

@@ -28,6 +28,7 @@ from integration.crypto.ld_keys import (
 )
 from integration.crypto.ld_proof import verify_ld_proof
 from integration.crypto.vc_proof import ProofError, verification_method, verify_jcs_proof
+from integration.errors import Reason
 from integration.models import MosipSettings, TrustedDocument, TrustedDocumentKind
 
 TRUSTED_DOCUMENTS = "trusted-documents"
@@ -38,7 +39,12 @@ def _trusted_documents() -> list[TrustedDocument]:
 
 
 class ProofUnavailable(Exception):
-    """The proof cannot be checked now (a document out of reach): try again later."""
+    """The proof cannot be checked now (a document out of reach): try again later.
+    Raised with a Reason (integration/reason_codes.py); str() is its English text."""
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
 
 
 @dataclass
@@ -137,7 +143,8 @@ def _key(method: str, trust: Trust, client: MosipClient) -> PublicKey:
     except RemoteError as exc:
         # Out of reach or answering 4xx alike: the allowlisted key document is our
         # set-up's side, so the credential is kept and MOSIP asked to send it again.
-        raise ProofUnavailable(f"the verification key cannot be fetched: {exc}") from exc
+        # The call's reason (a Reason, with MOSIP's words apart) is shown translated.
+        raise ProofUnavailable(Reason("proof_key_unreachable", error=exc.reason)) from exc
 
 
 def check_proof(
@@ -157,5 +164,5 @@ def check_proof(
         return verify_ld_proof(credential, key, _loader(trust, client)).claims
     except ContextUnavailable as exc:
         if exc.retriable:
-            raise ProofUnavailable(f"a JSON-LD context cannot be fetched: {exc}") from exc
+            raise ProofUnavailable(Reason("proof_context_unreachable", error=str(exc))) from exc
         raise ProofError(str(exc)) from exc

@@ -18,6 +18,7 @@ from integration.models import Status, Submission
 from integration.models.submission import Step
 from integration.reason_codes import REASONS
 from integration.services import lifecycle
+from integration.services.credential import receive_credential
 from integration.services.failures import classify
 from integration.services.packet import MappingFailed
 from integration.services.progress import after_failure
@@ -204,13 +205,36 @@ def test_every_reason_reads_in_french():
     values |= {"problems": "P", "problem": "Q", "peer": "169.254.169.254", "minutes": 5}
     values |= {"times": 2, "ids": "a, b", "token": "T", "url": "U", "what": "W"}
     values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
-    values |= {"action": "A"}
+    values |= {"action": "A", "credential_type": "'x'", "readable": "vercred", "key": "VID"}
+    values |= {"transaction_id": "1"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
         with translation.override("fr"):
             french = str(Reason(code, **values).for_staff())
-        assert french != english or code == "mapping_problems", code
+        assert french != english or code in VALUES_ONLY, code
+
+
+VALUES_ONLY = {"mapping_problems", "credential_keystores_failed"}
+
+
+def test_a_refused_credential_says_why_in_french_on_the_records_timeline(
+    support_client, make_submission
+):
+    """MOSIP's hub delivers a credential the portal cannot open (no keystore in the MOSIP
+    settings): the call on the record's timeline says so in French, English in the log."""
+    record = make_submission(Status.AWAITING_CREDENTIAL, last_error="")
+    event = {"data": {"credential": "e30", "registrationId": record.transaction_id}}
+    outcome = receive_credential(event)
+    assert outcome.retry and outcome.reason == (
+        "no credential keystore is configured in the MOSIP settings"
+    )
+    call = record.attempts.get(step=Step.CREDENTIAL)
+    assert call.reason_code == "credential_no_keystore"
+    page = support_client.get(reverse("console:submission", args=[record.pk]), **FRENCH)
+    html = page.content.decode()
+    assert "aucun magasin de clés pour les attestations n’est configuré" in html
+    assert "no credential keystore" not in visible_text(html)
 
 
 def test_the_dashboard_groups_failures_by_code_whatever_the_remote_said(
