@@ -38,6 +38,8 @@ WORDS = {
     "en": ("Dashboard", "Sign out", "Menu"),
     "fr": ("Tableau de bord", "Se déconnecter", "Menu"),
 }
+# The bulk form's own button (the form also holds "Ask MOSIP about the selected records").
+CONTINUE = {"en": "Continue…", "fr": "Continuer…"}
 
 
 @pytest.fixture
@@ -189,7 +191,8 @@ def visit(page, url: str, name: str, language: str, size: str, signed_in: bool =
     page.goto(url, wait_until="domcontentloaded", timeout=60_000)
     if name == "confirm-bulk":  # the list's bulk form, for every matching record
         page.locator('#bulk-form input[name="all_matching"]').check()
-        page.locator('#bulk-form button[type="submit"]').click()
+        form = page.locator("#bulk-form")
+        form.get_by_role("button", name=CONTINUE[language], exact=True).click()
         page.wait_for_url("**/console/bulk/")
     expect(page.locator("html")).to_have_attribute("lang", language)
     heading, sign_out, menu = WORDS[language]
