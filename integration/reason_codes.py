@@ -169,10 +169,20 @@ REASONS = {
     "credential_subject_mismatch": _("the credential's subject does not match its registrationId"),
     "credential_no_submission": _("no submission has transaction id %(transaction_id)s"),
     "credential_no_national_id": _("a birth credential without a national id (%(key)s)"),
+    # MOSIP IDA and E-Signet (integration.clients.ida, esignet): /verify and the
+    # connection tests
+    "ida_not_json": _("MOSIP IDA answered HTTP %(status)s with something that is not its JSON"),
+    "ida_no_auth_status": _("MOSIP IDA answered HTTP %(status)s without response.authStatus"),
+    "esignet_token_refused": _("E-Signet refused the token request: %(error)s"),
+    "esignet_no_token": _("E-Signet's token answer has no access_token"),
+    "remote_document_not_json": _("%(system)s at %(url)s is not JSON"),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".
-VERBATIM_FORMATS = {"mosip_rejected": "{sentence} ({verbatim})"}
+VERBATIM_FORMATS = {
+    "mosip_rejected": "{sentence} ({verbatim})",
+    "esignet_token_refused": "{sentence} ({verbatim})",
+}
 
 # Parameters that may quote a person's data: masked for those who may not see it.
 PERSONAL_PARAMS = frozenset({"value", "verbatim", "age"})
@@ -202,6 +212,11 @@ SYSTEM_NAMES = (
     gettext_noop("E-Signet discovery"),
     gettext_noop("E-Signet token endpoint"),
     gettext_noop("E-Signet pushed authorisation"),
+    gettext_noop("MOSIP IDA"),
+    gettext_noop("E-Signet token"),
+    gettext_noop("E-Signet user info"),
+    gettext_noop("E-Signet JWKS"),
+    gettext_noop("E-Signet keys"),
     gettext_noop("the record's token"),
     gettext_noop("the system client's token"),
     gettext_noop("the token for the event look-up"),

@@ -221,6 +221,8 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "sweep.py",
     ROOT / "integration" / "services" / "credential.py",
     ROOT / "integration" / "services" / "credential_proof.py",
+    ROOT / "integration" / "clients" / "ida.py",
+    ROOT / "integration" / "clients" / "esignet.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}

@@ -14,7 +14,7 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
-from integration.errors import StaffReadableError
+from integration.errors import Reason, StaffReadableError
 from integration.models import EsignetSettings
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -32,9 +32,13 @@ class EsignetRefused(RemoteError):
     """E-Signet's token endpoint said no; `error` is the OAuth error code."""
 
     def __init__(self, error: str, description: str, http_status: int):
-        message = f"E-Signet refused the token request: {error}"
-        if description:
-            message += f" ({description[:200]})"
+        # E-Signet's description is its own words: quoted, never translated.
+        message = Reason(
+            "esignet_token_refused",
+            error=error,
+            verbatim=description[:200],
+            source="E-Signet token endpoint",
+        )
         super().__init__(message, retriable=False, http_status=http_status)
         self.error = error
 
@@ -108,9 +112,7 @@ class EsignetClient:
         body = body if isinstance(body, dict) else {}
         token, id_token = body.get("access_token"), body.get("id_token")
         if not isinstance(token, str) or not token:
-            raise RemoteError(
-                "E-Signet's token answer has no access_token", retriable=False, http_status=200
-            )
+            raise RemoteError(Reason("esignet_no_token"), retriable=False, http_status=200)
         return TokenAnswer(token, id_token if isinstance(id_token, str) and id_token else None)
 
     def user_info(self, access_token: str) -> str:
@@ -128,7 +130,9 @@ class EsignetClient:
             return response.json()
         except ValueError as exc:
             raise RemoteError(
-                f"E-Signet {what} at {url} is not JSON", retriable=False, http_status=200
+                Reason("remote_document_not_json", system=f"E-Signet {what}", url=url),
+                retriable=False,
+                http_status=200,
             ) from exc
 
     def _call(self, what: str, method: str, url: str, **kwargs) -> requests.Response:
@@ -139,7 +143,7 @@ def _raise_for_status(response: requests.Response, what: str) -> None:
     status = response.status_code
     if status >= 400:
         raise RemoteError(
-            f"E-Signet {what} answered HTTP {status}",
+            Reason("remote_http", system=f"E-Signet {what}", status=status),
             retriable=status >= 500 or status in RETRIABLE_STATUSES,
             http_status=status,
         )

@@ -20,6 +20,7 @@ from integration.crypto.ida import (
     sign_detached,
 )
 from integration.crypto.keystore import load_pkcs12
+from integration.errors import Reason
 from integration.models import IdaSettings
 
 
@@ -132,7 +133,7 @@ def _answer(response: requests.Response, transaction_id: str) -> IdaAnswer:
     status = response.status_code
     if status >= 400:
         raise RemoteError(
-            f"MOSIP IDA answered HTTP {status}",
+            Reason("remote_http", system="MOSIP IDA", status=status),
             retriable=status >= 500 or status in RETRIABLE_STATUSES,
             http_status=status,
         )
@@ -142,7 +143,7 @@ def _answer(response: requests.Response, transaction_id: str) -> IdaAnswer:
         payload = None
     if not isinstance(payload, dict):
         raise RemoteError(
-            f"MOSIP IDA answered HTTP {status} with something that is not its JSON",
+            Reason("ida_not_json", status=status),
             retriable=False,
             http_status=status,
         )
@@ -156,7 +157,7 @@ def _answer(response: requests.Response, transaction_id: str) -> IdaAnswer:
     status_value = inner.get("authStatus") if isinstance(inner, dict) else None
     if not isinstance(status_value, bool) and not errors:
         raise RemoteError(
-            f"MOSIP IDA answered HTTP {status} without response.authStatus",
+            Reason("ida_no_auth_status", status=status),
             retriable=False,
             http_status=status,
         )

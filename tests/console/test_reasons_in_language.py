@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from integration.clients.esignet import EsignetRefused
 from integration.clients.http import RemoteError, raise_for_status
 from integration.errors import Reason, staff_words
 from integration.mapping.validation import validate_fields
@@ -216,6 +217,20 @@ def test_every_reason_reads_in_french():
 
 
 VALUES_ONLY = {"mapping_problems", "credential_keystores_failed"}
+
+
+def test_ida_and_esignet_refusals_read_in_french_with_their_own_words_quoted():
+    """What /verify and the connection tests show of IDA's and E-Signet's answers."""
+    ida = RemoteError(Reason("remote_http", system="MOSIP IDA", status=404), retriable=False)
+    refused = EsignetRefused("invalid_client", "Client id not registered", 401)
+    assert str(refused) == (
+        "E-Signet refused the token request: invalid_client (Client id not registered)"
+    )
+    with translation.override("fr"):
+        assert staff_words(ida) == "MOSIP IDA a répondu HTTP 404"
+        assert staff_words(refused) == (
+            "E-Signet a refusé la demande de jeton : invalid_client : « Client id not registered »"
+        )
 
 
 def test_a_refused_credential_says_why_in_french_on_the_records_timeline(
