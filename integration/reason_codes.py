@@ -176,6 +176,22 @@ REASONS = {
     "esignet_token_refused": _("E-Signet refused the token request: %(error)s"),
     "esignet_no_token": _("E-Signet's token answer has no access_token"),
     "remote_document_not_json": _("%(system)s at %(url)s is not JSON"),
+    # The portal's own settings stand in the way (integration.services.packet): retried,
+    # uncounted, until an admin fixes them
+    "no_id_schema": _(
+        "No ID schema is in force: no packet is sent without one. Choose the ID schema in "
+        "the MOSIP settings; the record is retried."
+    ),
+    "id_schema_without_fields": _(
+        "The ID schema in force has no properties.identity.properties: no packet is sent "
+        "without one. Choose the ID schema in the MOSIP settings; the record is retried."
+    ),
+    "no_officer": _(
+        "MOSIP's %(process)s route fails a packet without an officer or supervisor in "
+        "metaInfo.operationsData (officerId or supervisorId), and neither the request nor "
+        "the MOSIP settings name one: set the registration officer id in the MOSIP settings. "
+        "No packet is sent until then; retried."
+    ),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".

@@ -228,7 +228,7 @@ FAILURE_MODULES = [
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
 REASON_CALLS |= {"NothingToConfirm", "TokenRejected"}
 REASON_CALLS |= {"CredentialRefused", "CredentialNotReadable", "CredentialForged"}
-REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "Outcome"}
+REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "Outcome", "NoIdSchema", "NoOfficer"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
 REASON_KEYWORDS = {"last_error", "reason", "message"}

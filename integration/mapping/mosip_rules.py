@@ -193,11 +193,3 @@ def route_problems(
         limit = INFANT_MAX_AGE + 1
         return {"dateOfBirth": Reason("route_infants_only", process=process, limit=limit, age=age)}
     return {}
-
-
-def officer_problem(process: str) -> str:
-    return (
-        f"MOSIP's {process} route fails a packet without an officer or supervisor in "
-        "metaInfo.operationsData (officerId or supervisorId), and neither the request nor "
-        "the MOSIP settings name one: set the registration officer id in the MOSIP settings."
-    )

@@ -48,7 +48,7 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, NoIdSchema):
         # The portal's own configuration, not the record's fault: retried, uncounted,
         # with the reason shown, until an admin puts an ID schema in force.
-        return Failure(Kind.INFRASTRUCTURE, str(exc))
+        return Failure(Kind.INFRASTRUCTURE, exc.reason)
     if service := outage_of(exc):
         return Failure(
             Kind.INFRASTRUCTURE,

@@ -20,7 +20,6 @@ from integration.mapping.mosip_rules import (
     has_officer,
     mandatory_for,
     needs_officer,
-    officer_problem,
     route_problems,
     with_officer,
 )
@@ -35,7 +34,12 @@ from integration.services.id_schema import schema_from_mosip
 
 class NoIdSchema(Exception):
     """No usable ID schema is in force: a configuration problem, retried until an admin
-    chooses one (nothing is sent without a schema to check the packet against)."""
+    chooses one (nothing is sent without a schema to check the packet against). Raised
+    with a Reason (integration/reason_codes.py); str() is its English text."""
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
 
 
 class NoOfficer(NoIdSchema):
@@ -202,11 +206,11 @@ def id_schema_of(submission: Submission, config: MosipSettings) -> dict:
 
 
 def build_packet(submission: Submission, config: MosipSettings) -> Packet:
-    if problem := schema_problem(checked_schema(submission, config)):
-        raise NoIdSchema(
-            f"{problem}: no packet is sent without one. Choose the ID schema in the MOSIP "
-            "settings; the record is retried."
-        )
+    schema = checked_schema(submission, config)
+    if schema_problem(schema):
+        if schema:
+            raise NoIdSchema(Reason("id_schema_without_fields"))
+        raise NoIdSchema(Reason("no_id_schema"))
     profile, mapped = map_submission(submission, config)
     if mapped.problems and declaration.would_help(submission, profile, mapped.problems):
         # The request lacks what the declaration in OpenCRVS holds: read it, map again.
@@ -218,7 +222,7 @@ def build_packet(submission: Submission, config: MosipSettings) -> Packet:
         raise MappingFailed(mapped.problems)
     process = process_of(submission, profile, config)
     if needs_officer(process, mapped.meta_info):
-        raise NoOfficer(f"{officer_problem(process)} No packet is sent until then; retried.")
+        raise NoOfficer(Reason("no_officer", process=process))
     return Packet(
         defaulted=mapped.defaulted,
         from_declaration=mapped.from_tracked,

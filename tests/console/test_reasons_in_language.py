@@ -21,7 +21,7 @@ from integration.reason_codes import REASONS
 from integration.services import lifecycle
 from integration.services.credential import receive_credential
 from integration.services.failures import classify
-from integration.services.packet import MappingFailed
+from integration.services.packet import MappingFailed, NoOfficer
 from integration.services.progress import after_failure
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +208,7 @@ def test_every_reason_reads_in_french():
     values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
     values |= {"action": "A", "credential_type": "'x'", "readable": "vercred", "key": "VID"}
     values |= {"transaction_id": "1"}
+    values |= {"process": "CRVS_NEW"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
@@ -217,6 +218,23 @@ def test_every_reason_reads_in_french():
 
 
 VALUES_ONLY = {"mapping_problems", "credential_keystores_failed"}
+
+
+def test_a_record_waiting_for_the_settings_says_what_to_set_in_french(
+    support_client, make_submission
+):
+    """No registration officer id: the record waits (retried, uncounted) and its page
+    tells a French reader what to set; the English text stays as logs and tests read it."""
+    record = make_submission(Status.RECEIVED, last_error="")
+    waiting = fail_as_a_worker_would(
+        record, NoOfficer(Reason("no_officer", process="CRVS_NEW")), Step.MAPPING
+    )
+    assert waiting.status == Status.DELIVERY_RETRY and waiting.reason_code == "no_officer"
+    assert "officer or supervisor in metaInfo.operationsData" in waiting.last_error
+    page = support_client.get(reverse("console:submission", args=[record.pk]), **FRENCH)
+    html = visible_text(page.content.decode())
+    assert "indiquez l’identifiant de l’agent d’enregistrement" in html
+    assert "set the registration officer id" not in html
 
 
 def test_ida_and_esignet_refusals_read_in_french_with_their_own_words_quoted():
