@@ -192,6 +192,19 @@ REASONS = {
         "the MOSIP settings name one: set the registration officer id in the MOSIP settings. "
         "No packet is sent until then; retried."
     ),
+    # A row's transform (integration.mapping.transforms, engine) and the declaration
+    # it reads (integration.services.declaration)
+    "value_not_a_date": _("%(value)s is not a date in a known format"),
+    "value_not_listed": _("%(value)s is not one of %(choices)s"),
+    "part_not_listed": _("%(part)s is not one of %(choices)s"),
+    "row_failed": _("%(field)s: %(problem)s"),
+    "row_error": _("%(field)s: %(value)s"),
+    "declaration_unreadable": _(
+        "%(problem)s (OpenCRVS's declaration, where this value is taken from, could not be "
+        "read: no OpenCRVS system client is set and the record's token may not read the "
+        "event (it lacks record.read, or has expired). Set up the system client in the "
+        "OpenCRVS settings, then resubmit.)"
+    ),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".

@@ -223,12 +223,15 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "credential_proof.py",
     ROOT / "integration" / "clients" / "ida.py",
     ROOT / "integration" / "clients" / "esignet.py",
+    ROOT / "integration" / "mapping" / "transforms.py",
+    ROOT / "integration" / "services" / "declaration.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
 REASON_CALLS |= {"NothingToConfirm", "TokenRejected"}
 REASON_CALLS |= {"CredentialRefused", "CredentialNotReadable", "CredentialForged"}
 REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "Outcome", "NoIdSchema", "NoOfficer"}
+REASON_CALLS |= {"TransformError"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
 REASON_KEYWORDS = {"last_error", "reason", "message"}

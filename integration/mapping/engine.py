@@ -131,8 +131,11 @@ def map_fields(
                 and without_empty(_row_value(row, {**document, tracked: {}})) is None
             ):
                 from_tracked.append(row.target)
-        except (TransformError, ValueError) as exc:
-            problems[row.target] = f"{row.target}: {exc}"
+        except TransformError as exc:
+            problems[row.target] = Reason("row_failed", field=row.target, problem=exc.reason)
+            continue
+        except ValueError as exc:  # a library's words (a path, a parser): shown as they are
+            problems[row.target] = Reason("row_error", field=row.target, value=str(exc))
             continue
         value = without_empty(value)
         if value is None and without_empty(row.default) is not None:

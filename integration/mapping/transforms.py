@@ -14,12 +14,18 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from integration.errors import Reason
 from integration.mapping import fhir
 from integration.mapping.paths import check_expression, is_empty, search
 
 
 class TransformError(ValueError):
-    pass
+    """A value a row's transform cannot turn into what MOSIP expects. Raised with a
+    Reason (integration/reason_codes.py): str() is its English text."""
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ def date(value, params, document):
             return datetime.strptime(text, fmt).strftime(params.get("format", "%Y/%m/%d"))
         except ValueError:
             continue
-    raise TransformError(f"{value!r} is not a date in a known format")
+    raise TransformError(Reason("value_not_a_date", value=repr(value)))
 
 
 # The keys that hold a person's name, in reading order: OpenCRVS's {firstname,
@@ -96,7 +102,9 @@ def value_map(value, params, document):
         return lowered[key.lower()]
     if "otherwise" in params:
         return params["otherwise"]
-    raise TransformError(f"{key!r} is not one of {', '.join(map(str, mapping))}")
+    raise TransformError(
+        Reason("value_not_listed", value=repr(key), choices=", ".join(map(str, mapping)))
+    )
 
 
 def constant(value, params, document):
@@ -186,7 +194,9 @@ def address(value, params, document):
     parts = (_fhir_address_parts if fhir_shape else _opencrvs_address_parts)(value, names)
     wanted = params["part"]
     if wanted not in ADDRESS_PARTS:
-        raise TransformError(f"{wanted!r} is not one of {', '.join(ADDRESS_PARTS)}")
+        raise TransformError(
+            Reason("part_not_listed", part=repr(wanted), choices=", ".join(ADDRESS_PARTS))
+        )
     for name in ADDRESS_PARTS[ADDRESS_PARTS.index(wanted) :]:
         if parts.get(name):
             return parts[name]

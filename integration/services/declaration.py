@@ -16,6 +16,7 @@ import logging
 
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
+from integration.errors import Reason
 from integration.mapping.documents import DECLARATION, merged_declaration
 from integration.mapping.engine import reads
 from integration.models import Submission
@@ -25,12 +26,6 @@ from integration.services.opencrvs_access import reading_token
 log = logging.getLogger(__name__)
 
 REQUEST_FORMATS = (SourceFormat.INTEROP, SourceFormat.CORRECTION)
-UNREADABLE = (
-    "OpenCRVS's declaration, where this value is taken from, could not be read: no OpenCRVS "
-    "system client is set and the record's token may not read the event (it lacks "
-    "record.read, or has expired). Set up the system client in the OpenCRVS settings, then "
-    "resubmit."
-)
 
 
 def declaration_rows(profile: MappingProfile, rows: list | None = None) -> list:
@@ -66,6 +61,6 @@ def explain_unreadable(profile: MappingProfile, problems: dict) -> dict:
     """The problems of rows that read the declaration, with why it was not there."""
     names = {row.target for row in declaration_rows(profile)}
     return {
-        name: f"{reason} ({UNREADABLE})" if name in names else reason
+        name: Reason("declaration_unreadable", problem=reason) if name in names else reason
         for name, reason in problems.items()
     }

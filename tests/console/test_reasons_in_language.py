@@ -14,8 +14,9 @@ from django.utils import translation
 from integration.clients.esignet import EsignetRefused
 from integration.clients.http import RemoteError, raise_for_status
 from integration.errors import Reason, staff_words
+from integration.mapping.engine import map_fields
 from integration.mapping.validation import validate_fields
-from integration.models import Status, Submission
+from integration.models import FieldMapping, MappingProfile, Status, Submission
 from integration.models.submission import Step
 from integration.reason_codes import REASONS
 from integration.services import lifecycle
@@ -208,7 +209,7 @@ def test_every_reason_reads_in_french():
     values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
     values |= {"action": "A", "credential_type": "'x'", "readable": "vercred", "key": "VID"}
     values |= {"transaction_id": "1"}
-    values |= {"process": "CRVS_NEW"}
+    values |= {"process": "CRVS_NEW", "choices": "female, male", "part": "'x'"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
@@ -217,7 +218,19 @@ def test_every_reason_reads_in_french():
         assert french != english or code in VALUES_ONLY, code
 
 
-VALUES_ONLY = {"mapping_problems", "credential_keystores_failed"}
+VALUES_ONLY = {"mapping_problems", "credential_keystores_failed", "row_failed", "row_error"}
+
+
+def test_a_transform_that_cannot_read_a_value_says_so_in_french():
+    """A row's value map meets a value it does not list: the field's problem reads in
+    French, the value quoted as it came; the English text is as before."""
+    mapped = {"map": {"female": "F"}}
+    row = FieldMapping(target="gender", source="child.gender", transform="value_map", params=mapped)
+    document = {"child": {"gender": "male"}}
+    _fields, problems, _defaulted, _tracked = map_fields(MappingProfile(), document, [row])
+    assert str(problems["gender"]) == "gender: 'male' is not one of female"
+    with translation.override("fr"):
+        assert problems["gender"].for_staff() == "gender : 'male' ne fait pas partie de : female"
 
 
 def test_a_record_waiting_for_the_settings_says_what_to_set_in_french(
