@@ -172,6 +172,7 @@ class MosipStandIn(StandIn):
         self.rejection_reason = ("RPR-MA-REJECTED", "Rejected by the manual adjudicator")
         self.lost_packets: list[str] = []
         self.drop_credentials = 0  # the hub gives up on the next credentials
+        self.unavailable_transaction_searches = 0  # the next ones answered 503
         self.dropped: list[Issuance] = []
         self.refuse_credential_requests = False
         self.credential_requests: dict[str, JSON] = {}  # request id -> request and status
@@ -557,6 +558,10 @@ class MosipStandIn(StandIn):
             return self._unauthorized()
         with self._lock:
             steps = list(self.transactions.get(rid, []))
+            unavailable = self.unavailable_transaction_searches > 0
+            self.unavailable_transaction_searches -= unavailable
+        if unavailable:
+            return json_response({"errors": [_error("RPR-RTS-500", "Unavailable")]}, status=503)
         if not steps:
             return json_response(
                 {

@@ -142,3 +142,16 @@ def test_when_the_credential_asked_again_is_lost_too_the_person_sees_mosip_issue
     [request_id] = mosip.credential_requests
     assert submission.mosip_stage == f"credential request {request_id}: ISSUED"
     assert len(mosip.dropped) == 2
+
+
+def test_a_rejection_whose_steps_are_out_of_reach_waits_for_mosips_reason(live_pipeline, quick):
+    live_pipeline.mosip.reject_packets = 1
+    live_pipeline.mosip.rejection_reason = ("RPR-MA-REJECTED", "Duplicate of an existing UIN")
+    live_pipeline.mosip.unavailable_transaction_searches = 2
+    assert live_pipeline.register(birth_request("2026B00000107", "B00000107")).status_code == 202
+
+    submission = look_up_until("2026B00000107", Status.FAILED)
+
+    # Failed only once MOSIP said why: the two look-ups that met a 503 left it waiting.
+    assert live_pipeline.mosip.unavailable_transaction_searches == 0
+    assert "RPR-MA-REJECTED: Duplicate of an existing UIN" in submission.last_error

@@ -134,9 +134,13 @@ def _waiting(submission: Submission) -> bool:
 def _mosip_rejected(client: MosipClient, submission: Submission, status: str) -> str:
     try:
         steps = client.processing_steps(submission)
-    except Exception as exc:  # noqa: BLE001 - the status alone still fails the record
+    except Exception as exc:  # noqa: BLE001 - classified just below
         log.warning("submission %s: MOSIP's steps unread: %s", submission.pk, exc)
-        steps = []
+        if _waiting(submission) and not classify(exc).fails_record:
+            # Out of reach for now (an outage, a 5xx): the next look-up reads the steps
+            # again, so staff (and OpenCRVS, when rejections go there) get MOSIP's reason.
+            return "unanswered"
+        steps = []  # MOSIP refused to say why: the status alone fails the record
     failure = mosip_rejection(status, steps)
     stage = next(
         (str(s.get("transactionTypeCode") or "") for s in reversed(steps)
