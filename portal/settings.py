@@ -397,9 +397,7 @@ PORTAL_MOSIP_STATUS_INTERVAL_SECONDS = env.float(
 PORTAL_MOSIP_STATUS_CHECK_SECONDS = env.float("PORTAL_MOSIP_STATUS_CHECK_SECONDS", default=60.0)
 # A packet MOSIP still does not know this long after its workflow start was never
 # written: it is sent again under the same transaction id.
-PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS = env.float(
-    "PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS", default=900.0
-)
+PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS = env.float("PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS", default=900.0)
 # MOSIP processed the packet but no credential came this long after the workflow start:
 # it is asked for again, at most this many times (backoff doubling from the wait); then
 # the record needs a person. The defaults ask at 4 and 12 minutes and give up at 28, so
