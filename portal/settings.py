@@ -47,12 +47,20 @@ SECRET_KEY = secret("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Names the portal answers to inside the installation's network, besides its public name
 # above: the country config keeps mosip-api's service name (http://mosip-api:2024),
-# Prometheus scrapes portal:8000, Kubernetes services are <name>.<namespace>.svc.cluster.local,
+# Prometheus scrapes portal:8000, Kubernetes services are <name>.<namespace>.svc[.cluster.local],
 # health probes use loopback. Fixed names no outsider can point elsewhere, and the TLS
 # proxy routes only the public name. A refused host is logged as one warning naming both.
 INTERNAL_HOSTS = env.list(
     "PORTAL_INTERNAL_HOSTS",
-    default=["mosip-api", "portal", ".svc.cluster.local", "localhost", "127.0.0.1", "[::1]"],
+    default=[
+        "mosip-api",
+        "portal",
+        ".svc",
+        ".svc.cluster.local",
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+    ],
 )
 ALLOWED_HOSTS += [host for host in INTERNAL_HOSTS if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

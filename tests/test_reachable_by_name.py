@@ -89,6 +89,7 @@ def production_portal(transactional_db, tmp_path) -> Iterator[tuple[str, Path]]:
         "mosip-api:2024",  # the country config, after swapping mosip-api's image for the portal
         "portal:8000",  # deploy/prometheus/prometheus.yml's target
         "mosip-api.opencrvs.svc.cluster.local:2024",  # OpenCRVS's Kubernetes chart
+        "mosip-api.opencrvs.svc:2024",  # the same service, from another namespace, short
         "portal.example.org",  # the public name, as the TLS proxy passes it
     ],
 )
