@@ -5,6 +5,7 @@ That release stored a second record when the country config sent the same OpenCR
 under a new certificate number (migration 0011 could then not build its one-record-per-
 event index on PostgreSQL). Run on SQLite and on PostgreSQL (DATABASE_URL)."""
 
+import importlib
 import io
 import json
 from datetime import timedelta
@@ -19,7 +20,14 @@ from django.utils import timezone
 from integration import tasks
 from integration.demo import configure_for_stand_ins
 from integration.migration_operations import AddConstraintOnline
-from integration.models import IntakeRepeat, MosipSettings, Status, Submission, TransactionId
+from integration.models import (
+    BulkJob,
+    IntakeRepeat,
+    MosipSettings,
+    Status,
+    Submission,
+    TransactionId,
+)
 from integration.services import upgrade_plan
 from mocks import mosip_issuer as issuer
 from mocks.websub import hub_signature
@@ -251,6 +259,40 @@ def test_a_0011_stopped_half_way_completes_when_migrate_runs_again(
         if c["foreign_key"]
     ]
     assert ("integration_submission", "id") in foreign_keys  # made in the first run's step
+
+
+def test_a_0011_stopped_between_merges_leaves_no_bulk_job_naming_a_removed_record(
+    first_release_db, opencrvs, monkeypatch
+):
+    """The merge commits a chunk of events at a time; a bulk job naming a merged record is
+    re-pointed in the same transaction, so a stop between two chunks loses no job's
+    record (the run that finishes the migration knows only its own merges)."""
+    old = OldRecords(first_release_db, opencrvs)
+    kept_a, merged_a = old.add("received", "evt-a"), old.add("received", "evt-a")
+    kept_b, merged_b = old.add("received", "evt-b"), old.add("received", "evt-b")
+    job = first_release_db.get_model("integration", "BulkJob").objects.create(
+        kind="resubmit", reason="Put right", actor_name="Support",
+        submission_ids=[merged_a.pk, merged_b.pk],
+    )  # fmt: skip
+    lifecycle = importlib.import_module("integration.migrations.0011_lifecycle")
+    monkeypatch.setattr(lifecycle, "EVENTS_PER_TRANSACTION", 1)
+    merge = lifecycle._merge
+
+    def stop_before_the_second_chunk(apps, groups):
+        if groups[0][0].event_id == "evt-b":
+            raise RuntimeError("the connection dropped")
+        return merge(apps, groups)
+
+    monkeypatch.setattr(lifecycle, "_merge", stop_before_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        call_command("migrate", "integration", "0011", verbosity=0)
+    monkeypatch.setattr(lifecycle, "_merge", merge)
+
+    call_command("migrate", verbosity=0)
+
+    ids = BulkJob.objects.get(pk=job.pk).submission_ids
+    assert ids == [kept_a.pk, kept_b.pk]
+    assert Submission.objects.filter(pk__in=ids).count() == 2
 
 
 def test_upgrade_check_on_an_up_to_date_database_has_nothing_to_apply():

@@ -78,6 +78,9 @@ def _progress(record) -> tuple[int, bool]:
     return level, record.status not in STOPPED
 
 
+EVENTS_PER_TRANSACTION = 200
+
+
 def merge_event_pairs(apps, schema_editor):
     """The first release (2026-11-27) stored a second record when the country config sent
     the same OpenCRVS event under a new certificate number; intake now keeps one record
@@ -98,10 +101,15 @@ def merge_event_pairs(apps, schema_editor):
     # merged 200 events per transaction.
     records = Submission.objects.filter(event_id__in=repeated).order_by("event_id", "created_at", "pk")
     groups = (list(group) for _event_id, group in groupby(records.iterator(), key=lambda r: r.event_id))
-    merged = {}
-    while chunk := list(islice(groups, 200)):
+    while chunk := list(islice(groups, EVENTS_PER_TRANSACTION)):
+        # Bulk jobs are re-pointed in the same transaction as the records they name are
+        # removed, so a migration stopped between two chunks leaves no job naming a record
+        # that is gone (the run that finishes it knows only its own merges).
         with transaction.atomic(using=schema_editor.connection.alias):
-            merged.update(_merge(apps, chunk))
+            _repoint_bulk_jobs(apps, _merge(apps, chunk))
+
+
+def _repoint_bulk_jobs(apps, merged: dict[int, int]) -> None:
     BulkJob = apps.get_model("integration", "BulkJob")
     for job in BulkJob.objects.all() if merged else ():
         if any(pk in merged for pk in job.submission_ids or []):
