@@ -160,6 +160,7 @@ def test_a_first_release_database_migrates_and_its_records_flow_on(
     call_command("upgrade_check", stdout=plan)
     assert "0011_lifecycle" in plan.getvalue()
     assert "3 OpenCRVS events stored as more than one record" in plan.getvalue()
+    assert "1 of those events had each record send MOSIP its own packet" in plan.getvalue()
     assert "Before migrate (integration.0011_lifecycle): The first release's" in plan.getvalue()
 
     call_command("migrate", verbosity=0)
