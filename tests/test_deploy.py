@@ -2,7 +2,6 @@
 settings, start-up warnings about unsafe integration settings, throttled password
 sign-in, and an API schema that lists every endpoint with its authentication."""
 
-import os
 import subprocess
 import sys
 
@@ -13,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 
 from integration.models import EsignetSettings, EventType, MosipSettings, Submission
+from tests.support.environment import deployed_environment
 
 PRODUCTION_ENV = {
     "PORTAL_DEMO": "false",
@@ -23,11 +23,6 @@ PRODUCTION_ENV = {
     "PORTAL_BEHIND_TLS_PROXY": "true",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
 }
-
-
-def deployed_environment() -> dict[str, str]:
-    """This process's environment without what only the browser tests set."""
-    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 the web process reports at start-up (`check --deploy --database default`): the portal's
 own settings checks read the database, and Django gives them none unless asked."""
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.db import connection
 
 from integration.fields import _keys
 from integration.models import EsignetSettings, MosipSettings
+from tests.support.environment import deployed_environment
 
 
 def _database_url() -> str:
@@ -23,7 +23,7 @@ def _database_url() -> str:
 
 def check(*args: str) -> subprocess.CompletedProcess:
     env = {
-        **os.environ,
+        **deployed_environment(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": _database_url(),
         "PORTAL_DEMO": "false",

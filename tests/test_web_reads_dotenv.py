@@ -5,7 +5,6 @@ unless told otherwise.
 Each test runs the real entrypoint from a copy of the code with its own `.env`, so no
 `.env` is ever written into the working tree."""
 
-import os
 import shutil
 import signal
 import subprocess
@@ -19,6 +18,7 @@ import requests
 from django.conf import settings
 
 from tests.conftest import _free_port
+from tests.support.environment import deployed_environment
 
 CODE = ("bin", "portal", "integration", "templates", "static", "locale", "manage.py")
 GUNICORN_VARIABLES = (
@@ -48,7 +48,7 @@ def clean_environment(root: Path) -> dict[str, str]:
     """The test process's environment without anything the .env file is meant to set."""
     drop = {*GUNICORN_VARIABLES, "DJANGO_SETTINGS_MODULE", "PORTAL_VAR_DIR", "DATABASE_URL"}
     drop |= {"CELERY_BROKER_URL", "CACHE_URL", "PORTAL_SSL_REDIRECT", "PORTAL_LOG_LEVEL"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in deployed_environment().items() if k not in drop}
     env["PYTHON"] = sys.executable
     return env
 
