@@ -3,7 +3,7 @@
 from celery.signals import task_postrun, task_prerun
 from django.core.signals import request_finished, request_started
 from django.db import connections
-from django.db.models.signals import post_delete, post_save, pre_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_migrate
 from django.dispatch import receiver
 
 from integration import config_cache
@@ -37,7 +37,18 @@ def migrate_without_statement_timeout(using: str = "default", **_kwargs) -> None
     keep (DATABASE_STATEMENT_TIMEOUT_MS, there to fail fast on a silent network): building
     an index concurrently on a large table, a batch of a data migration. Cancelling it half
     way would leave the upgrade to be run again, so migrate's own session has none."""
+    _set_statement_timeout(using, "SET statement_timeout = 0")
+
+
+@receiver(post_migrate, dispatch_uid="statement-timeout-after-migrate")
+def statement_timeout_after_migrate(using: str = "default", **_kwargs) -> None:
+    """Back to the session's own setting: a process that goes on after migrate (the tests,
+    `migrate` called from code) keeps the timeout its connection was made with."""
+    _set_statement_timeout(using, "RESET statement_timeout")
+
+
+def _set_statement_timeout(using: str, statement: str) -> None:
     connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 0")
+            cursor.execute(statement)

@@ -197,7 +197,10 @@ def test_a_host_back_after_its_lease_ran_out_makes_no_remote_call(
     assert slow_mosip.packet_calls[rid] == 1, host1.log()[-3000:]
     assert len(slow_mosip.workflows[rid]) == 1, host1.log()[-3000:]
     assert len(opencrvs.accepted) == 1
-    assert "another worker holds" in host1.log()
+    # It stopped for the lease, whichever it met first on its way back: the record taken
+    # by host 2, or its own broken session failing the renewal.
+    stopped = host1.log()
+    assert "another worker holds" in stopped or "could not be renewed" in stopped, stopped
     submission.refresh_from_db()
     assert submission.status == Status.CONFIRMED
 
