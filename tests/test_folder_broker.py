@@ -43,13 +43,19 @@ def test_a_reader_polling_while_messages_are_written_gets_each_one_whole(tmp_pat
     assert sorted(m["n"] for m in received) == list(range(300))
 
 
-def test_publishing_tasks_to_the_folder_broker_logs_no_warning(tmp_path, caplog):
+def test_publishing_tasks_to_the_folder_broker_logs_no_warning(tmp_path, caplog, monkeypatch):
     """kombu warned "No hostname was supplied" for each new publishing connection made
     from `filesystem://`, a URL with no host because a folder has none."""
     from celery import Celery
 
+    # Celery prefers CELERY_BROKER_URL to the app's own broker (CI's Redis run sets it).
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     folder_broker.install()
-    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+    }
     app = Celery("folder-broker-test", broker="filesystem://")
     app.conf.broker_transport_options = options
 
