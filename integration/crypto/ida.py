@@ -95,5 +95,4 @@ def sign_detached(body: bytes, key: RSAPrivateKey, cert: x509.Certificate) -> st
     token = jws.serialize_compact(
         protected, body, RSAKey.import_key(key), algorithms=[SIGNING_ALGORITHM]
     )
-    header, _payload, signature = token.split(".")
-    return f"{header}..{signature}"
+    return jws.detach_content(token)

@@ -1,22 +1,27 @@
 """What every credential proof check shares: the proof object, its verification method,
-detached RFC 7797 JWS verification with pinned algorithms, and the JCS variant.
+detached RFC 7797 JWS verification with pinned algorithms (by joserfc), and the JCS variant.
 
 The JCS variant (``verify_jcs_proof``) is what OpenCRVS's MOSIP mock signs: a detached JWS
 over the RFC 8785 canonical JSON of the credential without ``proof``. Real MOSIP signs
 JSON-LD (``ld_proof``); the JCS variant is a setting, off by default.
 """
 
-import base64
-import binascii
-import json
+import sys
+import warnings
 from collections.abc import Collection
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from joserfc import jws
+from joserfc.errors import (
+    InvalidKeyCurveError,
+    InvalidKeyTypeError,
+    JoseError,
+    MissingCritHeaderError,
+    SecurityWarning,
+)
+from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 
 from .ld_keys import PublicKey
 
@@ -24,8 +29,9 @@ from .ld_keys import PublicKey
 # MOSIP issuers RS256; EdDSA, ES256 and ES256K are what JsonWebSignature2020 issuers use
 # (MOSIP's own verifier accepts the same five).
 JWS_ALGORITHMS = ("PS256", "RS256", "EdDSA", "ES256", "ES256K")
-_CURVES = {"ES256": ec.SECP256R1, "ES256K": ec.SECP256K1}
-PSS_SALT_LENGTH = 32  # RFC 7518 §3.5: the salt is as long as the hash
+# RFC 9864 deprecates "EdDSA" in favour of "Ed25519", and joserfc warns on every use;
+# the issuers above still write "EdDSA", which is the same Ed25519 signature.
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 
 
 class ProofError(ValueError):
@@ -53,39 +59,20 @@ def verification_method(credential: dict[str, Any]) -> str:
     return method
 
 
-def b64url_decode(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ProofError("proof.jws is not base64url") from exc
+class _DetachedRegistry(jws.JWSRegistry):
+    # The payload is the canonical form we computed ourselves, not part of the token, so
+    # joserfc's cap on a token's payload (128 kB) must not refuse a large credential (a
+    # photo inside). Headers that carry a certificate chain (x5c) exceed its 512 bytes.
+    max_payload_length = sys.maxsize
+    max_header_length = 16_384
 
 
-def signature_valid(key: PublicKey, algorithm: str, data: bytes, signature: bytes) -> bool:
-    """Check one signature; raises ProofError when ``algorithm`` does not fit ``key``."""
-    try:
-        if algorithm in ("PS256", "RS256") and isinstance(key, rsa.RSAPublicKey):
-            pad = (
-                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_LENGTH)
-                if algorithm == "PS256"
-                else padding.PKCS1v15()
-            )
-            key.verify(signature, data, pad, hashes.SHA256())
-        elif algorithm == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, data)
-        elif (
-            algorithm in _CURVES
-            and isinstance(key, ec.EllipticCurvePublicKey)
-            and isinstance(key.curve, _CURVES[algorithm])
-        ):
-            if len(signature) != 64:
-                return False
-            r, s = int.from_bytes(signature[:32]), int.from_bytes(signature[32:])
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
-        else:
-            raise ProofError(f"algorithm {algorithm} does not fit the issuer's key")
-    except InvalidSignature:
-        return False
-    return True
+def _jwk(key: PublicKey) -> Key:
+    if isinstance(key, rsa.RSAPublicKey):
+        return RSAKey.import_key(key)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return ECKey.import_key(key)
+    return OKPKey.import_key(key)
 
 
 def detached_jws_valid(
@@ -95,17 +82,21 @@ def detached_jws_valid(
     algorithms: Collection[str] = JWS_ALGORITHMS,
 ) -> tuple[bool, dict[str, Any]]:
     """Check a detached, unencoded-payload JWS (RFC 7797, ``b64: false``) over ``payload``.
-    Returns whether it verifies, and its header."""
-    # An embedded payload segment would be verified *instead of* what we hold.
+    Returns whether it verifies, and its header; raises ProofError when the token is not
+    such a JWS, names an algorithm not in ``algorithms``, or one that does not fit ``key``."""
+    # An embedded payload segment would be verified *instead of* what we hold (joserfc
+    # takes the token's own payload when it has one).
     if not isinstance(token, str) or token.count(".") != 2 or token.split(".")[1]:
         raise ProofError("proof.jws is not a detached JWS")
-    encoded_header, _, encoded_signature = token.split(".")
+    # Extra header members are allowed, as the signers' libraries allow them.
+    registry = _DetachedRegistry(algorithms=list(algorithms), strict_check_header=False)
     try:
-        header = json.loads(b64url_decode(encoded_header))
-    except ValueError as exc:
-        raise ProofError("proof.jws header is not JSON") from exc
-    if not isinstance(header, dict):
-        raise ProofError("proof.jws header is not a JSON object")
+        signed = jws.extract_compact(token.encode("ascii"), payload=payload, registry=registry)
+    except MissingCritHeaderError as exc:
+        raise ProofError("proof header must be b64=false with crit=['b64']") from exc
+    except (JoseError, UnicodeEncodeError) as exc:
+        raise ProofError(f"proof.jws is not a JWS: {exc}") from exc
+    header = signed.headers()
     algorithm = header.get("alg")
     if algorithm not in algorithms:
         raise ProofError(f"proof algorithm {algorithm!r} is not allowed")
@@ -113,8 +104,12 @@ def detached_jws_valid(
     # it, and nothing we do not understand.
     if header.get("b64") is not False or header.get("crit") != ["b64"]:
         raise ProofError("proof header must be b64=false with crit=['b64']")
-    data = encoded_header.encode("ascii") + b"." + payload
-    return signature_valid(key, algorithm, data, b64url_decode(encoded_signature)), header
+    try:
+        return jws.validate_compact(signed, _jwk(key), registry=registry), header
+    except (InvalidKeyTypeError, InvalidKeyCurveError) as exc:
+        raise ProofError(f"algorithm {algorithm} does not fit the issuer's key") from exc
+    except JoseError as exc:
+        raise ProofError(f"proof.jws is not a valid JWS: {exc}") from exc
 
 
 def verify_jcs_proof(credential: dict[str, Any], key: PublicKey) -> None:
