@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from integration.clients import http
+from integration.clients import fence, http
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import Step
-from integration.services import fence, lifecycle
+from integration.services import lifecycle
 from integration.services.delivery import deliver
 from tests.fixtures import birth_request, put_in_state
 

@@ -33,11 +33,11 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
 
+from integration.clients import fence
 from integration.clients.sent import request_excerpt
 from integration.errors import Readable, Reason, stored_reason
 from integration.models import Attempt, Submission
 from integration.redaction import redact
-from integration.services import fence
 
 # Retrying these can succeed later; any other 4xx will fail the same way again.
 RETRIABLE_STATUSES = {408, 429}

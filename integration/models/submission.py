@@ -1,5 +1,7 @@
 """One registration on its way through the portal, and every outbound call made for it."""
 
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -115,9 +117,12 @@ class SubmissionQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-def _lifecycle_writing() -> bool:
-    from integration.services.lifecycle import writing_status
+# True while `integration.services.lifecycle` writes a status: the only writer the model
+# lets through. The flag lives here, with the check, so the model needs nothing above it.
+writing_status: ContextVar[bool] = ContextVar("writing_status", default=False)
 
+
+def _lifecycle_writing() -> bool:
     return writing_status.get()
 
 

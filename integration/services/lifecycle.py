@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,13 +26,12 @@ from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from integration.clients import fence
 from integration.errors import Reason
 from integration.models import Status, Submission
-from integration.models.submission import IN_FLIGHT_STATUSES, reason_columns
+from integration.models.submission import IN_FLIGHT_STATUSES, reason_columns, writing_status
 
 log = logging.getLogger(__name__)
-
-writing_status: ContextVar[bool] = ContextVar("writing_status", default=False)
 
 S = Status
 # Open records no process is working on: staff may reject or resolve them.
@@ -262,11 +260,9 @@ def renew(submission: Submission) -> bool:
 def heartbeat(submission: Submission) -> Iterator[None]:
     """Renew the lease every third of its length while the body runs: a worker killed
     mid-call stops renewing, and its record is free again within one lease. The body's
-    remote calls are fenced by the lease (`integration.services.fence`): a renewal that
+    remote calls are fenced by the lease (`integration.clients.fence`): a renewal that
     finds the record taken stops them, one that fails or hangs does not extend them."""
-    from integration.services import fence  # fence renews through this module
-
-    lease = fence.Lease.of(submission)
+    lease = fence.Lease.of(submission, renew, lease_seconds)
     stop = threading.Event()
 
     def beat() -> None:

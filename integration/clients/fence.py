@@ -19,10 +19,14 @@ context's `current` value and `http.send` asks `before_call` right before sendin
 
 The claim (`claimed_at`) is the fencing token: every write of the record after a remote
 call is conditional on it (`lifecycle.move` and `still_held`).
+
+The fence sits with the clients, below the services: the lifecycle, which owns the lease,
+hands each `Lease` its renewal when it takes the claim, so nothing here imports it.
 """
 
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -46,15 +50,23 @@ def margin() -> float:
 class Lease:
     submission: Submission
     deadline: float  # time.monotonic() at which the lease runs out, as far as we know
+    # The lifecycle's conditional UPDATE (True while the claim holds) and the lease's length.
+    renew: Callable[[Submission], bool]
+    seconds: Callable[[], float]
     lost: str = ""  # why it is known lost, once it is
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def of(cls, submission: Submission) -> "Lease":
+    def of(
+        cls,
+        submission: Submission,
+        renew: Callable[[Submission], bool],
+        seconds: Callable[[], float],
+    ) -> "Lease":
         """The lease a claim just took (its expiry was written with this host's clock)."""
         expires = submission.lease_expires_at
         left = (expires - timezone.now()).total_seconds() if expires else 0.0
-        return cls(submission, time.monotonic() + left)
+        return cls(submission, time.monotonic() + left, renew, seconds)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -91,15 +103,13 @@ def before_call(what: str) -> Lease | None:
     """Called by `http.send` right before every remote call: raises LeaseLost unless this
     worker still holds the record it works on, with time to spare. None outside a lease
     (web requests, beat jobs)."""
-    from integration.services import lifecycle  # lifecycle's heartbeat sets `current`
-
     lease = current.get()
     if lease is None:
         return None
     lease.require(what)
     sent_at = time.monotonic()
     try:
-        held = lifecycle.renew(lease.submission)
+        held = lease.renew(lease.submission)
     except Exception as exc:  # noqa: BLE001 - our database out of reach: we cannot tell
         raise LeaseLost(
             f"not calling {what}: the lease of submission {lease.submission.pk} could not "
@@ -108,7 +118,7 @@ def before_call(what: str) -> Lease | None:
     if not held:
         lease.lose(f"another worker holds submission {lease.submission.pk} now")
     else:
-        lease.renewed(sent_at, lifecycle.lease_seconds())
+        lease.renewed(sent_at, lease.seconds())
     lease.require(what)  # the renewal may have hung for longer than the lease
     return lease
 
