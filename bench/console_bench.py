@@ -393,7 +393,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from integration.console.roles import Role, assign_roles
+    from integration.roles import Role, assign_roles
 
     call_command("migrate", verbosity=0)
     if args.reseed or seeded_rows() != args.rows:

@@ -13,8 +13,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from integration.console.roles import Role, assign_roles
 from integration.models import OidcIdentity
+from integration.roles import Role, assign_roles
 
 
 def client_ip(request) -> str:

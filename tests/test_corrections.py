@@ -115,7 +115,7 @@ def test_a_correction_s_values_are_converted_as_a_registration_s(pipeline):
 
 @pytest.mark.e2e
 def test_a_correction_is_shown_in_the_console_as_one(pipeline):
-    from integration.console.roles import Role
+    from integration.roles import Role
     from tests.console.conftest import client_for, make_user
 
     staff = client_for(make_user("sam", Role.SUPPORT))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def support_client(db):
-    from integration.console.roles import Role
+    from integration.roles import Role
 
     return client_for(make_user("sam", Role.SUPPORT))
 

@@ -3,8 +3,8 @@ timeline, and stays there once a resubmit has cleared the record's reason."""
 
 import pytest
 
-from integration.console.roles import Role
 from integration.models import Status, Submission
+from integration.roles import Role
 from integration.services.delivery import deliver
 from integration.services.staff_actions import Actor, resubmit
 from tests.console.conftest import client_for, make_user

@@ -47,7 +47,7 @@ def webhook_secret(db):
 
 @pytest.fixture
 def support_client(db):
-    from integration.console.roles import Role
+    from integration.roles import Role
 
     return client_for(make_user("sam", Role.SUPPORT))
 
@@ -113,7 +113,7 @@ def test_a_webhook_before_its_secret_is_set_is_kept_and_reprocessed(client, supp
 
 
 def test_an_auditor_sees_deliveries_but_cannot_reprocess(client, db):
-    from integration.console.roles import Role
+    from integration.roles import Role
 
     deliver(client, webhook_body())  # no secret yet: kept
     event = InboundEvent.objects.get()
@@ -143,7 +143,7 @@ def test_a_credential_refused_for_our_keystore_password_is_kept_and_reprocessed(
 
     config.credential_keystore_password = password  # the set-up is fixed
     config.save()
-    from integration.console.roles import Role
+    from integration.roles import Role
 
     support = client_for(make_user("sam", Role.SUPPORT))
     support.post(f"/console/inbound/{event.pk}/reprocess/")

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.console.roles import Role
 from integration.models import (
     Attempt,
     OpenCrvsSettings,
@@ -25,6 +24,7 @@ from integration.models import (
     Submission,
 )
 from integration.models.submission import Step
+from integration.roles import Role
 from integration.services import reconciliation
 from mocks.opencrvs import SYSTEM_CLIENT
 from tests.console.conftest import client_for, make_user

@@ -9,11 +9,11 @@ import pytest
 import requests
 from django.urls import reverse
 
-from integration.console.roles import Role
 from integration.models import Attempt, OpenCrvsSettings, Status
 from integration.models.submission import Step
 from integration.monitoring.remotes import OUTBOUND_STEPS, SYSTEM_OF_STEP
 from integration.monitoring.waiting import OPENCRVS
+from integration.roles import Role
 from mocks.base import Controls
 from mocks.opencrvs import SYSTEM_CLIENT, OpenCrvsStandIn
 from tests.console.conftest import client_for, make_user

@@ -36,7 +36,7 @@ def _age(certificate_number: str, days: float) -> None:
 
 @pytest.mark.e2e
 def test_a_record_past_retention_keeps_its_identifiers_and_loses_its_personal_data(pipeline):
-    from integration.console.roles import Role
+    from integration.roles import Role
 
     assert pipeline.register(birth_request("2026R1", "R1")).status_code == 202
     assert pipeline.register(birth_request("2026R2", "R2")).status_code == 202

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.console.roles import Role
+from integration.roles import Role
 from portal import __version__
 from tests.console.conftest import client_for, make_user
 

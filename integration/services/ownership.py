@@ -8,7 +8,7 @@ auditors read it masked (integration.console.selectors). An assignment's entry k
 assignee's name (`message`) and is told in the reader's language (`StaffAction.summary`).
 
 Records go to support staff and integration admins: the people who may act on them
-(integration.console.roles). Bulk jobs (integration.services.bulk_jobs) assign many, one
+(integration.roles). Bulk jobs (integration.services.bulk_jobs) assign many, one
 audit entry per record.
 """
 
@@ -17,9 +17,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
-from integration.console.roles import GROUP_NAMES, Role
 from integration.models import BulkJob, Outcome, StaffAction, Submission
 from integration.models.console import ASSIGN, NOTE
+from integration.roles import GROUP_NAMES, Role
 from integration.services.staff_actions import Actor, display_name
 
 ASSIGNABLE_ROLES = (Role.SUPPORT, Role.ADMIN)

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from integration.console.roles import Role, assign_roles
 from integration.models import MappingProfile, Status, Submission
 from integration.models.mapping import FieldMapping
+from integration.roles import Role, assign_roles
 from integration.services.staff_actions import Actor, resubmit
 from tests.browser.conftest import screenshot
 from tests.browser.test_tour import AXE, AXE_TAGS, SIZES, open_context

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from integration.console.roles import Role, assign_roles
 from integration.console.tasks import run_bulk_job
 from integration.models import BulkJob, Submission
+from integration.roles import Role, assign_roles
 from tests.browser.conftest import failed_records, screenshot
 from tests.browser.test_tour import AXE, AXE_TAGS, SIZES, open_context
 

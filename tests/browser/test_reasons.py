@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from integration.console.roles import Role, assign_roles
 from integration.models import EventType, Status, Submission
 from integration.models.submission import Step
+from integration.roles import Role, assign_roles
 from tests.browser.conftest import screenshot
 from tests.browser.test_tour import AXE, AXE_TAGS, SIZES, open_context
 from tests.console.test_reasons_in_language import MOSIP_SAYS, refused_by_mosip

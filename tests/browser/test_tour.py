@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from integration.console.roles import Role, assign_roles
 from integration.console.tasks import run_bulk_job
 from integration.mapping.exchange import load_defaults
 from integration.models import (
@@ -25,6 +24,7 @@ from integration.models import (
     Status,
     Submission,
 )
+from integration.roles import Role, assign_roles
 from integration.services import staff_actions
 from integration.services.bulk_jobs import start_bulk_job
 from integration.services.staff_actions import Actor

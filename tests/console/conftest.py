@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from integration.console.roles import Role, assign_roles
 from integration.models import EventType, Status, Submission, TransactionId
+from integration.roles import Role, assign_roles
 from tests.fixtures import birth_request, death_request
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from integration.auth import ProviderBackend, roles_from_claims
-from integration.console.roles import Role, roles_of
+from integration.roles import Role, roles_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from integration.console.roles import Role
 from integration.console.tasks import run_bulk_job
 from integration.models import BulkJob, Outcome, RetentionPolicy, StaffAction, Status, Submission
 from integration.models.console import ASSIGN, NOTE
+from integration.roles import Role
 from integration.services.retention import apply_retention
 from tests.console.conftest import client_for, make_user
 

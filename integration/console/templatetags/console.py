@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from integration.admin_empty import empty_state
 from integration.console import reason_text
-from integration.console.roles import role_label as _role_label
 from integration.console.times import local_time
 from integration.models import Status
 from integration.models.submission import Step
+from integration.roles import role_label as _role_label
 from integration.services.credential_refusals import refusal_of
 from integration.services.staff_actions import display_name as _display_name
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from integration.console.roles import ACT_ON_SUBMISSIONS, SEE_PERSONAL_DATA, USE_CONSOLE
+from integration.roles import ACT_ON_SUBMISSIONS, SEE_PERSONAL_DATA, USE_CONSOLE
 
 NEEDS = {
     USE_CONSOLE: _("open the staff console"),

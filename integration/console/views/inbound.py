@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.models import InboundEvent, InboundKind, InboundOutcome, TransactionId
+from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import inbound
 from integration.services.staff_actions import display_name
 

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
-from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.models import Submission
+from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import mosip_status
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from integration.console.forms import AssignForm, NoteForm
-from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
 from integration.models import Outcome, Submission
+from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import ownership
 from integration.services.staff_actions import Actor
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.console.roles import ACT_ON_SUBMISSIONS
 from integration.console.views.access import console_view
+from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import intake, reconciliation
 
 log = logging.getLogger(__name__)

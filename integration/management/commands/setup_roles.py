@@ -3,7 +3,7 @@ their permissions up to date. Sign-ins do this too; run it after adding models."
 
 from django.core.management.base import BaseCommand
 
-from integration.console.roles import Role, group_for
+from integration.roles import Role, group_for
 
 
 class Command(BaseCommand):
