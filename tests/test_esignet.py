@@ -256,7 +256,7 @@ def test_the_stand_in_refuses_assertions_the_spec_forbids(esignet, change):
         "jti": str(uuid.uuid4()),
     }
     alg = change.pop("alg", "RS256")
-    signing_key = key.key if alg == "RS256" else "shared-secret-of-32-bytes-or-more!"
+    signing_key = key.private_key if alg == "RS256" else "shared-secret-of-32-bytes-or-more!"
     assertion = jwt.encode({**claims, **change}, signing_key, algorithm=alg)
 
     answer = requests.post(

@@ -8,6 +8,8 @@ import time
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from integration.models import OpenCrvsSettings
 from integration.services import record_token
@@ -54,6 +56,33 @@ def test_a_malformed_token_is_401_without_a_key_lookup(client, db, token):
         response = post(client, token)
         assert response.status_code == 401, response.content
         assert key_server.hits == []  # the key was never asked for
+
+
+SIGNED_BUT_REFUSED = {
+    "other-issuer": ({**CLAIMS, "iss": "someone-else"}, "iss"),
+    "no-exp": ({"iss": "opencrvs:auth-service", "eventId": "e"}, "exp"),
+    "no-iss": ({"exp": CLAIMS["exp"], "eventId": "e"}, "iss"),
+    "not-yet-valid": ({**CLAIMS, "nbf": int(time.time()) + 600}, "not yet valid"),
+    "expired": ({**CLAIMS, "exp": int(time.time()) - 10}, "expired"),
+}
+
+
+@pytest.mark.parametrize(
+    ("claims", "named"), SIGNED_BUT_REFUSED.values(), ids=SIGNED_BUT_REFUSED.keys()
+)
+def test_a_well_signed_token_with_claims_out_of_bounds_is_401(client, db, claims, named):
+    # Signed with the key the portal fetches, by another JOSE library than the portal's.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(claims, key, algorithm="RS256")
+    pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    with ScriptedServer() as key_server:
+        key_server.replies["/key"] = Reply(200, pem, "text/plain")
+        config = OpenCrvsSettings.load()
+        config.public_key_url = f"{key_server.url}/key"
+        config.save()
+        response = post(client, token)
+    assert response.status_code == 401, response.content
+    assert named in response.json()["detail"]
 
 
 def test_alg_none_is_401_with_the_key_reachable(client, configured, opencrvs):

@@ -9,9 +9,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import jwt
 import requests
 from django.utils.translation import gettext_lazy as _
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
 from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
 from integration.errors import Reason, StaffReadableError
@@ -43,7 +45,7 @@ class EsignetRefused(RemoteError):
         self.error = error
 
 
-def load_client_jwk(text: str) -> jwt.PyJWK:
+def load_client_jwk(text: str) -> RSAKey:
     """The client's RSA private JWK, given as JSON or as base64 of the JSON."""
     text = text.strip()
     try:
@@ -55,8 +57,8 @@ def load_client_jwk(text: str) -> jwt.PyJWK:
     if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" not in data:
         raise StaffReadableError(_("the client key is not an RSA private JWK"))
     try:
-        return jwt.PyJWK(data, algorithm=ALGORITHM)
-    except jwt.PyJWTError as exc:
+        return RSAKey.import_key(data)
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise StaffReadableError(
             _("the client key cannot be loaded: %(error)s"), error=exc
         ) from exc
@@ -87,8 +89,8 @@ class EsignetClient:
             "exp": now + ASSERTION_LIFETIME_SECONDS,
             "jti": str(uuid.uuid4()),
         }
-        headers = {"kid": key.key_id} if key.key_id else None
-        return jwt.encode(claims, key.key, algorithm=ALGORITHM, headers=headers)
+        header = {"alg": ALGORITHM, **({"kid": key.kid} if key.kid else {})}
+        return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
     def exchange_code(self, code: str, client_id: str, redirect_uri: str) -> "TokenAnswer":
         """Trade the authorisation code for an access token (and E-Signet's ID token)."""

@@ -12,11 +12,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import jwt
 import requests
-from django.conf import settings
 from django.core.cache import cache
 
+from integration import app_settings
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, origin, raise_for_status, recorded_call, send
 from integration.errors import Reason
@@ -32,6 +31,9 @@ IDENTITY_PATH = "/idrepository/v1/identity/idvid/"
 CREDENTIAL_REQUEST_PATH = "/v1/credentialrequest/requestgenerator"
 CREDENTIAL_STATUS_PATH = "/v1/credentialrequest/get/"
 RID_NOT_FOUND = "RPR-RGS-031"  # RPR_RGS_RID_NOT_FOUND: the processor never heard of it
+# What MOSIP's packet manager answers /info with when its object store has nothing under
+# the id: OBJECT_DOESNOT_EXISTS, and the packet keeper's PACKET_NOT_FOUND.
+PACKET_ABSENT_CODES = ("KER-PUT-027", "KER-KPM-010")
 
 
 @dataclass
@@ -75,8 +77,8 @@ def forget_tokens_here() -> None:
 def _token_ttl(token: str) -> float:
     try:
         # Our own credential from MOSIP: we only read its expiry, we don't trust it.
-        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
-    except (jwt.PyJWTError, KeyError, TypeError):
+        exp = token_cache.unverified_claims(token)["exp"]
+    except (ValueError, KeyError, TypeError):
         return TOKEN_FALLBACK_TTL_SECONDS
     return float(exp) - time.time() - TOKEN_SAFETY_MARGIN_SECONDS
 
@@ -182,6 +184,39 @@ class MosipClient:
             raise RemoteError(Reason("packet_not_written"), retriable=True)
         return reply
 
+    def packet_info_url(self) -> str:
+        """The packet manager's /info, beside its /createPacket (both under
+        /commons/v1/packetmanager)."""
+        return self.config.create_packet_url.rstrip("/").rpartition("/")[0] + "/info"
+
+    def packet_exists(self, submission: Submission) -> bool:
+        """Whether MOSIP's packet manager holds a packet under the record's transaction id
+        (POST /info: the sources and processes stored under an id). Asked before sending
+        createPacket again for an id a call already went out for: the packet writer does
+        not refuse a second call, it writes the packet over the first one, and the
+        registration processor does not know a packet before its workflow starts. An
+        answer that says neither raises a retriable RemoteError: nothing is sent blind."""
+        url = self.packet_info_url()
+        body = {
+            "id": "string",
+            "version": "v1",
+            "requesttime": request_time(),
+            "request": {"id": submission.transaction_id},
+        }
+        reply = self._read(Step.PACKET_INFO, "POST", url, submission, body)
+        what = f"MOSIP {Step.PACKET_INFO.label.lower()}"
+        errors = [e for e in reply.get("errors") or [] if isinstance(e, dict)]
+        if errors:
+            if all(e.get("errorCode") in PACKET_ABSENT_CODES for e in errors):
+                return False
+            said = "; ".join(f"{e.get('errorCode')}: {e.get('message') or ''}" for e in errors)
+            refused = Reason("remote_refused", system=what, verbatim=redact(said), source=what)
+            raise RemoteError(refused, retriable=True)
+        found = reply.get("response")
+        if not isinstance(found, dict) or not isinstance(found.get("info"), list):
+            raise RemoteError(Reason("remote_no_json_object", system=what), retriable=True)
+        return bool(found["info"])
+
     def start_workflow(self, packet: Packet, submission: Submission) -> str:
         body = {
             "id": "mosip.registration.processor.workflow.instance",
@@ -203,7 +238,7 @@ class MosipClient:
         """MOSIP's internal API gateway, where the registration processor, the ID
         repository and the credential request generator answer: the setting, else the
         workflow URL's host (the same gateway serves it)."""
-        configured = settings.PORTAL_MOSIP_GATEWAY_URL
+        configured = app_settings.MOSIP_GATEWAY_URL
         return configured or origin(self.config.process_url or self.config.create_packet_url)
 
     def _read(
@@ -295,9 +330,9 @@ class MosipClient:
             "requesttime": request_time(),
             "request": {
                 "id": uin,
-                "credentialType": settings.PORTAL_MOSIP_CREDENTIAL_TYPE,
-                "issuer": settings.PORTAL_MOSIP_CREDENTIAL_PARTNER,
-                "recepiant": settings.PORTAL_MOSIP_CREDENTIAL_PARTNER,  # sic, MOSIP's name
+                "credentialType": app_settings.MOSIP_CREDENTIAL_TYPE,
+                "issuer": app_settings.MOSIP_CREDENTIAL_PARTNER,
+                "recepiant": app_settings.MOSIP_CREDENTIAL_PARTNER,  # sic, MOSIP's name
                 "user": self.config.packet_client_id,
                 "encrypt": False,
                 "encryptionKey": "",
@@ -360,13 +395,17 @@ class MosipClient:
         return schema
 
     # --- WebSub -----------------------------------------------------------------------------
-    def subscribe(self, mode: str = "subscribe") -> None:
+    def subscribe(
+        self, mode: str = "subscribe", topic: str | None = None, callback: str | None = None
+    ) -> None:
+        """(Un)subscribe a callback to a topic of the hub: by default the credential
+        topic's; the workflow topic's goes to the same hub with the same secret."""
         config = self.config
         token = self.auth_token(config.websub_client_id, config.websub_client_secret)
         form = {
             "hub.mode": mode,
-            "hub.topic": config.websub_topic,
-            "hub.callback": config.websub_callback_url,
+            "hub.topic": topic or config.websub_topic,
+            "hub.callback": callback or config.websub_callback_url,
         }
         if config.websub_secret:
             form["hub.secret"] = config.websub_secret

@@ -12,10 +12,9 @@ the call record keeps.
 import hashlib
 import time
 
-import jwt
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.errors import Reason
@@ -63,8 +62,8 @@ def _claims(token: str) -> dict:
     # A token the auth service just gave us: only its expiry and scopes are read here; the
     # gateway is the one that checks it.
     try:
-        return jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
+        return token_cache.unverified_claims(token)
+    except ValueError as exc:
         raise RemoteError(Reason("opencrvs_not_jwt"), retriable=False) from exc
 
 
@@ -150,6 +149,6 @@ class OpenCrvsAuth:
             for scope in REQUIRED_SCOPES
             if scope not in granted
         ]
-        if settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS > 0 and not may_search(token):
+        if app_settings.RECONCILIATION_INTERVAL_SECONDS > 0 and not may_search(token):
             problems.append(search_scope_problem())
         return problems

@@ -7,9 +7,26 @@ not decrypt (written by an older version, or under a retired key) counts as miss
 new token is asked for.
 """
 
+import json
+
 from django.core.cache import cache
+from joserfc import jws
+from joserfc.errors import JoseError
 
 from integration.fields import decrypt, encrypt
+
+
+def unverified_claims(token: str) -> dict:
+    """The claims of a JWT we were just given by its issuer (for its expiry and scopes),
+    read without checking its signature: the system we present it to checks that.
+    Raises ValueError when it is not a compact JWS whose payload is a JSON object."""
+    try:
+        claims = json.loads(jws.extract_compact(token.encode("ascii")).payload)
+    except (JoseError, UnicodeError, ValueError, RecursionError) as exc:
+        raise ValueError("the token is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise ValueError("the token's claims are not a JSON object")
+    return claims
 
 
 def get(key: str) -> str | None:

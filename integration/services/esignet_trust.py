@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
 from joserfc.jwk import RSAKey
 
 from integration.clients.esignet import EsignetClient, TokenAnswer, load_client_jwk
@@ -34,9 +35,14 @@ from integration.crypto.esignet_keys import (
     keys_from_text,
     load_private_key,
 )
+from integration.errors import Readable
 from integration.models import EsignetSettings
 
 CLOCK_SKEW_SECONDS = 60
+# Names in refusals, in the reader's language (the English in logs).
+JWKS_NAME = _("E-Signet's JWKS")
+IT = _("it")  # the user info
+ID_TOKEN = _("the ID token")
 
 
 def lines(text: str) -> list[str]:
@@ -50,7 +56,7 @@ class KeyRing:
 
     client: EsignetClient
     config: EsignetSettings
-    problems: list[str] = field(default_factory=list)
+    problems: list[Readable] = field(default_factory=list)
     _read: dict[str, list[TrustedKey]] = field(default_factory=dict)  # the ID token reuses
 
     @property
@@ -63,30 +69,35 @@ class KeyRing:
             or c.userinfo_signed_by == "client_key"
         )
 
-    def describe(self, *, id_token: bool = False) -> str:
+    def describe(self, *, id_token: bool = False) -> Readable:
+        """The sources tried, then what could not be read: in the reader's language for
+        staff, English in logs (integration.errors.Readable)."""
         c, names = self.config, []
         if c.jwks_url:
-            names.append("E-Signet's JWKS")
+            names.append(JWKS_NAME)
         if not id_token:
             names += lines(c.trusted_key_urls)
         if c.trusted_keys.strip():
-            names.append("pinned keys")
+            names.append(_("pinned keys"))
         if c.userinfo_signed_by == "client_key" and not id_token:
-            names.append("the client's own key")
-        text = ", ".join(names) or "none configured"
-        return text + ("; " + "; ".join(self.problems) if self.problems else "")
+            names.append(_("the client's own key"))
+        # Words and values only: nothing here to translate but the names themselves.
+        listed = Readable("%(names)s", names=names) if names else Readable(_("none configured"))
+        if not self.problems:
+            return listed
+        return Readable("%(names)s; %(problems)s", names=listed, problems=self.problems)
 
     def keys(self, *, id_token: bool = False) -> Iterator[TrustedKey]:
         """User info: every configured source. ID token: E-Signet's own (JWKS, pinned)."""
         c = self.config
         if c.userinfo_signed_by == "client_key" and not id_token:
             # Its kid is not carried over: the mock's tokens name none.
-            own = load_client_jwk(c.client_private_jwk).key.public_key()  # ValueError: settings
+            own = load_client_jwk(c.client_private_jwk).public_key  # ValueError: settings
             yield TrustedKey(RSAKey.import_key(own), None, None, "the client's own key")
         if c.trusted_keys.strip():
             yield from keys_from_text(c.trusted_keys)  # checked when saved in the admin
         if c.jwks_url:
-            yield from self._fetched(c.jwks_url, "E-Signet's JWKS")
+            yield from self._fetched(c.jwks_url, JWKS_NAME)
         if not id_token:
             for url in lines(c.trusted_key_urls):
                 yield from self._fetched(url, url)
@@ -96,8 +107,10 @@ class KeyRing:
             try:
                 keys = keys_from_document(self.client.key_document(url, "keys"), name)
             except (RemoteError, KeyDocumentError) as exc:
-                message = exc.message if isinstance(exc, RemoteError) else str(exc)
-                self.problems.append(f"{name} could not be read: {message}")
+                cause = exc.reason if isinstance(exc, RemoteError) else exc
+                self.problems.append(
+                    Readable(_("%(name)s could not be read: %(error)s"), name=name, error=cause)
+                )
                 keys = []
             self._read[url] = keys
         return self._read[url]
@@ -122,7 +135,7 @@ def trusted_user_info(raw: str, tokens: TokenAnswer, client: EsignetClient, clie
         check_id_token(id_claims, client_id, config.issuer)
         if claims.get("sub") != id_claims["sub"]:
             raise TokenRefused(
-                "its sub differs from the ID token's: it is not about the person who signed in"
+                _("its sub differs from the ID token's: it is not about the person who signed in")
             )
     return claims
 
@@ -130,28 +143,36 @@ def trusted_user_info(raw: str, tokens: TokenAnswer, client: EsignetClient, clie
 def check_claims(claims: dict, client_id: str, issuers: set[str]) -> None:
     """aud, iss, iat, exp, nbf: each only when present, as IDA sends none of them."""
     if "aud" in claims and not _audience_is(claims["aud"], client_id):
-        raise TokenRefused(f"it is meant for another client (aud {_shown(claims['aud'])})")
+        raise TokenRefused(
+            _("it is meant for another client (aud %(aud)s)"), aud=_shown(claims["aud"])
+        )
     if "iss" in claims and issuers and claims["iss"] not in issuers:
         raise TokenRefused(
-            f"its issuer {claims['iss']!r} is neither E-Signet's nor a configured user-info issuer"
+            _("its issuer %(iss)s is neither E-Signet's nor a configured user-info issuer"),
+            iss=repr(claims["iss"]),
         )
-    _check_times(claims, "it")
+    _check_times(claims, IT)
 
 
 def check_id_token(claims: dict, client_id: str, issuer: str) -> None:
     """OIDC Core 3.1.3.7: iss, aud, exp (and a sub to bind the user info to)."""
     for name in ("iss", "sub", "aud", "exp"):
         if name not in claims:
-            raise TokenRefused(f"the ID token has no {name}")
+            raise TokenRefused(_("the ID token has no %(name)s"), name=name)
     if not isinstance(claims["sub"], str) or not claims["sub"]:
-        raise TokenRefused("the ID token's sub is not a string")
+        raise TokenRefused(_("the ID token's sub is not a string"))
     if not _audience_is(claims["aud"], client_id):
         raise TokenRefused(
-            f"the ID token is meant for another client (aud {_shown(claims['aud'])})"
+            _("the ID token is meant for another client (aud %(aud)s)"),
+            aud=_shown(claims["aud"]),
         )
     if issuer and claims["iss"] != issuer:
-        raise TokenRefused(f"the ID token's issuer {_shown(claims['iss'])} is not {issuer!r}")
-    _check_times(claims, "the ID token")
+        raise TokenRefused(
+            _("the ID token's issuer %(iss)s is not %(issuer)s"),
+            iss=_shown(claims["iss"]),
+            issuer=repr(issuer),
+        )
+    _check_times(claims, ID_TOKEN)
 
 
 def _shown(value: object) -> str:
@@ -166,16 +187,16 @@ def _audience_is(aud: object, client_id: str) -> bool:
     return aud == client_id
 
 
-def _check_times(claims: dict, which: str) -> None:
+def _check_times(claims: dict, which: object) -> None:
     now = time.time()
     for name in ("exp", "iat", "nbf"):
         if name in claims and (
             isinstance(claims[name], bool) or not isinstance(claims[name], int | float)
         ):
-            raise TokenRefused(f"{which}: {name} is not a number")
+            raise TokenRefused(_("%(which)s: %(name)s is not a number"), which=which, name=name)
     if "exp" in claims and claims["exp"] < now - CLOCK_SKEW_SECONDS:
-        raise TokenRefused(f"{which} has expired (exp)")
+        raise TokenRefused(_("%(which)s has expired (exp)"), which=which)
     if "iat" in claims and claims["iat"] > now + CLOCK_SKEW_SECONDS:
-        raise TokenRefused(f"{which} was issued in the future (iat)")
+        raise TokenRefused(_("%(which)s was issued in the future (iat)"), which=which)
     if "nbf" in claims and claims["nbf"] > now + CLOCK_SKEW_SECONDS:
-        raise TokenRefused(f"{which} is not valid yet (nbf)")
+        raise TokenRefused(_("%(which)s is not valid yet (nbf)"), which=which)
