@@ -26,6 +26,7 @@ from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
+from tests.support.worker import QuickToStop
 
 pytest_plugins = ["tests.own_services"]  # own_redis: a Redis a test may stop
 
@@ -64,6 +65,10 @@ def opencrvs() -> Iterator[OpenCrvsStandIn]:
 def configured(db, mosip, opencrvs) -> None:
     """Settings pointing at the stand-ins; the portal itself is not served."""
     configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
+
+
+# Celery's blocking loop (kombu's folder transport) took about 4 s to stop per test.
+celery_app.steps["consumer"].add(QuickToStop)
 
 
 @pytest.fixture
