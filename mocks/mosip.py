@@ -6,9 +6,12 @@ Choices worth knowing:
 - Tokens are HS256 JWTs (``sub`` = client id, ``exp`` = now + ``token_ttl_seconds``) that the
   protected endpoints check from the ``Authorization`` cookie; ``revoke_tokens()`` makes
   every token issued so far invalid, as an auth-manager restart does.
-- A packet id seen before is refused with an ``errors`` entry, as MOSIP refuses it, *unless*
-  ``process`` and ``fields`` are identical: a client retrying after a lost response must not
-  be stuck, while different content under the same id is the real conflict.
+- A packet id seen before is refused with an ``errors`` entry *unless* ``process`` and
+  ``fields`` are identical: a client retrying after a lost response must not be stuck,
+  while different content under the same id is the real conflict. (MOSIP's packet writer
+  itself refuses neither: it writes the new packet over the stored one.)
+- The packet reader's ``/info`` lists what is stored under an id (for an id with nothing
+  stored, an empty list), as the portal asks before sending a packet again.
 - A VID is drawn once per registration id; re-issuing (second workflow start) repeats it.
 - Packets fail where real MOSIP fails them (docs/mosip-validation.md): ``createPacket``
   answers 200 with ``response: null`` and writes nothing when it cannot write the packet
@@ -177,6 +180,7 @@ class MosipStandIn(StandIn):
         self.refuse_credential_requests = False
         self.credential_requests: dict[str, JSON] = {}  # request id -> request and status
         self.status_searches: list[list[str]] = []  # registration ids of each search
+        self.packet_info_calls: list[str] = []  # registration id of each packet look-up
         self._token_secret = secrets.token_bytes(32)
 
     def rules(self) -> list[Rule]:
@@ -187,6 +191,7 @@ class MosipStandIn(StandIn):
             Rule(
                 "/commons/v1/packetmanager/createPacket", endpoint="create_packet", methods=["PUT"]
             ),
+            Rule("/commons/v1/packetmanager/info", endpoint="packet_info", methods=["POST"]),
             Rule(
                 "/registrationprocessor/v1/workflowmanager/workflowinstance",
                 endpoint="workflow",
@@ -370,6 +375,42 @@ class MosipStandIn(StandIn):
                 )
             self.packets.setdefault(reg_id, packet)
         return _packet_reply(_packet_infos(packet), [])
+
+    def on_packet_info(self, request: Request) -> Response:
+        """The packet reader's /info: what the object store holds under an id, one entry
+        per source and process (demographics: the identity's field names). An id it holds
+        nothing under is an empty list, as the reader answers when the store lists no
+        object for it."""
+        if self.client_of(request) is None:
+            return self._unauthorized()
+        body = read_json(request)
+        wanted = body.get("request") if isinstance(body, dict) else None
+        reg_id = wanted.get("id") if isinstance(wanted, dict) else None
+        with self._lock:
+            self.packet_info_calls.append(str(reg_id))
+            packet = self.packets.get(reg_id) if isinstance(reg_id, str) else None
+        if not reg_id:
+            return _packet_reader_reply(None, None)  # the reader answers nothing for no id
+        info = []
+        if packet is not None:
+            info.append(
+                {
+                    "source": packet["source"],
+                    "process": packet["process"],
+                    "lastModified": iso_now(),
+                    "demographics": sorted(packet.get("fields") or {}),
+                    "biometrics": None,
+                    "documents": None,
+                }
+            )
+        found = {
+            "applicationId": reg_id,
+            "packetId": reg_id,
+            "requestToken": None,
+            "info": info,
+            "tags": {},
+        }
+        return _packet_reader_reply(found, None)
 
     def on_workflow(self, request: Request) -> Response:
         if self.client_of(request) is None:
@@ -905,6 +946,19 @@ def _packet_reply(response: list[JSON] | None, errors: list[JSON]) -> Response:
     return json_response(
         {
             "id": "mosip.registration.packet.writer",
+            "version": "v1",
+            "responsetime": iso_now(),
+            "metadata": None,
+            "response": response,
+            "errors": errors,
+        }
+    )
+
+
+def _packet_reader_reply(response: JSON | None, errors: list[JSON] | None) -> Response:
+    return json_response(
+        {
+            "id": "mosip.registration.packet.reader",
             "version": "v1",
             "responsetime": iso_now(),
             "metadata": None,

@@ -11,6 +11,7 @@ from integration.models import Attempt, Status, Submission
 from integration.models.submission import Step
 from integration.services import lifecycle
 from integration.services.delivery import deliver
+from mocks.base import json_response
 from tests.fixtures import birth_request, put_in_state
 
 
@@ -67,3 +68,81 @@ def test_a_workflow_an_earlier_worker_started_is_not_started_again(
     assert len(mosip.workflows[submission.transaction_id]) == 1
     assert submission.status in (Status.AWAITING_CREDENTIAL, Status.CREDENTIAL_RECEIVED)
     assert Attempt.objects.filter(step=Step.MOSIP_STATUS).count() == 1  # MOSIP was asked
+
+
+def test_a_packet_an_earlier_try_sent_is_not_sent_again_when_mosip_holds_it(
+    client, configured, mosip, opencrvs, settings
+):
+    # MOSIP writes the packet, but its answer is lost on the way back (the call times
+    # out): to the worker this is a createPacket without a recorded answer, as it is to
+    # the worker after one that lost its lease mid-call.
+    settings.PORTAL_HTTP_READ_TIMEOUT = 1.0
+    held_back = {"createPacket": 1}
+    answer = mosip.on_create_packet
+
+    def written_then_slow(request):  # noqa: ANN001, ANN202
+        reply = answer(request)
+        if held_back["createPacket"]:
+            held_back["createPacket"] -= 1
+            time.sleep(2.5)
+        return reply
+
+    mosip.on_create_packet = written_then_slow
+    submission = received(client, opencrvs, "2026F4")
+    deliver(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == Status.DELIVERY_RETRY, submission.last_error
+    rid = submission.transaction_id
+    assert rid in mosip.packets and rid not in mosip.workflows
+
+    put_in_state(submission, Status.DELIVERY_RETRY, next_attempt_at=None)
+    deliver(submission.pk)  # the next holder
+    submission.refresh_from_db()
+    creates = [r for r in mosip.received if r.path.endswith("/createPacket")]
+    assert len(creates) == 1  # not sent again
+    assert mosip.packet_info_calls == [rid]  # MOSIP was asked instead
+    assert len(mosip.workflows[rid]) == 1
+    assert submission.status in (Status.AWAITING_CREDENTIAL, Status.CREDENTIAL_RECEIVED)
+    assert submission.packet_created_at is not None
+
+
+def test_a_packet_mosip_does_not_hold_is_sent_again_under_the_same_id(
+    client, configured, mosip, opencrvs
+):
+    # MOSIP's packet writer catches its own failure and answers 200 with nothing written.
+    answer = mosip.on_create_packet
+    unwritten = {"createPacket": 1}
+
+    def writes_nothing_once(request):  # noqa: ANN001, ANN202
+        if unwritten["createPacket"]:
+            unwritten["createPacket"] -= 1
+            return json_response({"id": "mosip.registration.packet.writer", "version": "v1",
+                                  "response": None, "errors": []})  # fmt: skip
+        return answer(request)
+
+    mosip.on_create_packet = writes_nothing_once
+    submission = received(client, opencrvs, "2026F5")
+    deliver(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == Status.DELIVERY_RETRY, submission.last_error
+    rid = submission.transaction_id
+
+    put_in_state(submission, Status.DELIVERY_RETRY, next_attempt_at=None)
+    deliver(submission.pk)
+    submission.refresh_from_db()
+    creates = [r for r in mosip.received if r.path.endswith("/createPacket")]
+    assert len(creates) == 2 and rid in mosip.packets  # sent again, same transaction id
+    assert mosip.packet_info_calls == [rid]
+    assert len(mosip.workflows[rid]) == 1
+    assert submission.transaction_id == rid
+    assert submission.status in (Status.AWAITING_CREDENTIAL, Status.CREDENTIAL_RECEIVED)
+
+
+def test_the_first_try_asks_mosip_nothing_before_sending(client, configured, mosip, opencrvs):
+    submission = received(client, opencrvs, "2026F6")
+    deliver(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status in (Status.AWAITING_CREDENTIAL, Status.CREDENTIAL_RECEIVED)
+    assert submission.packet_sent_for == submission.transaction_id
+    assert mosip.packet_info_calls == []
+    assert not Attempt.objects.filter(step=Step.PACKET_INFO).exists()

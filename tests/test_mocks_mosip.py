@@ -263,6 +263,28 @@ def test_a_packet_repeated_with_other_content_is_refused(mosip: MosipStandIn) ->
     assert conflict["response"] is None and conflict["errors"][0]["errorCode"] == "PKT-DUPLICATE"
 
 
+def test_the_packet_reader_says_what_it_holds_under_an_id(mosip: MosipStandIn) -> None:
+    def info(rid: str) -> dict:
+        body = {"id": "string", "version": "v1", "request": {"id": rid}}
+        reply = requests.post(
+            mosip.url + "/commons/v1/packetmanager/info", json=body, cookies=cookies(mosip),
+            timeout=5,
+        )  # fmt: skip
+        assert reply.status_code == 200
+        return reply.json()
+
+    assert create_packet(mosip, "100017777777778")["errors"] == []
+    held = info("100017777777778")
+    assert held["id"] == "mosip.registration.packet.reader" and held["errors"] is None
+    assert held["response"]["packetId"] == "100017777777778"
+    [container] = held["response"]["info"]
+    assert {"source", "process", "lastModified", "demographics"} <= set(container)
+    assert container["process"] == "CRVS_NEW" and container["demographics"]
+    # Nothing stored under an id: an empty list, not an error.
+    assert info("100017777777779")["response"]["info"] == []
+    assert mosip.packet_info_calls == ["100017777777778", "100017777777779"]
+
+
 def test_workflow_for_an_unknown_packet_is_an_error(mosip: MosipStandIn) -> None:
     reply = start_workflow(mosip, "100018888888888")
     assert reply["response"] is None and reply["errors"]

@@ -208,6 +208,13 @@ class Submission(models.Model):
     packet_created_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("packet created at")
     )
+    # The transaction id a createPacket call went out for, written (fenced) just before
+    # the call: a later worker finding it without packet_created_at asks MOSIP's packet
+    # manager whether the packet exists instead of sending it again
+    # (integration.services.delivery).
+    packet_sent_for = models.CharField(
+        _("createPacket sent for"), max_length=40, blank=True, default=""
+    )
     workflow_started_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("workflow started at")
     )
@@ -433,6 +440,7 @@ class Step(models.TextChoices):
     ID_SCHEMA = "id_schema", _("MOSIP ID schema")
     MOSIP_STATUS = "mosip_status", _("MOSIP registration status")
     MOSIP_TRANSACTIONS = "mosip_transactions", _("MOSIP processing steps")
+    PACKET_INFO = "packet_info", _("Packet look-up")
     IDENTITY = "identity", _("MOSIP identity by registration id")
     CREDENTIAL_REQUEST = "credential_request", _("Ask MOSIP for the credential again")
 

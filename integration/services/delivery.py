@@ -57,7 +57,9 @@ def _deliver(submission: Submission) -> None:
             logs.transaction_id.set(packet.transaction_id)
         client = MosipClient(config)
         if submission.packet_created_at is None:
-            client.create_packet(packet, submission)
+            if not _packet_sent_before(client, submission):
+                _mark_packet_sent(submission)
+                client.create_packet(packet, submission)
             written = fence.still_held(submission).update(
                 packet_created_at=timezone.now(),
                 fields_sent=packet.fields,
@@ -85,6 +87,41 @@ def _deliver(submission: Submission) -> None:
             credential_received_at=timezone.now()  # nothing more to wait for
         )
     _workflow_started(submission, started)
+
+
+def _mark_packet_sent(submission: Submission) -> None:
+    """Write down, before the call, that createPacket goes out for this transaction id:
+    a worker that loses its lease after sending (its database gone silent, a crash, an
+    answer lost on the way back) leaves no packet_created_at, and the next holder must
+    not take that for "never sent". One conditional UPDATE, fenced like every write; on
+    the first try only (a retry finds the mark and asks MOSIP first)."""
+    if submission.packet_sent_for == submission.transaction_id:
+        return
+    if not fence.still_held(submission).update(packet_sent_for=submission.transaction_id):
+        raise fence.LeaseLost("the record is no longer ours")
+    submission.packet_sent_for = submission.transaction_id
+
+
+def _packet_sent_before(client: MosipClient, submission: Submission) -> bool:
+    """Whether MOSIP holds the packet an earlier try sent without recording the answer.
+    Without the mark nothing went out under this transaction id: no question (the
+    happy path makes no extra call). With it, MOSIP's packet manager is asked: the packet
+    writer does not refuse a second createPacket, it writes over the first packet, and
+    the registration processor does not know a packet before its workflow starts. Sent
+    again only when MOSIP says it has none; a look-up that fails raises, and the record
+    is retried: nothing is sent blind."""
+    if not submission.transaction_id or submission.packet_sent_for != submission.transaction_id:
+        return False
+    if not client.packet_exists(submission):
+        log.info(
+            "submission %s: MOSIP has no packet from the earlier try: sent again", submission.pk
+        )
+        return False
+    log.info(
+        "submission %s: MOSIP holds the packet an earlier try sent: not sent again",
+        submission.pk,
+    )
+    return True
 
 
 def _workflow_started_before(client: MosipClient, submission: Submission) -> bool:
