@@ -199,9 +199,9 @@ def seeded_rows() -> int:
 def seed(rows: int) -> None:
     from django.db import connection
 
-    from integration.console.reasons import store_reason_keys
     from integration.fields import encrypt
     from integration.models import Attempt, Submission, TransactionId
+    from integration.reason_groups import store_reason_keys
 
     token = encrypt(b"eyJhbGciOiJSUzI1NiJ9.bench.token")  # one ciphertext, decryptable
     started = time.monotonic()

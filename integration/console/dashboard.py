@@ -20,13 +20,12 @@ from django.utils.translation import gettext as _
 
 from integration.console import reason_text
 from integration.console.charts import Bucket, Chart, grouped_bars
-from integration.console.masking import PERSONAL_COLUMNS, mask_message, personal_values_of
-from integration.console.reason_text import masked_params
-from integration.console.reasons import reason_prefix
+from integration.masking import PERSONAL_COLUMNS, mask_message, masked_params, personal_values_of
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import FINAL_STATUSES, NEEDS_ACTION_STATUSES, Step
 from integration.monitoring.remotes import OUTBOUND_STEPS, last_good_answer
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
+from integration.reason_groups import reason_prefix
 from integration.services import credential_refusals
 
 CACHE_KEYS = {True: "console:dashboard:v3:personal", False: "console:dashboard:v3:masked"}

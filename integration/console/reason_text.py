@@ -6,9 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from integration.console.masking import mask_message
 from integration.errors import Reason
-from integration.reason_codes import PERSONAL_PARAMS
 
 
 def reason_of(submission) -> Reason | None:
@@ -54,19 +52,3 @@ def rendered(submission) -> SafeString:
 def _stored_text(row) -> str:
     """A submission's `last_error`, a call's `error`: as stored, in English."""
     return row.last_error if hasattr(row, "last_error") else row.error
-
-
-def masked_params(params: dict, values: set[str] | frozenset[str] = frozenset()) -> dict:
-    """The stored values with what may quote a person masked (for those who may not see
-    personal data), as the record's message is."""
-
-    def mask(name: str, value):
-        if isinstance(value, dict) and "code" in value:
-            return {**value, "params": masked_params(value.get("params") or {}, values)}
-        if isinstance(value, list):
-            return [mask(name, item) for item in value]
-        if name in PERSONAL_PARAMS and isinstance(value, str | int):
-            return mask_message(str(value), values)
-        return value
-
-    return {name: mask(name, value) for name, value in (params or {}).items()}

@@ -20,18 +20,18 @@ from integration.console.forms import (
     SORTS,
     WAITING_FILTERS,
 )
-from integration.console.masking import (
+from integration.console.pagination import Page, Sort, keyset_page
+from integration.console.times import local_time
+from integration.masking import (
     MASK,
     PERSONAL_COLUMNS,
     mask,
     mask_message,
     mask_text,
+    masked_params,
     personal_values_of,
     scrub,
 )
-from integration.console.pagination import Page, Sort, keyset_page
-from integration.console.reason_text import masked_params
-from integration.console.times import local_time
 from integration.models import (
     Attempt,
     BulkJob,

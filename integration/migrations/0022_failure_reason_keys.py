@@ -7,12 +7,12 @@ reads of submissions (2.4 s at 100,000 records)."""
 
 from django.db import migrations, models
 
-from integration.console import reasons
+from integration import reason_groups
 from integration.migration_operations import AddIndexOnline, SchemaChangesTogether
 
 
 def store_reason_keys(apps, schema_editor):
-    reasons.store_reason_keys(apps.get_model("integration", "Submission"))
+    reason_groups.store_reason_keys(apps.get_model("integration", "Submission"))
 
 
 def upgrade_rows(connection):

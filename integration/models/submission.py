@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration.console.reasons import reason_keys
 from integration.errors import Reason, stored_reason
 from integration.fields import EncryptedTextField
+from integration.reason_groups import reason_keys
 
 
 class EventType(models.TextChoices):
@@ -246,7 +246,7 @@ class Submission(models.Model):
         max_length=20, choices=FailureKind.choices, blank=True, verbose_name=_("failure kind")
     )
     last_error = models.TextField(_("last error"), blank=True)
-    # `last_error`'s group on the dashboard, as is and masked (integration.console.reasons);
+    # `last_error`'s group on the dashboard, as is and masked (integration.reason_groups);
     # written with it, never on their own.
     reason_key = models.CharField(max_length=160, blank=True, editable=False)
     masked_reason_key = models.CharField(max_length=160, blank=True, editable=False)

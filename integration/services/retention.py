@@ -14,8 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integration.console.masking import mask_message, personal_values_of
-from integration.console.reason_text import masked_params
+from integration.masking import mask_message, masked_params, personal_values_of
 from integration.models import (
     Attempt,
     BulkJob,

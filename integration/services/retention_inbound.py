@@ -6,7 +6,7 @@ with the other call records; a delivery still waiting to be handled or reprocess
 
 from datetime import datetime
 
-from integration.console.masking import mask_message
+from integration.masking import mask_message
 from integration.models import InboundEvent
 from integration.models.inbound import PENDING
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integration.console.dashboard import build_dashboard
-from integration.console.reasons import reason_prefix, store_reason_keys
 from integration.models import Attempt, Status, Submission
 from integration.models.submission import Step
+from integration.reason_groups import reason_prefix, store_reason_keys
 from integration.services.retention import erase
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from integration.console import selectors
-from integration.console.masking import mask_message
 from integration.console.views.access import console_view, sees_personal_data
+from integration.masking import mask_message
 from integration.models import BulkJob
 
 

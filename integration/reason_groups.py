@@ -11,7 +11,7 @@ failed record's message.
 
 import re
 
-from integration.console.masking import mask_message
+from integration.masking import mask_message
 
 # Where an error message turns from words into data (a quoted reply, a date, an id or a
 # hash): alike messages are grouped on the words before it.

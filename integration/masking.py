@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from integration.reason_codes import PERSONAL_PARAMS
+
 MASK = "•••••"
 
 # Keys whose values identify the record or describe the format, never the person.
@@ -102,3 +104,19 @@ def mask_message(text: str, values: Iterable[str] = ()) -> str:
     text = scrub(text, set(values))
     text = _QUOTED.sub(lambda m: f"{m.group(0)[0]}{MASK}{m.group(0)[-1]}", text)
     return _DIGITS.sub(MASK, text)
+
+
+def masked_params(params: dict, values: set[str] | frozenset[str] = frozenset()) -> dict:
+    """The stored values with what may quote a person masked (for those who may not see
+    personal data), as the record's message is."""
+
+    def mask(name: str, value):
+        if isinstance(value, dict) and ("code" in value or "msgid" in value):
+            return {**value, "params": masked_params(value.get("params") or {}, values)}
+        if isinstance(value, list):
+            return [mask(name, item) for item in value]
+        if name in PERSONAL_PARAMS and isinstance(value, str | int):
+            return mask_message(str(value), values)
+        return value
+
+    return {name: mask(name, value) for name, value in (params or {}).items()}
