@@ -1,6 +1,6 @@
 """JWS (RS256, PS256, RS512), JWE (RSA-OAEP-256 + A256GCM) and RSA JWKs for the stand-in
 E-Signet, from RFC 7515/7516/7517/7518 with ``cryptography`` primitives only, independently
-of the portal's joserfc and PyJWT use."""
+of the portal's JOSE library (joserfc)."""
 
 from __future__ import annotations
 
