@@ -76,7 +76,7 @@ def close_database_connections(**_kwargs) -> None:
     # Workers are long-lived: don't keep a connection the database may have dropped.
     from django.db import close_old_connections
 
-    from integration.monitoring import logs
+    from integration import logs
 
     close_old_connections()
     logs.clear()
@@ -102,7 +102,7 @@ def subscribe_at_start(sender, **_kwargs) -> None:
 def carry_the_request_id(headers: dict | None = None, **_kwargs) -> None:
     # The web request (or task) that queues work hands its id on, so one id follows a
     # registration from intake through delivery and confirmation in the logs.
-    from integration.monitoring import logs
+    from integration import logs
 
     if headers is not None and logs.request_id.get():
         headers.setdefault(logs.HEADER, logs.request_id.get())
@@ -110,7 +110,7 @@ def carry_the_request_id(headers: dict | None = None, **_kwargs) -> None:
 
 @task_prerun.connect
 def bind_the_request_id(task=None, task_id: str = "", **_kwargs) -> None:
-    from integration.monitoring import logs
+    from integration import logs
 
     logs.clear()
     carried = getattr(task.request, logs.HEADER, None) if task else None

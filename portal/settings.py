@@ -129,7 +129,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "integration.monitoring.logs.RequestIdMiddleware",
+    "integration.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -449,19 +449,19 @@ PORTAL_METRICS_ALLOWED_NETWORKS = env.list("PORTAL_METRICS_ALLOWED_NETWORKS", de
 PORTAL_METRICS_WINDOW_SECONDS = env.float("PORTAL_METRICS_WINDOW_SECONDS", default=900.0)
 
 # One JSON object per line (PORTAL_LOG_FORMAT=plain for a terminal), each with the request
-# id and the submission it concerns; see integration/monitoring/logs.py.
+# id and the submission it concerns; see integration/logs.py.
 LOG_FORMAT = env.str("PORTAL_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "context": {"()": "integration.monitoring.logs.ContextFilter"},
-        "refused_host": {"()": "integration.monitoring.logs.RefusedHostFilter"},
+        "context": {"()": "integration.logs.ContextFilter"},
+        "refused_host": {"()": "integration.logs.RefusedHostFilter"},
     },
     "formatters": {
-        "json": {"()": "integration.monitoring.logs.JsonFormatter"},
+        "json": {"()": "integration.logs.JsonFormatter"},
         "plain": {
-            "()": "integration.monitoring.logs.PlainFormatter",
+            "()": "integration.logs.PlainFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         },
     },

@@ -7,8 +7,8 @@ import logging
 import pytest
 from django.db import connection
 
+from integration.logs import JsonFormatter, PlainFormatter
 from integration.models import InboundEvent, InboundOutcome, OpenCrvsSettings, Submission
-from integration.monitoring.logs import JsonFormatter, PlainFormatter
 from mocks.opencrvs_webhooks import sign
 from tests.fixtures import birth_request
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from integration.logs import ContextFilter, JsonFormatter
 from integration.models import Status, Submission
-from integration.monitoring.logs import ContextFilter, JsonFormatter
 from tests.fixtures import birth_request
 
 PERSONAL = [

@@ -12,7 +12,7 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
-from integration.monitoring.logs import scrub as redact
+from integration.logs import scrub as redact
 
 _DROPPED_HEADERS = {"authorization", "cookie", "x-hub-signature", "x-api-key"}
 

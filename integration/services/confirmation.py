@@ -7,6 +7,7 @@ import logging
 
 from django.utils import timezone
 
+from integration import logs
 from integration.clients import fence
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
@@ -14,7 +15,6 @@ from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import Step
-from integration.monitoring import logs
 from integration.services import lifecycle, opencrvs_access, progress
 from integration.services.failures import Kind, classify
 from integration.services.opencrvs_access import NothingToConfirm, TokenExpired

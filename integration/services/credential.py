@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integration import logs
 from integration.clients.http import recorded_call
 from integration.crypto.credential import CredentialError, MalformedCredential, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
@@ -19,7 +20,6 @@ from integration.crypto.vc_proof import ProofError
 from integration.errors import Reason
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
-from integration.monitoring import logs
 from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 from integration.services.key_rotation import partner_keystores

@@ -12,11 +12,11 @@ import logging
 from django.db.models import Q
 from django.utils import timezone
 
+from integration import logs
 from integration.clients import fence
 from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Status, Submission
 from integration.models.submission import Step
-from integration.monitoring import logs
 from integration.services import lifecycle, progress
 from integration.services.failures import Kind, classify
 from integration.services.packet import (

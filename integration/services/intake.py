@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError
 from django.db.models import Q
 
+from integration import logs
 from integration.db import insert
 from integration.mapping.documents import source_document
 from integration.mapping.engine import certificate_number
@@ -20,7 +21,6 @@ from integration.mapping.profiles import profile_for
 from integration.models import EventType, IntakeRepeat, Submission
 from integration.models.mapping import MappingProfile, SourceFormat
 from integration.models.submission import FINAL_STATUSES
-from integration.monitoring import logs
 from integration.services import lifecycle
 from integration.services.record_token import RecordToken
 
