@@ -521,6 +521,8 @@ OIDC_AUDITOR_ROLES = env.list("OIDC_AUDITOR_ROLES", default=["auditor"])
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["console"] = (
     "integration.console.templatetags.console"
 )
+# The admin's empty lists (templates/admin/change_list.html), kept in the admin's package.
+TEMPLATES[0]["OPTIONS"]["libraries"]["admin_empty"] = "integration.admin.empty"
 CELERY_IMPORTS = ["integration.console.tasks"]  # bulk jobs
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=50)
 CONSOLE_BULK_LIMIT = env.int("CONSOLE_BULK_LIMIT", default=100_000)

@@ -204,7 +204,7 @@ def address(value, params, document):
 
 
 # The labels name what each does; its parameters are fields of their own in the admin
-# (integration.admin_params).
+# (integration.admin.params).
 TRANSFORMS: dict[str, Transform] = {
     "none": Transform(_("No change"), as_is),
     "date": Transform(_("Reformat a date"), date),

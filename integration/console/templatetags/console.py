@@ -10,7 +10,6 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from integration.admin_empty import empty_state
 from integration.console import reason_text
 from integration.console.times import local_time
 from integration.models import Status
@@ -167,12 +166,6 @@ def field_value(value) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
-
-
-@register.simple_tag
-def admin_empty_state(opts) -> tuple[str, str]:
-    """What an empty admin list is for and how it fills (integration/admin_empty.py)."""
-    return empty_state(opts)
 
 
 @register.filter

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integration.admin_params import ParamsField, ParamsWidget
+from integration.admin.params import ParamsField, ParamsWidget
 from integration.mapping import import_review
 from integration.mapping.exchange import export_profile
 from integration.models import MosipSettings, SettingsChange, Submission

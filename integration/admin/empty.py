@@ -1,8 +1,12 @@
 """What an empty admin list says instead of Django's "0 retention runs": what the page is
 for and how it fills. Keyed by "app_label.model_name"; a model not listed gets a plain
-"nothing here yet"."""
+"nothing here yet". The admin's list template reads it through the `admin_empty_state` tag
+(`{% load admin_empty %}`, a template library named in the settings)."""
 
+from django import template
 from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
 
 EMPTY_STATES = {
     "integration.submission": (
@@ -56,6 +60,7 @@ EMPTY_STATES = {
 }
 
 
+@register.simple_tag(name="admin_empty_state")
 def empty_state(opts) -> tuple[str, str]:
     """(what the page is for, how it fills) for a model's options."""
     found = EMPTY_STATES.get(opts.label_lower)

@@ -7,7 +7,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integration.admin import KeystoreUploadForm, SecretsForm, SingletonAdmin
+from integration.admin.base import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.esignet import load_client_jwk
 from integration.crypto.esignet_keys import (
     KeyDocumentError,

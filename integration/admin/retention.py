@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from integration.admin import SingletonAdmin
+from integration.admin.base import SingletonAdmin
 from integration.models import RetentionPolicy, RetentionRun
 
 
