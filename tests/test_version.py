@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from integration.roles import Role
-from portal import __version__
+from integration.version import __version__
 from tests.console.conftest import client_for, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,6 +16,7 @@ data.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
@@ -26,8 +27,7 @@ from integration.models.submission import RETRY_STATUSES
 from integration.monitoring.remotes import remote_states
 from integration.monitoring.waiting import MOSIP, OPENCRVS, waiting
 from integration.services import websub
-from portal import __version__
-from portal.celery import app as celery_app
+from integration.version import __version__
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from axes.models import AccessAttempt
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
@@ -41,7 +42,6 @@ from integration.monitoring import reconciliation
 from integration.monitoring.remotes import OUTBOUND_STEPS, SYSTEM_OF_STEP, remote_states
 from integration.monitoring.waiting import waiting
 from integration.services import credential_refusals, websub
-from portal.celery import app as celery_app
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 TOKEN_HORIZON = timedelta(hours=48)

@@ -113,7 +113,7 @@ def test_the_api_docs_load_nothing_from_a_cdn(client):
 
 
 def test_the_api_docs_title_carries_the_release_not_1(client):
-    from portal.version import __version__
+    from integration.version import __version__
 
     schema = client.get("/api/schema/?format=json").json()
     assert schema["info"]["version"] == __version__

@@ -23,7 +23,7 @@ register = template.Library()
 
 @register.simple_tag
 def portal_version() -> str:
-    from portal import __version__
+    from integration.version import __version__
 
     return __version__
 
