@@ -4,6 +4,7 @@ heartbeat the periodic sweep watches, and a job resumes after a crash without ac
 a record twice."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,6 +16,10 @@ from integration.services import ownership
 from integration.services.staff_actions import Actor, perform
 
 log = logging.getLogger(__name__)
+
+# The records a job queued by its filters matches, given (filters, limit, the job's actor):
+# the console's own filter, passed in by its task, so this service needs no view code.
+Matching = Callable[[dict, int, object], list[int]]
 
 
 def start_bulk_job(
@@ -61,27 +66,24 @@ def _claim_job(job_id: int, now: datetime) -> bool:
     return bool(stalled.update(updated_at=now, resumed_at=now))
 
 
-def _targets(job: BulkJob, limit: int) -> list[int]:
+def _targets(job: BulkJob, limit: int, matching: Matching | None) -> list[int]:
     """The job's records. Jobs queued before their records were fixed at start (total
     unset) have them fixed now, once."""
     if job.total is not None:
         return list(job.submission_ids)
     ids = list(job.submission_ids)[:limit]
     if job.filters:
-        from integration.console.forms import SubmissionFilterForm
-        from integration.console.selectors import matching_ids
-
-        form = SubmissionFilterForm(job.filters)
-        if not form.is_valid():
-            raise ValueError(f"the job's filters are not valid any more: {form.errors.as_text()}")
-        ids = matching_ids(form.cleaned_data, limit, user=job.actor)
+        if matching is None:
+            raise ValueError("a job queued by its filters needs the console's matching")
+        ids = matching(job.filters, limit, job.actor)
     BulkJob.objects.filter(pk=job.pk).update(submission_ids=ids, total=len(ids))
     return ids
 
 
-def run_bulk_job(job_id: int, limit: int) -> None:
+def run_bulk_job(job_id: int, limit: int, matching: Matching | None = None) -> None:
     """Apply the job's action to each of its records, resuming after a crash: a record
-    that already has an audit entry from this job is not touched again."""
+    that already has an audit entry from this job is not touched again. `matching` finds
+    the records of a job queued by its filters before they were fixed at start."""
     if not _claim_job(job_id, timezone.now()):
         return
     job = BulkJob.objects.select_related("assignee").get(pk=job_id)
@@ -89,7 +91,7 @@ def run_bulk_job(job_id: int, limit: int) -> None:
     actor = Actor(job.actor, job.actor_name)
     try:
         done = set(job.actions.values_list("submission_id", flat=True))
-        for submission_id in _targets(job, limit):
+        for submission_id in _targets(job, limit, matching):
             if submission_id in done:
                 continue
             if job.kind == ASSIGN:
