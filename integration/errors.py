@@ -4,6 +4,7 @@ MOSIP read keep them in English."""
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import Promise
 
 
 class Readable:
@@ -16,17 +17,22 @@ class Readable:
     def for_staff(self) -> str:
         # A cause that is itself readable is rendered in the same language (a failure
         # reason with the remote's own words quoted after it).
-        params = {
-            name: (value.for_staff_quoting() if isinstance(value, Reason) else staff_text(value))
-            if readable(value)
-            else value
-            for name, value in self.params.items()
-        }
+        params = {name: _shown(value) for name, value in self.params.items()}
         return str(self.message) % params if params else str(self.message)
 
     def __str__(self) -> str:
         with translation.override("en"):
             return self.for_staff()
+
+
+def _shown(value: Any) -> Any:
+    """A Readable's value as its sentence shows it: readable words in the active language
+    (a list of them joined), anything else as it is."""
+    if isinstance(value, list):
+        return ", ".join(str(_shown(item)) for item in value)
+    if isinstance(value, Reason):
+        return value.for_staff_quoting()
+    return staff_text(value) if readable(value) or isinstance(value, Promise) else value
 
 
 class StaffReadableError(ValueError):
@@ -165,6 +171,20 @@ class Reason(Readable):
 def _stored_value(value: Any) -> Any:
     if isinstance(value, Reason):
         return {"code": value.code, "params": value.stored()["reason_params"]}
+    if isinstance(value, list):
+        return [_stored_value(item) for item in value]
+    if isinstance(value, Promise):  # a word marked for translation: its msgid
+        with translation.override("en"):
+            return {"msgid": str(value), "params": {}}
+    if readable(value):
+        # A cause with readable words (a keystore or key document that cannot be used):
+        # kept as its English msgid and values, translated again when shown. A msgid
+        # changed since reads in English, as it was stored.
+        words = value.readable if isinstance(value, StaffReadableError) else value
+        with translation.override("en"):
+            msgid = str(words.message)
+        params = {name: _stored_value(item) for name, item in words.params.items()}
+        return {"msgid": msgid, "params": params}
     if isinstance(value, int | float | bool) or value is None:
         return value
     return str(value)
@@ -175,7 +195,20 @@ def _loaded_value(value: Any) -> Any:
         return [_loaded_value(item) for item in value]
     if isinstance(value, dict) and "code" in value:
         return Reason.load(value["code"], value.get("params")) or ""
+    if isinstance(value, dict) and "msgid" in value:
+        params = {name: _loaded_value(item) for name, item in (value.get("params") or {}).items()}
+        return Readable(_LazyMsgid(value["msgid"]), **params)
     return value
+
+
+class _LazyMsgid:
+    """A stored msgid, translated into the language active when it is shown."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    def __str__(self) -> str:
+        return translation.gettext(self.msgid)
 
 
 def staff_words(error: object) -> str:

@@ -205,12 +205,32 @@ REASONS = {
         "event (it lacks record.read, or has expired). Set up the system client in the "
         "OpenCRVS settings, then resubmit.)"
     ),
+    # A delivery the Inbound page shows (integration.services.inbound)
+    "inbound_signature_wrong": _("X-Hub-Signature does not match"),
+    "inbound_no_webhook_secret": _("no webhook secret is configured in the OpenCRVS settings"),
+    "inbound_outage": _("the %(service)s is unavailable"),
+    "inbound_unexpected": _("unexpected %(error)s"),
+    "inbound_invalid": _("not a delivery the portal can read; it was answered:"),
+    # /verify's staff rows (integration.services.verification, esignet)
+    "ida_not_configured": _("MOSIP IDA is not configured in the portal."),
+    "ida_no_name": _("no name was given"),
+    "ida_settings_unusable": _("The portal's IDA settings cannot be used: %(error)s"),
+    "nid_not_checked": _("%(cause)s; the NID could not be checked."),
+    "ida_answered": _("MOSIP IDA answered %(codes)s"),
+    "ida_refused_request": _("MOSIP IDA refused the portal's request: %(codes)s"),
+    "esignet_not_configured": _("E-Signet is not configured in the portal."),
+    "esignet_userinfo_refused": _("E-Signet's user info was refused: %(error)s"),
+    "esignet_settings_unusable": _("The portal's E-Signet settings cannot be used: %(error)s"),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".
 VERBATIM_FORMATS = {
     "mosip_rejected": "{sentence} ({verbatim})",
     "esignet_token_refused": "{sentence} ({verbatim})",
+    # The English text stays what these rows held before codes.
+    "inbound_invalid": "{verbatim}",
+    "ida_answered": "{verbatim}",
+    "ida_refused_request": "{sentence} {verbatim}",
 }
 
 # Parameters that may quote a person's data: masked for those who may not see it.

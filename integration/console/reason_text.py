@@ -50,5 +50,9 @@ def rendered(submission) -> SafeString:
 
 
 def _stored_text(row) -> str:
-    """A submission's `last_error`, a call's `error`: as stored, in English."""
-    return row.last_error if hasattr(row, "last_error") else row.error
+    """A submission's `last_error`, a call's or an inbound delivery's `error`, a
+    verification record's `error_message`: as stored, in English."""
+    for name in ("last_error", "error", "error_message"):
+        if hasattr(row, name):
+            return getattr(row, name)
+    return ""

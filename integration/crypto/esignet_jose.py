@@ -8,18 +8,21 @@ never choose a weaker one (`none`, HMAC with a public key as secret, ...).
 import json
 from collections.abc import Callable, Iterable
 
+from django.utils.translation import gettext_lazy as _
 from joserfc import jwe, jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import RSAKey
 
 from integration.crypto.esignet_keys import SIGNING_ALGORITHMS, TrustedKey
+from integration.errors import StaffReadableError
 
 JWE_ALGORITHMS = ("RSA-OAEP-256", "A256GCM")
 _JWE_REGISTRY = jwe.JWERegistry(algorithms=list(JWE_ALGORITHMS))
 
 
-class TokenRefused(ValueError):
-    """The token cannot be trusted; the message says why, and never holds its claims."""
+class TokenRefused(StaffReadableError):
+    """The token cannot be trusted; the message says why, and never holds its claims.
+    str() is English (logs); staff read it in their language (integration.errors)."""
 
 
 def is_jwe(token: str) -> bool:
@@ -30,23 +33,24 @@ def decrypt(token: str, key: RSAKey | None) -> str:
     """The JWS inside a JWE made for the client's encryption key."""
     if key is None:
         raise TokenRefused(
-            "it is encrypted (JWE) and no client encryption key is set in the E-Signet settings"
+            _("it is encrypted (JWE) and no client encryption key is set in the E-Signet settings")
         )
     header = _header(token, "JWE")
     if (header.get("alg"), header.get("enc")) != JWE_ALGORITHMS:
         raise TokenRefused(
-            f"it is encrypted with {header.get('alg')!r}/{header.get('enc')!r}; only "
-            "RSA-OAEP-256/A256GCM is accepted"
+            _("it is encrypted with %(alg)s/%(enc)s; only RSA-OAEP-256/A256GCM is accepted"),
+            alg=repr(header.get("alg")),
+            enc=repr(header.get("enc")),
         )
     try:
         plaintext = jwe.decrypt_compact(token, key, registry=_JWE_REGISTRY).plaintext
     except JoseError as exc:
         raise TokenRefused(
-            "it cannot be decrypted with the client encryption key (encrypted for another key?)"
+            _("it cannot be decrypted with the client encryption key (encrypted for another key?)")
         ) from exc
     inner = (plaintext or b"").decode("ascii", errors="replace").strip()
     if inner.count(".") != 2:
-        raise TokenRefused("the encrypted token does not hold a signed JWT")
+        raise TokenRefused(_("the encrypted token does not hold a signed JWT"))
     return inner
 
 
@@ -55,14 +59,16 @@ def signing_header(token: str) -> dict:
     header = _header(token, "JWS")
     alg = header.get("alg")
     if alg not in SIGNING_ALGORITHMS:
-        raise TokenRefused(f"it is signed with {alg!r}; only RS256 and PS256 are accepted")
+        raise TokenRefused(
+            _("it is signed with %(alg)s; only RS256 and PS256 are accepted"), alg=repr(alg)
+        )
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
-        raise TokenRefused("its kid is not a string")
+        raise TokenRefused(_("its kid is not a string"))
     return header
 
 
-def verify(token: str, keys: Iterable[TrustedKey], trusted: Callable[[], str]) -> dict:
+def verify(token: str, keys: Iterable[TrustedKey], trusted: Callable[[], object]) -> dict:
     """The claims of a JWS signed by one of `keys` (the one its `kid` names, when it names
     one). `keys` may be lazy: sources are read only until a key verifies; `trusted()` then
     names what was tried (and what could not be read) for the refusal."""
@@ -78,12 +84,25 @@ def verify(token: str, keys: Iterable[TrustedKey], trusted: Callable[[], str]) -
         except BadSignatureError:
             continue
         except JoseError as exc:
-            raise TokenRefused(f"it is not a valid JWS ({exc.error})") from exc
+            raise TokenRefused(_("it is not a valid JWS (%(error)s)"), error=exc.error) from exc
         return _claims(signed.payload)
     if tried == 0:
-        named = f"kid {kid!r}" if kid is not None else "no kid"
-        raise TokenRefused(f"no trusted key fits it ({named}, {alg}); trusted: {trusted()}")
-    raise TokenRefused(f"its signature does not verify against any trusted key ({trusted()})")
+        if kid is None:
+            raise TokenRefused(
+                _("no trusted key fits it (no kid, %(alg)s); trusted: %(trusted)s"),
+                alg=alg,
+                trusted=trusted(),
+            )
+        raise TokenRefused(
+            _("no trusted key fits it (kid %(kid)s, %(alg)s); trusted: %(trusted)s"),
+            kid=repr(kid),
+            alg=alg,
+            trusted=trusted(),
+        )
+    raise TokenRefused(
+        _("its signature does not verify against any trusted key (%(trusted)s)"),
+        trusted=trusted(),
+    )
 
 
 def unverified_claims(token: str) -> dict:
@@ -92,7 +111,7 @@ def unverified_claims(token: str) -> dict:
     try:
         return _claims(jws.extract_compact(token.encode("ascii")).payload)
     except (JoseError, UnicodeEncodeError, ValueError) as exc:
-        raise TokenRefused("it is not a compact JWS") from exc
+        raise TokenRefused(_("it is not a compact JWS")) from exc
 
 
 def _header(token: str, kind: str) -> dict:
@@ -102,9 +121,9 @@ def _header(token: str, kind: str) -> dict:
         else:
             header = jws.extract_compact(token.encode("ascii")).headers()
     except (JoseError, UnicodeEncodeError, ValueError) as exc:
-        raise TokenRefused(f"it is not a compact {kind}") from exc
+        raise TokenRefused(_("it is not a compact %(kind)s"), kind=kind) from exc
     if not isinstance(header, dict):
-        raise TokenRefused(f"it is not a compact {kind}")
+        raise TokenRefused(_("it is not a compact %(kind)s"), kind=kind)
     return header
 
 
@@ -112,7 +131,7 @@ def _claims(payload: bytes) -> dict:
     try:
         claims = json.loads(payload)
     except ValueError as exc:
-        raise TokenRefused("its payload is not JSON") from exc
+        raise TokenRefused(_("its payload is not JSON")) from exc
     if not isinstance(claims, dict):
-        raise TokenRefused("its payload is not a JSON object")
+        raise TokenRefused(_("its payload is not a JSON object"))
     return claims

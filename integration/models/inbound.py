@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class InboundKind(models.TextChoices):
     CREDENTIAL = "credential", _("MOSIP credential (WebSub)")
     OPENCRVS_WEBHOOK = "opencrvs_webhook", _("OpenCRVS webhook")
+    MOSIP_WORKFLOW = "mosip_workflow", _("MOSIP workflow ended (WebSub)")
 
 
 class InboundOutcome(models.TextChoices):
@@ -47,6 +48,10 @@ class InboundEvent(models.Model):
         max_length=20, choices=InboundOutcome.choices, default=InboundOutcome.RECEIVED
     )
     error = models.TextField(blank=True)
+    # `error` as a code of integration/reason_codes.py and its values, shown in the
+    # reader's language; empty for rows written before codes (they show `error`).
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     submission = models.ForeignKey(
         "integration.Submission",
         null=True,

@@ -219,6 +219,11 @@ class VerificationRecord(models.Model):
     )
     error_code = models.CharField(max_length=50, blank=True, verbose_name=_("error code"))
     error_message = models.CharField(max_length=500, blank=True, verbose_name=_("error message"))
+    # `error_message` as a code and its values (integration/reason_codes.py), as a
+    # record's failure: shown in the reader's language, IDA's or E-Signet's own words
+    # apart; empty for rows written before codes (they show `error_message`).
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     http_status = models.PositiveSmallIntegerField(_("upstream HTTP status"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
 
@@ -229,4 +234,5 @@ class VerificationRecord(models.Model):
         verbose_name_plural = _("verification records")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.result} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        # Shown as the admin page's title: no English word in it (the kind is translated).
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M:%S}"

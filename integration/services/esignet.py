@@ -12,6 +12,7 @@ from integration.clients.esignet import EsignetClient, EsignetRefused
 from integration.clients.http import RemoteError
 from integration.crypto.esignet_jose import TokenRefused
 from integration.crypto.esignet_keys import KeyDocumentError
+from integration.errors import Reason
 from integration.models import EsignetSettings, VerificationKind, VerificationResult
 from integration.services.esignet_answer import to_opencrvs
 from integration.services.esignet_trust import trusted_user_info
@@ -32,7 +33,7 @@ def fetch_user_info(code: str, client_id: str, redirect_uri: str, transaction_id
     check = Check(VerificationKind.ESIGNET, transaction_id)
     config = EsignetSettings.load()
     if not config.is_configured:
-        raise check.fail("E-Signet is not configured in the portal.", 503)
+        raise check.fail(Reason("esignet_not_configured"), 503)
     client = EsignetClient(config)
     try:
         tokens = client.exchange_code(code, client_id, strip_query(redirect_uri))
@@ -40,13 +41,11 @@ def fetch_user_info(code: str, client_id: str, redirect_uri: str, transaction_id
         claims = trusted_user_info(raw, tokens, client, client_id)
     except EsignetRefused as exc:
         if exc.error != "invalid_grant":  # anything else is about the portal's request
-            raise check.fail(
-                exc.message, error_code=exc.error, http_status=exc.http_status
-            ) from exc
+            raise check.fail(exc.reason, error_code=exc.error, http_status=exc.http_status) from exc
         check.record(
             VerificationResult.FAILED,
             error_code=exc.error,
-            error_message=exc.message,
+            error_message=exc.reason,
             http_status=exc.http_status,
         )
         raise VerificationError(
@@ -55,10 +54,10 @@ def fetch_user_info(code: str, client_id: str, redirect_uri: str, transaction_id
             400,
         ) from exc
     except RemoteError as exc:
-        raise check.fail(exc.message, http_status=exc.http_status) from exc
+        raise check.fail(exc.reason, http_status=exc.http_status) from exc
     except TokenRefused as exc:
-        raise check.fail(f"E-Signet's user info was refused: {exc}") from exc
+        raise check.fail(Reason("esignet_userinfo_refused", error=exc)) from exc
     except (KeyDocumentError, ValueError) as exc:  # the stored keys
-        raise check.fail(f"The portal's E-Signet settings cannot be used: {exc}", 503) from exc
+        raise check.fail(Reason("esignet_settings_unusable", error=exc), 503) from exc
     check.record(VerificationResult.VERIFIED, http_status=200)
     return to_opencrvs(claims, config.claims_language)

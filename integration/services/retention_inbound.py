@@ -6,7 +6,7 @@ with the other call records; a delivery still waiting to be handled or reprocess
 
 from datetime import datetime
 
-from integration.masking import mask_message
+from integration.masking import mask_message, masked_params
 from integration.models import InboundEvent
 from integration.models.inbound import PENDING
 
@@ -21,10 +21,13 @@ def erase_inbound(before: datetime) -> int:
         .order_by("received_at", "id")
     )
     erased = 0
-    while events := list(old.only("id", "error")[:BATCH]):
+    while events := list(old.only("id", "error", "reason_params")[:BATCH]):
         for event in events:
             InboundEvent.objects.filter(pk=event.pk).update(
-                body=b"", headers={}, error=mask_message(event.error)
+                body=b"",
+                headers={},
+                error=mask_message(event.error),
+                reason_params=masked_params(event.reason_params),
             )
         erased += len(events)
     return erased

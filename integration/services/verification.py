@@ -10,11 +10,13 @@ naming the error instead of a "failed" that would send the registrar chasing the
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from integration.clients.http import RemoteError, redact
 from integration.clients.ida import Demographics, IdaAnswer, IdaClient
 from integration.crypto.ida import IdaCryptoError
 from integration.crypto.keystore import KeystoreError
+from integration.errors import Reason
 from integration.models import (
     IdaSettings,
     VerificationKind,
@@ -34,11 +36,12 @@ PERSON_ERROR_CODES = frozenset(
 
 
 class VerificationError(Exception):
-    """The check could not be made or was refused; `status` is what to answer."""
+    """The check could not be made or was refused; `status` is what to answer. `message`
+    is English (OpenCRVS's form reads it); the staff row keeps it as a code."""
 
-    def __init__(self, message: str, status: int = 502):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: object, status: int = 502):
+        super().__init__(str(message))
+        self.message = str(message)
         self.status = status
 
 
@@ -54,7 +57,14 @@ class Check:
         self.started = time.monotonic()
 
     def record(self, result: str, **fields) -> VerificationRecord:
-        fields["error_message"] = redact(fields.get("error_message", ""))[:500]
+        """`error_message` may be a Reason: stored as its English text and as its code,
+        which staff read in their language (a remote's own words apart)."""
+        message = fields.get("error_message", "")
+        if isinstance(message, Reason):
+            stored = message.stored()
+            fields["reason_code"] = stored["reason_code"]
+            fields["reason_params"] = _redacted(stored["reason_params"])
+        fields["error_message"] = redact(str(message))[:500]
         fields["error_code"] = fields.get("error_code", "")[:50]
         return VerificationRecord.objects.create(
             kind=self.kind,
@@ -64,11 +74,20 @@ class Check:
             **fields,
         )
 
-    def fail(self, message: str, status: int = 502, **fields) -> VerificationError:
+    def fail(self, message: Reason, status: int = 502, **fields) -> VerificationError:
         """Record an error and return the exception to raise."""
         self.record(VerificationResult.ERROR, error_message=message, **fields)
         log.warning("%s check could not be made: %s", self.kind, message)
         return VerificationError(message, status)
+
+
+def _redacted(params: Any) -> Any:
+    """Stored values without secrets, as the English text (a URL may carry a key)."""
+    if isinstance(params, dict):
+        return {name: _redacted(value) for name, value in params.items()}
+    if isinstance(params, list):
+        return [_redacted(value) for value in params]
+    return redact(params) if isinstance(params, str) else params
 
 
 def is_about_person(code: str) -> bool:
@@ -84,19 +103,19 @@ def verify_identity(nid: str, person: Demographics, transaction_id: str = "") ->
     check = Check(VerificationKind.IDA, transaction_id)
     config = IdaSettings.load()
     if not config.is_configured:
-        raise check.fail("MOSIP IDA is not configured in the portal.", 503)
+        raise check.fail(Reason("ida_not_configured"), 503)
     if not person.full_name:
         # A form sent no name at all: nothing IDA could match, so `failed`, as mosip-api
         # answered (IDA itself would call the request malformed).
-        check.record(VerificationResult.FAILED, error_message="no name was given")
+        check.record(VerificationResult.FAILED, error_message=Reason("ida_no_name"))
         return False
     try:
         answer = IdaClient(config).authenticate(nid, person)
     except (KeystoreError, IdaCryptoError) as exc:
-        raise check.fail(f"The portal's IDA settings cannot be used: {exc}", 503) from exc
+        raise check.fail(Reason("ida_settings_unusable", error=exc), 503) from exc
     except RemoteError as exc:
         raise check.fail(
-            f"{exc.message}; the NID could not be checked.", http_status=exc.http_status
+            Reason("nid_not_checked", cause=exc.reason), http_status=exc.http_status
         ) from exc
     return _outcome(check, answer)
 
@@ -104,11 +123,13 @@ def verify_identity(nid: str, person: Demographics, transaction_id: str = "") ->
 def _outcome(check: Check, answer: IdaAnswer) -> bool:
     codes = ", ".join(dict.fromkeys(e.code for e in answer.errors))
     messages = "; ".join(dict.fromkeys(e.message for e in answer.errors))
+    # IDA's messages are its own words: quoted, never translated.
+    said = Reason("ida_answered", codes=codes, verbatim=messages, source="MOSIP IDA")
     fields = {
         "upstream_transaction_id": answer.transaction_id,
         "http_status": answer.http_status,
         "error_code": codes,
-        "error_message": messages,
+        "error_message": said if messages else "",
     }
     if answer.authenticated:
         check.record(VerificationResult.VERIFIED, **fields)
@@ -117,4 +138,5 @@ def _outcome(check: Check, answer: IdaAnswer) -> bool:
         check.record(VerificationResult.FAILED, **fields)
         return False
     fields.pop("error_message")
-    raise check.fail(f"MOSIP IDA refused the portal's request: {codes} {messages}", **fields)
+    refused = Reason("ida_refused_request", codes=codes, verbatim=messages, source="MOSIP IDA")
+    raise check.fail(refused, **fields)

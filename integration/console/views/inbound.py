@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from integration.console import reason_text
 from integration.console.views.access import console_view
 from integration.models import InboundEvent, InboundKind, InboundOutcome, TransactionId
 from integration.roles import ACT_ON_SUBMISSIONS
@@ -72,9 +73,10 @@ def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Delivery #%(pk)s reprocessed: accepted.") % {"pk": pk})
     else:
         outcome = event.get_outcome_display()
+        why = reason_text.sentence(event)  # in the reader's language, the remote quoted
         messages.error(
             request,
-            _("Delivery #%(pk)s reprocessed: %(outcome)s.") % {"pk": pk, "outcome": outcome}
-            + f" {event.error}",
+            _("Delivery #%(pk)s reprocessed: %(outcome)s. %(why)s")
+            % {"pk": pk, "outcome": outcome, "why": why},
         )
     return redirect("console:inbound")
