@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from integration.admin.readonly import ReadOnlyAdmin
 from integration.models import SettingsChange
 
 
 @admin.register(SettingsChange)
-class SettingsChangeAdmin(admin.ModelAdmin):
+class SettingsChangeAdmin(ReadOnlyAdmin):
     """The settings history: read-only, never a value."""
 
     list_display = ["changed_at", "settings_name", "changed_by_name", "fields_changed"]
@@ -17,15 +18,3 @@ class SettingsChangeAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("fields changed"))
     def fields_changed(self, obj: SettingsChange) -> str:
         return ", ".join(obj.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

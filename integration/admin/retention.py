@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from integration.admin.base import SingletonAdmin
+from integration.admin.readonly import ReadOnlyAdmin
 from integration.models import RetentionPolicy, RetentionRun
 
 
@@ -12,7 +13,7 @@ class RetentionPolicyAdmin(SingletonAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
         "records_erased",
@@ -27,15 +28,3 @@ class RetentionRunAdmin(admin.ModelAdmin):
         "error",
     ]
     date_hierarchy = "started_at"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.admin.base import KeystoreUploadForm, SecretsForm, SingletonAdmin
+from integration.admin.readonly import ReadOnlyAdmin
 from integration.clients.esignet import load_client_jwk
 from integration.crypto.esignet_keys import (
     KeyDocumentError,
@@ -201,7 +202,7 @@ class EsignetSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(VerificationRecord)
-class VerificationRecordAdmin(admin.ModelAdmin):
+class VerificationRecordAdmin(ReadOnlyAdmin):
     """What support sees of each check; there is nothing personal to hide."""
 
     list_display = [
@@ -217,15 +218,3 @@ class VerificationRecordAdmin(admin.ModelAdmin):
     search_fields = ["=transaction_id", "=upstream_transaction_id", "=error_code"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
