@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from integration import app_settings
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PER_PROCESS_BACKENDS = ("LocMemCache", "DummyCache")
@@ -39,7 +41,7 @@ _lock = threading.Lock()
 
 
 def enabled() -> bool:
-    configured = getattr(settings, "PORTAL_CONFIG_CACHE", None)
+    configured = app_settings.CONFIG_CACHE
     if configured is not None:
         return bool(configured)
     backend = settings.CACHES["default"]["BACKEND"]
@@ -103,7 +105,7 @@ def cached(name: str, read: Callable[[], T]) -> T:
     now = time.monotonic()
     with _lock:
         copy = _copies.get(name)
-    if copy and copy[0] == version and now - copy[1] < settings.PORTAL_CONFIG_CACHE_SECONDS:
+    if copy and copy[0] == version and now - copy[1] < app_settings.CONFIG_CACHE_SECONDS:
         return copy[2]
     # Tagged with the version read *before* the database: a save committing meanwhile
     # bumps it again, so this copy cannot outlive the change.

@@ -11,9 +11,10 @@ import os
 from datetime import timedelta
 
 from celery import bootsteps
-from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+
+from integration import app_settings
 
 log = logging.getLogger(__name__)
 FORGET_AFTER = timedelta(days=1)
@@ -49,7 +50,7 @@ class Heartbeat(bootsteps.StartStopStep):
         args = (consumer.hostname, self.started_at)
         beat(*args)
         self.timer_ref = consumer.timer.call_repeatedly(
-            settings.PORTAL_WORKER_HEARTBEAT_SECONDS, beat, args, priority=10
+            app_settings.WORKER_HEARTBEAT_SECONDS, beat, args, priority=10
         )
 
     def stop(self, consumer) -> None:

@@ -11,6 +11,7 @@ from celery.signals import (
     worker_ready,
 )
 
+from integration import app_settings
 from portal import embedded_beat, folder_broker, redis_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -34,29 +35,27 @@ _add_heartbeat()
 
 @app.on_after_finalize.connect
 def schedule_periodic_work(sender: Celery, **_kwargs) -> None:
-    from django.conf import settings
-
     sender.add_periodic_task(
-        settings.PORTAL_SWEEP_INTERVAL_SECONDS, sender.signature("integration.sweep"), name="sweep"
+        app_settings.SWEEP_INTERVAL_SECONDS, sender.signature("integration.sweep"), name="sweep"
     )
     sender.add_periodic_task(
-        settings.PORTAL_WEBSUB_RESUBSCRIBE_SECONDS,
+        app_settings.WEBSUB_RESUBSCRIBE_SECONDS,
         sender.signature("integration.subscribe_websub"),
         name="websub re-subscription",
     )
     sender.add_periodic_task(
-        settings.PORTAL_MOSIP_STATUS_CHECK_SECONDS,
+        app_settings.MOSIP_STATUS_CHECK_SECONDS,
         sender.signature("integration.check_mosip_status"),
         name="MOSIP status",
     )
     sender.add_periodic_task(
-        settings.PORTAL_RETENTION_INTERVAL_SECONDS,
+        app_settings.RETENTION_INTERVAL_SECONDS,
         sender.signature("integration.apply_retention"),
         name="retention",
     )
-    if settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS > 0:
+    if app_settings.RECONCILIATION_INTERVAL_SECONDS > 0:
         sender.add_periodic_task(
-            settings.PORTAL_RECONCILIATION_INTERVAL_SECONDS,
+            app_settings.RECONCILIATION_INTERVAL_SECONDS,
             sender.signature("integration.reconcile_with_opencrvs"),
             name="reconciliation with OpenCRVS",
         )

@@ -8,10 +8,10 @@ request (and nothing of the exception's text, which may quote it) goes into the 
 import logging
 import sys
 
-from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, JsonResponse
 
+from integration import app_settings
 from integration.outages import outage_of
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,13 @@ def unavailable(service: str) -> JsonResponse:
         {"detail": f"The portal's {service} is unavailable; send this again later."},
         status=503,
     )
-    response["Retry-After"] = str(settings.PORTAL_RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(app_settings.RETRY_AFTER_SECONDS)
     return response
 
 
 def with_retry_after(response: JsonResponse) -> JsonResponse:
     if response.status_code == 503:
-        response["Retry-After"] = str(settings.PORTAL_RETRY_AFTER_SECONDS)
+        response["Retry-After"] = str(app_settings.RETRY_AFTER_SECONDS)
     return response
 
 

@@ -6,11 +6,11 @@ ranges). When both are set, both must match."""
 import hmac
 import ipaddress
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from integration import app_settings
 from integration.monitoring.metrics import PortalCollector
 
 
@@ -21,7 +21,7 @@ def _allowed_network(request: HttpRequest) -> bool:
         return False
     return any(
         address in ipaddress.ip_network(network, strict=False)
-        for network in settings.PORTAL_METRICS_ALLOWED_NETWORKS
+        for network in app_settings.METRICS_ALLOWED_NETWORKS
     )
 
 
@@ -29,7 +29,7 @@ def _right_token(request: HttpRequest) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     # During a rotation the previous token is accepted too, so Prometheus can move to
     # the new one without a gap in the scrapes (docs/runbook/key-rotation.md).
-    accepted = [settings.PORTAL_METRICS_TOKEN, settings.PORTAL_METRICS_PREVIOUS_TOKEN]
+    accepted = [app_settings.METRICS_TOKEN, app_settings.METRICS_PREVIOUS_TOKEN]
     received = token.strip().encode()
     # Both compared every time, in constant time, so the answer's timing tells nothing.
     matches = [hmac.compare_digest(received, want.encode()) for want in accepted if want]
@@ -37,7 +37,7 @@ def _right_token(request: HttpRequest) -> bool:
 
 
 def refusal(request: HttpRequest) -> JsonResponse | None:
-    token, networks = settings.PORTAL_METRICS_TOKEN, settings.PORTAL_METRICS_ALLOWED_NETWORKS
+    token, networks = app_settings.METRICS_TOKEN, app_settings.METRICS_ALLOWED_NETWORKS
     if not (token or networks):
         return JsonResponse(
             {

@@ -30,10 +30,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from integration import app_settings
 from integration.models import Submission
 
 
@@ -43,7 +43,7 @@ class LeaseLost(Exception):
 
 
 def margin() -> float:
-    return settings.PORTAL_LEASE_MARGIN_SECONDS
+    return app_settings.LEASE_MARGIN_SECONDS
 
 
 @dataclass

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -33,6 +32,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
 
+from integration import app_settings
 from integration.clients import fence
 from integration.clients.sent import request_excerpt
 from integration.errors import Readable, Reason, stored_reason
@@ -74,7 +74,7 @@ class DestinationRefused(RemoteError):
 
 
 def timeouts() -> tuple[float, float]:
-    return (settings.PORTAL_HTTP_CONNECT_TIMEOUT, settings.PORTAL_HTTP_READ_TIMEOUT)
+    return (app_settings.HTTP_CONNECT_TIMEOUT, app_settings.HTTP_READ_TIMEOUT)
 
 
 # --- where the portal may call ------------------------------------------------------------
@@ -135,7 +135,7 @@ def destination_problem(url: str) -> Readable | None:
     address = literal_address(host)
     if address is not None and never_remote(address):
         return Readable(gettext_lazy("the address %(host)s is never a remote system"), host=host)
-    allowed = settings.PORTAL_OUTBOUND_HOSTS
+    allowed = app_settings.OUTBOUND_HOSTS
     if allowed and not any(_host_matches(entry, host, port) for entry in allowed):
         return Readable(
             gettext_lazy("the host %(host)s is not in PORTAL_OUTBOUND_HOSTS"), host=host

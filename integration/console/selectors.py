@@ -5,13 +5,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.clients.sent import head_of
 from integration.console.forms import (
     ASSIGNED_TO_ME,
@@ -329,7 +329,7 @@ class JobProgress:
                 "Stalled: no progress since %(when)s; its worker stopped. "
                 "It is resumed automatically within a few minutes."
             ) % {"when": _when(job.updated_at)}
-        grace = timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
+        grace = timedelta(seconds=app_settings.SWEEP_GRACE_SECONDS)
         if job.state == BulkJob.State.QUEUED and job.created_at < now - grace:
             return _(
                 "Waiting for a worker since %(when)s: it is queued again every "

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration import app_settings
 from integration.models.submission import Submission
 
 
@@ -109,7 +110,7 @@ class BulkJob(models.Model):
     def stale_before(now: datetime) -> datetime:
         """A running job whose heartbeat is older than this lost its worker: no single
         record takes that long (the same bound as a submission's claim)."""
-        return now - timedelta(seconds=settings.PORTAL_STALE_CLAIM_SECONDS)
+        return now - timedelta(seconds=app_settings.STALE_CLAIM_SECONDS)
 
     @property
     def stalled(self) -> bool:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from celery import current_app as celery_app
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 
+from integration import app_settings
 from integration.db import retire
 from integration.models import Submission, WorkerHeartbeat
 from integration.models.submission import RETRY_STATUSES
@@ -89,8 +89,8 @@ def check_broker() -> str:
 
 def wait_thresholds() -> dict[str, float]:
     return {
-        MOSIP: settings.PORTAL_HEALTH_MOSIP_WAIT_SECONDS,
-        OPENCRVS: settings.PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS,
+        MOSIP: app_settings.HEALTH_MOSIP_WAIT_SECONDS,
+        OPENCRVS: app_settings.HEALTH_OPENCRVS_WAIT_SECONDS,
     }
 
 
@@ -119,7 +119,7 @@ def assess() -> Health:
 
 
 def _remotes(health: Health, now: datetime) -> None:
-    limit = settings.PORTAL_HEALTH_FAILING_SECONDS
+    limit = app_settings.HEALTH_FAILING_SECONDS
     remotes = {}
     for system, state in remote_states().items():
         failing = state.failing_seconds(now)
@@ -160,7 +160,7 @@ def _websub(health: Health) -> None:
 
 def _workers(health: Health, now: datetime) -> None:
     """From the heartbeats the workers write (integration/worker.py)."""
-    silent_after = settings.PORTAL_WORKER_SILENT_SECONDS
+    silent_after = app_settings.WORKER_SILENT_SECONDS
     last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
     since = (now - last).total_seconds() if last else None
     alive = WorkerHeartbeat.objects.filter(

@@ -15,12 +15,12 @@ from datetime import timedelta
 
 from axes.models import AccessAttempt
 from celery import current_app as celery_app
-from django.conf import settings
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from integration import app_settings
 from integration.models import (
     Attempt,
     InboundEvent,
@@ -49,7 +49,7 @@ VERIFICATION_SYSTEMS = {"ida": ("IDA", "verify"), "esignet": ("E-Signet", "useri
 
 
 def _window() -> str:
-    return f"in the last {settings.PORTAL_METRICS_WINDOW_SECONDS:.0f} s"
+    return f"in the last {app_settings.METRICS_WINDOW_SECONDS:.0f} s"
 
 
 def call_result() -> Case:
@@ -66,7 +66,7 @@ def call_result() -> Case:
 class PortalCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         now = timezone.now()
-        since = now - timedelta(seconds=settings.PORTAL_METRICS_WINDOW_SECONDS)
+        since = now - timedelta(seconds=app_settings.METRICS_WINDOW_SECONDS)
         yield from self.records(now)
         yield from self.outbound(since)
         yield from self.remotes(now)

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from integration import app_settings
 from integration.models import BulkJob
 from integration.models.console import ASSIGN
 from integration.services import ownership
@@ -114,7 +114,7 @@ def sweep_bulk_jobs(now: datetime) -> int:
     """Queue again bulk jobs whose message was lost or whose worker stopped."""
     from integration.console.tasks import enqueue_bulk_job
 
-    grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
+    grace = now - timedelta(seconds=app_settings.SWEEP_GRACE_SECONDS)
     queued = BulkJob.objects.filter(state=BulkJob.State.QUEUED, updated_at__lt=grace)
     stalled = BulkJob.objects.filter(
         state=BulkJob.State.RUNNING, updated_at__lt=BulkJob.stale_before(now)

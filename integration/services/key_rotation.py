@@ -15,9 +15,9 @@ the one replaced last is kept beside the new one:
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from integration import app_settings
 from integration.models import MosipSettings
 
 
@@ -49,7 +49,7 @@ def partner_keystores(config: MosipSettings) -> Iterator[tuple[str, bytes, str]]
 
 
 def overlap() -> timedelta:
-    return timedelta(hours=settings.PORTAL_WEBSUB_SECRET_OVERLAP_HOURS)
+    return timedelta(hours=app_settings.WEBSUB_SECRET_OVERLAP_HOURS)
 
 
 def replace_websub_secret(config: MosipSettings, secret: str, now: datetime | None = None) -> None:

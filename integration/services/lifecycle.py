@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from integration import app_settings
 from integration.clients import fence
 from integration.errors import Reason
 from integration.models import Status, Submission
@@ -136,7 +136,7 @@ class IllegalMove(ValueError):
 
 
 def lease_seconds() -> float:
-    return settings.PORTAL_LEASE_SECONDS
+    return app_settings.LEASE_SECONDS
 
 
 def _plan(name: str, to: str | None) -> tuple[Move, str]:

@@ -26,12 +26,12 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.errors import Reason
@@ -67,8 +67,8 @@ def summary(found: dict[str, int]) -> dict[str, int]:
 
 def due(now: datetime) -> Q:
     """Records waiting for their credential past the wait, not looked up lately."""
-    waited = now - timedelta(seconds=settings.PORTAL_MOSIP_STATUS_AFTER_SECONDS)
-    lately = now - timedelta(seconds=settings.PORTAL_MOSIP_STATUS_INTERVAL_SECONDS)
+    waited = now - timedelta(seconds=app_settings.MOSIP_STATUS_AFTER_SECONDS)
+    lately = now - timedelta(seconds=app_settings.MOSIP_STATUS_INTERVAL_SECONDS)
     return Q(
         status=Status.AWAITING_CREDENTIAL,
         workflow_started_at__lt=waited,
@@ -163,7 +163,7 @@ def _mosip_rejected(client: MosipClient, submission: Submission, status: str) ->
     if not moved:
         return "rejected_seen"
     log.warning("submission %s: %s", submission.pk, failure.reason)
-    if settings.PORTAL_MOSIP_REJECTED_REJECT_IN_OPENCRVS:
+    if app_settings.MOSIP_REJECTED_REJECT_IN_OPENCRVS:
         _reject_in_opencrvs(submission, str(failure.reason))
     return "rejected"
 
@@ -179,7 +179,7 @@ def _unknown(submission: Submission, now: datetime) -> str:
     from integration.tasks import enqueue_delivery
 
     started = submission.workflow_started_at
-    grace = timedelta(seconds=settings.PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS)
+    grace = timedelta(seconds=app_settings.MOSIP_UNKNOWN_GRACE_SECONDS)
     if not _waiting(submission) or started is None or now - started < grace:
         return "not_found_yet"
     reason = Reason("packet_unknown", minutes=int((now - started).total_seconds() // 60))
@@ -207,10 +207,10 @@ def _credential_overdue(
     since = submission.credential_requested_at or submission.workflow_started_at
     if not _waiting(submission) or since is None:
         return "processed"
-    wait = settings.PORTAL_CREDENTIAL_WAIT_SECONDS * 2**submission.credential_requests
+    wait = app_settings.CREDENTIAL_WAIT_SECONDS * 2**submission.credential_requests
     if (now - since).total_seconds() < wait:
         return "processed"
-    if submission.credential_requests >= settings.PORTAL_CREDENTIAL_REQUESTS_MAX:
+    if submission.credential_requests >= app_settings.CREDENTIAL_REQUESTS_MAX:
         _last_request_status(client, submission)
         return _needs_a_person(submission, status)
     # Counted before asking, and only if no other run counted it meanwhile: two look-ups

@@ -5,9 +5,9 @@ import logging
 import random
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from integration import app_settings
 from integration.errors import Reason, stored_reason
 from integration.models import Attempt, Submission
 from integration.models.submission import FailureKind
@@ -28,8 +28,8 @@ FAILURE_KINDS = {
 def backoff_seconds(retry_count: int) -> float:
     """Exponential backoff with jitter: half fixed, half random, capped."""
     ceiling = min(
-        settings.PORTAL_RETRY_MAX_SECONDS,
-        settings.PORTAL_RETRY_BASE_SECONDS * 2 ** max(retry_count - 1, 0),
+        app_settings.RETRY_MAX_SECONDS,
+        app_settings.RETRY_BASE_SECONDS * 2 ** max(retry_count - 1, 0),
     )
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
@@ -57,7 +57,7 @@ def retry_later(
     """Schedule another try (move `name`), or fail (move `fail_name`) once the limit is
     used up. Returns the delay, None if the record failed or moved on."""
     retry_count = submission.retry_count + 1
-    if retry_count >= settings.PORTAL_MAX_ATTEMPTS:
+    if retry_count >= app_settings.MAX_ATTEMPTS:
         reason = Reason("gave_up", attempts=retry_count, cause=reason)
         fail(submission, fail_name, step, reason, FailureKind.GAVE_UP)
         return None

@@ -25,7 +25,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +32,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import REGISTER, OpenCrvsClient, TokenRejected, pending_action
 from integration.clients.opencrvs_auth import OpenCrvsAuth, may_search, search_scope_problem
@@ -180,7 +180,7 @@ def reconcile() -> ReconciliationRun | None:
         log.info("reconciliation with OpenCRVS skipped: no system client is set up")
         return None
     now = timezone.now()
-    start = now - timedelta(hours=settings.PORTAL_RECONCILIATION_WINDOW_HOURS)
+    start = now - timedelta(hours=app_settings.RECONCILIATION_WINDOW_HOURS)
     run = ReconciliationRun.objects.create(started_at=now, window_start=start, window_end=now)
     try:
         _reconcile(run, auth, start, now)
@@ -211,7 +211,7 @@ def _reconcile(run: ReconciliationRun, auth: OpenCrvsAuth, start: datetime, end:
         auth.forget_system_token()
         raise NotReady(error.message) from error
     run.events_seen = len(events)
-    settled = end - timedelta(seconds=settings.PORTAL_RECONCILIATION_GRACE_SECONDS)
+    settled = end - timedelta(seconds=app_settings.RECONCILIATION_GRACE_SECONDS)
     ids = [e.id for e in events]
     trackings = [e.tracking_id for e in events if e.tracking_id]
     known = (
@@ -249,7 +249,7 @@ def _note(run: ReconciliationRun, event: Seen, finding: str, done: str, **extra)
 
 def _missing(run: ReconciliationRun, event: Seen, auth: OpenCrvsAuth) -> None:
     run.missing += 1
-    if settings.PORTAL_RECONCILIATION_MISSING == "list":
+    if app_settings.RECONCILIATION_MISSING == "list":
         run.listed += 1
         _note(run, event, Finding.MISSING, Done.LISTED)
         return

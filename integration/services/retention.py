@@ -10,10 +10,10 @@ has to act on (failed, token expired) have not ended and are kept whole.
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from integration import app_settings
 from integration.masking import mask_message, masked_params, personal_values_of
 from integration.models import (
     Attempt,
@@ -78,7 +78,7 @@ def erase_ended_records(before: datetime, days: int, now: datetime) -> tuple[int
     a large installation has a backlog, and a run that outlasted beat's interval would
     overlap the next (harmless, as erasure is conditional, but wasted work)."""
     records, calls = 0, 0
-    limit = settings.PORTAL_RETENTION_MAX_RECORDS_PER_RUN
+    limit = app_settings.RETENTION_MAX_RECORDS_PER_RUN
     due = Submission.objects.filter(
         status__in=FINAL_STATUSES, personal_data_erased_at__isnull=True, updated_at__lt=before
     ).order_by("updated_at", "id")

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
@@ -273,8 +273,8 @@ def reject(
     if not submission.event_id or not (submission.token or auth.configured):
         return request.skipped(Readable(TOKEN_GONE))
     # Up to three calls: the system client's token, its exchange, the rejection.
-    lease = timezone.now() + timedelta(seconds=3 * (settings.PORTAL_HTTP_CONNECT_TIMEOUT
-                                       + settings.PORTAL_HTTP_READ_TIMEOUT) + 30)  # fmt: skip
+    lease = timezone.now() + timedelta(seconds=3 * (app_settings.HTTP_CONNECT_TIMEOUT
+                                       + app_settings.HTTP_READ_TIMEOUT) + 30)  # fmt: skip
     if not request.move("start_rejecting", lease_expires_at=lease):
         return request.skipped()
     try:

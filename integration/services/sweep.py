@@ -4,10 +4,10 @@ Claims are conditional, so queueing something twice does no harm."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integration import app_settings
 from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind, Step
@@ -24,7 +24,7 @@ def sweep() -> dict[str, int]:
     from integration.tasks import enqueue_confirmation, enqueue_delivery
 
     now = timezone.now()
-    grace = now - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS)
+    grace = now - timedelta(seconds=app_settings.SWEEP_GRACE_SECONDS)
     freed_deliveries, freed_confirmations, given_up = _free_expired_leases(now)
 
     deliveries = _lost(Status.RECEIVED, Status.DELIVERY_RETRY, now, grace)
@@ -79,7 +79,7 @@ def _free_expired_leases(now) -> tuple[list[int], list[int], int]:
     once. The retry counts against the limit, so a record that kills its worker every
     time ends failed instead of looping."""
     expired = lifecycle.lease_expired(now)
-    last_chance = Q(retry_count__gte=settings.PORTAL_MAX_ATTEMPTS - 1)
+    last_chance = Q(retry_count__gte=app_settings.MAX_ATTEMPTS - 1)
     stopped = {"last_error": GAVE_UP, "failure_kind": FailureKind.GAVE_UP, "next_attempt_at": None}
     given_up = len(
         lifecycle.move_all(
