@@ -225,6 +225,12 @@ FAILURE_MODULES = [
     ROOT / "integration" / "clients" / "esignet.py",
     ROOT / "integration" / "mapping" / "transforms.py",
     ROOT / "integration" / "services" / "declaration.py",
+    # The Inbound page's refusals and /verify's staff rows (with E-Signet's refusals)
+    ROOT / "integration" / "services" / "inbound.py",
+    ROOT / "integration" / "services" / "verification.py",
+    ROOT / "integration" / "services" / "esignet.py",
+    ROOT / "integration" / "services" / "esignet_trust.py",
+    ROOT / "integration" / "crypto" / "esignet_jose.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
@@ -232,6 +238,8 @@ REASON_CALLS |= {"NothingToConfirm", "TokenRejected"}
 REASON_CALLS |= {"CredentialRefused", "CredentialNotReadable", "CredentialForged"}
 REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "Outcome", "NoIdSchema", "NoOfficer"}
 REASON_CALLS |= {"TransformError"}
+# VerificationError(...) alone is the answer to OpenCRVS's form (English); staff read check.fail
+REASON_CALLS |= {"Handled", "_refused", "TokenRefused"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
 REASON_KEYWORDS = {"last_error", "reason", "message"}
@@ -245,6 +253,16 @@ def unmarked_reasons(path: Path) -> list[str]:
         shown: list[ast.expr] = []
         if isinstance(node, ast.Call) and _called(node) in REASON_CALLS:
             shown = [*node.args, *(k.value for k in node.keywords if k.arg in REASON_KEYWORDS)]
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "value", None) is not None
+            and (getattr(node.func.value, "id", "") == "check")
+        ):
+            # A /verify row: check.fail(reason, ...), check.record(result, error_message=...)
+            shown = node.args[:1] if _called(node) == "fail" else []
+            shown += [
+                k.value for k in node.keywords if k.arg in {*REASON_KEYWORDS, "error_message"}
+            ]
         elif isinstance(node, ast.Call) and _called(node) in REASON_ARGUMENT:
             position = REASON_ARGUMENT[_called(node)]
             shown = node.args[position : position + 1]
@@ -284,6 +302,39 @@ def test_the_reason_scan_finds_a_sentence_written_in_place(tmp_path):
         "5: Gave up",
         "6: MOSIP said no",
     ]
+
+
+def test_the_reason_scan_finds_a_verification_row_written_in_place(tmp_path):
+    module = tmp_path / "verification.py"
+    module.write_text(
+        "def verify(check, exc):\n"
+        '    raise check.fail(f"The settings cannot be used: {exc}", 503)\n'
+        '    check.record("failed", error_message="no name was given")\n'
+        '    raise check.fail(Reason("ida_not_configured"), 503)\n'
+        '    raise TokenRefused(f"the ID token has no {exc}")\n'
+    )
+    assert unmarked_reasons(module) == [
+        "2: The settings cannot be used: ",
+        "3: no name was given",
+        "5: the ID token has no ",
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_reason_code_is_in_the_compiled_catalogue(language):
+    """Each code's sentence, and each system name a reason quotes, is translated in the
+    .mo the portal reads (not only in the .po)."""
+    from django.utils import translation
+
+    from integration.reason_codes import REASONS, SYSTEM_NAMES
+
+    mo = polib.mofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.mo"))
+    compiled = {entry.msgid for entry in mo if entry.msgstr}
+    with translation.override("en"):
+        wanted = {str(sentence) for sentence in REASONS.values()} | set(SYSTEM_NAMES)
+    # A sentence made of values only reads the same in any language.
+    wanted -= {"%(problems)s"}
+    assert sorted(wanted - compiled) == []
 
 
 def test_every_reason_code_has_a_sentence_marked_for_translation():

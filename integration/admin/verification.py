@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from integration.admin.base import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.admin.readonly import ReadOnlyAdmin
 from integration.clients.esignet import load_client_jwk
+from integration.console import reason_text
 from integration.crypto.esignet_keys import (
     KeyDocumentError,
     TrustedKey,
@@ -211,10 +212,23 @@ class VerificationRecordAdmin(ReadOnlyAdmin):
         "result",
         "transaction_id",
         "error_code",
-        "error_message",
+        "error_reason",
         "duration_ms",
     ]
     list_filter = ["kind", "result", "error_code"]
     search_fields = ["=transaction_id", "=upstream_transaction_id", "=error_code"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    exclude = ["error_message"]  # shown as `error_reason`
+
+    def get_readonly_fields(self, request, obj=None):
+        # The reason in the reader's language, not its English text and stored code.
+        hidden = {"error_message", "reason_code", "reason_params"}
+        fields = [f.name for f in self.model._meta.fields if f.name not in hidden]
+        return [*fields, "error_reason"]
+
+    @admin.display(description=gettext_lazy("error message"))
+    def error_reason(self, obj: VerificationRecord) -> str:
+        """In the reader's language, IDA's or E-Signet's own words marked apart; a row
+        stored before codes shows its English text."""
+        return reason_text.rendered(obj) if obj.error_message else "—"

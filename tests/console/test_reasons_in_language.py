@@ -208,7 +208,7 @@ def test_every_reason_reads_in_french():
     values |= {"times": 2, "ids": "a, b", "token": "T", "url": "U", "what": "W"}
     values |= {"format": "yyyy/MM/dd", "process": "CRVS_NEW", "limit": 6, "age": 9, "type": "T"}
     values |= {"action": "A", "credential_type": "'x'", "readable": "vercred", "key": "VID"}
-    values |= {"transaction_id": "1"}
+    values |= {"transaction_id": "1", "codes": "IDA-MLC-001"}
     values |= {"process": "CRVS_NEW", "choices": "female, male", "part": "'x'"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
@@ -326,3 +326,176 @@ def test_retention_erases_the_values_a_reason_quotes(unmappable):
     [call] = unmappable.attempts.all()
     assert call.reason_code == "mapping_problems"
     assert "31st of Jan" not in str(call.reason_params) and "31st of Jan" not in call.error
+
+
+# --- The Inbound page and /verify's staff rows ----------------------------------------------
+def deliver_webhook(client, body: bytes, signature: str = ""):
+    headers = {"HTTP_X_HUB_SIGNATURE": signature} if signature else {}
+    return client.post("/webhooks/opencrvs", data=body, content_type="application/json",
+                       **headers)  # fmt: skip
+
+
+@pytest.fixture
+def inbound_refusals(client, make_submission):
+    """One delivery in each refusal class the Inbound page shows, as the senders would
+    make them, and one stored before codes."""
+    import json
+
+    from integration.models import InboundEvent, OpenCrvsSettings
+    from mocks.opencrvs_webhooks import sign
+
+    waiting = make_submission(Status.AWAITING_CREDENTIAL, last_error="")
+    credential = {
+        "event": {"data": {"credential": "e30", "registrationId": waiting.transaction_id}}
+    }
+    # No keystore in the MOSIP settings: kept on our side, the hub asked to send it again.
+    assert client.post("/websub/callback", data=credential, content_type="application/json"
+                       ).status_code == 503  # fmt: skip
+    # An OpenCRVS webhook while no webhook secret is set: kept.
+    hook = json.dumps({"event": {"hub": {"topic": "NOT_A_TOPIC"}, "context": [{}]}}).encode()
+    assert deliver_webhook(client, hook).status_code == 503
+    config = OpenCrvsSettings.load()
+    config.webhook_secret = "webhook-secret"
+    config.save()
+    assert deliver_webhook(client, hook, "sha256=00").status_code == 401  # forged
+    assert deliver_webhook(client, hook, sign(hook, "webhook-secret")).status_code == 400
+    InboundEvent.objects.create(kind="credential", outcome="refused", body=b"{}",
+                                error="credential stored before codes")  # fmt: skip
+    return {event.outcome + ":" + event.reason_code: event for event in InboundEvent.objects.all()}
+
+
+INBOUND_ENGLISH = (
+    "no credential keystore is configured",
+    "no webhook secret is configured",
+    "X-Hub-Signature does not match",
+    "not a delivery the portal can read",
+)
+
+
+def test_inbound_refusals_are_stored_as_codes_with_their_english_text(inbound_refusals):
+    assert set(inbound_refusals) == {
+        "kept_for_retry:credential_no_keystore",
+        "kept_for_retry:inbound_no_webhook_secret",
+        "forged:inbound_signature_wrong",
+        "invalid:inbound_invalid",
+        "refused:",
+    }
+    invalid = inbound_refusals["invalid:inbound_invalid"]
+    assert invalid.error == "{'topic': [\"Unknown topic 'NOT_A_TOPIC'.\"]}"  # as before
+    assert invalid.reason_params == {"verbatim": invalid.error, "source": ""}
+    kept = inbound_refusals["kept_for_retry:credential_no_keystore"]
+    assert kept.error == "no credential keystore is configured in the MOSIP settings"
+
+
+def test_the_inbound_page_says_why_in_french(support_client, inbound_refusals):
+    html = support_client.get(reverse("console:inbound"), **FRENCH).content.decode()
+    assert "aucun magasin de clés pour les attestations n’est configuré" in html
+    assert "aucun secret de webhook n’est configuré dans les paramètres OpenCRVS" in html
+    assert "l’en-tête X-Hub-Signature ne correspond pas" in html
+    assert "livraison que le portail ne sait pas lire" in html
+    # What the portal answered the sender is kept apart, as recorded, not translated.
+    assert "Détail technique (tel qu’enregistré, non traduit)" in html
+    assert "Unknown topic &#x27;NOT_A_TOPIC&#x27;." in html
+    assert not [words for words in INBOUND_ENGLISH if words in visible_text(html)]
+    # A row stored before codes shows its text.
+    assert "credential stored before codes" in html
+
+
+def test_reprocessing_says_why_in_french(support_client, inbound_refusals):
+    kept = inbound_refusals["kept_for_retry:credential_no_keystore"]
+    url = reverse("console:inbound-reprocess", args=[kept.pk])
+    reply = support_client.post(url, follow=True, **FRENCH).content.decode()
+    flash = re.search(r'<div class="messages".*?</div>\s*</div>', reply, re.S).group(0)
+    assert "aucun magasin de clés pour les attestations" in flash
+    assert "no credential keystore" not in flash
+
+
+def test_a_records_credential_refusal_reads_in_french(support_client, inbound_refusals):
+    kept = inbound_refusals["kept_for_retry:credential_no_keystore"]
+    page = support_client.get(reverse("console:submission", args=[kept.submission_id]), **FRENCH)
+    html = page.content.decode()
+    assert "aucun magasin de clés pour les attestations" in html
+    assert "no credential keystore" not in visible_text(html)
+
+
+@pytest.fixture
+def verification_rows(db):
+    """/verify's staff rows, one per kind of reason, as the checks write them."""
+    from datetime import date
+
+    from integration.clients.ida import Demographics, IdaAnswer, IdaErrorEntry
+    from integration.models import VerificationKind, VerificationRecord
+    from integration.services import esignet_trust
+    from integration.services.esignet import fetch_user_info
+    from integration.services.verification import (
+        Check,
+        VerificationError,
+        _outcome,
+        verify_identity,
+    )
+
+    # Neither IDA nor E-Signet is set up.
+    with pytest.raises(VerificationError):
+        fetch_user_info("code", "client", "https://crvs.example/")
+    with pytest.raises(VerificationError):
+        verify_identity("1234567890", Demographics(date(2020, 1, 31), "Jenny", "Doe"))
+    # IDA answers that the person's details do not match: IDA's own words, quoted.
+    said = IdaErrorEntry("IDA-DEA-001", "Demographic data name did not match")
+    _outcome(Check(VerificationKind.IDA), IdaAnswer(False, [said], "1234567890", 200))
+    # A remote's HTTP error while checking, its own words kept apart.
+    check = Check(VerificationKind.IDA)
+    try:
+        raise_for_status(mosip_reply(503, '{"message": "upstream unavailable"}'), "MOSIP IDA")
+    except RemoteError as error:
+        check.fail(Reason("nid_not_checked", cause=error.reason), http_status=503)
+    # E-Signet's user info refused by the portal's own checks (readable words, stored).
+    try:
+        esignet_trust.check_id_token({"iss": "x", "aud": "c", "exp": 1}, "c", "x")
+    except esignet_trust.TokenRefused as refused:
+        Check(VerificationKind.ESIGNET).fail(Reason("esignet_userinfo_refused", error=refused))
+    VerificationRecord.objects.create(kind="ida", result="error", error_message="old row text")
+    return VerificationRecord.objects.all()
+
+
+VERIFY_ENGLISH = (
+    "is not configured in the portal",
+    "answered HTTP",
+    "the NID could not be checked",
+    "user info was refused",
+    "the ID token has no sub",
+    "MOSIP IDA answered",
+)
+
+
+def test_verification_rows_are_stored_as_codes(verification_rows):
+    codes = sorted(row.reason_code for row in verification_rows)
+    assert codes == sorted(
+        ["", "esignet_not_configured", "ida_not_configured", "ida_answered", "nid_not_checked",
+         "esignet_userinfo_refused"]
+    )  # fmt: skip
+    refused = verification_rows.get(reason_code="esignet_userinfo_refused")
+    assert refused.error_message == "E-Signet's user info was refused: the ID token has no sub"
+    failed = verification_rows.get(reason_code="ida_answered")
+    assert failed.error_message == "Demographic data name did not match"  # as before
+
+
+def test_the_verification_admin_says_why_in_french(admin_client_, verification_rows):
+    listing = admin_client_.get(
+        reverse("admin:integration_verificationrecord_changelist"), **FRENCH
+    ).content.decode()
+    assert "MOSIP IDA n’est pas configuré dans le portail." in listing
+    assert "E-Signet n’est pas configuré dans le portail." in listing
+    assert "MOSIP IDA a répondu HTTP 503 ; le NID n’a pas pu être vérifié." in listing
+    assert "le jeton d’identité n’a pas de sub" in listing
+    assert "MOSIP IDA a répondu IDA-DEA-001" in listing
+    # IDA's own words, marked as such, untranslated.
+    assert "<code>Demographic data name did not match</code>" in listing
+    assert "<code>upstream unavailable</code>" in listing
+    assert "old row text" in listing
+    assert not [words for words in VERIFY_ENGLISH if words in visible_text(listing)]
+    row = verification_rows.get(reason_code="esignet_userinfo_refused")
+    change = reverse("admin:integration_verificationrecord_change", args=[row.pk])
+    html = admin_client_.get(change, **FRENCH).content.decode()
+    assert "Les informations d’utilisateur d’E-Signet ont été refusées" in html
+    assert " error at " not in html  # the page's title
+    assert not [words for words in VERIFY_ENGLISH if words in visible_text(html)]
