@@ -4,6 +4,7 @@ down): callers get 503 with Retry-After, never 500; the worker retries without u
 attempt; /healthz names the database; and once the database is writable again the
 portal takes records again within seconds, not after its pooled sessions expire."""
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 from django.db.utils import InternalError, OperationalError
+from django.test import Client
 
 from integration.demo import configure_for_stand_ins
 from integration.models import Submission
@@ -58,11 +60,11 @@ def test_a_real_bug_in_sql_is_not_an_outage():
 # --- A real PostgreSQL -----------------------------------------------------------------
 
 
-def admin_sql(statement: str, params: tuple = ()) -> None:
+def admin_sql(statement: str, params: tuple = (), dbname: str = "postgres", user: str = "") -> None:
     """As the operator would, from another session."""
     db = connection.settings_dict
     with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
+        host=db["HOST"], port=db["PORT"], user=user or db["USER"], dbname=dbname, autocommit=True
     ) as admin:
         admin.execute(statement, params)
 
@@ -173,3 +175,111 @@ def test_a_task_that_cannot_claim_on_a_read_only_database_logs_one_warning(
     connection.close_if_unusable_or_obsolete()
     record.refresh_from_db()
     assert record.status == "received"  # still due: the sweep queues it again
+
+
+# --- Out of connections ----------------------------------------------------------------
+
+
+def post_registration(number: str, opencrvs) -> tuple[int, dict, dict, float]:
+    """Intake as OpenCRVS sees it (no exception re-raised into the test): status, headers,
+    body, seconds taken."""
+    started = time.monotonic()
+    response = Client(raise_request_exception=False).post(
+        "/events/registration",
+        birth_request(number, tracking_id=number),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {opencrvs.mint_token(event_id=number)}",
+    )
+    return response.status_code, response.headers, response.json(), time.monotonic() - started
+
+
+def fresh_connections() -> None:
+    """The next query opens a new connection (and, with psycopg's pool, a new pool) from
+    the settings as they are now."""
+    connection.close()
+    if "pool" in connection.settings_dict.get("OPTIONS", {}):
+        connection.close_pool()
+
+
+@on_postgresql
+def test_a_role_at_its_connection_limit_is_503_then_202_once_lifted(
+    transactional_db, configured, opencrvs
+):
+    # PostgreSQL refuses a connection past the role's CONNECTION LIMIT with 53300
+    # (too_many_connections), as it does past max_connections.
+    db = connection.settings_dict
+    role = f"{db['NAME']}_limited"
+    admin_sql(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    admin_sql(
+        f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"; '
+        f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        dbname=db["NAME"],
+    )
+    owner = db["USER"]
+    try:
+        db["USER"] = role
+        fresh_connections()
+        status, headers, body, took = post_registration("2026TM1", opencrvs)
+        assert status == 503, body
+        assert int(headers["Retry-After"]) > 0 and "database" in body["detail"]
+        assert took < 10  # the pool's timeout, not a hang
+        health = Client(raise_request_exception=False).get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["checks"]["database"].startswith("error")
+        assert any("database" in reason for reason in health.json()["reasons"])
+
+        admin_sql(f'ALTER ROLE "{role}" CONNECTION LIMIT -1', user=owner)
+        lifted_at = time.monotonic()
+        while (status := post_registration("2026TM1", opencrvs)[0]) != 202:
+            assert status == 503 and time.monotonic() - lifted_at < 10, status
+            time.sleep(0.2)
+    finally:
+        db["USER"] = owner
+        fresh_connections()
+        admin_sql(f'DROP OWNED BY "{role}"', dbname=db["NAME"])
+        admin_sql(f'DROP ROLE "{role}"')
+    assert Submission.objects.filter(certificate_number="2026TM1").count() == 1
+
+
+@on_postgresql
+@pytest.mark.skipif(
+    "pool" not in connection.settings_dict.get("OPTIONS", {}), reason="psycopg's pool is off"
+)
+def test_a_request_that_cannot_get_a_pooled_connection_is_503_within_the_pool_timeout(
+    transactional_db, configured, opencrvs
+):
+    # Every connection this process may open is taken (DATABASE_POOL_MAX_SIZE, 40 by
+    # default: here 2): the next request waits DATABASE_POOL_TIMEOUT (3 s by default),
+    # then hears 503, as OpenCRVS and MOSIP's hub must, well inside their own timeouts.
+    pool = connection.settings_dict["OPTIONS"]["pool"]
+    assert pool["timeout"] <= 5
+    shipped = dict(pool)
+    borrowed, give_back = threading.Barrier(3), threading.Event()
+
+    def hold_a_connection() -> None:
+        connection.ensure_connection()  # this thread's own, from the shared pool
+        borrowed.wait()
+        give_back.wait(30)
+        connection.close()  # back to the pool
+
+    holders = [threading.Thread(target=hold_a_connection) for _ in range(2)]
+    try:
+        pool.update(min_size=1, max_size=2, timeout=0.5)
+        fresh_connections()
+        for holder in holders:
+            holder.start()
+        borrowed.wait(10)
+        status, headers, body, took = post_registration("2026PX1", opencrvs)
+        assert status == 503, body
+        assert int(headers["Retry-After"]) > 0 and "database" in body["detail"]
+        assert took < 3
+        give_back.set()
+        for holder in holders:
+            holder.join(10)
+        assert post_registration("2026PX1", opencrvs)[0] == 202
+    finally:
+        give_back.set()
+        pool.clear()
+        pool.update(shipped)
+        fresh_connections()
+    assert Submission.objects.filter(certificate_number="2026PX1").count() == 1
