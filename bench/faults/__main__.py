@@ -389,11 +389,12 @@ def print_table(result: dict) -> None:
     print("\n" + "=" * 78)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
-    print(
-        f"{'server errors (5xx other than 503)':<{width}}  intake "
-        f"{server_errors(result['intake answers'])}, /websub/callback "
-        f"{server_errors(result['/websub/callback answers'])}"
-    )
+    if "intake answers" in result:
+        print(
+            f"{'server errors (5xx other than 503)':<{width}}  intake "
+            f"{server_errors(result['intake answers'])}, /websub/callback "
+            f"{server_errors(result['/websub/callback answers'])}"
+        )
     print("=" * 78)
 
 

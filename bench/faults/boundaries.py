@@ -3,6 +3,7 @@ its own database, counted at the stand-ins.
 
     python -m bench.faults.boundaries                        # 1,000 registrations
     python -m bench.faults.boundaries --records 100 --quick  # a short smoke run
+    python -m bench.faults.boundaries --scenario failover    # the PostgreSQL failover alone
 
 As `python -m bench.faults` (same processes and report; the driver posts OpenCRVS v2
 EventDocuments, the format the reconciliation compares), with:
@@ -18,6 +19,12 @@ EventDocuments, the format the reconciliation compares), with:
   stand-in's rate controls), and 5 % of the country config's calls never sent (the OpenCRVS
   stand-in holds those events waiting for external validation; only the portal's
   reconciliation can find them).
+
+Then, in the same run and report (rows "failover: ..."), a PostgreSQL failover (class
+Failover): the portal on a private primary and its synchronous streaming standby through
+one multi-host DATABASE_URL (target_session_attrs=read-write), the primary killed while
+registrations flow and the standby promoted; every record must end confirmed, with no
+answer of 500.
 
 The recovery waits (MOSIP status look-up, credential re-request, reconciliation interval
 and grace) are shortened by their settings so that all of it happens within the run.
@@ -45,7 +52,16 @@ from pathlib import Path
 import psycopg
 import requests
 
-from bench.faults.__main__ import BIN, PYTHON, Driver, Process, Suite, print_table
+from bench.faults.__main__ import (
+    BIN,
+    PYTHON,
+    Driver,
+    Process,
+    Suite,
+    print_table,
+    server_errors,
+)
+from bench.faults.pgcluster import StandbyPair
 
 # Every twentieth event's call from the country config is lost (5 %).
 LOST_EVERY = 20
@@ -115,12 +131,13 @@ class TimedDriver(Driver):
     opencrvs: str = ""
     statuses: TimedAnswers = field(default_factory=TimedAnswers)
     lost: list[str] = field(default_factory=list)
+    lose_every: int = LOST_EVERY  # 0: every call is sent
 
     def register(self, index: int) -> None:
         """As the country config on OpenCRVS v2: the EventDocument, posted with the token
         OpenCRVS gave for its REGISTER action; sent again (the same event) until 202."""
         document = waiting_event()
-        if index % LOST_EVERY == LOST_EVERY // 2:
+        if self.lose_every and index % self.lose_every == self.lose_every // 2:
             held = requests.post(f"{self.opencrvs}/_test/event?lost=1", json=document, timeout=30)
             held.raise_for_status()
             with self.lock:
@@ -195,6 +212,15 @@ class Boundaries(Suite):
             proc = Process(f"worker-{host}", cmd, env, self.logs)
             proc.start()
             self.processes[f"worker-{host}"] = proc
+        self.configure_stand_ins()
+        self.mosip_control(packet_reject_rate=a.reject_rate, credential_drop_rate=a.drop_rate)
+        self.note(
+            f"MOSIP rejects {a.reject_rate:.0%} of packets, its hub drops {a.drop_rate:.0%} "
+            f"of credentials; 1 in {LOST_EVERY} country-config calls is lost"
+        )
+
+    def configure_stand_ins(self) -> None:
+        p = self.ports
         # The shipped profiles, v2 events active (the reconciliation compares only the event
         # types the portal takes as EventDocuments), with the default an admin sets for
         # addressLine1; the reconciliation's system client (allowed record.search).
@@ -209,11 +235,6 @@ class Boundaries(Suite):
             f"c.auth_url = 'http://127.0.0.1:{p.opencrvs}'; "
             "c.client_id, c.client_secret = SYSTEM_CLIENT; c.save()"
         ))  # fmt: skip
-        self.mosip_control(packet_reject_rate=a.reject_rate, credential_drop_rate=a.drop_rate)
-        self.note(
-            f"MOSIP rejects {a.reject_rate:.0%} of packets, its hub drops {a.drop_rate:.0%} "
-            f"of credentials; 1 in {LOST_EVERY} country-config calls is lost"
-        )
 
     def mosip_control(self, **controls: float) -> None:
         url = f"http://127.0.0.1:{self.ports.mosip}/_control"
@@ -278,9 +299,14 @@ class Boundaries(Suite):
     # -- the run -----------------------------------------------------------------------------
 
     def run(self) -> dict:
+        driver, sent_at = self.send_and_drain(lose_every=LOST_EVERY)
+        return self.boundaries_report(driver, sent_at)
+
+    def send_and_drain(self, lose_every: int) -> tuple[TimedDriver, float]:
         self.set_up()
         driver = TimedDriver(f"http://127.0.0.1:{self.ports.portal}", [],
-                             opencrvs=f"http://127.0.0.1:{self.ports.opencrvs}")  # fmt: skip
+                             opencrvs=f"http://127.0.0.1:{self.ports.opencrvs}",
+                             lose_every=lose_every)  # fmt: skip
         self.started = time.monotonic()
         driver.statuses.started = self.started
         self.note(f"sending {self.args.records} registrations")
@@ -296,11 +322,14 @@ class Boundaries(Suite):
                   f"{len(driver.lost)} lost on the way)")  # fmt: skip
         faults.join(timeout=600)  # the read-only window must be over before the drain
         self.drain_outcomes(set(driver.accepted) | set(driver.lost), sent_at)
-        return self.boundaries_report(driver, sent_at)
+        return driver, sent_at
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(host="127.0.0.1", port=self.args.pg_port, user="postgres",
+                               dbname=self.db, connect_timeout=10)  # fmt: skip
 
     def submissions(self) -> list[tuple]:
-        with psycopg.connect(host="127.0.0.1", port=self.args.pg_port, user="postgres",
-                             dbname=self.db, connect_timeout=10) as conn:  # fmt: skip
+        with self.connect() as conn:
             return conn.execute(
                 "SELECT s.event_id, s.status, s.failure_kind, s.last_error, s.credential_requests,"
                 " array_remove(array_agg(t.value), NULL), s.reason_params::text"
@@ -414,6 +443,148 @@ class Boundaries(Suite):
         return result
 
 
+class Failover(Boundaries):
+    """A PostgreSQL failover: every process of the portal on a private primary and its
+    streaming standby (bench/faults/pgcluster.py), through one libpq multi-host
+    DATABASE_URL with target_session_attrs=read-write; while registrations flow, the
+    primary's server dies with every backend (SIGKILL) and the standby is promoted
+    --promote-after seconds later. Nothing else fails: every record must end confirmed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        args = argparse.Namespace(**{**vars(args), "database": "portal_failover"})
+        super().__init__(args)
+        self.cluster = StandbyPair(synchronous=not args.async_standby)
+        # The base suite's own database steps (createdb, dropdb) go to the writable server.
+        self.args.pg_port = self.cluster.primary_port
+        self.env["DATABASE_URL"] = self.cluster.url(self.db)
+        self.switch: tuple[float, float] | None = None  # primary killed, standby promoted
+        self.health: list[tuple[float, int | str, str]] = []  # /healthz: when, status, database
+
+    def set_up(self) -> None:
+        self.cluster.start()
+        self.note(
+            f"primary :{self.cluster.primary_port}, standby :{self.cluster.standby_port} "
+            f"({'a' if self.args.async_standby else ''}synchronous replication)"
+        )
+        Suite.set_up(self)
+        unused = self.processes.pop("pg-proxy")  # the portal reaches the servers directly
+        unused.restart = False
+        unused.kill()
+        self.configure_stand_ins()
+        self.mosip_control(packet_reject_rate=0, credential_drop_rate=0)
+        threading.Thread(target=self.watch_health, daemon=True).start()
+
+    def connect(self) -> psycopg.Connection:
+        return self.cluster.connect(self.db)
+
+    def watch_health(self) -> None:
+        """What an operator's probe sees, every second."""
+        url = f"http://127.0.0.1:{self.ports.portal}/healthz"
+        while not self.stop.wait(1):
+            try:
+                reply = requests.get(url, timeout=10)
+                answer = (reply.status_code, reply.json()["checks"]["database"])
+            except (requests.RequestException, ValueError, KeyError) as exc:
+                answer = (type(exc).__name__, "")
+            self.health.append((self.at(), *answer))  # when the answer came
+
+    def fail_over(self) -> None:
+        self.cluster.kill_primary()
+        killed = self.at()
+        self.note("primary SIGKILLed (server and every backend)")
+        time.sleep(self.args.promote_after)
+        self.cluster.promote()
+        self.args.pg_port = self.cluster.standby_port
+        self.switch = (killed, self.at())
+        self.note("standby promoted")
+
+    def schedule(self) -> list[tuple[float, str, object]]:
+        return [(max(10.0, 0.4 * self.args.send_seconds), "failover", self.fail_over)]
+
+    def run(self) -> dict:
+        driver, sent_at = self.send_and_drain(lose_every=0)
+        return self.failover_report(driver, sent_at)
+
+    def failover_report(self, driver: TimedDriver, sent_at: float) -> dict:
+        mosip = self.mosip_stats()
+        confirmations = self.opencrvs_stats()["confirmations"]
+        rows = self.submissions()
+        by_event = {row[0]: row for row in rows if row[0]}
+        expected = set(driver.accepted)
+        confirmed = expected & set(confirmations)
+        rids = {rid for e in expected if e in by_event for rid in by_event[e][5]}
+        answers = dict(driver.statuses)
+        switch: dict = {}
+        if self.switch:
+            killed, promoted = self.switch
+            back = min((t for t, s in driver.statuses.times if t > promoted and s == "202"),
+                       default=None)  # fmt: skip
+            healthy = min((t for t, _, db in self.health if t > promoted and db == "ok"),
+                          default=None)  # fmt: skip
+            until = back if back is not None else float("inf")
+            switch = {
+                "primary killed → standby promoted (s)": round(promoted - killed, 1),
+                "intake answers from the kill to the first 202 after": dict(
+                    Counter(s for t, s in driver.statuses.times if killed <= t <= until)
+                ),
+                "intake 202 again after promotion (s)": (
+                    round(back - promoted, 1) if back is not None else "never"
+                ),
+                "/healthz from the kill until its database is ok": dict(
+                    Counter(
+                        f"{status} database {db or '-'}"
+                        for t, status, db in self.health
+                        if killed <= t <= (healthy or float("inf"))
+                    )
+                ),  # fmt: skip
+                "/healthz database ok again after promotion (s)": (
+                    round(healthy - promoted, 1) if healthy is not None else "never"
+                ),
+            }
+        result = {
+            "records (events)": self.args.records,
+            "replication": "asynchronous" if self.args.async_standby else "synchronous",
+            "accepted (202)": len(expected),
+            "confirmed": len(confirmed),
+            "accepted, not confirmed (lost)": len(expected - confirmed),
+            "intake answers": answers,
+            "intake answers of 500": sum(n for s, n in answers.items() if s.startswith("500")),
+            "server errors (5xx other than 503)": (
+                f"intake {server_errors(answers)}, "
+                f"/websub/callback {server_errors(mosip['callback_statuses'])}"
+            ),
+            **switch,
+            "createPacket calls per registration id": dict(
+                Counter(mosip["create_packet_calls"].get(rid, 0) for rid in rids)
+            ),
+            "workflow starts per registration id": dict(
+                Counter(mosip["workflow_starts"].get(rid, 0) for rid in rids)
+            ),
+            "confirmations per record (accept calls)": dict(
+                Counter(confirmations[e] for e in confirmed)
+            ),
+            "/websub/callback answers": mosip["callback_statuses"],
+            "portal records by status": dict(Counter(row[1] for row in rows)),
+            "drain time (s, last registration answered → all ended)": (
+                round(self.drained_at - sent_at, 1) if self.drained_at else "not drained"
+            ),
+            "total time (s)": round(self.at(), 1),
+            "restarts": {n: p.restarts for n, p in self.processes.items() if p.restarts},
+        }
+        return {
+            **{f"failover: {key}": value for key, value in result.items()},
+            "faults": self.events_log,
+            "settings": {k: v for k, v in self.env.items() if k.startswith("PORTAL_")},
+        }
+
+    def tear_down(self) -> None:
+        super().tear_down()
+        self.cluster.stop()
+
+
+SCENARIOS = {"boundaries": Boundaries, "failover": Failover}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.faults.boundaries",
@@ -434,22 +605,45 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get("FAULTS_DATABASE", "portal_faults"))
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--quick", action="store_true", help="a short schedule for a smoke run")
-    parser.add_argument("--output", type=Path, help="also write the result here as JSON")
+    parser.add_argument("--output", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--scenario", choices=["all", *SCENARIOS], default="all",
+        help="all (default): the boundaries, then the PostgreSQL failover; or one alone",
+    )  # fmt: skip
+    parser.add_argument(
+        "--promote-after", type=float, default=5.0,
+        help="failover: seconds from the primary's death to the standby's promotion",
+    )  # fmt: skip
+    parser.add_argument(
+        "--async-standby", action="store_true",
+        help="failover: asynchronous replication (the last commits may be lost with the primary)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.send_seconds is None:
         args.send_seconds = 100.0 if args.quick else 240.0
-    suite = Boundaries(args)
-    try:
-        result = suite.run()
-    finally:
-        suite.tear_down()
-    rows = {k: v for k, v in result.items() if k != "intake answers"}
-    rows["intake answers"] = result["intake answers"]
-    print_table({**rows, "/websub/callback answers": result["/websub/callback answers"]})
-    print("\n".join(result["faults"]))
+    results, logs = {}, []
+    for name, scenario in SCENARIOS.items():
+        if args.scenario not in ("all", name):
+            continue
+        suite = scenario(args)
+        try:
+            results[name] = suite.run()
+        finally:
+            suite.tear_down()
+        logs.append(suite.logs)
+    rows: dict = {}
+    if result := results.get("boundaries"):
+        rows = {k: v for k, v in result.items() if k != "intake answers"}
+        rows["intake answers"] = result["intake answers"]
+        rows["/websub/callback answers"] = result["/websub/callback answers"]
+    if result := results.get("failover"):
+        rows.update({k: v for k, v in result.items() if k.startswith("failover: ")})
+    print_table(rows)
+    for result in results.values():
+        print("\n".join(result["faults"]))
     if args.output:
-        args.output.write_text(json.dumps(result, indent=2))
-    print(f"logs: {suite.logs}")
+        args.output.write_text(json.dumps(results, indent=2))
+    print("logs: " + ", ".join(map(str, logs)))
 
 
 if __name__ == "__main__":
