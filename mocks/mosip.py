@@ -34,6 +34,10 @@ Choices worth knowing:
   ``lose_packets`` and ``drop_credentials`` count the next ones; the controls
   ``packet_reject_rate``, ``packet_lose_rate`` and ``credential_drop_rate`` (settable
   over ``/_control``) pick a fraction at random, for the fault suite.
+- When a packet's workflow ends (rejected, or processed once its credential is issued)
+  the workflow manager publishes ``{instanceId, resultCode, workflowType, errorCode,
+  notificationAttributes}`` on ``WORKFLOW_TOPIC`` to the hub's subscribers
+  (docs/protocols.md#workflow-completed); ``publish_workflow_events = False`` stops it.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ from .websub import Delivery, Hub, HubSignature, Subscription
 DEFAULT_SECRET = "abcdeABCDE123456"
 DEFAULT_CLIENTS = {"mosip-regproc-client": DEFAULT_SECRET, "mosip-websub-client": DEFAULT_SECRET}
 WORKFLOW_ID = "mosip.registration.processor.workflow.instance"
+# mosip.regproc.workflow.complete.topic in MOSIP's registration-processor-default.properties
+WORKFLOW_TOPIC = "REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT"
 INTENT_DELAY_SECONDS = 0.05  # let the subscriber read "Subscribed successfully." first
 # The ID schema masterdata serves by default: the one mosip-api sends (data, not code).
 SHIPPED_ID_SCHEMA = Path(__file__).parent.parent / "integration/mapping/mosip_api_id_schema.json"
@@ -180,6 +186,8 @@ class MosipStandIn(StandIn):
         self.refuse_credential_requests = False
         self.credential_requests: dict[str, JSON] = {}  # request id -> request and status
         self.status_searches: list[list[str]] = []  # registration ids of each search
+        self.publish_workflow_events = True  # the workflow manager's WORKFLOW_TOPIC
+        self.workflow_events: list[Delivery] = []  # its deliveries to subscribers
         self.packet_info_calls: list[str] = []  # registration id of each packet look-up
         self._token_secret = secrets.token_bytes(32)
 
@@ -450,6 +458,7 @@ class MosipStandIn(StandIn):
                     comment = "; ".join(message for _, message in rejection.errors)
                     self._step(registration_id, STAGE_STEPS.get(rejection.stage, "VALIDATE_PACKET"),
                                "REJECTED", code, comment)  # fmt: skip
+                self.publish_workflow_completed(registration_id, "REJECTED")
                 return
             with self._lock:
                 self._step(registration_id, "VALIDATE_PACKET", "SUCCESS", "RPR-PKV-SUCCESS-001",
@@ -458,8 +467,34 @@ class MosipStandIn(StandIn):
                 self._step(registration_id, "UIN_GENERATOR", "SUCCESS", "RPR-UGS-SUCCESS-001",
                            "UIN Generated Successfully")  # fmt: skip
             self.issue_credential(registration_id)
+            self.publish_workflow_completed(registration_id, "PROCESSED")
         except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
             self.background_errors.append(f"{registration_id}: {exc!r}")
+
+    def publish_workflow_completed(
+        self, registration_id: str, result_code: str, hub_signature: HubSignature = "valid"
+    ) -> list[Delivery]:
+        """The workflow manager's event when a workflow ends, as its WebSubUtil publishes
+        it: the DTO itself as the body (no envelope), null fields included, signed by the
+        hub with each subscriber's secret. ``errorCode`` is PACKET_REJECTED or
+        PACKET_FAILED for those results, null for PROCESSED."""
+        if not self.publish_workflow_events:
+            return []
+        with self._lock:
+            process = self.packets.get(registration_id, {}).get("process", issuer.BIRTH)
+        error_code = {"REJECTED": "PACKET_REJECTED", "FAILED": "PACKET_FAILED"}.get(result_code)
+        event = {
+            "instanceId": registration_id,
+            "resultCode": result_code,
+            "workflowType": process,
+            "errorCode": error_code,
+            "notificationAttributes": None,
+        }
+        body = json.dumps(event, separators=(",", ":")).encode()
+        deliveries = self.hub.publish(WORKFLOW_TOPIC, body, hub_signature)
+        with self._lock:
+            self.workflow_events += deliveries
+        return deliveries
 
     def process_packet(self, registration_id: str) -> Rejection | None:
         """Run a written packet through the registration processor's checks; the first

@@ -28,6 +28,9 @@ urlpatterns = [
         name="event-document",
     ),
     re_path(r"^websub/callback/?$", websub.websub_callback, name="websub-callback"),
+    re_path(
+        r"^websub/callback/workflow/?$", websub.workflow_callback, name="websub-workflow-callback"
+    ),
     re_path(r"^webhooks/opencrvs/?$", webhooks.opencrvs_webhook, name="opencrvs-webhook"),
     path("verify", verification_views.verify, name="verify"),
     path(

@@ -135,9 +135,13 @@ def test_subscribe_command_subscribes_at_the_hub(configured, mosip):
     out = io.StringIO()
     call_command("subscribe_websub", "--timeout", "0", stdout=out)  # nothing serves the callback
     assert "subscribe" in out.getvalue() and "Not waiting" in out.getvalue()
-    [attempt] = mosip.hub.attempts
-    assert attempt.callback == "http://127.0.0.1:1/websub/callback"
-    assert len(mosip.requests_to("/websub/hub")) == 1
+    credential, workflow = mosip.hub.attempts  # the workflow manager's topic beside it
+    assert credential.callback == "http://127.0.0.1:1/websub/callback"
+    assert (workflow.topic, workflow.callback) == (
+        "REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT",
+        "http://127.0.0.1:1/websub/callback/workflow",
+    )
+    assert len(mosip.requests_to("/websub/hub")) == 2
 
 
 def test_the_submission_admin_never_shows_the_token(admin_client, configured, opencrvs):

@@ -40,8 +40,13 @@ def test_subscribe_websub_waits_until_the_hub_verified_the_callback(
 
     assert "The hub verified the callback: subscribed." in out.getvalue()
     assert mosip.hub.active("CREDENTIAL_ISSUED"), "the hub holds no subscription"
-    subscription = WebSubSubscription.objects.get()
+    subscription = WebSubSubscription.objects.get(pk=1)
     assert subscription.verified_at >= subscription.requested_at
+    # The workflow manager's topic beside it, at the route next to the callback.
+    workflow = mosip.hub.wait_for_subscription(
+        topic="REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT", timeout=10
+    )
+    assert workflow and workflow.callback == f"{served_portal}/websub/callback/workflow"
     as_if_the_grace_had_passed()  # verified stays verified
     assert websub_reasons(client) == ([], WebSubState.VERIFIED)
 
@@ -66,7 +71,7 @@ def test_a_callback_refused_for_its_host_is_reported_not_taken_for_success(
     assert "NOT subscribed" in message
     assert f"http://127.1:{port}/websub/callback" in message
     assert "DJANGO_ALLOWED_HOSTS or PORTAL_INTERNAL_HOSTS" in message
-    [attempt] = mosip.hub.attempts
+    [attempt] = [a for a in mosip.hub.attempts if a.topic == "CREDENTIAL_ISSUED"]
     assert attempt.done.wait(5) and attempt.verification_status == 400  # the Host refused
     assert not mosip.hub.active("CREDENTIAL_ISSUED")
 

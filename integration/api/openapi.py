@@ -106,6 +106,44 @@ PATHS = {
             },
         },
     },
+    "/websub/callback/workflow": {
+        "get": {
+            "operationId": "websub_workflow_intent_verification",
+            "summary": "WebSub intent verification for the workflow manager's topic",
+            "description": "As for `/websub/callback`: the challenge is echoed and the "
+            "hub's check recorded.",
+            "tags": ["websub"],
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("hub.mode", "hub.topic", "hub.challenge", "hub.lease_seconds")
+            ],
+            "security": [{}],
+            "responses": {
+                "200": _text("The challenge, echoed."),
+                "400": _text("No hub.challenge."),
+            },
+        },
+        "post": {
+            "operationId": "websub_workflow_completed",
+            "summary": "A packet's workflow ended (MOSIP's workflow manager, via its hub)",
+            "description": "`{instanceId, resultCode, workflowType, errorCode}`. REJECTED or "
+            "FAILED fails the record whose transaction id is `instanceId` with MOSIP's reason; "
+            "PROCESSED leaves it waiting for its credential; an id the portal does not know "
+            "is kept and ignored. 503 asks the hub to deliver it again later.",
+            "tags": ["websub"],
+            "security": [{WEBSUB_SIGNATURE: []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "responses": {
+                "200": {"description": "Taken (applied, ignored, or kept as unexpected)."},
+                "400": _json("Not JSON (no WebSub secret set)."),
+                "401": _json("X-Hub-Signature does not match."),
+                "503": _json("MOSIP's reason or our database out of reach; deliver again."),
+            },
+        },
+    },
     "/webhooks/opencrvs": {
         "get": {
             "operationId": "opencrvs_webhook_verification",

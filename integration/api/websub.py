@@ -1,4 +1,6 @@
-"""MOSIP's WebSub hub calls this: intent verification (GET) and CREDENTIAL_ISSUED (POST).
+"""MOSIP's WebSub hub calls these: intent verification (GET), CREDENTIAL_ISSUED (POST on
+the callback) and the workflow manager's workflow-completed events (POST on the route
+next to it, services/workflow_events.py).
 
 Each delivery is stored before it is looked at (services/inbound.py). The hub delivers
 again what is answered 503: a credential we could not read for a reason on our side.
@@ -58,3 +60,20 @@ def websub_callback(request) -> HttpResponse:
         },
     }
     return with_retry_after(JsonResponse(reply, status=handled.status))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def workflow_callback(request) -> HttpResponse:
+    """The workflow manager's topic. MOSIP's own subscribers answer it with an empty 200;
+    so does the portal, whatever it made of the event (kept on the Inbound page), except
+    a wrong signature (401) and what it should be sent again (503)."""
+    if request.method == "GET":
+        return intent_check(request)
+    handled = inbound.handle(inbound.store(request, InboundKind.MOSIP_WORKFLOW))
+    if handled.outcome == InboundOutcome.FORGED:
+        return JsonResponse({"detail": "X-Hub-Signature does not match."}, status=401)
+    if handled.status >= 300:
+        return with_retry_after(JsonResponse(handled.detail or {"detail": handled.error},
+                                             status=handled.status))  # fmt: skip
+    return HttpResponse(status=200)

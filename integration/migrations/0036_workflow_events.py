@@ -1,7 +1,8 @@
-"""Reserved while several changes are made at once; its operations are filled in by the change
-named in its file name, or this docstring says why it stayed empty."""
+"""MOSIP's workflow-completed events (services/workflow_events.py) are stored as inbound
+deliveries of their own kind, beside credentials and OpenCRVS webhooks. Only the field's
+choices change: no SQL is run on any database."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -9,4 +10,17 @@ class Migration(migrations.Migration):
         ("integration", "0035_packet_sent_marker"),
     ]
 
-    operations = []
+    operations = [
+        migrations.AlterField(
+            model_name="inboundevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("credential", "MOSIP credential (WebSub)"),
+                    ("opencrvs_webhook", "OpenCRVS webhook"),
+                    ("mosip_workflow", "MOSIP workflow ended (WebSub)"),
+                ],
+                max_length=20,
+            ),
+        ),
+    ]

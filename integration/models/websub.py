@@ -30,7 +30,8 @@ class WebSubState(models.TextChoices):
 
 
 class WebSubSubscription(models.Model):
-    """One row (pk=1): the last (un)subscribe request and what the hub did with it."""
+    """The last (un)subscribe request to a topic and what the hub did with it: pk=1 the
+    credential topic, pk=2 the workflow manager's (services/websub.py)."""
 
     hub_url = models.URLField(_("hub URL"), blank=True)
     topic = models.CharField(_("topic"), max_length=100, blank=True)

@@ -24,7 +24,7 @@ from integration.models import (
 )
 from integration.models.inbound import REPROCESSABLE
 from integration.outages import outage_of
-from integration.services import intake
+from integration.services import intake, workflow_events
 from integration.services.credential import receive_credential
 from integration.services.key_rotation import websub_secrets
 from integration.services.signatures import mosip_signature_matches, opencrvs_signature_matches
@@ -66,7 +66,7 @@ def signature_holds(event: InboundEvent) -> bool | None:
     """True or False; None when no signature can be asked for yet (no secret set)."""
     signature = event.headers.get("X-Hub-Signature")
     body = bytes(event.body)
-    if event.kind == InboundKind.CREDENTIAL:
+    if event.kind in MOSIP_KINDS:
         # The previous secret too, for its overlap after a rotation (key_rotation.py).
         secrets = websub_secrets(MosipSettings.load())
         if not secrets:
@@ -89,7 +89,7 @@ def handle(event: InboundEvent) -> Handled:
     """Check and process a stored delivery; record what became of it."""
     holds = signature_holds(event)
     event.signature_valid = holds
-    handler = _credential if event.kind == InboundKind.CREDENTIAL else _webhook
+    handler = HANDLERS.get(event.kind, _webhook)
     if holds is False:
         return _finish(event, Handled(401, InboundOutcome.FORGED, "X-Hub-Signature does not match"))
     if holds is None and event.kind == InboundKind.OPENCRVS_WEBHOOK:
@@ -120,7 +120,7 @@ def _invalid_status(event: InboundEvent) -> int:
     event (not JSON, another shape) is answered 200 with status ERROR, as any refused
     credential: the hub delivers again what is not a 2xx, and this would never read
     better. It is kept as invalid for staff. Unsigned (no secret set yet) it is a 400."""
-    signed = event.kind == InboundKind.CREDENTIAL and event.signature_valid
+    signed = event.kind in MOSIP_KINDS and event.signature_valid
     return 200 if signed else 400
 
 
@@ -158,6 +158,34 @@ def _webhook(event: InboundEvent, document: object) -> Handled:
         return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
     submission, _created = intake.receive(intake.from_webhook(bundle, topic, bytes(event.body)))
     return _finish(event, Handled(202, InboundOutcome.ACCEPTED), submission)
+
+
+def _workflow(event: InboundEvent, document: object) -> Handled:
+    """MOSIP's workflow manager: a packet's workflow ended (services/workflow_events.py).
+    An event for a registration id we do not know is kept and answered 200: every
+    subscriber of the topic gets every packet's event."""
+    outcome = workflow_events.receive(document)
+    if outcome.invalid:
+        detail = {"event": [outcome.invalid]}
+        handled = Handled(_invalid_status(event), InboundOutcome.INVALID, str(detail), detail)
+    elif outcome.retry:
+        # Too early, or MOSIP's reason out of reach: the hub delivers it again (and the
+        # status look-up finds it too); the row waits to be reprocessed meanwhile.
+        handled = Handled(503, InboundOutcome.KEPT_FOR_RETRY, outcome.result)
+    elif outcome.applied:
+        handled = Handled(200, InboundOutcome.ACCEPTED)
+    else:
+        handled = Handled(200, InboundOutcome.REFUSED, outcome.result)
+    return _finish(event, handled, outcome.submission)
+
+
+# The kinds MOSIP's WebSub hub delivers, signed with the subscription's secret.
+MOSIP_KINDS = (InboundKind.CREDENTIAL, InboundKind.MOSIP_WORKFLOW)
+HANDLERS = {
+    InboundKind.CREDENTIAL: _credential,
+    InboundKind.MOSIP_WORKFLOW: _workflow,
+    InboundKind.OPENCRVS_WEBHOOK: _webhook,
+}
 
 
 def reprocess(event_id: int, actor_name: str) -> InboundEvent | None:

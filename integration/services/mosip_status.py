@@ -46,6 +46,8 @@ BATCH = 100  # registration ids per status search, MOSIP's limit
 PER_RUN = 2000  # records looked up per periodic run at most, the longest unchecked first
 NOT_FOUND = "NOT_FOUND"  # what we store when MOSIP does not know the registration id
 PROCESSED = ("PROCESSED", "UIN_GENERATED")
+# The workflow manager's results that bring no credential (its WebSub event).
+WORKFLOW_FAILED = ("REJECTED", "FAILED")
 
 
 def label(status: str) -> str:
@@ -108,6 +110,30 @@ def check(submissions: Iterable[Submission]) -> dict[str, int]:
                 continue
             found[_act(client, submission, statuses[submission.transaction_id])] += 1
     return dict(found)
+
+
+def workflow_ended(submission: Submission, result_code: str) -> str:
+    """MOSIP's workflow manager said the packet's workflow ended (its WebSub event,
+    services/workflow_events.py): the same decision as a look-up's answer, sooner.
+    REJECTED or FAILED fails a waiting record with MOSIP's reason (read from the
+    transaction search); PROCESSED leaves it waiting for its credential. A duplicate or
+    late event finds the record moved on and changes nothing."""
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).update(
+        mosip_status=result_code, mosip_checked_at=now
+    )
+    submission.mosip_status, submission.mosip_checked_at = result_code, now
+    if result_code not in WORKFLOW_FAILED:
+        return "processed" if result_code == "PROCESSED" else result_code.lower()
+    if submission.status == Status.SENDING:
+        # The worker that started the workflow has not recorded it yet: the event came
+        # first. The hub is asked to deliver it again (the look-up would find it too).
+        return "not_started_yet"
+    if not _waiting(submission):
+        # Already failed, confirmed or not yet marked as started: nothing to move, and no
+        # call to MOSIP for it (the hub may deliver the same event many times).
+        return "rejected_seen"
+    return _mosip_rejected(MosipClient(), submission, result_code)
 
 
 def _act(client: MosipClient, submission: Submission, status: str | None) -> str:

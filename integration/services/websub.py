@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.models import MosipSettings
@@ -20,6 +21,17 @@ from integration.models.websub import WebSubState, WebSubSubscription
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION = 1  # the row's primary key
+# The workflow manager's topic (services/workflow_events.py): its own row, same hub and
+# secret. Only a convenience beside the status look-up, so its failures are logged, not
+# raised, and `standing` is the credential subscription's.
+WORKFLOW_SUBSCRIPTION = 2
+
+
+def workflow_callback_url(config: MosipSettings) -> str:
+    """Where the hub delivers the workflow topic: the route next to the credential
+    callback (api/websub.py), found wherever MOSIP reaches that one."""
+    callback = config.websub_callback_url
+    return callback.rstrip("/") + "/workflow" if callback else ""
 
 
 def subscribe(mode: str = "subscribe") -> None:
@@ -42,6 +54,33 @@ def subscribe(mode: str = "subscribe") -> None:
     except RemoteError as exc:
         WebSubSubscription.objects.filter(pk=SUBSCRIPTION).update(request_error=exc.message[:500])
         raise
+    _subscribe_workflow(config, mode)
+
+
+def _subscribe_workflow(config: MosipSettings, mode: str) -> None:
+    topic = app_settings.MOSIP_WORKFLOW_TOPIC
+    if not topic:
+        return
+    callback = workflow_callback_url(config)
+    WebSubSubscription.objects.update_or_create(
+        pk=WORKFLOW_SUBSCRIPTION,
+        defaults={
+            "hub_url": config.websub_hub_url,
+            "topic": topic,
+            "callback_url": callback,
+            "mode": mode,
+            "requested_at": timezone.now(),
+            "request_error": "",
+        },
+    )
+    try:
+        MosipClient(config).subscribe(mode, topic, callback)
+    except RemoteError as exc:
+        WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).update(
+            request_error=exc.message[:500]
+        )
+        log.warning("WebSub subscription to %s failed: %s (the status look-up still finds "
+                    "rejections)", topic, exc.message)  # fmt: skip
 
 
 def subscribe_if_configured() -> bool | None:
@@ -63,9 +102,9 @@ def intent_verified(mode: str, topic: str, lease_seconds: str | None) -> bool:
     An intent check for anything else is still answered (as mosip-api did) but not
     recorded."""
     lease = int(lease_seconds) if (lease_seconds or "").isdigit() else None
-    updated = WebSubSubscription.objects.filter(pk=SUBSCRIPTION, mode=mode, topic=topic).update(
-        verified_at=timezone.now(), lease_seconds=lease
-    )
+    updated = WebSubSubscription.objects.filter(
+        pk__in=(SUBSCRIPTION, WORKFLOW_SUBSCRIPTION), mode=mode, topic=topic
+    ).update(verified_at=timezone.now(), lease_seconds=lease)
     if updated:
         log.info("MOSIP's WebSub hub verified the callback (%s %s)", mode, topic)
     return bool(updated)
@@ -73,9 +112,9 @@ def intent_verified(mode: str, topic: str, lease_seconds: str | None) -> bool:
 
 def denied(topic: str, reason: str) -> None:
     """The hub's `hub.mode=denied` for our topic."""
-    updated = WebSubSubscription.objects.filter(pk=SUBSCRIPTION, topic=topic).update(
-        denied_at=timezone.now(), denied_reason=reason[:500]
-    )
+    updated = WebSubSubscription.objects.filter(
+        pk__in=(SUBSCRIPTION, WORKFLOW_SUBSCRIPTION), topic=topic
+    ).update(denied_at=timezone.now(), denied_reason=reason[:500])
     if updated:
         log.warning("MOSIP's WebSub hub denied the subscription to %s", topic)
 

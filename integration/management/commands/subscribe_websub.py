@@ -3,6 +3,7 @@ hub has verified the callback: the hub's 202 to the request is not a subscriptio
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.models import MosipSettings
 from integration.models.websub import VERIFICATION_GRACE, WebSubState
@@ -35,6 +36,11 @@ class Command(BaseCommand):
             f"Asked {config.websub_hub_url} to {mode} {config.websub_callback_url} "
             f"to {config.websub_topic}."
         )
+        if app_settings.MOSIP_WORKFLOW_TOPIC:
+            self.stdout.write(
+                f"Asked it too to {mode} {websub.workflow_callback_url(config)} to "
+                f"{app_settings.MOSIP_WORKFLOW_TOPIC} (rejections at once)."
+            )
         if timeout <= 0:
             self.stdout.write("Not waiting for the hub to verify the callback.")
             return

@@ -1,0 +1,55 @@
+"""MOSIP's workflow manager tells its WebSub hub when a packet's workflow ends
+(docs/protocols.md#workflow-completed): the portal subscribes to that topic next to the
+credential topic, so a packet MOSIP rejected fails its record at once instead of at the
+next status look-up. The look-up (services/mosip_status.py) stays: the hub may give up on
+an event, and the decision is the look-up's own.
+
+The event names the packet by its registration id (the portal's transaction id). One
+for a registration id the portal does not know (another system's packet on the same
+topic) is kept and ignored.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from integration.models import Submission
+from integration.services import mosip_status
+
+log = logging.getLogger(__name__)
+
+
+# What mosip_status answers when the event should come again, and why (kept on the row).
+RETRY = {
+    "unanswered": "MOSIP's transaction search did not answer: its reason is read later",
+    "not_started_yet": "the workflow start is not recorded yet: the event came first",
+}
+
+
+@dataclass
+class Outcome:
+    applied: bool  # the event named a record of ours and was acted on
+    result: str = ""  # what mosip_status made of it, or why it was ignored
+    invalid: str = ""  # not a workflow-completed event: why
+    retry: bool = False  # MOSIP's reason was out of reach: deliver it again
+    submission: Submission | None = None
+
+
+def receive(document: object) -> Outcome:
+    """Apply one delivery of the workflow-completed topic."""
+    if not isinstance(document, dict):
+        return Outcome(False, invalid="Expected a JSON object.")
+    rid, result = document.get("instanceId"), document.get("resultCode")
+    if not isinstance(rid, str) or not rid or not isinstance(result, str) or not result:
+        return Outcome(False, invalid="Expected `instanceId` and `resultCode` strings.")
+    submission = Submission.objects.filter(transaction_id=rid).first()
+    if submission is None:
+        # Every subscriber of the topic gets every packet's event, not only ours.
+        return Outcome(False, result="no record has this registration id: ignored")
+    result = result.strip().upper()
+    done = mosip_status.workflow_ended(submission, result)
+    if done in RETRY:
+        log.info("submission %s: MOSIP's workflow ended %s; %s", submission.pk, result,
+                 RETRY[done])  # fmt: skip
+        return Outcome(False, RETRY[done], retry=True, submission=submission)
+    log.info("submission %s: MOSIP's workflow ended %s (%s)", submission.pk, result, done)
+    return Outcome(True, done, submission=submission)
