@@ -39,3 +39,26 @@ def test_a_superuser_reads_the_row_and_cannot_add_change_or_delete_it(db, admin_
         base, {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
     ).status_code in (200, 302)
     assert type(row).objects.filter(pk=pk).exists()
+
+
+def test_a_record_is_read_in_the_admin_and_its_failure_cannot_be_rewritten(db, admin_client):
+    from integration.models import Submission
+    from tests.fixtures import birth_request
+
+    record = Submission.objects.create(
+        event_type="birth",
+        tracking_id="B1",
+        certificate_number="C1",
+        raw_request=birth_request("C1", "B1"),
+        last_error="MOSIP said no",
+    )
+    page = admin_client.get(f"/admin/integration/submission/{record.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert 'name="last_error"' not in page.content.decode()
+
+    admin_client.post(f"/admin/integration/submission/{record.pk}/change/", {"last_error": "ok"})
+    record.refresh_from_db()
+    assert record.last_error == "MOSIP said no"
+    assert admin_client.get("/admin/integration/submission/add/").status_code == 403
+    assert admin_client.get(f"/admin/integration/submission/{record.pk}/delete/").status_code == 403

@@ -1,6 +1,6 @@
-"""The one read-only admin: pages for rows the portal writes itself (the settings history,
-the retention runs, the identity checks), which staff read and never add, change or
-delete. Django shows such a page as "View" with every field as text."""
+"""The one read-only admin: pages for rows the portal writes itself (the records and their
+calls, the settings history, the retention runs, the identity checks), which staff read
+and never add, change or delete. Django shows such a page as "View", every field as text."""
 
 from django.contrib import admin
 

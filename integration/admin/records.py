@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from integration.admin.readonly import ReadOnlyAdmin
 from integration.console import reason_text
 from integration.models import Attempt, Submission
 
@@ -27,7 +28,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
     list_display = [
         "tracking_id",
         "certificate_number",
@@ -41,7 +42,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["=tracking_id", "=certificate_number", "=transaction_ids__value", "=vid"]
     show_full_result_count = False
     inlines = [AttemptInline]
-    exclude = ["token"]
+    exclude = ["token", "last_error"]  # last_error is shown as `failure_reason`
 
     def get_readonly_fields(self, request, obj=None):
         # The reason in the reader's language, not its English text and stored code.
@@ -53,9 +54,3 @@ class SubmissionAdmin(admin.ModelAdmin):
     def failure_reason(self, obj: Submission) -> str:
         """In the reader's language, the remote system's own words marked apart."""
         return reason_text.rendered(obj) if obj.last_error else "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
