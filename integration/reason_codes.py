@@ -8,7 +8,7 @@ apart as `verbatim` and shown quoted, marked as that system's text.
 
 To add a reason: add a code here with a gettext_lazy sentence (tests/test_translations.py
 fails otherwise), its French entry at the end of locale/fr/LC_MESSAGES/django.po, and
-raise or store `Reason("code", ...)` (integration.errors.Reason) where it happens.
+raise or store `Reason("code", ...)` (integration.reasons.Reason) where it happens.
 """
 
 from django.utils.translation import gettext_lazy as _

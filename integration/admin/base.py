@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from integration.clients.http import destination_problem
 from integration.crypto.keystore import KeystoreError, load_pkcs12
-from integration.errors import staff_text
 from integration.fields import mask
 from integration.models import SettingsChange
+from integration.reasons import staff_text
 from integration.services.connection_checks import CHECKS
 from integration.services.staff_actions import display_name
 

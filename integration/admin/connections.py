@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from integration.admin.base import KeystoreUploadForm, SecretsForm, SingletonAdmin
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES
-from integration.errors import staff_text
 from integration.mapping.schemas import schema_problem
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.settings import IdSchemaSource
+from integration.reasons import staff_text
 from integration.services import key_rotation, partner_certificate, websub
 
 MOSIP_SECRETS = (

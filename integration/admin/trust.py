@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
-from integration.errors import staff_text
 from integration.models import TrustedDocument, TrustedDocumentKind
+from integration.reasons import staff_text
 
 
 class TrustedDocumentForm(forms.ModelForm):

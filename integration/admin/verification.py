@@ -20,8 +20,8 @@ from integration.crypto.esignet_keys import (
 )
 from integration.crypto.ida import IdaCryptoError, certificate_thumbprint, load_certificate
 from integration.crypto.keystore import KeystoreError, load_pkcs12
-from integration.errors import staff_text
 from integration.models import EsignetSettings, IdaSettings, VerificationRecord
+from integration.reasons import staff_text
 from integration.services.esignet_trust import lines
 
 

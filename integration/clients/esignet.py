@@ -16,8 +16,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from integration.clients.http import RETRIABLE_STATUSES, RemoteError, send
-from integration.errors import Reason, StaffReadableError
 from integration.models import EsignetSettings
+from integration.reasons import Reason, StaffReadableError
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 3600

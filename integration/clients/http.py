@@ -35,8 +35,8 @@ from urllib3.util.connection import allowed_gai_family
 from integration import app_settings
 from integration.clients import fence
 from integration.clients.sent import request_excerpt
-from integration.errors import Readable, Reason, stored_reason
 from integration.models import Attempt, Submission
+from integration.reasons import Readable, Reason, stored_reason
 from integration.redaction import redact
 
 # Retrying these can succeed later; any other 4xx will fail the same way again.
@@ -57,7 +57,7 @@ class RemoteError(Exception):
         retriable: bool,
         http_status: int | None = None,
     ):
-        # `message` may be an integration.errors.Reason: stored as a code, shown in the
+        # `message` may be an integration.reasons.Reason: stored as a code, shown in the
         # reader's language; `message` stays the English text.
         super().__init__(str(message))
         self.reason = message
@@ -397,7 +397,7 @@ def raise_for_status(response: requests.Response, what: str) -> None:
 class CallRecord:
     submission: Submission | None = None  # may be set during the call, once known
     response: requests.Response | None = None
-    error: str | Reason = ""  # a Reason is stored as its code (integration.errors)
+    error: str | Reason = ""  # a Reason is stored as its code (integration.reasons)
     # What was sent when no reply came (a timeout, a refused connection); with a reply
     # it is the reply's own `request`.
     request: requests.PreparedRequest | None = None
@@ -427,7 +427,7 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
         record.request = record.request or _sent_request(exc)
         raise error from exc
     except RemoteError as exc:
-        record.error = exc.reason  # a Reason is stored as its code (integration.errors)
+        record.error = exc.reason  # a Reason is stored as its code (integration.reasons)
         record.request = record.request or _sent_request(exc)
         raise
     except Exception as exc:

@@ -20,8 +20,8 @@ from integration.crypto.ida import (
     sign_detached,
 )
 from integration.crypto.keystore import load_pkcs12
-from integration.errors import Reason
 from integration.models import IdaSettings
+from integration.reasons import Reason
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from django.core.cache import cache
 from integration import app_settings
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, origin, raise_for_status, recorded_call, send
-from integration.errors import Reason
 from integration.models import MosipSettings, Submission
 from integration.models.submission import Step
+from integration.reasons import Reason
 from integration.redaction import redact
 
 TOKEN_SAFETY_MARGIN_SECONDS = 60

@@ -10,9 +10,9 @@ import uuid
 import requests
 
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
-from integration.errors import Reason
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
+from integration.reasons import Reason
 
 ACCEPT_PROCEDURE = "event.actions.register.accept"
 REJECT_PROCEDURE = "event.actions.register.reject"

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from integration import app_settings
 from integration.clients import token_cache
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
-from integration.errors import Reason
 from integration.models import OpenCrvsSettings, Submission
 from integration.models.submission import Step
+from integration.reasons import Reason
 
 # What the integration does with its client: confirm registrations, read events (their
 # pending action), and confirm corrections (opencrvs-core scope names).

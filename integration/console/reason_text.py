@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from integration.errors import Reason
+from integration.reasons import Reason
 
 
 def reason_of(submission) -> Reason | None:

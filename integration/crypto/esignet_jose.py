@@ -14,7 +14,7 @@ from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import RSAKey
 
 from integration.crypto.esignet_keys import SIGNING_ALGORITHMS, TrustedKey
-from integration.errors import StaffReadableError
+from integration.reasons import StaffReadableError
 
 JWE_ALGORITHMS = ("RSA-OAEP-256", "A256GCM")
 _JWE_REGISTRY = jwe.JWERegistry(algorithms=list(JWE_ALGORITHMS))
@@ -22,7 +22,7 @@ _JWE_REGISTRY = jwe.JWERegistry(algorithms=list(JWE_ALGORITHMS))
 
 class TokenRefused(StaffReadableError):
     """The token cannot be trusted; the message says why, and never holds its claims.
-    str() is English (logs); staff read it in their language (integration.errors)."""
+    str() is English (logs); staff read it in their language (integration.reasons)."""
 
 
 def is_jwe(token: str) -> bool:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
-from integration.errors import StaffReadableError
+from integration.reasons import StaffReadableError
 
 SIGNING_ALGORITHMS = ("RS256", "PS256")
 _PEM_BLOCK = re.compile(

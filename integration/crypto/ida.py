@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from joserfc import jws
 from joserfc.jwk import RSAKey
 
-from integration.errors import StaffReadableError
+from integration.reasons import StaffReadableError
 
 AES_KEY_BITS = 256
 GCM_NONCE_LEN = 16  # IDA reads the nonce from the last 16 bytes

@@ -5,7 +5,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.utils.translation import gettext_lazy as _
 
-from integration.errors import StaffReadableError
+from integration.reasons import StaffReadableError
 
 
 class KeystoreError(StaffReadableError):

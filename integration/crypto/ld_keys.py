@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
-from integration.errors import StaffReadableError
+from integration.reasons import StaffReadableError
 
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 ED25519_MULTICODEC = b"\xed\x01"

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from integration.errors import Reason
 from integration.mapping.conform import without_empty
 from integration.mapping.paths import is_empty, search
 from integration.mapping.transforms import TransformError, apply_transform, is_simple_type, join
+from integration.reasons import Reason
 
 PLACEHOLDER = re.compile(r"\{(year|trackingId|certificateNumber|eventType|eventId|now|uuid)\}")
 DEFAULT_META_INFO = {

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-from integration.errors import Reason
+from integration.reasons import Reason
 
 # mosip-config v1.3.0, application-default.properties:
 # mosip.kernel.idobjectvalidator.mandatory-attributes.reg-processor.<process in lower case>.

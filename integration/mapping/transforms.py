@@ -14,9 +14,9 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from integration.errors import Reason
 from integration.mapping import fhir
 from integration.mapping.paths import check_expression, is_empty, search
+from integration.reasons import Reason
 
 
 class TransformError(ValueError):

@@ -24,8 +24,8 @@ from typing import Any
 from django.utils.translation import gettext_noop
 from jsonschema import Draft4Validator
 
-from integration.errors import Reason
 from integration.mapping.mosip_rules import FILLED_BY_MOSIP
+from integration.reasons import Reason
 
 # English msgids: stored as they are with a reason, translated when shown (Reason).
 KIND_WORDS = {

@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration.errors import Reason, stored_reason
 from integration.fields import EncryptedTextField
 from integration.reason_groups import reason_keys
+from integration.reasons import Reason, stored_reason
 
 
 class EventType(models.TextChoices):
@@ -73,7 +73,7 @@ REASON_FIELDS = ("reason_code", "reason_params")
 
 def reason_columns(last_error: object) -> dict:
     """What a failure reason writes: its English text, code and values
-    (integration.errors.stored_reason) and its grouping keys. A coded reason groups on its
+    (integration.reasons.stored_reason) and its grouping keys. A coded reason groups on its
     sentence without the remote's words, so the dashboard groups by code and values."""
     columns = stored_reason(last_error)
     text = last_error.grouping_text() if isinstance(last_error, Reason) else columns["last_error"]

@@ -12,9 +12,9 @@ from integration.clients import fence
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import Step
+from integration.reasons import Reason
 from integration.services import lifecycle, opencrvs_access, progress
 from integration.services.failures import Kind, classify
 from integration.services.opencrvs_access import NothingToConfirm, TokenExpired

@@ -16,10 +16,10 @@ from integration.clients.ida import Demographics, IdaAnswer, IdaClient
 from integration.clients.mosip import MosipClient
 from integration.clients.opencrvs import fetch_public_key
 from integration.clients.opencrvs_auth import REQUIRED_SCOPES, OpenCrvsAuth
-from integration.errors import StaffReadableError, staff_words
 from integration.mapping.schemas import describe
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
+from integration.reasons import StaffReadableError, staff_words
 from integration.services.id_schema import packet_schema_version
 
 

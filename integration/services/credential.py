@@ -17,9 +17,9 @@ from integration.clients.http import recorded_call
 from integration.crypto.credential import CredentialError, MalformedCredential, decrypt_credential
 from integration.crypto.keystore import KeystoreError, load_pkcs12
 from integration.crypto.vc_proof import ProofError
-from integration.errors import Reason
 from integration.models import EventType, MosipSettings, Status, Submission, TransactionId
 from integration.models.submission import FINAL_STATUSES, Step
+from integration.reasons import Reason
 from integration.services import lifecycle
 from integration.services.credential_proof import ProofUnavailable, check_proof, trust_from_settings
 from integration.services.key_rotation import partner_keystores
@@ -196,7 +196,7 @@ def receive_credential(event: dict) -> Outcome:
                 raise CredentialRefused(Reason("credential_no_national_id", key=key))
             _store_vid(submission, transaction_id, vid)
         except CredentialRefused as exc:
-            call.error = exc.reason  # stored as its code (integration.errors)
+            call.error = exc.reason  # stored as its code (integration.reasons)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
             return Outcome(
                 False,

@@ -28,8 +28,8 @@ from integration.crypto.ld_keys import (
 )
 from integration.crypto.ld_proof import verify_ld_proof
 from integration.crypto.vc_proof import ProofError, verification_method, verify_jcs_proof
-from integration.errors import Reason
 from integration.models import MosipSettings, TrustedDocument, TrustedDocumentKind
+from integration.reasons import Reason
 
 TRUSTED_DOCUMENTS = "trusted-documents"
 

@@ -16,11 +16,11 @@ import logging
 
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.errors import Reason
 from integration.mapping.documents import DECLARATION, merged_declaration
 from integration.mapping.engine import reads
 from integration.models import Submission
 from integration.models.mapping import MappingProfile, SourceFormat
+from integration.reasons import Reason
 from integration.services.opencrvs_access import reading_token
 
 log = logging.getLogger(__name__)

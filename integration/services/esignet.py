@@ -12,8 +12,8 @@ from integration.clients.esignet import EsignetClient, EsignetRefused
 from integration.clients.http import RemoteError
 from integration.crypto.esignet_jose import TokenRefused
 from integration.crypto.esignet_keys import KeyDocumentError
-from integration.errors import Reason
 from integration.models import EsignetSettings, VerificationKind, VerificationResult
+from integration.reasons import Reason
 from integration.services.esignet_answer import to_opencrvs
 from integration.services.esignet_trust import trusted_user_info
 from integration.services.verification import Check, VerificationError

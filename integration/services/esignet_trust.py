@@ -35,8 +35,8 @@ from integration.crypto.esignet_keys import (
     keys_from_text,
     load_private_key,
 )
-from integration.errors import Readable
 from integration.models import EsignetSettings
+from integration.reasons import Readable
 
 CLOCK_SKEW_SECONDS = 60
 # Names in refusals, in the reader's language (the English in logs).
@@ -71,7 +71,7 @@ class KeyRing:
 
     def describe(self, *, id_token: bool = False) -> Readable:
         """The sources tried, then what could not be read: in the reader's language for
-        staff, English in logs (integration.errors.Readable)."""
+        staff, English in logs (integration.reasons.Readable)."""
         c, names = self.config, []
         if c.jwks_url:
             names.append(JWKS_NAME)

@@ -12,8 +12,8 @@ import enum
 from dataclasses import dataclass
 
 from integration.clients.http import RemoteError, redact
-from integration.errors import Reason
 from integration.outages import outage_of
+from integration.reasons import Reason
 from integration.services.packet import MappingFailed, NoIdSchema
 
 

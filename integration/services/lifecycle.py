@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from integration import app_settings
 from integration.clients import fence
-from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import IN_FLIGHT_STATUSES, reason_columns, writing_status
+from integration.reasons import Reason
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integration.errors import staff_text
 from integration.models import MosipSettings, Submission
 from integration.models.mapping import MappingProfile
+from integration.reasons import staff_text
 from integration.services import declaration
 from integration.services.packet import map_submission
 

@@ -34,9 +34,9 @@ from django.utils.translation import gettext as _
 from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
-from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind, Step
+from integration.reasons import Reason
 from integration.services import lifecycle, progress
 from integration.services.failures import MOSIP_FAILED_STATUSES, classify, mosip_rejection
 

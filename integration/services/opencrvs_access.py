@@ -23,9 +23,9 @@ from integration.clients.opencrvs import (
     pending_action,
 )
 from integration.clients.opencrvs_auth import OpenCrvsAuth, scope_names
-from integration.errors import Reason
 from integration.mapping.profiles import active_profiles
 from integration.models import EventType, Submission
+from integration.reasons import Reason
 from integration.services.record_token import InvalidToken, unverified_claims
 
 CONFIRMABLE_ACTIONS = (REGISTER, APPROVE_CORRECTION)

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from integration.clients.mosip import Packet
 from integration.db import insert
-from integration.errors import Reason
 from integration.mapping.conform import conform
 from integration.mapping.documents import DECLARATION, source_document
 from integration.mapping.engine import Mapped, map_record
@@ -28,6 +27,7 @@ from integration.mapping.schemas import identity_properties, schema_problem
 from integration.mapping.validation import validate_fields
 from integration.models import EventType, MosipSettings, Submission, TransactionId
 from integration.models.mapping import DEFAULT_LANGUAGE, MappingProfile, SourceFormat
+from integration.reasons import Reason
 from integration.services import declaration
 from integration.services.id_schema import schema_from_mosip
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from integration.crypto.credential import certificate_thumbprint, recipient_thumbprint
 from integration.crypto.keystore import KeystoreError, load_pkcs12
-from integration.errors import Readable
 from integration.models import InboundEvent, InboundKind, InboundOutcome, MosipSettings
+from integration.reasons import Readable
 from integration.services.key_rotation import partner_keystores
 
 # A delivery older than this may predate a rotation MOSIP has made since.

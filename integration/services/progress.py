@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integration import app_settings
-from integration.errors import Reason, stored_reason
 from integration.models import Attempt, Submission
 from integration.models.submission import FailureKind
+from integration.reasons import Reason, stored_reason
 from integration.services import lifecycle
 from integration.services.failures import Failure, Kind
 

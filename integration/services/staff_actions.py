@@ -32,7 +32,6 @@ from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
-from integration.errors import Readable, Reason
 from integration.models import (
     ActionKind,
     Attempt,
@@ -45,6 +44,7 @@ from integration.models import (
     TransactionId,
 )
 from integration.models.submission import FailureKind, Step
+from integration.reasons import Readable, Reason
 from integration.services import lifecycle
 from integration.services.opencrvs_access import TokenExpired, action_token
 from integration.services.packet import assign_transaction_id

@@ -8,9 +8,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integration import app_settings
-from integration.errors import Reason
 from integration.models import Status, Submission
 from integration.models.submission import FailureKind, Step
+from integration.reasons import Reason
 from integration.services import lifecycle
 from integration.services.bulk_jobs import sweep_bulk_jobs
 from integration.services.staff_actions import INTERRUPTED_REJECTION

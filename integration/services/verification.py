@@ -16,13 +16,13 @@ from integration.clients.http import RemoteError, redact
 from integration.clients.ida import Demographics, IdaAnswer, IdaClient
 from integration.crypto.ida import IdaCryptoError
 from integration.crypto.keystore import KeystoreError
-from integration.errors import Reason
 from integration.models import (
     IdaSettings,
     VerificationKind,
     VerificationRecord,
     VerificationResult,
 )
+from integration.reasons import Reason
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from integration.reasons import Reason, staff_words
 
 from integration.clients.esignet import EsignetRefused
 from integration.clients.http import RemoteError, raise_for_status
-from integration.errors import Reason, staff_words
 from integration.mapping.engine import map_fields
 from integration.mapping.validation import validate_fields
 from integration.models import FieldMapping, MappingProfile, Status, Submission

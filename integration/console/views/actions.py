@@ -19,9 +19,9 @@ from integration.console.forms import (
     SubmissionFilterForm,
 )
 from integration.console.views.access import console_view, sees_personal_data
-from integration.errors import staff_words
 from integration.models import ActionKind, Outcome, Submission
 from integration.models.console import ASSIGN, BULK_KINDS
+from integration.reasons import staff_words
 from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import bulk_jobs, staff_actions
 from integration.services.staff_actions import Actor, why_not

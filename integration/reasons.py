@@ -1,5 +1,10 @@
-"""Words staff read in their own language, while logs and the answers that OpenCRVS and
-MOSIP read keep them in English."""
+"""Why something failed, in words staff read in their own language, while logs and the
+answers that OpenCRVS and MOSIP read keep them in English: `Reason` (a failure as a code
+and its values), the readable words and errors it is built on, and how a reason is stored.
+
+The set: `reason_codes.py` is the catalogue of codes and their sentences;
+`reason_groups.py` groups alike failure texts for the dashboard; `console/reason_text.py`
+shows a stored reason on a page."""
 
 from typing import Any
 
