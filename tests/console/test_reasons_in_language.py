@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
-from integration.reasons import Reason, staff_words
 
 from integration.clients.esignet import EsignetRefused
 from integration.clients.http import RemoteError, raise_for_status
@@ -19,6 +18,7 @@ from integration.mapping.validation import validate_fields
 from integration.models import FieldMapping, MappingProfile, Status, Submission
 from integration.models.submission import Step
 from integration.reason_codes import REASONS
+from integration.reasons import Reason, staff_words
 from integration.services import lifecycle
 from integration.services.credential import receive_credential
 from integration.services.failures import classify
