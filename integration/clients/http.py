@@ -295,8 +295,9 @@ def _forget_session() -> None:
 os.register_at_fork(after_in_child=_forget_session)
 
 
-def classify(exc: requests.RequestException, what: str) -> RemoteError:
-    """The one classification of transport failures."""
+def transport_error(exc: requests.RequestException, what: str) -> RemoteError:
+    """The one reading of a transport failure as a RemoteError (retriable or not). What
+    a failure does to a record is `services.failures.classify`'s decision, not this."""
     if isinstance(exc, requests.Timeout):
         return RemoteError(Reason("remote_timeout", system=what), retriable=True)
     if isinstance(exc, requests.ConnectionError):
@@ -328,7 +329,7 @@ def send(method: str, url: str, *, what: str = "", **kwargs) -> requests.Respons
     try:
         response = session().request(method, url, **kwargs)
     except requests.RequestException as exc:
-        raise classify(exc, what) from None
+        raise transport_error(exc, what) from None
     except PeerRefused as exc:
         raise DestinationRefused(Reason("peer_refused", system=what, peer=exc.peer)) from None
     if response.is_redirect or response.is_permanent_redirect:
@@ -422,7 +423,7 @@ def recorded_call(step: str, url: str, submission: Submission | None) -> Iterato
         sent = False
         raise
     except requests.RequestException as exc:  # a caller that used its own session
-        error = classify(exc, origin(url))
+        error = transport_error(exc, origin(url))
         record.error = error.reason
         record.request = record.request or _sent_request(exc)
         raise error from exc
