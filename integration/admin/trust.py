@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integration.crypto.ld_keys import KeyDocumentError, key_for_method, method_ids
+from integration.crypto.ld_keys import LdKeyError, key_for_method, method_ids
 from integration.models import TrustedDocument, TrustedDocumentKind
 from integration.reasons import staff_text
 
@@ -63,7 +63,7 @@ class TrustedDocumentForm(forms.ModelForm):
             try:
                 for method in ids:
                     key_for_method(method, document)
-            except KeyDocumentError as exc:
+            except LdKeyError as exc:
                 raise forms.ValidationError({"content": staff_text(exc)}) from exc
         elif "@context" not in document:
             raise forms.ValidationError({"content": _("a JSON-LD context has an @context member")})

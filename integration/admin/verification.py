@@ -12,7 +12,7 @@ from integration.admin.readonly import ReadOnlyAdmin
 from integration.clients.esignet import load_client_jwk
 from integration.console import reason_text
 from integration.crypto.esignet_keys import (
-    KeyDocumentError,
+    EsignetKeyError,
     TrustedKey,
     describe,
     keys_from_text,
@@ -195,7 +195,7 @@ class EsignetSettingsAdmin(SingletonAdmin):
     def pinned_key_details(self, obj: EsignetSettings) -> str:
         try:
             keys = pinned_keys(obj.trusted_keys)
-        except KeyDocumentError as exc:
+        except EsignetKeyError as exc:
             return staff_text(exc)
         return format_html_join(
             "", "<div>{}</div>", [(describe(k),) for k in keys]

@@ -35,8 +35,8 @@ _PEM_BLOCK = re.compile(
 )
 
 
-class KeyDocumentError(StaffReadableError):
-    """A key document cannot be read."""
+class EsignetKeyError(StaffReadableError):
+    """E-Signet's key document, or a key of ours for it, cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def keys_from_document(document: object, source: str) -> list[TrustedKey]:
     if isinstance(document, dict) and "kty" in document:
         key = _from_jwk(document, source)
         return [key] if key else []
-    raise KeyDocumentError(
+    raise EsignetKeyError(
         _("%(source)s is neither a JWK set nor a MOSIP certificate list"), source=source
     )
 
@@ -88,17 +88,17 @@ def keys_from_text(text: str, source: str = "pinned keys") -> list[TrustedKey]:
         try:
             document = json.loads(text)
         except ValueError as exc:
-            raise KeyDocumentError(_("%(source)s: not valid JSON"), source=source) from exc
+            raise EsignetKeyError(_("%(source)s: not valid JSON"), source=source) from exc
         keys = keys_from_document(document, source)
     else:
         blocks = [m.group(0) for m in _PEM_BLOCK.finditer(text)]
         if not blocks:
-            raise KeyDocumentError(
+            raise EsignetKeyError(
                 _("%(source)s: no PEM certificate or public key found"), source=source
             )
         keys = [k for block in blocks for k in _from_pem(block, source, None)]
     if not keys:
-        raise KeyDocumentError(_("%(source)s: no RSA signing key found"), source=source)
+        raise EsignetKeyError(_("%(source)s: no RSA signing key found"), source=source)
     return keys
 
 
@@ -121,7 +121,7 @@ def _from_jwk(jwk: object, source: str) -> TrustedKey | None:
     try:
         key = RSAKey.import_key(public)
     except (JoseError, ValueError, TypeError) as exc:
-        raise KeyDocumentError(
+        raise EsignetKeyError(
             _("%(source)s: an RSA key cannot be read (%(error)s)"), source=source, error=exc
         ) from exc
     kid = jwk.get("kid") if isinstance(jwk.get("kid"), str) else None
@@ -136,7 +136,7 @@ def _from_pem(pem: str, source: str, kid: str | None) -> list[TrustedKey]:
         else:
             public = serialization.load_pem_public_key(data)
     except ValueError as exc:
-        raise KeyDocumentError(_("%(source)s: a PEM block cannot be read"), source=source) from exc
+        raise EsignetKeyError(_("%(source)s: a PEM block cannot be read"), source=source) from exc
     if not isinstance(public, RSAPublicKey):
         return []
     return [TrustedKey(RSAKey.import_key(public), kid, None, source)]
@@ -151,21 +151,21 @@ def load_private_key(text: str) -> RSAKey:
         try:
             key = serialization.load_pem_private_key(text.encode(), password=None)
         except (ValueError, TypeError) as exc:
-            raise KeyDocumentError(_("the encryption key is not an unencrypted PEM key")) from exc
+            raise EsignetKeyError(_("the encryption key is not an unencrypted PEM key")) from exc
         if not isinstance(key, RSAPrivateKey):
-            raise KeyDocumentError(_("the encryption key is not an RSA key"))
+            raise EsignetKeyError(_("the encryption key is not an RSA key"))
         return RSAKey.import_key(key)
     try:
         if not text.startswith("{"):
             text = base64.b64decode(text, validate=True).decode()
         data = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise KeyDocumentError(_("the encryption key is not PEM, JWK JSON or base64 JWK")) from exc
+        raise EsignetKeyError(_("the encryption key is not PEM, JWK JSON or base64 JWK")) from exc
     if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" not in data:
-        raise KeyDocumentError(_("the encryption key is not an RSA private JWK"))
+        raise EsignetKeyError(_("the encryption key is not an RSA private JWK"))
     try:
         return RSAKey.import_key(data)
     except (JoseError, ValueError, TypeError) as exc:
-        raise KeyDocumentError(
+        raise EsignetKeyError(
             _("the encryption key cannot be loaded: %(error)s"), error=exc
         ) from exc

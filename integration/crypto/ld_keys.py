@@ -43,8 +43,9 @@ _METHOD_LISTS = (
 )
 
 
-class KeyDocumentError(StaffReadableError):
-    """The key document does not give a usable key for the verification method."""
+class LdKeyError(StaffReadableError):
+    """A Linked Data proof's key document gives no usable key for the verification method
+    (esignet_keys.EsignetKeyError is E-Signet's)."""
 
 
 def _pem(text: str) -> PublicKey:
@@ -56,30 +57,30 @@ def _pem(text: str) -> PublicKey:
         else:
             key = serialization.load_pem_public_key(data)
     except ValueError as exc:
-        raise KeyDocumentError(_("publicKeyPem is not a PEM public key or certificate")) from exc
+        raise LdKeyError(_("publicKeyPem is not a PEM public key or certificate")) from exc
     return _supported(key)
 
 
 def _supported(key: Any) -> PublicKey:
     if isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
         return key
-    raise KeyDocumentError(_("unsupported key type %(type)s"), type=type(key).__name__)
+    raise LdKeyError(_("unsupported key type %(type)s"), type=type(key).__name__)
 
 
 def _jwk(jwk: Any) -> PublicKey:
     if not isinstance(jwk, dict) or "d" in jwk:
-        raise KeyDocumentError(_("publicKeyJwk must be a public JWK object"))
+        raise LdKeyError(_("publicKeyJwk must be a public JWK object"))
     try:
         return _supported(JWKRegistry.import_key(jwk).raw_value)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
-        raise KeyDocumentError(_("publicKeyJwk cannot be read: %(error)s"), error=exc) from exc
+        raise LdKeyError(_("publicKeyJwk cannot be read: %(error)s"), error=exc) from exc
 
 
 def _ed25519(raw: bytes) -> PublicKey:
     if raw.startswith(ED25519_MULTICODEC) and len(raw) == 34:
         raw = raw[2:]
     if len(raw) != 32:
-        raise KeyDocumentError(_("only Ed25519 keys are supported in multibase/base58/hex form"))
+        raise LdKeyError(_("only Ed25519 keys are supported in multibase/base58/hex form"))
     return ed25519.Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -91,8 +92,8 @@ def multibase_decode(text: str) -> bytes:
         if text.startswith("u"):
             return base64.urlsafe_b64decode(text[1:] + "=" * (-len(text[1:]) % 4))
     except (ValueError, binascii.Error) as exc:
-        raise KeyDocumentError(_("not valid multibase")) from exc
-    raise KeyDocumentError(_("unsupported multibase encoding (expected z or u)"))
+        raise LdKeyError(_("not valid multibase")) from exc
+    raise LdKeyError(_("unsupported multibase encoding (expected z or u)"))
 
 
 def key_material(entry: dict[str, Any]) -> PublicKey:
@@ -109,8 +110,8 @@ def key_material(entry: dict[str, Any]) -> PublicKey:
         if isinstance(entry.get("publicKeyHex"), str):
             return _ed25519(bytes.fromhex(entry["publicKeyHex"]))
     except ValueError as exc:
-        raise KeyDocumentError(_("the key cannot be decoded: %(error)s"), error=exc) from exc
-    raise KeyDocumentError(_("no key material (%(names)s)"), names=", ".join(KEY_PROPERTIES))
+        raise LdKeyError(_("the key cannot be decoded: %(error)s"), error=exc) from exc
+    raise LdKeyError(_("no key material (%(names)s)"), names=", ".join(KEY_PROPERTIES))
 
 
 def _entries(document: dict[str, Any]):
@@ -145,7 +146,7 @@ def key_for_method(method: str, document: dict[str, Any]) -> PublicKey:
         entry_id = entry.get("id")
         if isinstance(entry_id, str) and _absolute(entry_id, base) == method:
             return key_material(entry)
-    raise KeyDocumentError(_("%(method)s is not defined in its key document"), method=method)
+    raise LdKeyError(_("%(method)s is not defined in its key document"), method=method)
 
 
 def key_from_did(method: str) -> PublicKey | None:
@@ -158,7 +159,7 @@ def key_from_did(method: str) -> PublicKey | None:
         try:
             jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
         except (ValueError, binascii.Error) as exc:
-            raise KeyDocumentError(_("did:jwk does not hold a JWK")) from exc
+            raise LdKeyError(_("did:jwk does not hold a JWK")) from exc
         return _jwk(jwk)
     return None
 

@@ -29,7 +29,7 @@ from pyld.jsonld import _is_absolute_iri
 
 from .ld_canon import CanonicalizationError, canonical_nquads, compact, expand
 from .ld_contexts import ContextLoader
-from .ld_keys import KeyDocumentError, PublicKey, multibase_decode
+from .ld_keys import LdKeyError, PublicKey, multibase_decode
 from .vc_proof import (
     JWS_ALGORITHMS,
     ProofError,
@@ -110,7 +110,7 @@ def _signature_matches(suite: str, proof: dict[str, Any], key: PublicKey, tbs: b
             raise ProofError(f"{suite} proof has no proofValue")
         try:
             signature = multibase_decode(value)
-        except KeyDocumentError as exc:
+        except LdKeyError as exc:
             raise ProofError(f"proofValue: {exc}") from exc
         # A bare Ed25519 signature, not a JWS: nothing for a JOSE library to do.
         if not isinstance(key, ed25519.Ed25519PublicKey):

@@ -19,7 +19,7 @@ from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.crypto.ld_contexts import ContextLoader, ContextUnavailable
 from integration.crypto.ld_keys import (
-    KeyDocumentError,
+    LdKeyError,
     PublicKey,
     document_url,
     key_for_method,
@@ -138,7 +138,7 @@ def _key(method: str, trust: Trust, client: MosipClient) -> PublicKey:
         if document is None:
             document = client.fetch_document(document_url(method), "verification-method document")
         return key_for_method(method, document)
-    except KeyDocumentError as exc:
+    except LdKeyError as exc:
         raise ProofError(str(exc)) from exc
     except RemoteError as exc:
         # Out of reach or answering 4xx alike: the allowlisted key document is our

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from integration.clients.esignet import EsignetClient, EsignetRefused
 from integration.clients.http import RemoteError
 from integration.crypto.esignet_jose import TokenRefused
-from integration.crypto.esignet_keys import KeyDocumentError
+from integration.crypto.esignet_keys import EsignetKeyError
 from integration.models import EsignetSettings, VerificationKind, VerificationResult
 from integration.reasons import Reason
 from integration.services.esignet_answer import to_opencrvs
@@ -57,7 +57,7 @@ def fetch_user_info(code: str, client_id: str, redirect_uri: str, transaction_id
         raise check.fail(exc.reason, http_status=exc.http_status) from exc
     except TokenRefused as exc:
         raise check.fail(Reason("esignet_userinfo_refused", error=exc)) from exc
-    except (KeyDocumentError, ValueError) as exc:  # the stored keys
+    except (EsignetKeyError, ValueError) as exc:  # the stored keys
         raise check.fail(Reason("esignet_settings_unusable", error=exc), 503) from exc
     check.record(VerificationResult.VERIFIED, http_status=200)
     return to_opencrvs(claims, config.claims_language)

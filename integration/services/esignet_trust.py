@@ -29,7 +29,7 @@ from integration.crypto.esignet_jose import (
     verify,
 )
 from integration.crypto.esignet_keys import (
-    KeyDocumentError,
+    EsignetKeyError,
     TrustedKey,
     keys_from_document,
     keys_from_text,
@@ -106,7 +106,7 @@ class KeyRing:
         if url not in self._read:
             try:
                 keys = keys_from_document(self.client.key_document(url, "keys"), name)
-            except (RemoteError, KeyDocumentError) as exc:
+            except (RemoteError, EsignetKeyError) as exc:
                 cause = exc.reason if isinstance(exc, RemoteError) else exc
                 self.problems.append(
                     Readable(_("%(name)s could not be read: %(error)s"), name=name, error=cause)
