@@ -33,10 +33,10 @@ from integration.masking import (
     scrub,
 )
 from integration.models import (
+    ActionOutcome,
     Attempt,
     BulkJob,
     IntakeRepeat,
-    Outcome,
     StaffAction,
     Submission,
     TransactionId,
@@ -364,9 +364,9 @@ def job_progress(job: BulkJob) -> JobProgress:
     counts = dict(job.actions.order_by().values_list("outcome").annotate(n=Count("id")))
     return JobProgress(
         job,
-        done=counts.get(Outcome.DONE, 0),
-        skipped=counts.get(Outcome.SKIPPED, 0),
-        failed=counts.get(Outcome.FAILED, 0),
+        done=counts.get(ActionOutcome.DONE, 0),
+        skipped=counts.get(ActionOutcome.SKIPPED, 0),
+        failed=counts.get(ActionOutcome.FAILED, 0),
     )
 
 

@@ -1,4 +1,4 @@
-from integration.models.console import ActionKind, BulkJob, OidcIdentity, Outcome, StaffAction
+from integration.models.console import ActionKind, ActionOutcome, BulkJob, OidcIdentity, StaffAction
 from integration.models.inbound import InboundEvent, InboundKind, InboundOutcome
 from integration.models.mapping import FieldMapping, MappingProfile, SourceFormat
 from integration.models.reconciliation import ReconciliationRun
@@ -39,7 +39,7 @@ __all__ = [
     "MosipSettings",
     "OidcIdentity",
     "OpenCrvsSettings",
-    "Outcome",
+    "ActionOutcome",
     "ReconciliationRun",
     "RetentionPolicy",
     "RetentionRun",

@@ -40,7 +40,7 @@ AUDIT_KINDS = [
 BULK_KINDS = [*ActionKind.choices, (ASSIGN, _("Assign"))]
 
 
-class Outcome(models.TextChoices):
+class ActionOutcome(models.TextChoices):
     DONE = "done", _("Done")
     SKIPPED = "skipped", _("Skipped")
     FAILED = "failed", _("Failed")
@@ -123,7 +123,7 @@ class StaffAction(models.Model):
     """The audit entry for one staff action on one submission: who, when, what, why."""
 
     kind = models.CharField(max_length=30, choices=AUDIT_KINDS)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(max_length=10, choices=ActionOutcome.choices)
     message = models.TextField(blank=True, help_text="What happened, in words.")
     reason = models.TextField(help_text="Why the person did it.")
     actor = models.ForeignKey(
@@ -172,9 +172,9 @@ class StaffAction(models.Model):
         """What happened, in the reader's language for an assignment (its `message` keeps
         only the assignee's name; other entries keep the words written when they happened,
         and a note's words are its `reason`)."""
-        if self.kind != ASSIGN or self.outcome == Outcome.FAILED:
+        if self.kind != ASSIGN or self.outcome == ActionOutcome.FAILED:
             return self.message
-        if self.outcome == Outcome.SKIPPED:
+        if self.outcome == ActionOutcome.SKIPPED:
             if self.message:
                 return _("Already assigned to %(name)s.") % {"name": self.message}
             return _("Already assigned to no one.")

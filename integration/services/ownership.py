@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
-from integration.models import BulkJob, Outcome, StaffAction, Submission
+from integration.models import ActionOutcome, BulkJob, StaffAction, Submission
 from integration.models.console import ASSIGN, NOTE
 from integration.roles import GROUP_NAMES, Role
 from integration.services.staff_actions import Actor, display_name
@@ -58,7 +58,7 @@ def assign(
             .first()
         )
         if submission is None:
-            entry.outcome = Outcome.FAILED
+            entry.outcome = ActionOutcome.FAILED
             entry.message = f"There is no record with id {submission_id}."
             entry.save()
             return entry
@@ -67,10 +67,10 @@ def assign(
         entry.status_before = entry.status_after = submission.status
         new = assignee.pk if assignee is not None else None
         if submission.assignee_id == new:
-            entry.outcome = Outcome.SKIPPED
+            entry.outcome = ActionOutcome.SKIPPED
         else:
             Submission.objects.filter(pk=submission.pk).update(assignee=new)
-            entry.outcome = Outcome.DONE
+            entry.outcome = ActionOutcome.DONE
         entry.save()
     return entry
 
@@ -79,7 +79,7 @@ def add_note(submission: Submission, actor: Actor, text: str) -> StaffAction:
     """Keep a note on the record, in its audit trail."""
     return StaffAction.objects.create(
         kind=NOTE,
-        outcome=Outcome.DONE,
+        outcome=ActionOutcome.DONE,
         reason=text.strip(),
         actor=actor.user,
         actor_name=actor.name,

@@ -38,7 +38,7 @@ from integration.clients.opencrvs import REGISTER, OpenCrvsClient, TokenRejected
 from integration.clients.opencrvs_auth import OpenCrvsAuth, may_search, search_scope_problem
 from integration.mapping.profiles import active_profiles
 from integration.models import ReconciliationRun, SourceFormat, StaffAction, Status, Submission
-from integration.models.console import TAKE_IN, Outcome
+from integration.models.console import TAKE_IN, ActionOutcome
 from integration.models.reconciliation import Done, Finding
 from integration.models.submission import Step
 from integration.services import intake, lifecycle
@@ -302,7 +302,7 @@ def take_in_by_person(event_id: str, user, reason: str = "") -> Submission:
     ) % {"pk": submission.pk}
     StaffAction.objects.create(
         kind=TAKE_IN,
-        outcome=Outcome.DONE,
+        outcome=ActionOutcome.DONE,
         message=message,
         reason=reason or _("Listed by the reconciliation with OpenCRVS."),
         actor=user,

@@ -16,9 +16,9 @@ from django.utils import timezone
 from integration import app_settings
 from integration.masking import mask_message, masked_params, personal_values_of
 from integration.models import (
+    ActionOutcome,
     Attempt,
     BulkJob,
-    Outcome,
     RetentionPolicy,
     RetentionRun,
     StaffAction,
@@ -125,7 +125,7 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             entry.save(update_fields=["reason", "message"])
         StaffAction.objects.create(
             kind=ERASE,
-            outcome=Outcome.DONE,
+            outcome=ActionOutcome.DONE,
             actor_name=ACTOR,
             submission=submission,
             tracking_id=submission.tracking_id,

@@ -34,10 +34,10 @@ from integration.clients.opencrvs import OpenCrvsClient
 from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.models import (
     ActionKind,
+    ActionOutcome,
     Attempt,
     BulkJob,
     MosipSettings,
-    Outcome,
     StaffAction,
     Status,
     Submission,
@@ -142,14 +142,14 @@ class ActionRequest:
         self.before = self.submission.status
 
     def done(self, message: Words) -> StaffAction:
-        return self._record(Outcome.DONE, message)
+        return self._record(ActionOutcome.DONE, message)
 
     def skipped(self, message: Words = "") -> StaffAction:
         message = message or why_not(self.kind, self.submission) or Readable(CHANGED_MEANWHILE)
-        return self._record(Outcome.SKIPPED, message)
+        return self._record(ActionOutcome.SKIPPED, message)
 
     def failed(self, message: Words) -> StaffAction:
-        return self._record(Outcome.FAILED, message)
+        return self._record(ActionOutcome.FAILED, message)
 
     def move(self, name: str, extra: Q | None = None, **changes) -> bool:
         """Make the move only if the row is still in the state it was seen in."""
@@ -342,7 +342,7 @@ def perform(
     if submission is None:
         return StaffAction.objects.create(
             kind=kind,
-            outcome=Outcome.SKIPPED,
+            outcome=ActionOutcome.SKIPPED,
             message=f"There is no record with id {submission_id}.",
             reason=reason,
             actor=actor.user,

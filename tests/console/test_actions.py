@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from integration.models import ActionKind, OpenCrvsSettings, Outcome, StaffAction, Status
+from integration.models import ActionKind, ActionOutcome, OpenCrvsSettings, StaffAction, Status
 from integration.models.submission import Step
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_resubmit_starts_over_under_a_new_transaction_id(
     [entry] = StaffAction.objects.all()
     assert (entry.kind, entry.outcome, entry.actor, entry.submission) == (
         ActionKind.RESUBMIT,
-        Outcome.DONE,
+        ActionOutcome.DONE,
         support,
         failed,
     )
@@ -180,7 +180,7 @@ def test_a_failed_rejection_leaves_the_record_as_it_was(support_client, make_sub
     pending.refresh_from_db()
     assert pending.status == Status.AWAITING_CREDENTIAL and pending.token == token
     [entry] = StaffAction.objects.all()
-    assert entry.outcome == Outcome.FAILED and "503" in entry.message
+    assert entry.outcome == ActionOutcome.FAILED and "503" in entry.message
 
 
 def test_a_record_whose_credential_was_issued_offers_the_confirmation_not_a_resubmission(

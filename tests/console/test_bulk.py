@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError
 from integration.console import tasks as console_tasks
 from integration.console.selectors import job_progress
 from integration.console.tasks import run_bulk_job
-from integration.models import ActionKind, BulkJob, Outcome, StaffAction, Status
+from integration.models import ActionKind, ActionOutcome, BulkJob, StaffAction, Status
 from integration.services import bulk_jobs, staff_actions
 from integration.services.bulk_jobs import start_bulk_job
 from integration.services.staff_actions import Actor
@@ -104,7 +104,7 @@ def test_picked_records_are_confirmed_then_queued_then_done(
         submission.refresh_from_db()
         assert submission.status == Status.RESOLVED
     assert StaffAction.objects.filter(job=job).count() == 4
-    skipped = StaffAction.objects.get(job=job, outcome=Outcome.SKIPPED)
+    skipped = StaffAction.objects.get(job=job, outcome=ActionOutcome.SKIPPED)
     assert skipped.submission == confirmed
     page = support_client.get(reverse("console:job", args=[job.pk])).content.decode()
     assert "Finished" in page and ">3</span> done" in page

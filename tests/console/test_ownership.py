@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integration.console.tasks import run_bulk_job
-from integration.models import BulkJob, Outcome, RetentionPolicy, StaffAction, Status, Submission
+from integration.models import (
+    ActionOutcome,
+    BulkJob,
+    RetentionPolicy,
+    StaffAction,
+    Status,
+    Submission,
+)
 from integration.models.console import ASSIGN, NOTE
 from integration.roles import Role
 from integration.services.retention import apply_retention
@@ -64,7 +71,7 @@ def test_support_assigns_a_record_and_it_says_so_everywhere(
     assert "lou@example.org" in shown  # the record's facts name the person fully
     [entry] = StaffAction.objects.filter(submission=record, kind=ASSIGN)
     assert (entry.outcome, entry.actor, entry.reason) == (
-        Outcome.DONE,
+        ActionOutcome.DONE,
         support,
         "Lou knows this registrar",
     )
@@ -84,7 +91,7 @@ def test_assigning_again_to_the_same_person_is_skipped_and_no_one_takes_it_off(
     outcomes = list(
         StaffAction.objects.filter(submission=record).order_by("id").values_list("outcome")
     )
-    assert outcomes == [(Outcome.DONE,), (Outcome.SKIPPED,), (Outcome.DONE,)]
+    assert outcomes == [(ActionOutcome.DONE,), (ActionOutcome.SKIPPED,), (ActionOutcome.DONE,)]
     shown = page(support_client, record)
     assert "Already assigned to Lou Lambert" in shown
     assert "No longer assigned to anyone." in shown
@@ -154,7 +161,7 @@ def test_a_note_is_kept_on_the_record_and_in_the_audit_log(
     assert reply.status_code == 302 and reply["Location"].endswith("#notes")
 
     [note] = StaffAction.objects.filter(submission=record, kind=NOTE)
-    assert (note.actor, note.reason, note.outcome) == (support, NOTE_TEXT, Outcome.DONE)
+    assert (note.actor, note.reason, note.outcome) == (support, NOTE_TEXT, ActionOutcome.DONE)
     record.refresh_from_db()
     assert record.status == Status.FAILED  # a note is no action
     shown = page(support_client, record)
@@ -227,7 +234,7 @@ def test_many_records_are_assigned_from_the_list_as_a_bulk_job(
     assert "Gives each record to Lou Lambert" in job_page
     assert "Already assigned to Lou Lambert" in job_page
     outcomes = sorted(job.actions.values_list("outcome", flat=True))
-    assert outcomes == [Outcome.DONE, Outcome.DONE, Outcome.SKIPPED]
+    assert outcomes == [ActionOutcome.DONE, ActionOutcome.DONE, ActionOutcome.SKIPPED]
 
     shown = listed(client_for(colleague), assigned="me")
     assert all(r.tracking_id in shown for r in records)

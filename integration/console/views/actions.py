@@ -19,7 +19,7 @@ from integration.console.forms import (
     SubmissionFilterForm,
 )
 from integration.console.views.access import console_view, sees_personal_data
-from integration.models import ActionKind, Outcome, Submission
+from integration.models import ActionKind, ActionOutcome, Submission
 from integration.models.console import ASSIGN, BULK_KINDS
 from integration.reasons import staff_words
 from integration.roles import ACT_ON_SUBMISSIONS
@@ -27,7 +27,7 @@ from integration.services import bulk_jobs, staff_actions
 from integration.services.staff_actions import Actor, why_not
 
 FILTER_PREFIX = "filter"
-LEVELS = {Outcome.DONE: messages.SUCCESS, Outcome.SKIPPED: messages.WARNING}
+LEVELS = {ActionOutcome.DONE: messages.SUCCESS, ActionOutcome.SKIPPED: messages.WARNING}
 
 
 @console_view(ACT_ON_SUBMISSIONS)

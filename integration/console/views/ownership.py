@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from integration.console.forms import AssignForm, NoteForm
 from integration.console.views.access import console_view
-from integration.models import Outcome, Submission
+from integration.models import ActionOutcome, Submission
 from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import ownership
 from integration.services.staff_actions import Actor
@@ -29,7 +29,7 @@ def submission_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("console:submission", pk=pk)
     data = form.cleaned_data
     entry = ownership.assign(pk, data["assignee"], Actor.of(request.user), data["reason"])
-    level = messages.SUCCESS if entry.outcome == Outcome.DONE else messages.INFO
+    level = messages.SUCCESS if entry.outcome == ActionOutcome.DONE else messages.INFO
     messages.add_message(request, level, entry.summary)
     return redirect("console:submission", pk=pk)
 
