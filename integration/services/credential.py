@@ -57,7 +57,7 @@ class CredentialMalformed(CredentialRefused):
 
 
 @dataclass
-class Outcome:
+class CredentialOutcome:
     accepted: bool
     reason: str = ""  # English, as the Inbound row stores it (`why`: its code)
     why: Reason | None = None
@@ -159,12 +159,12 @@ def _transaction_id(vc: dict, registration_id: str) -> str:
     return transaction_id
 
 
-def receive_credential(event: dict) -> Outcome:
+def receive_credential(event: dict) -> CredentialOutcome:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("credential"), str):
         reason = Reason("credential_not_event")
         log.warning("credential event refused: %s", reason)
-        return Outcome(False, str(reason), why=reason, invalid=True)
+        return CredentialOutcome(False, str(reason), why=reason, invalid=True)
     registration_id = str(data.get("registrationId", ""))
     with recorded_call(Step.CREDENTIAL, "websub:/websub/callback", None) as call:
         call.submission = _find(registration_id)  # for the timeline; may be None
@@ -198,7 +198,7 @@ def receive_credential(event: dict) -> Outcome:
         except CredentialRefused as exc:
             call.error = exc.reason  # stored as its code (integration.reasons)
             log.warning("credential for %s refused: %s", registration_id or "?", exc)
-            return Outcome(
+            return CredentialOutcome(
                 False,
                 str(exc),
                 why=exc.reason,
@@ -209,7 +209,7 @@ def receive_credential(event: dict) -> Outcome:
                 # row links it, and a refusal on our side marks it as needing a person.
                 submission=call.submission,
             )
-    return Outcome(True, submission=submission)
+    return CredentialOutcome(True, submission=submission)
 
 
 # What a credential callback reads of its record. Loading only these keeps the lookup
