@@ -26,7 +26,7 @@ RETRY = {
 
 
 @dataclass
-class Outcome:
+class WorkflowEventOutcome:
     applied: bool  # the event named a record of ours and was acted on
     result: str = ""  # what mosip_status made of it, or why it was ignored
     invalid: str = ""  # not a workflow-completed event: why
@@ -34,22 +34,22 @@ class Outcome:
     submission: Submission | None = None
 
 
-def receive(document: object) -> Outcome:
+def receive(document: object) -> WorkflowEventOutcome:
     """Apply one delivery of the workflow-completed topic."""
     if not isinstance(document, dict):
-        return Outcome(False, invalid="Expected a JSON object.")
+        return WorkflowEventOutcome(False, invalid="Expected a JSON object.")
     rid, result = document.get("instanceId"), document.get("resultCode")
     if not isinstance(rid, str) or not rid or not isinstance(result, str) or not result:
-        return Outcome(False, invalid="Expected `instanceId` and `resultCode` strings.")
+        return WorkflowEventOutcome(False, invalid="Expected `instanceId` and `resultCode` strings.")
     submission = Submission.objects.filter(transaction_id=rid).first()
     if submission is None:
         # Every subscriber of the topic gets every packet's event, not only ours.
-        return Outcome(False, result="no record has this registration id: ignored")
+        return WorkflowEventOutcome(False, result="no record has this registration id: ignored")
     result = result.strip().upper()
     done = mosip_status.workflow_ended(submission, result)
     if done in RETRY:
         log.info("submission %s: MOSIP's workflow ended %s; %s", submission.pk, result,
                  RETRY[done])  # fmt: skip
-        return Outcome(False, RETRY[done], retry=True, submission=submission)
+        return WorkflowEventOutcome(False, RETRY[done], retry=True, submission=submission)
     log.info("submission %s: MOSIP's workflow ended %s (%s)", submission.pk, result, done)
-    return Outcome(True, done, submission=submission)
+    return WorkflowEventOutcome(True, done, submission=submission)
