@@ -236,7 +236,13 @@ FAILURE_MODULES = [
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
 REASON_CALLS |= {"NothingToConfirm", "TokenRejected"}
 REASON_CALLS |= {"CredentialRefused", "CredentialNotReadable", "CredentialForged"}
-REASON_CALLS |= {"CredentialMalformed", "ProofUnavailable", "CredentialOutcome", "NoIdSchema", "NoOfficer"}
+REASON_CALLS |= {
+    "CredentialMalformed",
+    "ProofUnavailable",
+    "CredentialOutcome",
+    "NoIdSchema",
+    "NoOfficer",
+}
 REASON_CALLS |= {"TransformError"}
 # VerificationError(...) alone is the answer to OpenCRVS's form (English); staff read check.fail
 REASON_CALLS |= {"Handled", "_refused", "TokenRefused"}

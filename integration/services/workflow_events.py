@@ -40,7 +40,9 @@ def receive(document: object) -> WorkflowEventOutcome:
         return WorkflowEventOutcome(False, invalid="Expected a JSON object.")
     rid, result = document.get("instanceId"), document.get("resultCode")
     if not isinstance(rid, str) or not rid or not isinstance(result, str) or not result:
-        return WorkflowEventOutcome(False, invalid="Expected `instanceId` and `resultCode` strings.")
+        return WorkflowEventOutcome(
+            False, invalid="Expected `instanceId` and `resultCode` strings."
+        )
     submission = Submission.objects.filter(transaction_id=rid).first()
     if submission is None:
         # Every subscriber of the topic gets every packet's event, not only ours.
