@@ -51,7 +51,7 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
     from werkzeug.serving import make_server
 
-    from integration.demo import configure_for_stand_ins
+    from demo.stand_ins import configure_for_stand_ins
     from integration.models import Status, Submission
     from integration.services.websub import subscribe
     from mocks.examples import birth_request

@@ -29,8 +29,8 @@ import time
 import pytest
 from django.db import connection
 
+from demo.stand_ins import configure_for_stand_ins
 from integration import tasks
-from integration.demo import configure_for_stand_ins
 from tests.record_walk import walk_one_record
 
 STEPS = ("intake", "delivery", "credential callback", "confirmation")

@@ -235,7 +235,7 @@ class Stack:
         wait_for_port(a.mosip_port)
         wait_for_port(a.opencrvs_port)
         self.manage("shell", "-c", (
-            "from integration.demo import configure_for_stand_ins; "
+            "from demo.stand_ins import configure_for_stand_ins; "
             f"configure_for_stand_ins({self.mosip!r}, {self.opencrvs!r}, {self.portal!r})"
         ))  # fmt: skip
         # As operators run it (portal/gunicorn_conf.py), sized by the flags.

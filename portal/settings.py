@@ -10,6 +10,7 @@ SQLite, and with no CELERY_BROKER_URL Celery uses kombu's filesystem transport u
 var/, which (unlike eager mode) honours retry countdowns. Production and CI set both.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -94,6 +95,11 @@ INSTALLED_APPS = [
     "axes",
     "integration",
 ]
+# `manage.py demo` (the portal with every stand-in) lives in the `demo` app beside `mocks/`:
+# installed with PORTAL_DEMO=true where the source tree has it, never shipped (the wheel and
+# the image leave both out).
+if DEMO and importlib.util.find_spec("demo"):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "integration.logs.RequestIdMiddleware",

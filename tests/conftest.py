@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from demo.stand_ins import configure_for_stand_ins
 from integration import config_cache
 from integration.clients.mosip import forget_tokens_here
-from integration.demo import configure_for_stand_ins
 from integration.models import Attempt, Submission
 from integration.services.id_schema import forget_here as forget_id_schemas_here
 from integration.services.record_token import public_keys

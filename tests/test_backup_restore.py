@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import InboundEvent, InboundOutcome, MosipSettings, Status, Submission
 from tests.test_key_rotation import credential_body, post_credential, waiting_for
 

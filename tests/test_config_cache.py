@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from demo.stand_ins import configure_for_stand_ins
 from integration import config_cache
-from integration.demo import configure_for_stand_ins
 from integration.models import MosipSettings, Submission
 from mocks.examples import birth_request
 

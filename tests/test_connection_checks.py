@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from django.urls import reverse
 
-from integration.demo import DEMO_SECRET
+from demo.stand_ins import DEMO_SECRET
+from demo.verification import configure_demo
 from integration.models import MosipSettings, OpenCrvsSettings
 from integration.models.verification import EsignetSettings, IdaSettings
 from integration.services.connection_checks import TEST_INDIVIDUAL_ID
-from integration.verification_demo import configure_demo
 from mocks import esignet, ida
 from mocks.esignet import EsignetStandIn
 from mocks.ida import IdaStandIn

@@ -6,7 +6,7 @@ fixed, the record moves on and needs nobody."""
 import pytest
 from django.urls import reverse
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import InboundEvent, InboundOutcome, MosipSettings, Status
 from integration.services.key_rotation import replace_keystore
 from tests.console.conftest import client_for, make_user

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.utils import InternalError, OperationalError
 from django.test import Client
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from integration.models import Submission
 from integration.outages import outage_of
 from integration.services.failures import Kind, classify

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import connection
 from jwt.algorithms import RSAAlgorithm
 
+from demo.verification import configure_demo
 from integration.clients.esignet import load_client_jwk
 from integration.models import EsignetSettings, OpenCrvsSettings, VerificationRecord
-from integration.verification_demo import configure_demo
 from mocks.esignet import DEMO_CLIENT_ID, EsignetStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from mocks.paths import certs_dir

@@ -16,8 +16,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from demo.verification import configure_demo
 from integration.models import EsignetSettings, OpenCrvsSettings, VerificationRecord
-from integration.verification_demo import configure_demo
 from mocks import esignet as standin
 from mocks.esignet import DEMO_CLIENT_ID, EsignetStandIn
 from mocks.esignet_userinfo import OPENCRVS_MOCK_SUB, claims_for

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from integration.models import Status, Submission
 from integration.models.submission import Step
 from mocks.base import Controls, read_json

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 from cryptography.x509.oid import NameOID
 from django.utils import timezone
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import (
     EventType,
     InboundEvent,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import InboundEvent, InboundOutcome, Status
 from tests.test_key_rotation import (
     credential_body,

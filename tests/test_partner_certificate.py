@@ -4,7 +4,7 @@ encrypts for; rotations with overlap still go through."""
 
 import pytest
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import MosipSettings
 from tests.admin_forms import change_form_data
 from tests.test_key_rotation import (

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from tests.record_walk import walk_one_record
 
 # Queries per step, per record. Lower them when you make a step leaner.

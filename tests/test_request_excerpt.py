@@ -5,10 +5,10 @@ opaque values cut; hidden from auditors but for its head, erased by retention.""
 import pytest
 import requests
 
+from demo.stand_ins import DEMO_SECRET
 from integration.clients import http
 from integration.clients.http import RemoteError, raise_for_status, recorded_call, send
 from integration.clients.sent import EXCERPT_CHARS, request_excerpt
-from integration.demo import DEMO_SECRET
 from integration.models import Attempt, OpenCrvsSettings, Status
 from integration.models.submission import Step
 from mocks.opencrvs import SYSTEM_CLIENT

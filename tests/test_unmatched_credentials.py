@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from integration.demo import DEMO_WEBSUB_SECRET
+from demo.stand_ins import DEMO_WEBSUB_SECRET
 from integration.models import InboundEvent
 from tests.test_key_rotation import credential_body, post_credential, waiting_for
 

@@ -17,8 +17,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from demo.stand_ins import configure_for_stand_ins
 from integration import tasks
-from integration.demo import configure_for_stand_ins
 from integration.migration_operations import AddConstraintOnline
 from integration.models import (
     BulkJob,

@@ -12,9 +12,9 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import connection
 
+from demo.verification import configure_demo
 from integration.clients.ida import Demographics, IdaClient
 from integration.models import IdaSettings, OpenCrvsSettings, VerificationRecord
-from integration.verification_demo import configure_demo
 from mocks.ida import IdaStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from integration.models import MosipSettings, WebSubState, WebSubSubscription
 from integration.models.websub import VERIFICATION_GRACE
 from tests.console.conftest import admin_user, client_for  # noqa: F401 - fixture

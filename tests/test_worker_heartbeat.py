@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from integration.models import Status, Submission, WorkerHeartbeat
 from tests.fixtures import birth_request
 

@@ -197,7 +197,7 @@ class Suite:
         time.sleep(2)
         portal = f"http://127.0.0.1:{p.portal}"
         self.manage("shell", "-c", (
-            "from integration.demo import configure_for_stand_ins; "
+            "from demo.stand_ins import configure_for_stand_ins; "
             f"configure_for_stand_ins('http://127.0.0.1:{p.mosip}', "
             f"'http://127.0.0.1:{p.opencrvs}', '{portal}')"
         ))  # fmt: skip

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from integration.demo import DEMO_SECRET
+from demo.stand_ins import DEMO_SECRET
 from integration.models import MosipSettings, Status, Submission
 from tests.browser.conftest import ADMIN, AUDITOR, SUPPORT, screenshot, sign_in
 from tests.fixtures import birth_request

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from demo.verification import configure_demo
 from integration.models import EsignetSettings, IdaSettings
 from integration.roles import Role, assign_roles
-from integration.verification_demo import configure_demo
 from mocks.esignet import EsignetStandIn
 from mocks.ida import IdaStandIn
 from tests.browser.conftest import failed_records, screenshot

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from integration.demo import configure_for_stand_ins
+from demo.stand_ins import configure_for_stand_ins
 from integration.models import MappingProfile, OpenCrvsSettings
 from mocks.examples import birth_request
 from mocks.mosip import MosipStandIn
@@ -141,7 +141,7 @@ class Command(BaseCommand):
     def _verification_stand_ins(self) -> dict:
         """IDA and E-Signet stand-ins, when that part of the portal is installed."""
         try:
-            from integration.verification_demo import configure_demo, register_demo_encryption_key
+            from demo.verification import configure_demo, register_demo_encryption_key
             from mocks.esignet import EsignetStandIn
             from mocks.ida import IdaStandIn
         except ImportError:
