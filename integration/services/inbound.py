@@ -13,8 +13,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from integration.api.parsing import BadInput, parse_json
 from integration.db import insert
+from integration.json_bodies import BadInput, parse_json
 from integration.models import (
     InboundEvent,
     InboundKind,
