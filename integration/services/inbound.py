@@ -24,6 +24,7 @@ from integration.models import (
 )
 from integration.models.inbound import REPROCESSABLE
 from integration.outages import outage_of
+from integration.reasons import Reason
 from integration.services import intake, workflow_events
 from integration.services.credential import receive_credential
 from integration.services.key_rotation import websub_secrets
@@ -41,9 +42,22 @@ class Handled:
 
     status: int
     outcome: str
-    error: str = ""
+    error: str = ""  # English, as answered and logged
     detail: dict = field(default_factory=dict)  # the JSON answer, for views that use it
     document: object = None  # the parsed body, when it parsed
+    reason: Reason | None = None  # `error` as a code, for the Inbound page
+
+
+def _refused(status: int, outcome: str, reason: Reason, detail: dict | None = None,
+             document: object = None) -> Handled:  # fmt: skip
+    return Handled(status, outcome, str(reason), detail or {}, document, reason)
+
+
+def _invalid(status: int, detail: dict) -> Handled:
+    """Not a delivery the portal reads: the answer sent back is the reason's detail
+    (the API's English words, shown apart as recorded)."""
+    return _refused(status, InboundOutcome.INVALID, Reason("inbound_invalid", verbatim=str(detail)),
+                    detail)  # fmt: skip
 
 
 def store(request: HttpRequest, kind: str) -> InboundEvent:
@@ -78,10 +92,17 @@ def signature_holds(event: InboundEvent) -> bool | None:
 
 def _finish(event: InboundEvent, handled: Handled, submission=None) -> Handled:
     event.outcome, event.error = handled.outcome, handled.error[:2000]
+    stored = handled.reason.stored() if handled.reason else {"reason_code": "", "reason_params": {}}
+    event.reason_code, event.reason_params = stored["reason_code"], stored["reason_params"]
     event.handled_at = timezone.now()
     if submission is not None:
         event.submission = submission
-    event.save(update_fields=["outcome", "error", "handled_at", "submission", "signature_valid"])
+    event.save(
+        update_fields=[
+            "outcome", "error", "reason_code", "reason_params", "handled_at", "submission",
+            "signature_valid",
+        ]
+    )  # fmt: skip
     return handled
 
 
@@ -91,16 +112,17 @@ def handle(event: InboundEvent) -> Handled:
     event.signature_valid = holds
     handler = HANDLERS.get(event.kind, _webhook)
     if holds is False:
-        return _finish(event, Handled(401, InboundOutcome.FORGED, "X-Hub-Signature does not match"))
+        return _finish(
+            event, _refused(401, InboundOutcome.FORGED, Reason("inbound_signature_wrong"))
+        )
     if holds is None and event.kind == InboundKind.OPENCRVS_WEBHOOK:
-        message = "no webhook secret is configured in the OpenCRVS settings"
-        log.error("an OpenCRVS webhook arrived but %s", message)
-        return _finish(event, Handled(503, InboundOutcome.KEPT_FOR_RETRY, message))
+        reason = Reason("inbound_no_webhook_secret")
+        log.error("an OpenCRVS webhook arrived but %s", reason)
+        return _finish(event, _refused(503, InboundOutcome.KEPT_FOR_RETRY, reason))
     try:
         document = parse_json(bytes(event.body))
     except BadInput as exc:
-        return _finish(event, Handled(_invalid_status(event), InboundOutcome.INVALID,
-                                      str(exc.as_json()), exc.as_json()))  # fmt: skip
+        return _finish(event, _invalid(_invalid_status(event), exc.as_json()))
     try:
         return handler(event, document)
     except Exception as exc:
@@ -108,11 +130,15 @@ def handle(event: InboundEvent) -> Handled:
         # row stays to be reprocessed. Only the exception's class is logged: its text
         # may quote the delivery.
         service = outage_of(exc)
-        reason = f"the {service} is unavailable" if service else f"unexpected {type(exc).__name__}"
+        reason = (
+            Reason("inbound_outage", service=service)
+            if service
+            else Reason("inbound_unexpected", error=type(exc).__name__)
+        )
         log.error("inbound event %s kept for reprocessing: %s", event.pk, reason)
         if service is None:
             log.debug("inbound event %s failed", event.pk, exc_info=True)
-        return _finish(event, Handled(503, InboundOutcome.KEPT_FOR_RETRY, reason))
+        return _finish(event, _refused(503, InboundOutcome.KEPT_FOR_RETRY, reason))
 
 
 def _invalid_status(event: InboundEvent) -> int:
@@ -128,9 +154,9 @@ def _credential(event: InboundEvent, document: object) -> Handled:
     message = document.get("event") if isinstance(document, dict) else None
     if not isinstance(message, dict):
         detail = {"event": ["Expected a WebSub event with an `event` object."]}
-        return _finish(event, Handled(_invalid_status(event), InboundOutcome.INVALID,
-                                      str(detail), detail))  # fmt: skip
+        return _finish(event, _invalid(_invalid_status(event), detail))
     outcome = receive_credential(message)
+    # Refused: `why` is the reason as a code, `reason` its English text.
     if outcome.accepted:
         handled = Handled(200, InboundOutcome.ACCEPTED, document=document)
     elif outcome.invalid:
@@ -140,6 +166,7 @@ def _credential(event: InboundEvent, document: object) -> Handled:
     else:
         kind = InboundOutcome.FORGED if outcome.forged else InboundOutcome.REFUSED
         handled = Handled(200, kind, outcome.reason, document=document)
+    handled.reason = outcome.why
     return _finish(event, handled, outcome.submission)
 
 
@@ -149,13 +176,13 @@ def _webhook(event: InboundEvent, document: object) -> Handled:
         bundle = document["event"]["context"][0]
     except (KeyError, IndexError, TypeError):
         detail = {"event": ["Expected {event: {hub: {topic}, context: [<FHIR Bundle>]}}."]}
-        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+        return _finish(event, _invalid(400, detail))
     if topic not in intake.WEBHOOK_TOPICS:
         detail = {"topic": [f"Unknown topic {str(topic)[:50]!r}."]}
-        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+        return _finish(event, _invalid(400, detail))
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         detail = {"context": ["Expected a FHIR Bundle."]}
-        return _finish(event, Handled(400, InboundOutcome.INVALID, str(detail), detail))
+        return _finish(event, _invalid(400, detail))
     submission, _created = intake.receive(intake.from_webhook(bundle, topic, bytes(event.body)))
     return _finish(event, Handled(202, InboundOutcome.ACCEPTED), submission)
 
