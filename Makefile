@@ -52,6 +52,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed browser-deps prometheus-tools compiled-messages
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layer contracts (.importlinter, docs/architecture.md#layers)
 	PORTAL_DEMO=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -66,3 +67,4 @@ faults-boundaries: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layer contracts (.importlinter, docs/architecture.md#layers)

@@ -19,7 +19,7 @@ from tests.record_walk import walk_one_record
 # transaction (BEGIN and COMMIT count as statements on PostgreSQL); the confirmation first
 # looks for a call OpenCRVS already accepted, so it is never sent twice. Right before each
 # remote call the worker renews its lease with one conditional UPDATE (the fence,
-# integration/services/fence.py): two in delivery (createPacket, the workflow start), one in
+# integration/clients/fence.py): two in delivery (createPacket, the workflow start), one in
 # the confirmation. Without it a worker that lost the record could still call MOSIP.
 BUDGET = {"intake": 2, "delivery": 9, "credential callback": 8, "confirmation": 5}
 
