@@ -314,3 +314,32 @@ def test_a_job_id_that_cannot_be_one_shows_the_whole_audit_log(
 def test_a_job_id_too_large_for_the_database_is_not_found(support_client):
     for name in ("console:job", "console:job-progress"):
         assert support_client.get(reverse(name, args=[10**20])).status_code == 404
+
+
+def test_a_job_queued_by_its_filters_before_records_were_fixed_acts_on_those_that_match(
+    support, make_submission
+):
+    # As an earlier release stored it: the console's filters, no records fixed, no total.
+    failed = [make_submission(Status.FAILED) for _ in range(2)]
+    expired = make_submission(Status.TOKEN_EXPIRED)
+    job = BulkJob.objects.create(
+        kind=ActionKind.RESOLVE,
+        reason="By phone",
+        actor=support,
+        actor_name="sam",
+        all_matching=True,
+        submission_ids=[],
+        filters={"status": Status.FAILED},
+        total=None,
+    )
+
+    run_bulk_job(job.pk)  # the worker finds them with the console's own filter
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED and job.total == 2
+    assert sorted(job.submission_ids) == sorted(r.pk for r in failed)
+    for record in failed:
+        record.refresh_from_db()
+        assert record.status == Status.RESOLVED
+    expired.refresh_from_db()
+    assert expired.status == Status.TOKEN_EXPIRED
