@@ -251,7 +251,11 @@ class CheckedAdapter(HTTPAdapter):
 class _Session(requests.Session):
     """requests' session, reading the environment's proxy and CA-bundle settings once per
     origin instead of on every call (two scans of the whole environment per call: as much
-    CPU as the rest of the call). The environment does not change under a running process."""
+    CPU as the rest of the call). The environment does not change under a running process.
+
+    Without it every call pays those scans again; nothing else changes. It rests on
+    requests calling `merge_environment_settings` with these arguments for each request:
+    tests/test_fast_paths.py fails when a release stops doing so."""
 
     def __init__(self) -> None:
         super().__init__()

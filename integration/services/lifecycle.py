@@ -228,6 +228,9 @@ def _update_returning(rows, values: dict) -> Submission | None:
     """`rows.update(**values)` for at most one row, answering the row as it now is.
     PostgreSQL and SQLite both answer UPDATE ... RETURNING: a claim is one statement
     instead of an UPDATE and a SELECT (every task starts with one)."""
+    # Why: without it every claim costs a second round trip (the SELECT). What it rests on:
+    # Django's UpdateQuery.add_update_values and its compiler's as_sql (Django pinned to
+    # 5.2.x); tests/test_fast_paths.py fails on a release that changes them.
     query = rows.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(rows.db).as_sql()
