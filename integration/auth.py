@@ -8,11 +8,11 @@ superuser. Username and password remain only as break-glass for local superusers
 
 import hashlib
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from integration import app_settings
 from integration.models import OidcIdentity
 from integration.roles import Role, assign_roles
 
@@ -21,7 +21,7 @@ def client_ip(request) -> str:
     """Who is signing in, for throttling: behind the TLS proxy, the address the proxy
     appended to X-Forwarded-For (the right-most; anything left of it the client wrote)."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.BEHIND_TLS_PROXY and forwarded.strip():
+    if app_settings.BEHIND_TLS_PROXY and forwarded.strip():
         return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
 
@@ -37,7 +37,7 @@ def claimed_values(claims: dict) -> set[str]:
     """The values of the role claim (OIDC_ROLES_CLAIM, a dotted path such as
     `realm_access.roles`), as a list or a space- or comma-separated string."""
     value = claims
-    for part in settings.OIDC_ROLES_CLAIM.split("."):
+    for part in app_settings.OIDC_ROLES_CLAIM.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     if isinstance(value, str):
         return set(value.replace(",", " ").split())
@@ -49,9 +49,9 @@ def claimed_values(claims: dict) -> set[str]:
 def roles_from_claims(claims: dict) -> set[Role]:
     values = claimed_values(claims)
     mapping = {
-        Role.ADMIN: settings.OIDC_ADMIN_ROLES,
-        Role.SUPPORT: settings.OIDC_SUPPORT_ROLES,
-        Role.AUDITOR: settings.OIDC_AUDITOR_ROLES,
+        Role.ADMIN: app_settings.OIDC_ADMIN_ROLES,
+        Role.SUPPORT: app_settings.OIDC_SUPPORT_ROLES,
+        Role.AUDITOR: app_settings.OIDC_AUDITOR_ROLES,
     }
     return {role for role, names in mapping.items() if values & set(names)}
 

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
 
+from integration import app_settings
+
 
 def _keys() -> list[str]:
-    keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    keys = list(app_settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
         # Demo and tests: a key derived from SECRET_KEY. Production sets its own keys.
         digest = hashlib.sha256(b"portal-field-encryption:" + settings.SECRET_KEY.encode()).digest()

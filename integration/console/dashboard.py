@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.console import reason_text
 from integration.console.charts import Bucket, Chart, grouped_bars
 from integration.masking import PERSONAL_COLUMNS, mask_message, masked_params, personal_values_of
@@ -264,7 +264,7 @@ def build_dashboard(personal_data: bool) -> Dashboard:
 
 
 def dashboard(personal_data: bool) -> Dashboard:
-    timeout = settings.CONSOLE_DASHBOARD_CACHE_SECONDS
+    timeout = app_settings.CONSOLE_DASHBOARD_CACHE_SECONDS
     if timeout <= 0:
         return build_dashboard(personal_data)
     # Its reasons, labels and dates are in the reader's language: one copy per language.

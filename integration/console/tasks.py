@@ -1,9 +1,9 @@
 """The console's background work: bulk actions on many records (CELERY_IMPORTS)."""
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 
+from integration import app_settings
 from integration.console.forms import SubmissionFilterForm
 from integration.console.selectors import matching_ids
 from integration.services import bulk_jobs
@@ -11,7 +11,7 @@ from integration.services import bulk_jobs
 
 @shared_task(name="integration.console.run_bulk_job")
 def run_bulk_job(job_id: int) -> None:
-    bulk_jobs.run_bulk_job(job_id, limit=settings.CONSOLE_BULK_LIMIT, matching=job_matches)
+    bulk_jobs.run_bulk_job(job_id, limit=app_settings.CONSOLE_BULK_LIMIT, matching=job_matches)
 
 
 def job_matches(filters: dict, limit: int, user) -> list[int]:  # noqa: ANN001 - the job's actor

@@ -3,13 +3,13 @@ many (from the list), which becomes a bulk job run by a worker."""
 
 from collections import Counter
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.console import selectors
 from integration.console.forms import (
     REASON_HELP,
@@ -71,7 +71,7 @@ def _selection_size(
         selection.add_error(None, _("The list's filters are not valid."))
         return 0
     return selectors.count_matching(
-        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
+        filters.cleaned_data, app_settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
     )
 
 
@@ -100,7 +100,7 @@ def _selected_ids(
     if not selection.cleaned_data["all_matching"]:
         return selection.cleaned_data["ids"]
     return selectors.matching_ids(
-        filters.cleaned_data, settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
+        filters.cleaned_data, app_settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
     )
 
 
@@ -124,7 +124,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         request.POST if confirming else None
     )
     count = _selection_size(selection, filter_form, personal_data, request.user)
-    too_many = count > settings.CONSOLE_BULK_LIMIT
+    too_many = count > app_settings.CONSOLE_BULK_LIMIT
     filters = filter_form.active_filters()
     if confirming and selection.is_valid() and not too_many and reason_form.is_valid():
         all_matching = selection.cleaned_data["all_matching"]
@@ -146,7 +146,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "count": count,
         "too_many": too_many,
-        "limit": settings.CONSOLE_BULK_LIMIT,
+        "limit": app_settings.CONSOLE_BULK_LIMIT,
         "kind": action,
         "kind_label": dict(BULK_KINDS).get(action, ""),
         "reason_help": REASON_HELP.get(action, ""),

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from integration import app_settings
 from integration.console import selectors
 from integration.console.pagination import parse_id
 from integration.console.views.access import console_view, sees_personal_data
@@ -14,7 +14,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in dict(AUDIT_KINDS) else ""
     job = parse_id(request.GET.get("job"))  # a bad one shows the whole log
     page = selectors.audit_page(
-        settings.CONSOLE_PAGE_SIZE,
+        app_settings.CONSOLE_PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
         kind=kind,

@@ -3,13 +3,13 @@ break-glass for local superusers. The Django admin signs in here too."""
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from integration import app_settings
 from integration.console.views.access import forbidden
 
 
@@ -20,11 +20,11 @@ class ConsoleLoginView(LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            oidc_enabled=bool(settings.OIDC_OP_AUTHORIZATION_ENDPOINT),
-            provider_name=settings.OIDC_PROVIDER_NAME,
+            oidc_enabled=bool(app_settings.OIDC_OP_AUTHORIZATION_ENDPOINT),
+            provider_name=app_settings.OIDC_PROVIDER_NAME,
             sso_failed=self.request.GET.get("sso") == "failed",
             show_password_form=self.request.method == "POST"
-            or not settings.OIDC_OP_AUTHORIZATION_ENDPOINT,
+            or not app_settings.OIDC_OP_AUTHORIZATION_ENDPOINT,
         )
         return context
 

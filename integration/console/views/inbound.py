@@ -3,13 +3,13 @@ action that handles a kept one again once the set-up is fixed."""
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from integration import app_settings
 from integration.console import reason_text
 from integration.console.views.access import console_view
 from integration.models import InboundEvent, InboundKind, InboundOutcome, TransactionId
@@ -25,7 +25,7 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
     events = InboundEvent.objects.defer("body", "headers").select_related("submission")
     if outcome:
         events = events.filter(outcome=outcome)
-    shown = list(events[: settings.CONSOLE_PAGE_SIZE])
+    shown = list(events[: app_settings.CONSOLE_PAGE_SIZE])
     _link_by_transaction_id(shown)
     context = {
         "section": "inbound",

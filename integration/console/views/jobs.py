@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from integration import app_settings
 from integration.console import selectors
 from integration.console.views.access import console_view, sees_personal_data
 from integration.masking import mask_message
@@ -29,7 +29,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": selectors.shown_filters(job.filters, personal_data=personal_data),
         # Each record the job reached, with what happened to it (newest first, paged).
         "page": selectors.audit_page(
-            settings.CONSOLE_PAGE_SIZE,
+            app_settings.CONSOLE_PAGE_SIZE,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             job=job.pk,

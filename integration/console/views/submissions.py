@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from integration import app_settings
 from integration.console import selectors
 from integration.console.forms import AssignForm, NoteForm, SubmissionFilterForm
 from integration.console.pagination import Page
@@ -23,7 +23,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
         filters = form.cleaned_data if form.is_bound else {}
         page = selectors.submission_page(
             filters,
-            settings.CONSOLE_PAGE_SIZE,
+            app_settings.CONSOLE_PAGE_SIZE,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
             personal_data=personal_data,
