@@ -71,7 +71,10 @@ def _selection_size(
         selection.add_error(None, _("The list's filters are not valid."))
         return 0
     return selectors.count_matching(
-        filters.cleaned_data, app_settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
+        filters.cleaned_data,
+        app_settings.CONSOLE_BULK_LIMIT,
+        personal_data=personal_data,
+        user=user,
     )
 
 
@@ -100,7 +103,10 @@ def _selected_ids(
     if not selection.cleaned_data["all_matching"]:
         return selection.cleaned_data["ids"]
     return selectors.matching_ids(
-        filters.cleaned_data, app_settings.CONSOLE_BULK_LIMIT, personal_data=personal_data, user=user
+        filters.cleaned_data,
+        app_settings.CONSOLE_BULK_LIMIT,
+        personal_data=personal_data,
+        user=user,
     )
 
 
