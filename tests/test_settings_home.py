@@ -1,7 +1,8 @@
 """Every deployment setting has one home, integration/app_settings.py: the README's table
 and `.env.example` list exactly the variables declared there, with their defaults; the
 settings module reads the environment only through it; code reads the portal's settings
-from it, never `settings.PORTAL_...`; and what it declares is what the portal does."""
+from it, never `settings.PORTAL_...` (nor CONSOLE_*, OIDC_*, BEHIND_TLS_PROXY,
+FIELD_ENCRYPTION_KEYS); and what it declares is what the portal does."""
 
 import re
 from pathlib import Path
@@ -22,7 +23,9 @@ DECLARED = {setting.name: setting for setting in declared()}
 REGENERATE = "run `manage.py settings_doc --write` after changing integration/app_settings.py"
 # Allowed to read the Django settings the variables become: the home and the settings.
 HOME = {"integration/app_settings.py", "portal/settings.py"}
-DIRECT_READ = re.compile(r"(?<![\w.])settings\.PORTAL_|getattr\(\s*settings\s*,\s*[\"']PORTAL_")
+# The portal's own settings: PORTAL_*, and those set under their own name or renamed.
+OWN = r"(?:PORTAL_|CONSOLE_|OIDC_|BEHIND_TLS_PROXY\b|FIELD_ENCRYPTION_KEYS\b)"
+DIRECT_READ = re.compile(rf"(?<![\w.])settings\.{OWN}|getattr\(\s*settings\s*,\s*[\"']{OWN}")
 
 
 def readme_block() -> str:
