@@ -16,6 +16,8 @@ from django.utils import timezone
 from demo.stand_ins import configure_for_stand_ins
 from integration.models import MosipSettings, WebSubState, WebSubSubscription
 from integration.models.websub import VERIFICATION_GRACE
+from integration.services.websub import workflow_callback_url
+from mocks.mosip import WORKFLOW_TOPIC
 from tests.console.conftest import admin_user, client_for  # noqa: F401 - fixture
 from tests.monitoring import METRICS_TOKEN, scrape, value
 
@@ -49,6 +51,12 @@ def test_subscribe_websub_waits_until_the_hub_verified_the_callback(
     assert workflow and workflow.callback == f"{served_portal}/websub/callback/workflow"
     as_if_the_grace_had_passed()  # verified stays verified
     assert websub_reasons(client) == ([], WebSubState.VERIFIED)
+    # Each named on its own: what brings credentials, and what brings rejections at once.
+    assert client.get("/healthz").json()["websub"] == {
+        "state": "verified",
+        "credential_events": "verified",
+        "workflow_events": "verified",
+    }
 
 
 def test_a_callback_refused_for_its_host_is_reported_not_taken_for_success(
@@ -143,3 +151,101 @@ def test_a_readiness_probe_is_still_answered_and_changes_nothing(db, client):
     reply = client.get("/websub/callback", {"hub.challenge": "up"})
     assert (reply.status_code, reply.content) == (200, b"up")
     assert not WebSubSubscription.objects.exists()
+
+
+MOSIP_SETTINGS_PAGE = "/admin/integration/mosipsettings/1/change/"
+
+
+def test_a_denied_workflow_subscription_is_reported_apart_from_the_credential_one(
+    db,
+    client,
+    admin_client,
+    settings,
+    admin_user,  # noqa: F811
+):
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+    config = MosipSettings.load()
+    for pk, topic, callback in [
+        (1, "CREDENTIAL_ISSUED", config.websub_callback_url),
+        (2, WORKFLOW_TOPIC, workflow_callback_url(config)),
+    ]:
+        WebSubSubscription.objects.create(
+            pk=pk,
+            hub_url=config.websub_hub_url,
+            topic=topic,
+            callback_url=callback,
+            requested_at=timezone.now(),
+        )
+    verify = {"hub.mode": "subscribe", "hub.topic": "CREDENTIAL_ISSUED", "hub.challenge": "c"}
+    assert client.get("/websub/callback", verify).content == b"c"
+    deny = {"hub.mode": "denied", "hub.topic": WORKFLOW_TOPIC, "hub.reason": "unknown topic"}
+    assert client.get("/websub/callback/workflow", deny).status_code == 204
+
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["websub"]["credential_events"] == WebSubState.VERIFIED
+    assert body["websub"]["workflow_events"] == WebSubState.DENIED
+    [reason] = [reason for reason in body["reasons"] if "WebSub" in reason]
+    assert "denied the subscription to workflow events" in reason
+    assert "next status look-up" in reason and "PORTAL_MOSIP_WORKFLOW_TOPIC empty" in reason
+    assert "unknown topic" not in reason  # the hub's words only for staff
+    samples = scrape(client.get)
+    assert value(samples, "portal_websub_subscription", state="verified") == 1
+    assert value(samples, "portal_websub_workflow_subscription", state="denied") == 1
+
+    staff = client_for(admin_user)
+    page = staff.get("/console/").content.decode()
+    assert 'data-testid="websub-problem"' not in page  # credentials still come
+    assert 'data-testid="workflow-events-problem"' in page
+    assert "denied the subscription to workflow events (unknown topic)" in page
+    french = staff.get("/console/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "a refusé l’abonnement aux événements de traitement (unknown topic)" in french
+
+    page = admin_client.get(MOSIP_SETTINGS_PAGE).content.decode()
+    assert "Credential events" in page and "Workflow events" in page
+    assert "subscribed and verified" in page
+    assert "denied the subscription to workflow events (unknown topic)" in page
+
+
+def test_an_emptied_workflow_topic_is_unsubscribed_at_the_hub_and_shown_off(
+    served_portal, mosip, opencrvs, transactional_db, client, admin_client, settings
+):
+    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
+    call_command("subscribe_websub", "--timeout", "20", stdout=StringIO())
+    assert mosip.hub.wait_for_subscription(topic=WORKFLOW_TOPIC, timeout=10)
+
+    settings.PORTAL_MOSIP_WORKFLOW_TOPIC = ""
+    # The hub still delivers the old topic until the next subscription tells it.
+    body = client.get("/healthz").json()
+    assert body["websub"]["workflow_events"] == WebSubState.CHANGED
+    assert any("workflow events' topic or callback changed" in r for r in body["reasons"])
+
+    out = StringIO()
+    call_command("subscribe_websub", "--timeout", "20", stdout=out)
+    callback = f"{served_portal}/websub/callback/workflow"
+    assert (
+        f"Asked it too to unsubscribe {callback} to {WORKFLOW_TOPIC} "
+        "(PORTAL_MOSIP_WORKFLOW_TOPIC is empty)." in out.getvalue()
+    )
+    [unsubscribe] = [a for a in mosip.hub.attempts if a.mode == "unsubscribe"]
+    assert (unsubscribe.topic, unsubscribe.callback) == (WORKFLOW_TOPIC, callback)
+    assert unsubscribe.done.wait(10) and unsubscribe.verified
+    assert not mosip.hub.active(WORKFLOW_TOPIC)
+    assert mosip.hub.active("CREDENTIAL_ISSUED")  # credentials still come
+    assert mosip.publish_workflow_completed("10001100010000120260101000000", "REJECTED") == []
+
+    body = client.get("/healthz").json()
+    assert body["websub"]["workflow_events"] == "off"
+    assert not [reason for reason in body["reasons"] if "WebSub" in reason]
+    assert value(scrape(client.get), "portal_websub_workflow_subscription", state="off") == 1
+    page = admin_client.get(MOSIP_SETTINGS_PAGE).content.decode()
+    assert "Off (PORTAL_MOSIP_WORKFLOW_TOPIC is empty)" in page
+
+    # Once told, the hub is not asked again at each re-subscription.
+    call_command("subscribe_websub", "--timeout", "20", stdout=StringIO())
+    assert [a.mode for a in mosip.hub.attempts if a.topic == WORKFLOW_TOPIC] == [
+        "subscribe",
+        "unsubscribe",
+    ]

@@ -17,6 +17,7 @@ from integration.models import (
     TransactionId,
 )
 from integration.models.submission import FailureKind
+from integration.services import lifecycle
 from mocks.mosip import WORKFLOW_TOPIC
 from tests.fixtures import birth_request
 
@@ -107,6 +108,26 @@ def test_a_packet_mosip_rejects_fails_at_once_with_mosips_reason(live_pipeline, 
     assert again.status == 200
     submission.refresh_from_db()
     assert (submission.status, submission.last_error) == (Status.FAILED, REASON)
+
+
+def test_a_failed_workflow_fails_the_record_as_a_rejection_does(live_pipeline, hub):
+    # MOSIP's workflow manager also ends a workflow FAILED (errorCode PACKET_FAILED): no
+    # credential comes either. Here the packet went through, its credential was lost.
+    hub.publish_workflow_events, hub.drop_credentials = False, 1
+    assert live_pipeline.register(birth_request("2026B00000206", "B00000206")).status_code == 202
+    waiting = wait_for("2026B00000206", Status.AWAITING_CREDENTIAL)
+    hub.publish_workflow_events = True
+
+    [delivery] = hub.publish_workflow_completed(waiting.transaction_id, "FAILED")
+
+    assert delivery.json()["errorCode"] == "PACKET_FAILED" and delivery.status == 200
+    failed = Submission.objects.get(pk=waiting.pk)
+    assert (failed.status, failed.failure_kind) == (Status.FAILED, FailureKind.MOSIP_REJECTED)
+    assert failed.mosip_status == "FAILED" and "MOSIP answered FAILED" in failed.last_error
+    # The move that did it says so, where the life of a record is described.
+    why = {name: why for name, _, _, why in lifecycle.describe()}["mosip_rejected"]
+    assert "FAILED" in why
+    assert live_pipeline.opencrvs.accepted == []
 
 
 def test_a_processed_workflow_leaves_the_record_to_its_credential(live_pipeline, hub):

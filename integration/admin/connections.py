@@ -166,15 +166,19 @@ class OpenCrvsSettingsForm(SecretsForm):
 @admin.register(MosipSettings)
 class MosipSettingsAdmin(SingletonAdmin):
     form = MosipSettingsForm
-    readonly_fields = ["schema_in_force", "websub_subscription"]
+    readonly_fields = ["schema_in_force", "websub_subscription", "workflow_events_subscription"]
 
     @admin.display(description=gettext_lazy("in force now"))
     def schema_in_force(self, obj: MosipSettings) -> str:
         return obj.id_schema_summary() if obj else ""
 
-    @admin.display(description=gettext_lazy("subscription"))
+    @admin.display(description=gettext_lazy("credential events"))
     def websub_subscription(self, obj: MosipSettings) -> str:
         return websub.standing().summary()
+
+    @admin.display(description=gettext_lazy("workflow events"))
+    def workflow_events_subscription(self, obj: MosipSettings) -> str:
+        return websub.workflow_standing().summary()
 
     fieldsets = [
         (
@@ -225,6 +229,7 @@ class MosipSettingsAdmin(SingletonAdmin):
             {
                 "fields": [
                     "websub_subscription",
+                    "workflow_events_subscription",
                     "websub_hub_url",
                     "websub_topic",
                     "websub_callback_url",

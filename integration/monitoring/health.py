@@ -150,12 +150,19 @@ def _waiting(health: Health, now: datetime) -> None:
 
 
 def _websub(health: Health) -> None:
-    """Credentials arrive only through a subscription the hub has verified."""
-    found = websub.standing()
-    health.details["websub"] = {"state": str(found.state)}
-    if not found.ok:
-        with translation.override("en"):
-            health.reasons.append(found.problem(detailed=False))
+    """Credentials arrive only through a subscription the hub has verified; workflow
+    events (MOSIP's rejections at once) through their own. `state` stays the credential
+    events' for probes that read it."""
+    found, workflow = websub.standing(), websub.workflow_standing()
+    health.details["websub"] = {
+        "state": str(found.state),
+        websub.CREDENTIAL_EVENTS: str(found.state),
+        websub.WORKFLOW_EVENTS: str(workflow.state),
+    }
+    with translation.override("en"):
+        for standing in (found, workflow):
+            if not standing.ok:
+                health.reasons.append(standing.problem(detailed=False))
 
 
 def _workers(health: Health, now: datetime) -> None:

@@ -311,6 +311,17 @@ class PortalCollector(Collector):
         for value in [*WebSubState.values, "not_configured"]:
             state.add_metric([value], 1 if found.state == value else 0)
         yield state
+        # Apart, so the credential alert's expression keeps its meaning.
+        workflow = websub.workflow_standing()
+        state = GaugeMetricFamily(
+            "portal_websub_workflow_subscription",
+            "1 for the state the WebSub subscription to MOSIP's workflow events is in "
+            "(off: PORTAL_MOSIP_WORKFLOW_TOPIC is empty).",
+            labels=["state"],
+        )
+        for value in [*WebSubState.values, "not_configured", websub.OFF]:
+            state.add_metric([value], 1 if workflow.state == value else 0)
+        yield state
 
     def logins(self, since) -> Iterator[Metric]:
         """Password sign-ins refused, for the account tried most: django-axes locks a

@@ -78,7 +78,8 @@ MOVES: dict[str, Move] = {
     # MOSIP's own status (integration.services.mosip_status)
     "mosip_rejected":     Move((S.AWAITING_CREDENTIAL,), (S.FAILED,),
                                "MOSIP's registration processor rejected the packet (REJECTED, "
-                               "REREGISTER or RESEND): no credential will come"),
+                               "REREGISTER or RESEND), or its workflow manager's event said "
+                               "REJECTED or FAILED: no credential will come"),
     "packet_unknown":     Move((S.AWAITING_CREDENTIAL,), (S.DELIVERY_RETRY,),
                                "MOSIP never wrote the packet: send it again under the same "
                                "transaction id"),

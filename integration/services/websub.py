@@ -1,9 +1,11 @@
 """Keeping the portal subscribed to MOSIP's credential topic (MOSIP forgets subscribers),
-and knowing whether it is: the hub's answer to the request says nothing about whether it
-then verified the callback (models/websub.py). Every request is recorded before it is
-sent (the hub may verify before its answer reaches us); the callback's intent check
-(api/websub.py) records the verification; `standing` says where it stands, for the
-command, /healthz and the console.
+and to its workflow manager's topic when PORTAL_MOSIP_WORKFLOW_TOPIC names one (emptied,
+the next subscription unsubscribes the old one), and knowing whether it is: the hub's
+answer to the request says nothing about whether it then verified the callback
+(models/websub.py). Every request is recorded before it is sent (the hub may verify
+before its answer reaches us); the callback's intent check (api/websub.py) records the
+verification; `standing` and `workflow_standing` say where each stands, for the command,
+/healthz, /metrics and the console.
 """
 
 import logging
@@ -23,8 +25,10 @@ log = logging.getLogger(__name__)
 SUBSCRIPTION = 1  # the row's primary key
 # The workflow manager's topic (services/workflow_events.py): its own row, same hub and
 # secret. Only a convenience beside the status look-up, so its failures are logged, not
-# raised, and `standing` is the credential subscription's.
+# raised; `standing` is the credential subscription's, `workflow_standing` this one's.
 WORKFLOW_SUBSCRIPTION = 2
+CREDENTIAL_EVENTS, WORKFLOW_EVENTS = "credential_events", "workflow_events"
+OFF = "off"  # the workflow topic is not wanted (PORTAL_MOSIP_WORKFLOW_TOPIC is empty)
 
 
 def workflow_callback_url(config: MosipSettings) -> str:
@@ -34,9 +38,10 @@ def workflow_callback_url(config: MosipSettings) -> str:
     return callback.rstrip("/") + "/workflow" if callback else ""
 
 
-def subscribe(mode: str = "subscribe") -> None:
+def subscribe(mode: str = "subscribe") -> WebSubSubscription | None:
     """Ask the hub to (un)subscribe the callback; raises RemoteError when it refuses. The
-    hub then verifies the callback on its own: see `wait_for_verification`."""
+    hub then verifies the callback on its own: see `wait_for_verification`. Answers the
+    request made for the workflow topic too, if one was."""
     config = MosipSettings.load()
     WebSubSubscription.objects.update_or_create(
         pk=SUBSCRIPTION,
@@ -54,15 +59,25 @@ def subscribe(mode: str = "subscribe") -> None:
     except RemoteError as exc:
         WebSubSubscription.objects.filter(pk=SUBSCRIPTION).update(request_error=exc.message[:500])
         raise
-    _subscribe_workflow(config, mode)
+    return _subscribe_workflow(config, mode)
 
 
-def _subscribe_workflow(config: MosipSettings, mode: str) -> None:
+def _subscribe_workflow(config: MosipSettings, mode: str) -> WebSubSubscription | None:
     topic = app_settings.MOSIP_WORKFLOW_TOPIC
-    if not topic:
-        return
-    callback = workflow_callback_url(config)
-    WebSubSubscription.objects.update_or_create(
+    if topic:
+        return _request_workflow(config, mode, topic, workflow_callback_url(config))
+    old = WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).first()
+    if old and old.topic and (old.mode == "subscribe" or old.request_error):
+        # Turned off after a subscription: the hub would go on delivering the old topic
+        # (and retrying what is not answered) until told, so tell it.
+        return _request_workflow(config, "unsubscribe", old.topic, old.callback_url)
+    return None
+
+
+def _request_workflow(
+    config: MosipSettings, mode: str, topic: str, callback: str
+) -> WebSubSubscription:
+    sub, _created = WebSubSubscription.objects.update_or_create(
         pk=WORKFLOW_SUBSCRIPTION,
         defaults={
             "hub_url": config.websub_hub_url,
@@ -79,8 +94,10 @@ def _subscribe_workflow(config: MosipSettings, mode: str) -> None:
         WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).update(
             request_error=exc.message[:500]
         )
-        log.warning("WebSub subscription to %s failed: %s (the status look-up still finds "
-                    "rejections)", topic, exc.message)  # fmt: skip
+        sub.request_error = exc.message[:500]
+        log.warning("WebSub %s of %s failed: %s (the status look-up still finds "
+                    "rejections)", mode, topic, exc.message)  # fmt: skip
+    return sub
 
 
 def subscribe_if_configured() -> bool | None:
@@ -123,14 +140,22 @@ def denied(topic: str, reason: str) -> None:
 class Standing:
     state: str
     subscription: WebSubSubscription | None
+    events: str = CREDENTIAL_EVENTS  # or WORKFLOW_EVENTS: which topic's row
 
     @property
     def ok(self) -> bool:
-        return self.state in {WebSubState.VERIFIED, WebSubState.PENDING, "not_configured"}
+        return self.state in {WebSubState.VERIFIED, WebSubState.PENDING, "not_configured", OFF}
+
+    @property
+    def name(self) -> str:
+        """What the subscription brings, as shown beside its standing."""
+        return _("credential events") if self.events == CREDENTIAL_EVENTS else _("workflow events")
 
     def problem(self, detailed: bool = True) -> str:
         """What is wrong, for an operator; `detailed` adds the callback URL and the hub's
         own words (the console and the command, not the public /healthz)."""
+        if self.events == WORKFLOW_EVENTS:
+            return self._workflow_problem(detailed)
         sub = self.subscription
         callback = f" {sub.callback_url}" if detailed and sub and sub.callback_url else ""
         hosts = _(
@@ -172,11 +197,87 @@ class Standing:
             )
         return ""
 
+    def _workflow_problem(self, detailed: bool) -> str:
+        # Without these events a rejected packet still fails, at the next status look-up.
+        sub = self.subscription
+        later = _("a packet MOSIP rejects shows only at the next status look-up")
+        if self.state == WebSubState.NEVER:
+            return _(
+                "The portal has not subscribed to MOSIP's workflow events: %(later)s. Run "
+                "manage.py subscribe_websub."
+            ) % {"later": later}
+        if self.state == WebSubState.CHANGED:
+            return _(
+                "The workflow events' topic or callback changed since the last "
+                "subscription (PORTAL_MOSIP_WORKFLOW_TOPIC or the WebSub settings): run "
+                "manage.py subscribe_websub so the hub follows."
+            )
+        if self.state == WebSubState.FAILED:
+            error = f" ({sub.request_error})" if detailed else ""
+            if sub.mode == "unsubscribe":
+                return _(
+                    "The last request to unsubscribe from MOSIP's workflow events failed"
+                    "%(error)s: the hub may go on delivering them. Run manage.py "
+                    "subscribe_websub once MOSIP's hub is reachable."
+                ) % {"error": error}
+            return _(
+                "The last WebSub subscription request for MOSIP's workflow events failed"
+                "%(error)s: %(later)s. Run manage.py subscribe_websub once MOSIP's hub is "
+                "reachable."
+            ) % {"error": error, "later": later}
+        if self.state == WebSubState.UNVERIFIED:
+            callback = f" {sub.callback_url}" if detailed and sub.callback_url else ""
+            return _(
+                "MOSIP's WebSub hub took the subscription request for workflow events but "
+                "never verified the callback%(callback)s: %(later)s. Check that the hub "
+                "reaches it and run manage.py subscribe_websub."
+            ) % {"callback": callback, "later": later}
+        if self.state == WebSubState.DENIED:
+            reason = f" ({sub.denied_reason})" if detailed and sub.denied_reason else ""
+            return _(
+                "MOSIP's WebSub hub denied the subscription to workflow events%(reason)s: "
+                "%(later)s. If this MOSIP does not publish the topic, set "
+                "PORTAL_MOSIP_WORKFLOW_TOPIC empty."
+            ) % {"reason": reason, "later": later}
+        if self.state == WebSubState.UNSUBSCRIBED:
+            return _("The portal is unsubscribed from MOSIP's workflow events: %(later)s.") % {
+                "later": later
+            }
+        return ""
+
     def summary(self) -> str:
         """One line for the MOSIP settings page: what is wrong, or where it stands."""
         if self.state == "not_configured":
             return _("Not configured: set the WebSub hub URL and callback URL.")
+        if self.state == OFF:
+            return _(
+                "Off (PORTAL_MOSIP_WORKFLOW_TOPIC is empty): a packet MOSIP rejects shows at "
+                "the next status look-up."
+            )
         return self.problem() or str(WebSubState(self.state).label)
+
+
+def workflow_standing() -> Standing:
+    """Where the subscription to the workflow manager's topic stands. Emptied after a
+    subscription, it is "changed" until the next (re-)subscription has asked the hub to
+    unsubscribe the old topic, then "off"."""
+    config = MosipSettings.load()
+    topic = app_settings.MOSIP_WORKFLOW_TOPIC
+    sub = WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).first()
+    if not topic:
+        if sub is None or not sub.requested_at:
+            state = OFF
+        elif sub.mode == "subscribe":
+            state = WebSubState.CHANGED
+        else:
+            state = WebSubState.FAILED if sub.request_error else OFF
+        return Standing(state, sub, WORKFLOW_EVENTS)
+    if not (config.websub_hub_url and config.websub_callback_url):
+        return Standing("not_configured", None, WORKFLOW_EVENTS)
+    if sub is None:
+        return Standing(WebSubState.NEVER, None, WORKFLOW_EVENTS)
+    state = sub.state(config.websub_hub_url, topic, workflow_callback_url(config))
+    return Standing(state, sub, WORKFLOW_EVENTS)
 
 
 def standing() -> Standing:

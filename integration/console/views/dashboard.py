@@ -18,5 +18,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "refresh_seconds": max(app_settings.CONSOLE_DASHBOARD_CACHE_SECONDS, 15),
             # Not cached with the figures: one row, and the first thing to fix.
             "websub_problem": websub.standing().problem(),
+            "workflow_events_problem": websub.workflow_standing().problem(),
         },
     )

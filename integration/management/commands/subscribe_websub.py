@@ -3,7 +3,6 @@ hub has verified the callback: the hub's 202 to the request is not a subscriptio
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.models import MosipSettings
 from integration.models.websub import VERIFICATION_GRACE, WebSubState
@@ -29,18 +28,22 @@ class Command(BaseCommand):
             raise CommandError("Set the WebSub hub URL and callback URL in the MOSIP settings.")
         mode = "unsubscribe" if unsubscribe else "subscribe"
         try:
-            websub.subscribe(mode)
+            workflow = websub.subscribe(mode)
         except RemoteError as exc:
             raise CommandError(f"The hub refused: {exc.message}") from exc
         self.stdout.write(
             f"Asked {config.websub_hub_url} to {mode} {config.websub_callback_url} "
             f"to {config.websub_topic}."
         )
-        if app_settings.MOSIP_WORKFLOW_TOPIC:
+        if workflow is not None:
+            why = " (rejections at once)" if workflow.mode == "subscribe" else ""
+            if workflow.mode != mode:  # the old topic, no longer wanted
+                why = " (PORTAL_MOSIP_WORKFLOW_TOPIC is empty)"
             self.stdout.write(
-                f"Asked it too to {mode} {websub.workflow_callback_url(config)} to "
-                f"{app_settings.MOSIP_WORKFLOW_TOPIC} (rejections at once)."
+                f"Asked it too to {workflow.mode} {workflow.callback_url} to {workflow.topic}{why}."
             )
+            if workflow.request_error:
+                self.stdout.write(f"The hub refused that: {workflow.request_error}")
         if timeout <= 0:
             self.stdout.write("Not waiting for the hub to verify the callback.")
             return
