@@ -16,9 +16,9 @@ from integration import logs
 from integration.clients import fence
 from integration.clients.mosip import MosipClient
 from integration.models import EventType, MosipSettings, Status, Submission
-from integration.models.submission import Step
+from integration.models.submission import FailureKind, Step
 from integration.services import lifecycle, progress
-from integration.services.failures import Kind, classify
+from integration.services.failures import classify
 from integration.services.packet import (
     MappingFailed,
     NoIdSchema,
@@ -47,17 +47,21 @@ def _deliver(submission: Submission) -> None:
         config = MosipSettings.load()
         packet = _packet(submission, config)
         step = Step.CREATE_PACKET
-        if not submission.transaction_id:
+        first_try = not submission.transaction_id
+        if first_try:
             # A worker back from a hang must not give the record a second id under the
             # one its new holder may have sent already.
             unassigned = fence.still_held(submission).filter(transaction_id="")
-            packet.transaction_id = assign_transaction_id(submission, config, unassigned)
+            packet.transaction_id = assign_transaction_id(
+                submission, config, unassigned, about_to_send=True
+            )
             if packet.transaction_id is None:
                 raise fence.LeaseLost("the record is no longer ours")
             logs.transaction_id.set(packet.transaction_id)
         client = MosipClient(config)
         if submission.packet_created_at is None:
-            if not _packet_sent_before(client, submission):
+            # Under an id assigned just now nothing can have been sent: no question.
+            if first_try or not _packet_sent_before(client, submission):
                 _mark_packet_sent(submission)
                 client.create_packet(packet, submission)
             written = fence.still_held(submission).update(
@@ -93,8 +97,10 @@ def _mark_packet_sent(submission: Submission) -> None:
     """Write down, before the call, that createPacket goes out for this transaction id:
     a worker that loses its lease after sending (its database gone silent, a crash, an
     answer lost on the way back) leaves no packet_created_at, and the next holder must
-    not take that for "never sent". One conditional UPDATE, fenced like every write; on
-    the first try only (a retry finds the mark and asks MOSIP first)."""
+    not take that for "never sent". On the first try the mark is written with the
+    transaction id (`assign_transaction_id`); this conditional UPDATE, fenced like every
+    write, is for an id assigned elsewhere (a staff resubmit, or a row from before the
+    mark existed)."""
     if submission.packet_sent_for == submission.transaction_id:
         return
     if not fence.still_held(submission).update(packet_sent_for=submission.transaction_id):
@@ -156,7 +162,7 @@ def _packet(submission: Submission, config: MosipSettings):
         raise
     except Exception as exc:
         failure = classify(exc)
-        if failure.kind is Kind.UNEXPECTED:
+        if failure.kind is FailureKind.UNEXPECTED:
             # Odd data the mapping did not foresee: only a person can fix it.
             log.exception("submission %s could not be mapped", submission.pk)
             raise MappingFailed({"record": failure.reason}) from exc
@@ -171,7 +177,7 @@ def _after_failure(submission: Submission, step: str, exc: Exception) -> None:
     from integration.tasks import enqueue_delivery
 
     failure = classify(exc)
-    if failure.kind is Kind.UNEXPECTED:
+    if failure.kind is FailureKind.UNEXPECTED:
         log.exception("submission %s: unexpected error at %s", submission.pk, step)
     if (
         step == Step.START_WORKFLOW
@@ -194,7 +200,7 @@ def _after_failure(submission: Submission, step: str, exc: Exception) -> None:
 def _workflow_started(submission: Submission, started: dict | None = None) -> None:
     """Wait for the credential, unless it arrived while the workflow call was in flight
     (or a death needs none)."""
-    done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
+    done = {"retry_count": 0, "next_attempt_at": None}
     if lifecycle.move(
         submission,
         "workflow_started",
@@ -210,7 +216,7 @@ def _hand_over(submission: Submission, started: dict | None = None) -> None:
     """The credential is in: on to the confirmation (webhook records end here)."""
     from integration.tasks import enqueue_confirmation
 
-    done = {"retry_count": 0, "last_error": "", "failed_step": "", "next_attempt_at": None}
+    done = {"retry_count": 0, "next_attempt_at": None}
     done.update(started or {})
     if not submission.confirm_in_opencrvs:
         # A webhook record: registered in OpenCRVS already, the credential ends it.

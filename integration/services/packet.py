@@ -76,16 +76,23 @@ def new_transaction_id(prefix: str) -> str:
 
 
 def assign_transaction_id(
-    submission: Submission, config: MosipSettings, rows: QuerySet | None = None
+    submission: Submission,
+    config: MosipSettings,
+    rows: QuerySet | None = None,
+    *,
+    about_to_send: bool = False,
 ) -> str | None:
     """A fresh MOSIP transaction id, remembered with all earlier ones. With `rows` (a worker's
     fence: the record while its claim holds and it has no id yet), the id is written only
     through them, in the same UPDATE that checks them, and None means the record is no
-    longer this worker's: nothing was written."""
+    longer this worker's: nothing was written. `about_to_send` also marks, in that same
+    UPDATE, that createPacket may go out under the id (`packet_sent_for`): a later holder
+    then asks MOSIP before sending again, at no extra statement on the first try."""
     rows = Submission.objects.filter(pk=submission.pk) if rows is None else rows
     while True:
         candidate = new_transaction_id(config.transaction_id_prefix)
-        if not rows.update(transaction_id=candidate, updated_at=timezone.now()):
+        marked = {"packet_sent_for": candidate} if about_to_send else {}
+        if not rows.update(transaction_id=candidate, updated_at=timezone.now(), **marked):
             return None
         try:
             # The unique index finds the rare clash: no look-up first.
@@ -95,6 +102,8 @@ def assign_transaction_id(
             continue
         break
     submission.transaction_id = candidate
+    if about_to_send:
+        submission.packet_sent_for = candidate
     return candidate
 
 
