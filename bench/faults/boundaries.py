@@ -390,6 +390,12 @@ class Boundaries(Suite):
                 back_after = round(min(after) - end, 1)
         # MOSIP's reason: the rejection's code, kept in the record's reason or its error.
         codes = {rid: errors[0][0] for rid, errors in mosip["rejected"].items() if errors}
+        # Either path fails a rejected record with MOSIP's reason: the workflow manager's
+        # event, or the status look-up. One MOSIP was never asked the status of was
+        # failed by the event.
+        searched = set(mosip.get("status_searched", []))
+        by_workflow_event = {e for e in failed_rejected if not set(by_event[e][5]) & searched}
+        workflow = mosip.get("workflow_events", {})
         reason_ok = sum(
             1 for e in failed_rejected
             if any(codes.get(rid, "\0") in (by_event[e][3] or "") + (by_event[e][6] or "")
@@ -402,7 +408,17 @@ class Boundaries(Suite):
             "confirmed": len(confirmed),
             "failed as MOSIP rejected": len(failed_rejected),
             "  of them with MOSIP's reason": reason_ok,
+            "  of them failed by MOSIP's workflow event": len(by_workflow_event),
+            "  of them failed by the status look-up": len(failed_rejected - by_workflow_event),
             "packets MOSIP rejected (ids)": len(rejected_at_mosip),
+            "workflow events published (by result)": dict(
+                Counter(r for results in workflow.get("published", {}).values() for r in results)
+            ),
+            "workflow events delivered / hub gave up": (
+                f"{sum(workflow.get('delivered', {}).values())}"
+                f" / {len(workflow.get('hub_gave_up', []))}"
+            ),
+            "/websub/callback/workflow answers": workflow.get("answers", {}),
             "lost calls found and confirmed": len(lost & confirmed),
             "lost calls found, failed as MOSIP rejected": len(lost & failed_rejected),
             "lost calls taken in (portal has them)": len(lost & set(by_event)),

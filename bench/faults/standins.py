@@ -6,7 +6,9 @@ keys and confirmations (as MOSIP keeps them in Kafka and OpenCRVS in its databas
 The hub delivers credentials as MOSIP's WebSub hub does (mosip/websub, hub/start_hub.bal
 and hub/modules/config/configurations.bal): a non-2xx answer or no answer within 10 s is
 retried 3 times, waiting 3 s then doubling, at most 20 s; after that the hub moves on and
-the message is not delivered again.
+the message is not delivered again. The workflow manager's workflow-completed events
+(REJECTED when a packet is rejected, PROCESSED once its credential is issued, as
+mocks/mosip.py publishes them) go through the same hub, journalled and retried alike.
 
     python -m bench.faults.standins mosip --port 20340 --state DIR [--latency 2 ...]
     python -m bench.faults.standins opencrvs --port 20350 --state DIR
@@ -29,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 from mocks import mosip_issuer as issuer
 from mocks import trpc
 from mocks.base import Controls, json_response
-from mocks.mosip import MosipStandIn
+from mocks.mosip import WORKFLOW_TOPIC, MosipStandIn
 from mocks.opencrvs import ACCEPT, EventRecord, OpenCrvsStandIn
 from mocks.paths import certs_dir
 from mocks.websub import Subscription, hub_signature
@@ -73,7 +75,14 @@ class DurableMosip(MosipStandIn):
         self.gave_up: list[str] = []  # deliveries the hub dropped after its retries
         self.delivered: Counter[str] = Counter()  # registration id → 2xx deliveries
         self.create_packet_calls: Counter[str] = Counter()  # registration id → written
+        # The workflow manager's events: registration id → results published, delivered
+        # (2xx) and given up on; what the portal answered them.
+        self.workflow_published: dict[str, list[str]] = defaultdict(list)
+        self.workflow_delivered: Counter[str] = Counter()
+        self.workflow_gave_up: list[str] = []
+        self.workflow_statuses: Counter[str] = Counter()
         self._pending: dict[tuple[str, int], bytes] = {}
+        self._pending_topics: dict[tuple[str, int], str] = {}  # the credential topic if absent
         self._signing = threading.Lock()
         for entry in self.journal.entries():
             self._replay(entry)
@@ -87,6 +96,8 @@ class DurableMosip(MosipStandIn):
             self.hub.subscriptions[(entry["topic"], entry["callback"])] = Subscription(
                 "subscribe", entry["topic"], entry["callback"], entry["secret"], verified=True
             )
+        elif kind == "unsubscription":
+            self.hub.subscriptions.pop((entry["topic"], entry["callback"]), None)
         elif kind == "workflow":
             self.workflows.setdefault(entry["id"], []).append(entry["instance"])
         elif kind == "issued":
@@ -101,6 +112,18 @@ class DurableMosip(MosipStandIn):
                 self.gave_up.append(entry["id"])
         elif kind == "callback_status":
             self.callback_statuses[entry["status"]] += 1
+        elif kind == "workflow_event":
+            self.workflow_published[entry["id"]].append(entry["result"])
+            self._pending[(entry["id"], entry["copy"])] = entry["body"].encode()
+            self._pending_topics[(entry["id"], entry["copy"])] = WORKFLOW_TOPIC
+        elif kind in ("workflow_delivered", "workflow_dropped"):
+            self._pending.pop((entry["id"], entry["copy"]), None)
+            if kind == "workflow_delivered":
+                self.workflow_delivered[entry["id"]] += 1
+            else:
+                self.workflow_gave_up.append(entry["id"])
+        elif kind == "workflow_status":
+            self.workflow_statuses[entry["status"]] += 1
 
     def rules(self) -> list[Rule]:
         return [*super().rules(), Rule("/_stats", endpoint="stats", methods=["GET"])]
@@ -108,7 +131,8 @@ class DurableMosip(MosipStandIn):
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         url = super().start(host, port)
         for (registration_id, copy), body in list(self._pending.items()):
-            self.in_background(self._deliver, registration_id, copy, body)  # as Kafka resumes
+            topic = self._pending_topics.get((registration_id, copy), issuer.TOPIC)
+            self.in_background(self._deliver, registration_id, copy, body, topic)  # as Kafka
         for registration_id in set(self.workflows) - set(self.issued):
             # A workflow MOSIP started before it stopped still ends in a credential.
             self.in_background(self._issue_quietly, registration_id,
@@ -149,6 +173,18 @@ class DurableMosip(MosipStandIn):
                     )
 
             self.in_background(remember)
+        elif reply.status_code == 200 and request.form.get("hub.mode") == "unsubscribe":
+            # Journalled once verified too, so a restarted hub does not deliver again.
+            asked = ("unsubscribe", request.form["hub.topic"], request.form["hub.callback"])
+            attempt = next((a for a in reversed(self.hub.attempts)
+                            if (a.mode, a.topic, a.callback) == asked), None)  # fmt: skip
+
+            def forget() -> None:
+                if attempt and attempt.done.wait(10) and attempt.verified:
+                    self.journal.write(kind="unsubscription", topic=attempt.topic,
+                                       callback=attempt.callback)  # fmt: skip
+
+            self.in_background(forget)
         return reply
 
     def issue_credential(self, registration_id: str, **kwargs):  # noqa: ANN201
@@ -192,27 +228,65 @@ class DurableMosip(MosipStandIn):
             self._pending[(registration_id, copy)] = body
             self.in_background(self._deliver, registration_id, copy, body)
 
-    def _deliver(self, registration_id: str, copy: int, body: bytes) -> None:
+    def publish_workflow_completed(self, registration_id: str, result_code: str, *args,
+                                   **kwargs) -> list:  # fmt: skip
+        """The workflow manager's event in mocks/mosip.py's shape, delivered by this
+        retrying hub (journalled first, so a restart still delivers it); the deliveries
+        happen in the background, so none is returned."""
+        if not self.publish_workflow_events:
+            return []
+        with self._lock:
+            process = self.packets.get(registration_id, {}).get("process", issuer.BIRTH)
+        event = {
+            "instanceId": registration_id,
+            "resultCode": result_code,
+            "workflowType": process,
+            "errorCode": {"REJECTED": "PACKET_REJECTED", "FAILED": "PACKET_FAILED"}.get(
+                result_code
+            ),
+            "notificationAttributes": None,
+        }
+        body = json.dumps(event, separators=(",", ":")).encode()
+        copy = int(time.time() * 1000) * 10 + 9  # apart from the credential copies (0, 1)
+        self.journal.write(kind="workflow_event", id=registration_id, copy=copy,
+                           result=result_code, body=body.decode())  # fmt: skip
+        with self._lock:
+            self.workflow_published[registration_id].append(result_code)
+            self._pending[(registration_id, copy)] = body
+            self._pending_topics[(registration_id, copy)] = WORKFLOW_TOPIC
+        self.in_background(self._deliver, registration_id, copy, body, WORKFLOW_TOPIC)
+        return []
+
+    def _deliver(self, registration_id: str, copy: int, body: bytes,
+                 topic: str = issuer.TOPIC) -> None:  # fmt: skip
+        credential = topic == issuer.TOPIC
         wait = HUB_RETRY_INTERVAL
         for attempt in range(HUB_RETRIES + 1):
             if self._stopping.is_set():
                 return
-            if self._post_once(body):
+            if self._post_once(body, topic):
                 self._pending.pop((registration_id, copy), None)
-                self.delivered[registration_id] += 1
-                self.journal.write(kind="delivered", id=registration_id, copy=copy)
+                if credential:
+                    self.delivered[registration_id] += 1
+                else:
+                    self.workflow_delivered[registration_id] += 1
+                kind = "delivered" if credential else "workflow_delivered"
+                self.journal.write(kind=kind, id=registration_id, copy=copy)
                 return
             if attempt < HUB_RETRIES and self._stopping.wait(wait):
                 return
             wait = min(wait * HUB_BACKOFF, HUB_MAX_WAIT)
         self._pending.pop((registration_id, copy), None)
-        self.gave_up.append(registration_id)
-        self.journal.write(kind="dropped", id=registration_id, copy=copy)
+        (self.gave_up if credential else self.workflow_gave_up).append(registration_id)
+        kind = "dropped" if credential else "workflow_dropped"
+        self.journal.write(kind=kind, id=registration_id, copy=copy)
 
-    def _post_once(self, body: bytes) -> bool:
-        subscribers = self.hub.active(issuer.TOPIC)
+    def _post_once(self, body: bytes, topic: str = issuer.TOPIC) -> bool:
+        subscribers = self.hub.active(topic)
         if not subscribers:
             return False
+        statuses = self.callback_statuses if topic == issuer.TOPIC else self.workflow_statuses
+        journalled = "callback_status" if topic == issuer.TOPIC else "workflow_status"
         ok = True
         for sub in subscribers:
             headers = {"Content-Type": "application/json"}
@@ -227,8 +301,8 @@ class DurableMosip(MosipStandIn):
                 ok = ok and reply.ok
             except requests.RequestException as exc:
                 status, ok = type(exc).__name__, False
-            self.callback_statuses[status] += 1
-            self.journal.write(kind="callback_status", status=status)
+            statuses[status] += 1
+            self.journal.write(kind=journalled, status=status)
         return ok
 
     def on_stats(self, request: Request) -> Response:
@@ -264,6 +338,15 @@ class DurableMosip(MosipStandIn):
             "workflow_starts": {rid: len(ids) for rid, ids in self.workflows.items()},
             "rejected": {rid: [list(e) for e in r.errors] for rid, r in self.rejections.items()},
             "delivered": dict(self.delivered),
+            # The workflow manager's events, and the registration ids the portal asked
+            # the status of: a rejection it never asked about reached it by the event.
+            "workflow_events": {
+                "published": dict(self.workflow_published),
+                "delivered": dict(self.workflow_delivered),
+                "hub_gave_up": self.workflow_gave_up,
+                "answers": dict(self.workflow_statuses),
+            },
+            "status_searched": sorted({rid for ids in self.status_searches for rid in ids}),
         })  # fmt: skip
 
 
