@@ -6,10 +6,11 @@ Choices worth knowing:
 - Tokens are HS256 JWTs (``sub`` = client id, ``exp`` = now + ``token_ttl_seconds``) that the
   protected endpoints check from the ``Authorization`` cookie; ``revoke_tokens()`` makes
   every token issued so far invalid, as an auth-manager restart does.
-- A packet id seen before is refused with an ``errors`` entry *unless* ``process`` and
-  ``fields`` are identical: a client retrying after a lost response must not be stuck,
-  while different content under the same id is the real conflict. (MOSIP's packet writer
-  itself refuses neither: it writes the new packet over the stored one.)
+- A second ``createPacket`` for an id is not refused, whatever it holds: the new packet
+  is written over the stored one and answered as the first was, as MOSIP's packet writer
+  does (it puts each sub-packet in its object store without asking whether one is there).
+  ``create_packet_calls`` counts the written calls per registration id, so a test sees
+  the duplicates MOSIP would have taken silently.
 - The packet reader's ``/info`` lists what is stored under an id (for an id with nothing
   stored, an empty list), as the portal asks before sending a packet again.
 - A VID is drawn once per registration id; re-issuing (second workflow start) repeats it.
@@ -48,6 +49,7 @@ import os
 import secrets
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,6 +164,7 @@ class MosipStandIn(StandIn):
         self.auth_calls = 0
         self.auth_clients: list[str] = []  # client id of each successful auth call
         self.packets: dict[str, JSON] = {}  # registration id → createPacket "request" object
+        self.create_packet_calls: Counter[str] = Counter()  # registration id → calls written
         self.workflows: dict[str, list[str]] = {}  # registration id → workflow instance ids
         self.issued: dict[str, str | None] = {}  # registration id → VID (None for death)
         # What the credential template writes: the subject key of the national id, and
@@ -371,17 +374,9 @@ class MosipStandIn(StandIn):
         packet = body["request"]
         reg_id = packet["id"]
         with self._lock:
-            seen = self.packets.get(reg_id)
-            same = seen is not None and (seen["process"], seen["fields"]) == (
-                packet["process"],
-                packet["fields"],
-            )
-            if seen is not None and not same:
-                return _packet_reply(
-                    None,
-                    [_error("PKT-DUPLICATE", f"Packet {reg_id} already exists with other content")],
-                )
-            self.packets.setdefault(reg_id, packet)
+            # Written over whatever is stored under the id: the packet writer does not look.
+            self.packets[reg_id] = packet
+            self.create_packet_calls[reg_id] += 1
         return _packet_reply(_packet_infos(packet), [])
 
     def on_packet_info(self, request: Request) -> Response:

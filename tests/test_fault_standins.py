@@ -6,6 +6,7 @@ subscriber, as it would be in a run."""
 import time
 
 import pytest
+import requests
 
 from bench.faults.standins import DurableMosip
 from demo.stand_ins import configure_for_stand_ins
@@ -14,6 +15,7 @@ from integration.models.submission import FailureKind
 from integration.services import websub
 from mocks.mosip import WORKFLOW_TOPIC
 from tests.fixtures import birth_request
+from tests.test_mocks_mosip import create_packet
 
 pytestmark = pytest.mark.e2e
 
@@ -87,3 +89,20 @@ def test_a_rejection_reaches_the_portal_as_a_workflow_event_and_is_remembered(
         again.stop()
     assert not DurableMosip(tmp_path).hub.active(WORKFLOW_TOPIC)
     assert DurableMosip(tmp_path).hub.active("CREDENTIAL_ISSUED")
+
+
+def test_a_packet_sent_again_is_written_over_counted_and_remembered(tmp_path):
+    """As MOSIP's packet writer, the fault suite's MOSIP takes a second createPacket for an
+    id (other content too) and keeps the last; the boundaries report still counts both."""
+    mosip = DurableMosip(tmp_path)
+    mosip.start()
+    try:
+        assert create_packet(mosip, RID)["errors"] == []
+        assert create_packet(mosip, RID, birthCertificateNumber="OTHER")["errors"] == []
+        stats = requests.get(mosip.url + "/_stats", timeout=5).json()
+        assert stats["create_packet_calls"] == {RID: 2}
+    finally:
+        mosip.stop()
+    again = DurableMosip(tmp_path)  # restarted on its journal
+    assert again.create_packet_calls == {RID: 2}
+    assert again.packets[RID]["fields"]["birthCertificateNumber"] == "OTHER"

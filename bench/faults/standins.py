@@ -74,7 +74,6 @@ class DurableMosip(MosipStandIn):
         self.callback_statuses: Counter[str] = Counter()  # what the portal answered the hub
         self.gave_up: list[str] = []  # deliveries the hub dropped after its retries
         self.delivered: Counter[str] = Counter()  # registration id → 2xx deliveries
-        self.create_packet_calls: Counter[str] = Counter()  # registration id → written
         # The workflow manager's events: registration id → results published, delivered
         # (2xx) and given up on; what the portal answered them.
         self.workflow_published: dict[str, list[str]] = defaultdict(list)
@@ -89,8 +88,8 @@ class DurableMosip(MosipStandIn):
 
     def _replay(self, entry: dict) -> None:
         kind = entry["kind"]
-        if kind == "packet":
-            self.packets.setdefault(entry["id"], entry["packet"])
+        if kind == "packet":  # each written over the one before, as MOSIP writes them
+            self.packets[entry["id"]] = entry["packet"]
             self.create_packet_calls[entry["id"]] += 1
         elif kind == "subscription":
             self.hub.subscriptions[(entry["topic"], entry["callback"])] = Subscription(
@@ -143,10 +142,8 @@ class DurableMosip(MosipStandIn):
 
     def on_create_packet(self, request: Request) -> Response:
         reply = super().on_create_packet(request)
-        body = json.loads(request.get_data())
-        packet = body["request"]
-        if json.loads(reply.get_data()).get("errors") == [] and packet["id"] in self.packets:
-            self.create_packet_calls[packet["id"]] += 1
+        if json.loads(reply.get_data()).get("response"):  # packet infos: written (and counted)
+            packet = json.loads(request.get_data())["request"]
             self.journal.write(kind="packet", id=packet["id"], packet=packet)
         return reply
 
