@@ -2,9 +2,10 @@
 
 Alike messages ("… Event 8308… has been rejected", "… Event 9367… has been rejected") are
 grouped on the words before the first quoted reply, date, id or hash. Each submission
-keeps both of its keys, written with `last_error` by the model (`Submission.save` and its
-queryset's `update`, `bulk_update` and `bulk_create`): the prefix as is, for those who may
-see personal data, and the prefix of the masked message, for those who may not. The
+keeps both of its keys, written with `last_error` by the lifecycle
+(`integration.services.lifecycle.reason_columns`; the model refuses a write of one
+without the other): the prefix as is, for those who may see personal data, and the
+prefix of the masked message, for those who may not. The
 dashboard then counts the groups in the database instead of reading and masking every
 failed record's message.
 """

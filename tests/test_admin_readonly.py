@@ -43,6 +43,7 @@ def test_a_superuser_reads_the_row_and_cannot_add_change_or_delete_it(db, admin_
 
 def test_a_record_is_read_in_the_admin_and_its_failure_cannot_be_rewritten(db, admin_client):
     from integration.models import Submission
+    from integration.services.lifecycle import reason_columns
     from tests.fixtures import birth_request
 
     record = Submission.objects.create(
@@ -50,7 +51,7 @@ def test_a_record_is_read_in_the_admin_and_its_failure_cannot_be_rewritten(db, a
         tracking_id="B1",
         certificate_number="C1",
         raw_request=birth_request("C1", "B1"),
-        last_error="MOSIP said no",
+        **reason_columns("MOSIP said no"),
     )
     page = admin_client.get(f"/admin/integration/submission/{record.pk}/change/")
     assert page.status_code == 200

@@ -14,7 +14,7 @@ from integration.clients.mosip import forget_tokens_here
 from integration.models import MosipSettings, Status, Submission
 from integration.models.submission import FailureKind
 from integration.services import delivery, staff_actions
-from integration.services.failures import Kind, classify
+from integration.services.failures import classify
 from mocks.base import StandIn, json_response
 from tests.fixtures import birth_request
 
@@ -220,14 +220,14 @@ def test_the_broker_down_when_a_retry_is_queued_leaves_it_to_the_sweep(
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
-        (OperationalError("server closed the connection unexpectedly"), Kind.INFRASTRUCTURE),
-        (ValueError("a bug"), Kind.UNEXPECTED),
+        (OperationalError("server closed the connection unexpectedly"), FailureKind.INFRASTRUCTURE),
+        (ValueError("a bug"), FailureKind.UNEXPECTED),
     ],
 )
 def test_the_database_down_is_our_infrastructure_and_a_bug_is_not_a_refusal(error, kind):
     failure = classify(error)
     assert failure.kind is kind and not failure.fails_record
-    assert failure.counts_as_attempt is (kind is Kind.UNEXPECTED)
+    assert failure.counts_as_attempt is (kind is FailureKind.UNEXPECTED)
 
 
 def test_a_failed_websub_subscription_is_tried_again_soon(configured, mosip):

@@ -21,6 +21,7 @@ from integration.models import (
     VerificationRecord,
 )
 from integration.models.submission import Step
+from integration.services.lifecycle import reason_columns
 from integration.services.retention import apply_retention
 from tests.console.conftest import client_for, make_user
 from tests.fixtures import birth_request
@@ -109,7 +110,7 @@ def test_open_records_are_kept_whole_and_old_call_records_pruned():
         raw_request=body,
         fields_sent=body["requestFields"],
         status=Status.FAILED,
-        last_error='MOSIP refused "Baby Doe"',
+        **reason_columns('MOSIP refused "Baby Doe"'),
     )
     done = Submission.objects.create(
         event_type="birth",

@@ -246,8 +246,9 @@ REASON_CALLS |= {
 REASON_CALLS |= {"TransformError"}
 # VerificationError(...) alone is the answer to OpenCRVS's form (English); staff read check.fail
 REASON_CALLS |= {"Handled", "_refused", "TokenRefused"}
-# progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason)
-REASON_ARGUMENT = {"fail": 3, "retry_later": 4}
+# progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason);
+# a move's failure, RecordFailure(reason, step, kind)
+REASON_ARGUMENT = {"fail": 3, "retry_later": 4, "RecordFailure": 0}
 REASON_KEYWORDS = {"last_error", "reason", "message"}
 
 
@@ -301,12 +302,14 @@ def test_the_reason_scan_finds_a_sentence_written_in_place(tmp_path):
         '    raise RemoteError(Reason("remote_timeout", system=what), retriable=True)\n'
         '    move(record, "failed", last_error="Gave up")\n'
         '    fail(record, "delivery_failed", "create_packet", "MOSIP said no")\n'
+        '    move(record, "token_expired", failure=RecordFailure("It expired", "confirm"))\n'
     )
     assert unmarked_reasons(module) == [
         "2:  is not mapped",
         "3:  answered nothing",
         "5: Gave up",
         "6: MOSIP said no",
+        "7: It expired",
     ]
 
 

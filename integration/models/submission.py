@@ -8,8 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration.fields import EncryptedTextField
-from integration.reason_groups import reason_keys
-from integration.reasons import Reason, stored_reason
 
 
 class EventType(models.TextChoices):
@@ -57,7 +55,9 @@ RETRY_STATUSES = (Status.DELIVERY_RETRY, Status.CONFIRMATION_RETRY)
 
 
 class FailureKind(models.TextChoices):
-    """Why a record stopped, as far as what happens next depends on it."""
+    """What kind of failure it was, as far as what happens next depends on it: how
+    `integration.services.failures` classifies an error, and what a record that stopped
+    keeps in `failure_kind` (STORED_FAILURE_KINDS; the others are retried)."""
 
     REFUSED = "refused", _("The remote system said no")
     MAPPING = "mapping", _("The record could not be mapped")
@@ -65,56 +65,65 @@ class FailureKind(models.TextChoices):
     INTERRUPTED = "interrupted", _("Interrupted")
     MOSIP_REJECTED = "mosip_rejected", _("MOSIP rejected the packet")
     CREDENTIAL_LOST = "credential_lost", _("The credential never came")
+    # Retried, never stored: the remote system out of reach (counted), our own
+    # infrastructure (not counted), a bug (counted, so it ends at the limit).
+    UNAVAILABLE = "unavailable", _("The remote system was out of reach")
+    INFRASTRUCTURE = "infrastructure", _("The portal's own infrastructure failed")
+    UNEXPECTED = "unexpected", _("An unexpected error")
 
 
-REASON_KEY_FIELDS = ("reason_key", "masked_reason_key")
-REASON_FIELDS = ("reason_code", "reason_params")
-
-
-def reason_columns(last_error: object) -> dict:
-    """What a failure reason writes: its English text, code and values
-    (integration.reasons.stored_reason) and its grouping keys. A coded reason groups on its
-    sentence without the remote's words, so the dashboard groups by code and values."""
-    columns = stored_reason(last_error)
-    text = last_error.grouping_text() if isinstance(last_error, Reason) else columns["last_error"]
-    return {**columns, **reason_keys(text)}
+# The kinds a record that stopped for a person is stored with.
+STORED_FAILURE_KINDS = (
+    FailureKind.REFUSED,
+    FailureKind.MAPPING,
+    FailureKind.GAVE_UP,
+    FailureKind.INTERRUPTED,
+    FailureKind.MOSIP_REJECTED,
+    FailureKind.CREDENTIAL_LOST,
+)
+# A record's failure, written together by `integration.services.lifecycle` (a move with
+# `failure=`, or a move that clears it): the reason as text, code and values, its
+# dashboard grouping keys, the step and the kind.
+REASON_COLUMNS = frozenset(
+    {"last_error", "reason_code", "reason_params", "reason_key", "masked_reason_key"}
+)
+FAILURE_FIELDS = REASON_COLUMNS | {"failed_step", "failure_kind"}
 
 
 class StatusWriteRefused(RuntimeError):
     """`status` was about to be written other than through `integration.services.lifecycle`."""
 
 
+class ReasonWriteRefused(RuntimeError):
+    """`last_error` was about to be written without the columns that go with it
+    (`integration.services.lifecycle.reason_columns`)."""
+
+
+def _check_reason_write(fields) -> None:
+    if "last_error" in fields and not REASON_COLUMNS <= set(fields):
+        raise ReasonWriteRefused(
+            "Write last_error with its reason columns: "
+            "integration.services.lifecycle.reason_columns, or a move with failure=..."
+        )
+
+
 class SubmissionQuerySet(models.QuerySet):
-    """Refuses status writes from outside the lifecycle module, and keeps the failure
-    reason's grouping keys in step with every write of `last_error`."""
+    """Refuses status writes from outside the lifecycle module, and writes of
+    `last_error` that leave out the columns that go with it."""
 
     def update(self, **kwargs):
         if "status" in kwargs and not _lifecycle_writing():
             raise StatusWriteRefused(
                 "A submission's status changes only through integration.services.lifecycle."
             )
-        if isinstance(kwargs.get("last_error"), Reason) or (
-            isinstance(kwargs.get("last_error"), str) and "reason_code" not in kwargs
-        ):
-            kwargs.update(reason_columns(kwargs["last_error"]))  # a plain text clears the code
-        elif isinstance(kwargs.get("last_error"), str) and "reason_key" not in kwargs:
-            kwargs.update(reason_keys(kwargs["last_error"]))
+        _check_reason_write(kwargs)
         return super().update(**kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         if "status" in fields:
             raise StatusWriteRefused("bulk_update may not write a submission's status.")
-        if "last_error" in fields:
-            for obj in objs:
-                obj.set_reason_keys()
-            fields = [*fields, *REASON_KEY_FIELDS]
+        _check_reason_write(fields)
         return super().bulk_update(objs, fields, *args, **kwargs)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for obj in objs:
-            obj.set_reason_keys()
-        return super().bulk_create(objs, *args, **kwargs)
 
 
 # True while `integration.services.lifecycle` writes a status: the only writer the model
@@ -243,11 +252,14 @@ class Submission(models.Model):
 
     failed_step = models.CharField(max_length=30, blank=True, verbose_name=_("failed step"))
     failure_kind = models.CharField(
-        max_length=20, choices=FailureKind.choices, blank=True, verbose_name=_("failure kind")
+        max_length=20,
+        choices=[(kind.value, kind.label) for kind in STORED_FAILURE_KINDS],
+        blank=True,
+        verbose_name=_("failure kind"),
     )
     last_error = models.TextField(_("last error"), blank=True)
     # `last_error`'s group on the dashboard, as is and masked (integration.reason_groups);
-    # written with it, never on their own.
+    # written with it (integration.services.lifecycle.reason_columns), never on their own.
     reason_key = models.CharField(max_length=160, blank=True, editable=False)
     masked_reason_key = models.CharField(max_length=160, blank=True, editable=False)
     # `last_error` as a code of integration/reason_codes.py and its values, shown in the
@@ -366,26 +378,17 @@ class Submission(models.Model):
 
     def save(self, *args, **kwargs):
         """A new row starts in the state it is created in; after that only the lifecycle
-        module moves it (a whole-row save could also overwrite a newer state)."""
+        module moves it (a whole-row save could also overwrite a newer state). `last_error`
+        is saved with the columns that go with it, or not at all."""
         update_fields = kwargs.get("update_fields")
         if not self._state.adding and not _lifecycle_writing():
             if update_fields is None or "status" in update_fields:
                 raise StatusWriteRefused(
                     "Save an existing submission with update_fields that leave out `status`."
                 )
-        if update_fields is None or "last_error" in update_fields:
-            self.set_reason_keys()
-            if update_fields is not None:
-                kwargs["update_fields"] = [*update_fields, *REASON_KEY_FIELDS, *REASON_FIELDS]
+        if update_fields is not None:
+            _check_reason_write(update_fields)
         super().save(*args, **kwargs)
-
-    def set_reason_keys(self) -> None:
-        if isinstance(self.last_error, Reason):
-            for name, value in reason_columns(self.last_error).items():
-                setattr(self, name, value)
-            return
-        for name, value in reason_keys(self.last_error).items():
-            setattr(self, name, value)
 
     @property
     def is_correction(self) -> bool:

@@ -13,14 +13,15 @@ from integration.clients.http import RemoteError
 from integration.clients.opencrvs import OpenCrvsClient, TokenRejected
 from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.models import Status, Submission
-from integration.models.submission import Step
+from integration.models.submission import FailureKind, Step
 from integration.reasons import Reason
 from integration.services import lifecycle, opencrvs_access, progress
-from integration.services.failures import Kind, classify
+from integration.services.failures import classify
+from integration.services.lifecycle import RecordFailure
 from integration.services.opencrvs_access import NothingToConfirm, TokenExpired
 
 log = logging.getLogger(__name__)
-FINISHED = {"token": "", "last_error": "", "failed_step": "", "next_attempt_at": None}
+FINISHED = {"token": "", "next_attempt_at": None}
 
 
 def confirm(submission_id: int) -> None:
@@ -69,7 +70,7 @@ def _confirm(submission: Submission) -> None:
         return
     except NothingToConfirm as error:
         said = error.args[0] if error.args else str(error)  # a Reason: stored as its code
-        lifecycle.move(submission, "nothing_to_confirm", **{**FINISHED, "last_error": said})
+        lifecycle.move(submission, "nothing_to_confirm", failure=RecordFailure(said), **FINISHED)
         log.info("submission %s: %s", submission.pk, error)
         return
     except TokenRejected as error:
@@ -99,8 +100,7 @@ def _token_expired(submission: Submission, reason: str | Reason) -> None:
     lifecycle.move(
         submission,
         "token_expired",
-        failed_step=Step.CONFIRM,
-        last_error=reason,
+        failure=RecordFailure(reason, Step.CONFIRM),
         next_attempt_at=None,
     )
 
@@ -109,7 +109,7 @@ def _after_failure(submission: Submission, exc: Exception) -> None:
     from integration.tasks import enqueue_confirmation
 
     failure = classify(exc)
-    if failure.kind is Kind.UNEXPECTED:
+    if failure.kind is FailureKind.UNEXPECTED:
         log.exception("submission %s: unexpected error confirming", submission.pk)
     delay = progress.after_failure(
         submission,

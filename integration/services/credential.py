@@ -244,13 +244,7 @@ def _store_vid_once(submission: Submission, transaction_id: str, vid: str) -> No
     TransactionId.objects.filter(value=transaction_id, credential_received_at__isnull=True).update(
         vid=vid, credential_received_at=now
     )
-    done = {
-        "next_attempt_at": None,
-        "retry_count": 0,
-        "last_error": "",
-        "failed_step": "",
-        "failure_kind": "",
-    }
+    done = {"next_attempt_at": None, "retry_count": 0}
     # A record to confirm waits for OpenCRVS next; a webhook record (OpenCRVS registered
     # it already) ends with its credential.
     if submission.confirm_in_opencrvs:

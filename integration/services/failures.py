@@ -8,54 +8,53 @@ retried without using up its attempts. Anything nobody foresaw (a bug) is retrie
 like an outage, so it ends visibly at the limit rather than looping.
 """
 
-import enum
 from dataclasses import dataclass
 
 from integration.clients.http import RemoteError, redact
+from integration.models.submission import FailureKind
 from integration.outages import outage_of
 from integration.reasons import Reason
 from integration.services.packet import MappingFailed, NoIdSchema
 
 
-class Kind(enum.StrEnum):
-    REFUSED = "refused"  # the remote system said no: a person has to act
-    UNAVAILABLE = "unavailable"  # the remote system out of reach: retry, counted
-    INFRASTRUCTURE = "infrastructure"  # ours: retry, not counted
-    MAPPING = "mapping"  # the record cannot be mapped: a person has to act
-    UNEXPECTED = "unexpected"  # a bug: retry, counted, so it ends at the limit
-    MOSIP_REJECTED = "mosip_rejected"  # MOSIP's processor failed the packet: a person acts
-
-
 @dataclass(frozen=True)
 class Failure:
-    kind: Kind
+    """A classified error: its kind decides what happens next (a person acts: REFUSED,
+    MAPPING, MOSIP_REJECTED; retried: UNAVAILABLE and UNEXPECTED counted, INFRASTRUCTURE
+    not)."""
+
+    kind: FailureKind
     reason: str | Reason  # a Reason is stored as its code (integration/reason_codes.py)
 
     @property
     def fails_record(self) -> bool:
-        return self.kind in (Kind.REFUSED, Kind.MAPPING, Kind.MOSIP_REJECTED)
+        return self.kind in (FailureKind.REFUSED, FailureKind.MAPPING, FailureKind.MOSIP_REJECTED)
 
     @property
     def counts_as_attempt(self) -> bool:
-        return self.kind is not Kind.INFRASTRUCTURE
+        return self.kind is not FailureKind.INFRASTRUCTURE
 
 
 def classify(exc: BaseException) -> Failure:
     if isinstance(exc, RemoteError):
-        return Failure(Kind.UNAVAILABLE if exc.retriable else Kind.REFUSED, exc.reason)
+        return Failure(
+            FailureKind.UNAVAILABLE if exc.retriable else FailureKind.REFUSED, exc.reason
+        )
     if isinstance(exc, MappingFailed):
-        return Failure(Kind.MAPPING, exc.reason)
+        return Failure(FailureKind.MAPPING, exc.reason)
     if isinstance(exc, NoIdSchema):
         # The portal's own configuration, not the record's fault: retried, uncounted,
         # with the reason shown, until an admin puts an ID schema in force.
-        return Failure(Kind.INFRASTRUCTURE, exc.reason)
+        return Failure(FailureKind.INFRASTRUCTURE, exc.reason)
     if service := outage_of(exc):
         return Failure(
-            Kind.INFRASTRUCTURE,
+            FailureKind.INFRASTRUCTURE,
             Reason("our_outage", service=service, error=type(exc).__name__),
         )
     detail = redact(str(exc))[:480]
-    return Failure(Kind.UNEXPECTED, Reason("unexpected", error=type(exc).__name__, verbatim=detail))
+    return Failure(
+        FailureKind.UNEXPECTED, Reason("unexpected", error=type(exc).__name__, verbatim=detail)
+    )
 
 
 # MOSIP's external statuses after which no credential comes for this packet: its
@@ -77,4 +76,4 @@ def mosip_rejection(status: str, steps: list[dict]) -> Failure:
     reason = Reason(
         "mosip_rejected", status=status, where=where, verbatim=redact(detail)[:400], source="MOSIP"
     )
-    return Failure(Kind.MOSIP_REJECTED, reason)
+    return Failure(FailureKind.MOSIP_REJECTED, reason)

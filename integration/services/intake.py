@@ -233,8 +233,6 @@ def _refresh_token(submission: Submission, token: RecordToken) -> None:
         submission,
         "token_renewed",
         where=Q(credential_received_at__isnull=False),
-        last_error="",
-        failed_step="",
         next_attempt_at=None,
     ):
         enqueue_confirmation(submission.pk)

@@ -10,6 +10,10 @@ the lease runs out (its process died) the sweep hands the record back.
 To add a state, add it to `Status` and list its moves in `MOVES`: every other module
 asks for a move by name. `tests/test_lifecycle.py` fails if anything else writes
 `status`, and the model refuses such writes.
+
+The lifecycle also keeps a record's failure fields (`FAILURE_FIELDS`): a move writes a
+failure in full when given one (`move(..., failure=RecordFailure(...))`), and a move into
+a state where a failure means nothing clears them (`KEEPS_FAILURE` says where it does).
 """
 
 import logging
@@ -21,15 +25,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from integration import app_settings
 from integration.clients import fence
 from integration.models import Status, Submission
-from integration.models.submission import IN_FLIGHT_STATUSES, reason_columns, writing_status
-from integration.reasons import Reason
+from integration.models.submission import (
+    FAILURE_FIELDS,
+    IN_FLIGHT_STATUSES,
+    NEEDS_ACTION_STATUSES,
+    RETRY_STATUSES,
+    FailureKind,
+    writing_status,
+)
+from integration.reason_groups import reason_keys
+from integration.reasons import Reason, stored_reason
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +148,48 @@ class IllegalMove(ValueError):
     """A move that the table does not allow; a programming error, never a record's."""
 
 
+# --- Failure bookkeeping -----------------------------------------------------------------
+
+# States whose failure fields say something: why a person has to act (FAILED,
+# TOKEN_EXPIRED), why the record waits (the retries), the failure the try under way
+# answers to (in flight: delivery reads `failed_step`, and a rejection that fails puts the
+# record back as it was), and on a resolved record what the person dealt with: the console
+# shows each as the record's reason. A move into any other state clears the fields.
+KEEPS_FAILURE = (*NEEDS_ACTION_STATUSES, *RETRY_STATUSES, *IN_FLIGHT_STATUSES, S.RESOLVED)
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """Why a record stopped for a person, waits for its next try, or ended unconfirmed:
+    the reason (a Reason is stored as its code and values), the step it happened at and,
+    for a record that stopped, its kind. `move(..., failure=...)` writes it in full."""
+
+    reason: str | Reason
+    step: str | F = ""  # F("failed_step"): the step it failed at before stays
+    kind: FailureKind | str = ""
+
+
+def reason_columns(reason: str | Reason) -> dict:
+    """What a reason writes: its English text, code and values
+    (integration.reasons.stored_reason) and its dashboard grouping keys
+    (integration.reason_groups). A coded reason groups on its sentence without the remote's
+    words, so the dashboard groups by code and values. "" clears them all."""
+    columns = stored_reason(reason)
+    text = reason.grouping_text() if isinstance(reason, Reason) else columns["last_error"]
+    return {**columns, **reason_keys(text)}
+
+
+def failure_columns(failure: RecordFailure | None) -> dict:
+    """Every failure field, as `failure` writes it; None clears them."""
+    if failure is None:
+        return {"failed_step": "", "failure_kind": "", **reason_columns("")}
+    return {
+        "failed_step": failure.step,
+        "failure_kind": failure.kind,
+        **reason_columns(failure.reason),
+    }
+
+
 def lease_seconds() -> float:
     return app_settings.LEASE_SECONDS
 
@@ -148,10 +202,14 @@ def _plan(name: str, to: str | None) -> tuple[Move, str]:
     return move, target
 
 
-def _changes_for(target: str, now: datetime, changes: dict) -> dict:
+def _changes_for(
+    target: str, now: datetime, changes: dict, failure: RecordFailure | None = None
+) -> dict:
+    if written := FAILURE_FIELDS & changes.keys():
+        raise IllegalMove(f"{sorted(written)}: a failure is written as move(failure=...)")
     values = {"status": target, "updated_at": now, **changes}
-    if isinstance(changes.get("last_error"), Reason):
-        values.update(reason_columns(changes["last_error"]))  # code, values, English, group
+    if failure is not None or target not in KEEPS_FAILURE:
+        values.update(failure_columns(failure))
     if target in IN_FLIGHT_STATUSES:
         values.setdefault("claimed_at", now)
         values.setdefault("lease_expires_at", now + timedelta(seconds=lease_seconds()))
@@ -180,11 +238,13 @@ def move(
     *,
     to: str | None = None,
     where: Q | None = None,
+    failure: RecordFailure | None = None,
     **changes,
 ) -> bool:
     """Make the move `name` if the row is still in one of its source states (and, for a
     leased move, still held by this claim). Updates `submission` and returns True if
-    the row moved."""
+    the row moved. `failure` is written in full; without one, a move into a state
+    outside `KEEPS_FAILURE` clears the failure fields, in the same UPDATE."""
     rule, target = _plan(name, to)
     now = timezone.now()
     rows = Submission.objects.filter(pk=submission.pk, status__in=rule.sources)
@@ -194,7 +254,7 @@ def move(
         rows = rows.filter(claimed_at=submission.claimed_at)
     if where is not None:
         rows = rows.filter(where)
-    values = _changes_for(target, now, changes)
+    values = _changes_for(target, now, changes, failure)
     if not _update(rows, values):
         return False
     for field, value in values.items():
@@ -203,7 +263,13 @@ def move(
 
 
 def move_all(
-    name: str, where: Q, *, to: str | None = None, limit: int = 500, **changes
+    name: str,
+    where: Q,
+    *,
+    to: str | None = None,
+    limit: int = 500,
+    failure: RecordFailure | None = None,
+    **changes,
 ) -> list[int]:
     """The same move for up to `limit` rows matching `where` (the sweep). Returns the ids
     picked; one that moved on meanwhile is left alone (its claim would fail anyway)."""
@@ -211,7 +277,8 @@ def move_all(
     rows = Submission.objects.filter(where, status__in=rule.sources)
     ids = list(rows.order_by("updated_at").values_list("pk", flat=True)[:limit])
     if ids:
-        _update(rows.filter(pk__in=ids), _changes_for(target, timezone.now(), changes))
+        values = _changes_for(target, timezone.now(), changes, failure)
+        _update(rows.filter(pk__in=ids), values)
     return ids
 
 

@@ -39,6 +39,7 @@ from integration.models.submission import FailureKind, Step
 from integration.reasons import Reason
 from integration.services import lifecycle, progress
 from integration.services.failures import MOSIP_FAILED_STATUSES, classify, mosip_rejection
+from integration.services.lifecycle import RecordFailure
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +182,7 @@ def _mosip_rejected(client: MosipClient, submission: Submission, status: str) ->
         submission,
         "mosip_rejected",
         where=Q(credential_received_at__isnull=True),
-        failed_step=Step.MOSIP_STATUS,
-        failure_kind=FailureKind.MOSIP_REJECTED,
-        last_error=failure.reason,
+        failure=RecordFailure(failure.reason, Step.MOSIP_STATUS, FailureKind.MOSIP_REJECTED),
         next_attempt_at=None,
     )
     if not moved:
@@ -217,8 +216,7 @@ def _unknown(submission: Submission, now: datetime) -> str:
         where=Q(credential_received_at__isnull=True),
         packet_created_at=None,
         workflow_started_at=None,
-        failed_step=Step.CREATE_PACKET,
-        last_error=reason,
+        failure=RecordFailure(reason, Step.CREATE_PACKET),  # why it is sent again
         next_attempt_at=now,
     ):
         return "not_found_yet"

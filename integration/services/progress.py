@@ -12,17 +12,13 @@ from integration.models import Attempt, Submission
 from integration.models.submission import FailureKind
 from integration.reasons import Reason, stored_reason
 from integration.services import lifecycle
-from integration.services.failures import Failure, Kind
+from integration.services.failures import Failure
+from integration.services.lifecycle import RecordFailure
 
 log = logging.getLogger(__name__)
 
 # Our own infrastructure failing: try again soon, and do not count it against the record.
 INFRASTRUCTURE_RETRY_SECONDS = 10.0
-FAILURE_KINDS = {
-    Kind.REFUSED: FailureKind.REFUSED,
-    Kind.MAPPING: FailureKind.MAPPING,
-    Kind.MOSIP_REJECTED: FailureKind.MOSIP_REJECTED,
-}
 
 
 def backoff_seconds(retry_count: int) -> float:
@@ -42,12 +38,7 @@ def fail(
     kind: str = FailureKind.REFUSED,
 ) -> bool:
     return lifecycle.move(
-        submission,
-        name,
-        failed_step=step,
-        failure_kind=kind,
-        last_error=reason,
-        next_attempt_at=None,
+        submission, name, failure=RecordFailure(reason, step, kind), next_attempt_at=None
     )
 
 
@@ -65,8 +56,7 @@ def retry_later(
     moved = lifecycle.move(
         submission,
         name,
-        failed_step=step,
-        last_error=reason,
+        failure=RecordFailure(reason, step),  # why it waits
         retry_count=retry_count,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
@@ -98,8 +88,8 @@ def after_failure(
     flight and the sweep hands it back once its lease runs out."""
     if failure.fails_record:
         log.warning("submission %s failed at %s: %s", submission.pk, step, failure.reason)
-        failed = fail(submission, fail_as, step, failure.reason, FAILURE_KINDS[failure.kind])
-        if failed and failure.kind is Kind.MAPPING:
+        failed = fail(submission, fail_as, step, failure.reason, failure.kind)
+        if failed and failure.kind is FailureKind.MAPPING:
             keep_on_timeline(submission, step, failure.reason)
         return None
     if failure.counts_as_attempt:
@@ -108,8 +98,7 @@ def after_failure(
         moved = lifecycle.move(
             submission,
             retry,
-            failed_step=step,
-            last_error=failure.reason,
+            failure=RecordFailure(failure.reason, step),
             next_attempt_at=timezone.now() + timedelta(seconds=INFRASTRUCTURE_RETRY_SECONDS),
         )
     except Exception:  # noqa: BLE001 - the database is down too: the lease recovers it

@@ -281,7 +281,7 @@ def _still_waiting(run: ReconciliationRun, event: Seen, record: Submission) -> N
                     record.pk, accepted)  # fmt: skip
         return
     with transaction.atomic():
-        moved = lifecycle.move(record, "confirm_again", last_error="", next_attempt_at=None)
+        moved = lifecycle.move(record, "confirm_again", next_attempt_at=None)
         if moved:
             enqueue_confirmation(record.pk)
     if moved:

@@ -27,6 +27,7 @@ from integration.models import (
 )
 from integration.models.console import ERASE
 from integration.models.submission import FINAL_STATUSES, Status
+from integration.services.lifecycle import reason_columns
 from integration.services.retention_inbound import erase_inbound, prune_inbound
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,9 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             declaration=None,
             vid="",
             token="",
-            last_error=mask_message(submission.last_error, values),
+            # The masked text: its code and values (which may quote the person) go, and
+            # its dashboard keys follow the masked words.
+            **reason_columns(mask_message(submission.last_error, values)),
             personal_data_erased_at=now,
         )
         if not erased:

@@ -219,9 +219,6 @@ def resubmit(
             vid="",
             retry_count=0,
             next_attempt_at=None,
-            failed_step="",
-            failure_kind="",
-            last_error="",
             **start_over,
         )
         if not moved:
@@ -248,9 +245,6 @@ def retry_confirmation(
             Q(credential_received_at__isnull=False),
             retry_count=0,
             next_attempt_at=None,
-            failed_step="",
-            failure_kind="",
-            last_error="",
         )
         if not moved:
             return request.skipped()
@@ -291,9 +285,6 @@ def reject(
         "rejected",
         token="",
         next_attempt_at=None,
-        failed_step="",
-        failure_kind="",
-        last_error="",
     )
     return request.done(Readable(REJECTED))
 

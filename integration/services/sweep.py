@@ -13,11 +13,15 @@ from integration.models.submission import FailureKind, Step
 from integration.reasons import Reason
 from integration.services import lifecycle
 from integration.services.bulk_jobs import sweep_bulk_jobs
+from integration.services.lifecycle import RecordFailure
 from integration.services.staff_actions import INTERRUPTED_REJECTION
 
 BATCH = 500
 WORKER_STOPPED = Reason("worker_stopped")
 GAVE_UP = Reason("worker_gave_up")
+# The sweep cannot tell where a dead worker stopped: the step its record last failed at
+# stays (delivery asks MOSIP first after a failed workflow start).
+SAME_STEP = F("failed_step")
 
 
 def sweep() -> dict[str, int]:
@@ -54,9 +58,8 @@ def _system_client_takes_over() -> list[int]:
         return []
     waiting = Q(credential_received_at__isnull=False, confirm_in_opencrvs=True)
     return lifecycle.move_all(
-        "system_client_confirms", waiting, last_error="", failed_step="", failure_kind="",
-        next_attempt_at=None, retry_count=0,
-    )  # fmt: skip
+        "system_client_confirms", waiting, next_attempt_at=None, retry_count=0
+    )
 
 
 def _lost(waiting: str, retrying: str, now, grace) -> list[int]:
@@ -80,7 +83,10 @@ def _free_expired_leases(now) -> tuple[list[int], list[int], int]:
     time ends failed instead of looping."""
     expired = lifecycle.lease_expired(now)
     last_chance = Q(retry_count__gte=app_settings.MAX_ATTEMPTS - 1)
-    stopped = {"last_error": GAVE_UP, "failure_kind": FailureKind.GAVE_UP, "next_attempt_at": None}
+    stopped = {
+        "failure": RecordFailure(GAVE_UP, SAME_STEP, FailureKind.GAVE_UP),
+        "next_attempt_at": None,
+    }
     given_up = len(
         lifecycle.move_all(
             "delivery_lease_lost", expired & last_chance, to=Status.FAILED, **stopped
@@ -90,7 +96,7 @@ def _free_expired_leases(now) -> tuple[list[int], list[int], int]:
             "confirmation_lease_lost", expired & last_chance, to=Status.FAILED, **stopped
         )  # fmt: skip
     )
-    retry = {"last_error": WORKER_STOPPED, "next_attempt_at": now,
+    retry = {"failure": RecordFailure(WORKER_STOPPED, SAME_STEP), "next_attempt_at": now,
              "retry_count": F("retry_count") + 1}  # fmt: skip
     deliveries = lifecycle.move_all(
         "delivery_lease_lost", expired, to=Status.DELIVERY_RETRY, **retry
@@ -107,9 +113,7 @@ def _settle_interrupted_rejections(now) -> int:
         lifecycle.move_all(
             "rejection_interrupted",
             lifecycle.lease_expired(now),
-            failed_step=Step.REJECT,
-            last_error=INTERRUPTED_REJECTION,
-            failure_kind=FailureKind.INTERRUPTED,
+            failure=RecordFailure(INTERRUPTED_REJECTION, Step.REJECT, FailureKind.INTERRUPTED),
             next_attempt_at=None,
         )
     )

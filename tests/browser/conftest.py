@@ -231,6 +231,7 @@ def past_week(transactional_db) -> int:
 def failed_records(count: int) -> list:
     """Records that failed at MOSIP's door, as a misconfiguration leaves them."""
     from integration.models import EventType, Status, Submission
+    from integration.services.lifecycle import reason_columns
     from tests.fixtures import birth_request
 
     rows = []
@@ -244,8 +245,9 @@ def failed_records(count: int) -> list:
                 raw_request=body,
                 status=Status.FAILED,
                 failed_step="create_packet",
-                last_error="MOSIP auth answered HTTP 401: Client ID and secret key "
-                "combination is invalid",
+                **reason_columns(
+                    "MOSIP auth answered HTTP 401: Client ID and secret key combination is invalid"
+                ),
             )
         )
     return Submission.objects.bulk_create(rows)

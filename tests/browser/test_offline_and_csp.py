@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from integration.models import EventType, MappingProfile, Status, Submission
+from integration.services.lifecycle import reason_columns
 from tests.browser.conftest import screenshot
 from tests.fixtures import birth_request
 
@@ -68,7 +69,7 @@ def test_console_and_admin_pages_run_without_a_csp_violation(live_server, page, 
         certificate_number="2026B71000001",
         raw_request=birth_request("2026B71000001", "B71000001"),
         status=Status.FAILED,
-        last_error="MOSIP answered HTTP 401",
+        **reason_columns("MOSIP answered HTTP 401"),
     )
     profile = MappingProfile.objects.create(
         name="births", source_format="interop", event_type="birth"

@@ -27,6 +27,7 @@ from integration.models import (
 from integration.roles import Role, assign_roles
 from integration.services import staff_actions
 from integration.services.bulk_jobs import start_bulk_job
+from integration.services.lifecycle import reason_columns
 from integration.services.staff_actions import Actor
 from tests.browser.conftest import CHROMIUM, failed_records, screenshot
 from tests.fixtures import birth_request
@@ -64,7 +65,7 @@ def world(transactional_db):
         fields_sent=body["requestFields"],
         status=Status.DELIVERY_RETRY,
         failed_step="create_packet",
-        last_error="MOSIP answered HTTP 503: Service Unavailable",
+        **reason_columns("MOSIP answered HTTP 503: Service Unavailable"),
         next_attempt_at=now + timedelta(minutes=4),
         retry_count=2,
         token_expires_at=now + timedelta(days=5),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from integration.models import EventType, Status, Submission, TransactionId
 from integration.roles import Role, assign_roles
+from integration.services.lifecycle import reason_columns
 from tests.fixtures import birth_request, death_request
 
 
@@ -89,6 +90,8 @@ def make_submission(db) -> Callable[..., Submission]:
         if status == Status.FAILED:
             values.update(failed_step="create_packet", last_error="MOSIP answered HTTP 400: no")
         values.update(fields)
+        # The reason's code, values and dashboard keys, as the lifecycle writes them.
+        values.update(reason_columns(values.get("last_error", "")))
         submission = Submission.objects.create(**values)
         if submission.transaction_id:
             TransactionId.objects.create(submission=submission, value=submission.transaction_id)

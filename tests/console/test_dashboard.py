@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from integration.console.dashboard import build_dashboard
 from integration.models import Attempt, Status, Submission
-from integration.models.submission import Step
+from integration.models.submission import ReasonWriteRefused, Step
 from integration.reason_groups import reason_prefix, store_reason_keys
+from integration.services.lifecycle import reason_columns
 from integration.services.retention import erase
 
 pytestmark = pytest.mark.django_db
@@ -173,27 +174,37 @@ def test_records_in_retry_count_as_waiting_on_the_system_they_wait_for(
     assert len(listed.items) == 2
 
 
-def test_the_reason_groups_follow_every_write_of_the_error(make_submission):
-    """The dashboard counts groups from keys stored with the error: however the error is
-    written (an UPDATE as the workers write it, a save, a bulk update), they follow."""
-    a, b, c = (
-        make_submission(Status.FAILED, failed_step=Step.CONFIRM, last_error="") for _ in range(3)
+def test_the_reason_groups_are_written_with_the_error_and_never_apart(make_submission):
+    """The dashboard counts groups from keys stored with the error: written together
+    (lifecycle.reason_columns), they group; a write of the error alone is refused, however
+    it is made, so no record's keys fall behind its error."""
+    a, b = (
+        make_submission(Status.FAILED, failed_step=Step.CONFIRM, last_error="") for _ in range(2)
     )
     Submission.objects.filter(pk=a.pk).update(
-        last_error="OpenCRVS refused: Event 83080479 has been rejected"
+        **reason_columns("OpenCRVS refused: Event 83080479 has been rejected")
     )
-    b.last_error = "OpenCRVS refused: Event 93670201 has been rejected"
-    b.save(update_fields=["last_error"])
-    c.last_error = "OpenCRVS refused: Event 11112222 has been rejected"
-    Submission.objects.bulk_update([c], ["last_error"])
+    for name, value in reason_columns("OpenCRVS refused: Event 93670201 has been rejected").items():
+        setattr(b, name, value)
+    b.save(update_fields=list(reason_columns("")))
 
     [group] = build_dashboard(personal_data=True).reasons
-    assert (group.step, group.reason, group.count) == (Step.CONFIRM, "OpenCRVS refused: Event", 3)
+    assert (group.step, group.reason, group.count) == (Step.CONFIRM, "OpenCRVS refused: Event", 2)
     [masked] = build_dashboard(personal_data=False).reasons
-    assert (masked.reason, masked.count) == ("OpenCRVS refused: Event ••••• has been rejected", 3)
+    assert (masked.reason, masked.count) == ("OpenCRVS refused: Event ••••• has been rejected", 2)
 
-    Submission.objects.filter(pk=a.pk).update(last_error="")  # cleared, as a resubmission does
+    alone = "OpenCRVS refused: Event 11112222 has been rejected"
+    with pytest.raises(ReasonWriteRefused):
+        Submission.objects.filter(pk=a.pk).update(last_error=alone)
+    b.last_error = alone
+    with pytest.raises(ReasonWriteRefused):
+        b.save(update_fields=["last_error"])
+    with pytest.raises(ReasonWriteRefused):
+        Submission.objects.bulk_update([b], ["last_error"])
     assert build_dashboard(personal_data=True).reasons[0].count == 2
+
+    Submission.objects.filter(pk=a.pk).update(**reason_columns(""))  # cleared
+    assert build_dashboard(personal_data=True).reasons[0].count == 1
 
 
 def test_erasing_a_record_erases_the_names_in_its_reason_keys(make_submission):
