@@ -21,9 +21,11 @@ OUTAGES: dict[type[BaseException], str] = {
 # database: a failover to a standby, `default_transaction_read_only`, a disk-full guard)
 # arrives as InternalError, not OperationalError.
 OUTAGE_SQLSTATES = ("25006", "53", "57P0", "58", "08")
-# Of those, the ones after which the connection itself is no good: its session stays
-# read-only, or the server is ending it. Such a connection is closed, not pooled again.
-STALE_SESSION_SQLSTATES = ("25006", "57P0", "08")
+# Of those, the ones after which the connection is not to be trusted: its session stays
+# read-only, the server is ending it, or it ran out of a resource (53: disk full, out of
+# memory) in a state we cannot see. Such a connection is closed, not pooled again; the
+# pool opens fresh ones, which is cheap next to serving from a session in an odd state.
+STALE_SESSION_SQLSTATES = ("25006", "53", "57P0", "08")
 
 
 def sqlstate(exc: BaseException | None) -> str:

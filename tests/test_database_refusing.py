@@ -84,6 +84,25 @@ def set_read_only(on: bool, *, spare_pid: int) -> None:
 
 
 @on_postgresql
+def test_a_session_that_ran_out_of_a_resource_is_not_pooled_again(transactional_db):
+    """Class 53 (disk full, out of memory, a resource limit): here a real one, the
+    session's temporary files over their limit (53400)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '64kB'")
+        cursor.execute("SET temp_file_limit = 0")
+        with pytest.raises(OperationalError) as raised:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT g FROM generate_series(1, 200000) g "
+                "ORDER BY random()) s"
+            )
+    assert outage_of(raised.value) == "database"
+    assert connection.close_at == 0.0  # closed at the end of the task, not pooled again
+    connection.close_if_unusable_or_obsolete()
+    assert connection.connection is None
+    assert Submission.objects.count() == 0  # a fresh session works
+
+
+@on_postgresql
 def test_a_task_writing_to_a_read_only_database_retires_its_connection(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute("SET default_transaction_read_only = on")  # this session only

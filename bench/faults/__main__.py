@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,13 +41,21 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
 
+def free_port() -> int:
+    """A port nothing listens on now: two runs on one machine (or a run beside the tests)
+    must not meet each other's stand-ins."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @dataclass
 class Ports:
-    redis: int = 6394
-    pg_proxy: int = 6395
-    mosip: int = 20340
-    opencrvs: int = 20350
-    portal: int = 20360
+    redis: int = field(default_factory=free_port)
+    pg_proxy: int = field(default_factory=free_port)
+    mosip: int = field(default_factory=free_port)
+    opencrvs: int = field(default_factory=free_port)
+    portal: int = field(default_factory=free_port)
 
 
 class Process:

@@ -58,6 +58,7 @@ from bench.faults.__main__ import (
     Driver,
     Process,
     Suite,
+    free_port,
     print_table,
     server_errors,
 )
@@ -180,9 +181,8 @@ class Boundaries(Suite):
         super().__init__(args)
         self.env.update(RECOVERY_SETTINGS)
         self.read_only: tuple[float, float] | None = None
-        base = self.ports.portal + 10
         # host → (PostgreSQL proxy port, Redis proxy port)
-        self.hosts = {"a": (base, base + 1), "b": (base + 2, base + 3)}
+        self.hosts = {host: (free_port(), free_port()) for host in ("a", "b")}
 
     # -- set-up ------------------------------------------------------------------------------
 

@@ -13,13 +13,14 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+
+from bench.faults.__main__ import free_port
 
 
 def pg_bin() -> Path:
@@ -29,12 +30,6 @@ def pg_bin() -> Path:
     if not found:
         raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql/*/bin (set PG_BIN)")
     return Path(found[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class StandbyPair:
