@@ -35,10 +35,6 @@ RID_NOT_FOUND = "RPR-RGS-031"  # RPR_RGS_RID_NOT_FOUND: the processor never hear
 # the id: OBJECT_DOESNOT_EXISTS, and the packet keeper's PACKET_NOT_FOUND.
 PACKET_ABSENT_CODES = ("KER-PUT-027", "KER-KPM-010")
 
-# What MOSIP's packet manager answers /info with when its object store has nothing under
-# the id: OBJECT_DOESNOT_EXISTS, and the packet keeper's PACKET_NOT_FOUND.
-PACKET_ABSENT_CODES = ("KER-PUT-027", "KER-KPM-010")
-
 
 @dataclass
 class Packet:
@@ -190,39 +186,6 @@ class MosipClient:
             # packet infos and no error; starting the workflow would fail later, unseen.
             raise RemoteError(Reason("packet_not_written"), retriable=True)
         return reply
-
-    def packet_info_url(self) -> str:
-        """The packet manager's /info, beside its /createPacket (both under
-        /commons/v1/packetmanager)."""
-        return self.config.create_packet_url.rstrip("/").rpartition("/")[0] + "/info"
-
-    def packet_exists(self, submission: Submission) -> bool:
-        """Whether MOSIP's packet manager holds a packet under the record's transaction id
-        (POST /info: the sources and processes stored under an id). Asked before sending
-        createPacket again for an id a call already went out for: the packet writer does
-        not refuse a second call, it writes the packet over the first one, and the
-        registration processor does not know a packet before its workflow starts. An
-        answer that says neither raises a retriable RemoteError: nothing is sent blind."""
-        url = self.packet_info_url()
-        body = {
-            "id": "string",
-            "version": "v1",
-            "requesttime": request_time(),
-            "request": {"id": submission.transaction_id},
-        }
-        reply = self._read(Step.PACKET_INFO, "POST", url, submission, body)
-        what = f"MOSIP {Step.PACKET_INFO.label.lower()}"
-        errors = [e for e in reply.get("errors") or [] if isinstance(e, dict)]
-        if errors:
-            if all(e.get("errorCode") in PACKET_ABSENT_CODES for e in errors):
-                return False
-            said = "; ".join(f"{e.get('errorCode')}: {e.get('message') or ''}" for e in errors)
-            refused = Reason("remote_refused", system=what, verbatim=redact(said), source=what)
-            raise RemoteError(refused, retriable=True)
-        found = reply.get("response")
-        if not isinstance(found, dict) or not isinstance(found.get("info"), list):
-            raise RemoteError(Reason("remote_no_json_object", system=what), retriable=True)
-        return bool(found["info"])
 
     def packet_info_url(self) -> str:
         """The packet manager's /info, beside its /createPacket (both under
