@@ -102,6 +102,7 @@ REASONS = {
         "OpenCRVS waits for a %(kind)s action, which the portal does not confirm"
     ),
     "correction_no_request_id": _("OpenCRVS's correction approval names no requestId"),
+    "token_expired": _("The record's OpenCRVS token expired before confirmation."),
     # The sweep (integration.services.sweep): a worker died holding the record
     "worker_stopped": _("The worker stopped in the middle of this record; retrying."),
     "worker_gave_up": _("Gave up: the worker stopped in the middle of this record every time."),
@@ -221,6 +222,72 @@ REASONS = {
     "esignet_not_configured": _("E-Signet is not configured in the portal."),
     "esignet_userinfo_refused": _("E-Signet's user info was refused: %(error)s"),
     "esignet_settings_unusable": _("The portal's E-Signet settings cannot be used: %(error)s"),
+    # MOSIP's workflow-completed events the Inbound page shows as not applied
+    # (integration.services.workflow_events)
+    "workflow_unknown_record": _("no record has this registration id: ignored"),
+    "workflow_unanswered": _("MOSIP's transaction search did not answer: its reason is read later"),
+    "workflow_not_started_yet": _("the workflow start is not recorded yet: the event came first"),
+    # What a staff action did, or why it did nothing (integration.services.staff_actions,
+    # ownership): the audit entry's words, on the record, the bulk job and the audit log
+    "action_changed_meanwhile": _("It changed meanwhile."),
+    "action_resumed": _(
+        "Queued to resume MOSIP transaction id %(old)s: MOSIP may hold its packet already, so "
+        "no new packet is made."
+    ),
+    "action_queued": _("Queued for delivery under MOSIP transaction id %(new)s."),
+    "action_queued_again": _(
+        "Queued for delivery under MOSIP transaction id %(new)s (was %(old)s, which MOSIP "
+        "refused or never received)."
+    ),
+    "action_queued_confirmation": _("Queued for confirmation in OpenCRVS."),
+    "action_token_gone": _("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked."),
+    "action_cannot_ask": _("OpenCRVS cannot be asked: %(error)s"),
+    "action_not_rejected": _("OpenCRVS did not reject it: %(error)s"),
+    "action_rejected": _(
+        "Rejected in OpenCRVS; the record's token is wiped. The reason is kept here only: "
+        "OpenCRVS does not record it."
+    ),
+    "action_resolved": _(
+        "Marked resolved; nothing more happens on its own and the token is wiped."
+    ),
+    "action_cannot_resubmit": _("A record that is “%(status)s” cannot be resubmitted."),
+    "action_credential_issued": _(
+        "MOSIP has already issued this record's credential: resubmitting would register the "
+        "person twice. Use “Retry the confirmation” instead."
+    ),
+    "action_no_confirmation": _("A record that is “%(status)s” has no confirmation to retry."),
+    "action_not_issued_yet": _("MOSIP has not issued the credential yet: resubmit instead."),
+    "action_cannot_reject": _("A record that is “%(status)s” cannot be rejected from here."),
+    "action_cannot_resolve": _("A record that is “%(status)s” cannot be marked resolved."),
+    "no_such_record": _("There is no record with id %(id)s."),
+    # The portal's own runs, stopped (integration.services.retention, reconciliation) and
+    # its WebSub subscription request refused (integration.services.websub)
+    "retention_stopped": _("%(error)s: stopped part-way; the next run continues"),
+    "personal_data_erased": _(
+        "Erased the raw request, the fields sent to MOSIP, the VIDs, the token, personal "
+        "values in its messages and staff notes, and the requests and replies quoted in "
+        "%(calls)s call records. Kept its identifiers, statuses and timestamps."
+    ),
+    "run_unexpected": _("Unexpected error: %(kind)s"),
+    # The reconciliation with OpenCRVS (integration.services.reconciliation): why a run
+    # could not run, why it could not act on an event, what a person's take-in did
+    "reconciliation_no_system_client": _(
+        "No OpenCRVS system client is set up: the reconciliation needs one (the admin's "
+        "OpenCRVS settings) with the scopes record.read and record.search."
+    ),
+    "reconciliation_no_search_scope": _(
+        "the system client's token lacks the scope record.search (recordsearch on 1.9): "
+        "the reconciliation with OpenCRVS cannot list events"
+    ),
+    "reconciliation_no_profile": _(
+        "No active mapping profile takes OpenCRVS events: nothing to compare."
+    ),
+    "reconciliation_confirmed_often": _(
+        "OpenCRVS accepted the confirmation %(n)s times and still shows the event waiting: "
+        "a person checks it in OpenCRVS."
+    ),
+    "taken_in": _("Taken in from OpenCRVS as record %(pk)s."),
+    "taken_in_already": _("The portal holds this event already (record %(pk)s)."),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".

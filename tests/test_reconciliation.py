@@ -197,6 +197,11 @@ def test_a_system_client_that_may_not_search_is_reported_not_a_crash(configured,
     admin = client_for(make_user("ina", Role.ADMIN))
     page = admin.get(reverse("console:reconciliation")).content.decode()
     assert "Could not run:" in page and "record.search" in page
+    # Stored as a code: a French reader reads why in French (the audit keeps English).
+    assert run.reason_code == "reconciliation_no_search_scope"
+    page = admin.get(reverse("console:reconciliation"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "le jeton du client système n’a pas la portée record.search" in page
+    assert "lacks the scope" not in page
 
 
 @pytest.mark.django_db

@@ -231,6 +231,14 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "esignet.py",
     ROOT / "integration" / "services" / "esignet_trust.py",
     ROOT / "integration" / "crypto" / "esignet_jose.py",
+    # What staff actions, runs and MOSIP's workflow events leave for staff to read
+    ROOT / "integration" / "services" / "staff_actions.py",
+    ROOT / "integration" / "services" / "ownership.py",
+    ROOT / "integration" / "services" / "bulk_jobs.py",
+    ROOT / "integration" / "services" / "workflow_events.py",
+    ROOT / "integration" / "services" / "retention.py",
+    ROOT / "integration" / "services" / "reconciliation.py",
+    ROOT / "integration" / "services" / "websub.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
@@ -246,6 +254,7 @@ REASON_CALLS |= {
 REASON_CALLS |= {"TransformError"}
 # VerificationError(...) alone is the answer to OpenCRVS's form (English); staff read check.fail
 REASON_CALLS |= {"Handled", "_refused", "TokenRefused"}
+REASON_CALLS |= {"NotReady", "WorkflowEventOutcome", "words_of"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason);
 # a move's failure, RecordFailure(reason, step, kind)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4, "RecordFailure": 0}
@@ -326,6 +335,75 @@ def test_the_reason_scan_finds_a_verification_row_written_in_place(tmp_path):
         "2: The settings cannot be used: ",
         "3: no name was given",
         "5: the ID token has no ",
+    ]
+
+
+# Columns staff read that a service writes: their words are a code stored beside them
+# (`reason_code`, `message_code`, ...), never a literal, nor gettext at write time (the
+# worker's language, not the reader's).
+STORED_FIELDS = {"last_error", "error", "message", "request_error", "error_message"}
+STORING_CALLS = {"create", "update", "update_or_create", "get_or_create", "StaffAction"}
+
+
+def sentences_stored(path: Path) -> list[str]:
+    """ "line: text" of each sentence written into a column staff read: a keyword of a
+    create/update call or an attribute assignment (`run.error = ...`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Call) and _called(node) in STORING_CALLS:
+            values = [k.value for k in node.keywords if k.arg in STORED_FIELDS]
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr in STORED_FIELDS for t in node.targets
+        ):
+            values = [node.value]
+        for value in values:
+            found += [f"{node.lineno}: {text}" for text in _written(value)]
+    return sorted(found, key=lambda line: int(line.split(":")[0]))
+
+
+def _written(node: ast.AST):
+    """The words an expression writes: literals, and any gettext call (the language of
+    whoever runs it); a Reason(...) is a code and its values."""
+    if isinstance(node, ast.Call) and _called(node) == "Reason":
+        return
+    if isinstance(node, ast.Call) and _called(node) in TRANSLATED:
+        yield f"{_called(node)}(...) at write time"
+        return
+    if isinstance(node, ast.Constant):
+        yield from _literal_words(node)
+        return
+    children = [node.value] if isinstance(node, ast.Subscript) else ast.iter_child_nodes(node)
+    if isinstance(node, ast.Dict):
+        children = [value for value in node.values if value is not None]
+    for child in children:
+        yield from _written(child)
+
+
+WRITING_MODULES = sorted(
+    path for path in (ROOT / "integration").rglob("*.py") if "migrations" not in path.parts
+)
+
+
+@pytest.mark.parametrize("path", WRITING_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_sentence_is_stored_in_words(path):
+    assert sentences_stored(path) == []
+
+
+def test_the_stored_sentence_scan_finds_words_and_gettext_at_write_time(tmp_path):
+    module = tmp_path / "runs.py"
+    module.write_text(
+        "def stop(run, exc, entry, n):\n"
+        '    run.error = f"{exc}: stopped part-way"\n'
+        '    run.error = _("Unexpected error: %(kind)s") % {"kind": exc}\n'
+        '    StaffAction.objects.create(message=f"There is no record with id {n}.")\n'
+        '    Sub.objects.filter(pk=1).update(request_error="")\n'
+        '    entry.message = str(Reason("no_such_record", id=n))\n'
+    )
+    assert sentences_stored(module) == [
+        "2: : stopped part-way",
+        "3: _(...) at write time",
+        "4: There is no record with id ",
     ]
 
 

@@ -24,6 +24,13 @@ def sentence(submission) -> str:
     return reason.for_staff_quoting()
 
 
+def finding_sentence(finding: dict) -> str:
+    """A reason kept in a JSON entry (a reconciliation run's finding) as `reason_code`,
+    `reason_params` beside its English `detail`: one line, in the reader's language."""
+    reason = Reason.load(finding.get("reason_code", ""), finding.get("reason_params"))
+    return reason.for_staff_quoting() if reason else finding.get("detail", "")
+
+
 def rendered(submission) -> SafeString:
     """The reason as the record page shows it: the sentence, then the remote's own words
     in a block marked as that system's verbatim text."""

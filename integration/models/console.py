@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integration import app_settings
 from integration.models.submission import Submission
+from integration.reasons import Reason
 
 
 class ActionKind(models.TextChoices):
@@ -125,6 +126,11 @@ class StaffAction(models.Model):
     kind = models.CharField(max_length=30, choices=AUDIT_KINDS)
     outcome = models.CharField(max_length=10, choices=ActionOutcome.choices)
     message = models.TextField(blank=True, help_text="What happened, in words.")
+    # `message` as a code of integration/reason_codes.py and its values, shown in the
+    # reader's language (`summary`); empty for entries written before codes and for an
+    # assignment's (its `message` is the assignee's name).
+    message_code = models.CharField(max_length=40, blank=True, editable=False)
+    message_params = models.JSONField(default=dict, blank=True, editable=False)
     reason = models.TextField(help_text="Why the person did it.")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -169,9 +175,13 @@ class StaffAction(models.Model):
 
     @property
     def summary(self) -> str:
-        """What happened, in the reader's language for an assignment (its `message` keeps
-        only the assignee's name; other entries keep the words written when they happened,
-        and a note's words are its `reason`)."""
+        """What happened, in the reader's language: its code's sentence (a remote's own
+        words quoted after it), an assignment told from its assignee's name (`message`);
+        entries written before codes keep their words, and a note's words are its
+        `reason`."""
+        said = Reason.load(self.message_code, self.message_params)
+        if said is not None:
+            return said.for_staff_quoting()
         if self.kind != ASSIGN or self.outcome == ActionOutcome.FAILED:
             return self.message
         if self.outcome == ActionOutcome.SKIPPED:

@@ -42,6 +42,10 @@ class ReconciliationRun(models.Model):
     # One entry per difference: event id, type, tracking id, Finding, Done, detail, record.
     findings = models.JSONField(default=list, blank=True, verbose_name=_("findings"))
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # `error` as a code of integration/reason_codes.py and its values, shown in the
+    # reader's language; empty for runs written before codes (they show the text).
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

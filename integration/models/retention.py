@@ -73,6 +73,10 @@ class RetentionRun(models.Model):
         default=0, verbose_name=_("inbound events deleted")
     )
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # `error` as a code of integration/reason_codes.py and its values, shown in the
+    # reader's language; empty for runs written before codes (they show the text).
+    reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -39,6 +39,10 @@ class WebSubSubscription(models.Model):
     mode = models.CharField(_("mode"), max_length=20, default="subscribe")
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
     request_error = models.CharField(_("request error"), max_length=500, blank=True)
+    # `request_error` as a code of integration/reason_codes.py and its values, shown in
+    # the reader's language; empty for rows written before codes (they show the text).
+    request_reason_code = models.CharField(max_length=40, blank=True, editable=False)
+    request_reason_params = models.JSONField(default=dict, blank=True, editable=False)
     verified_at = models.DateTimeField(
         _("verified at"), null=True, blank=True, help_text=_("The hub's last intent check.")
     )

@@ -66,7 +66,7 @@ def _confirm(submission: Submission) -> None:
         log.warning("submission %s: confirmation stopped: %s", submission.pk, error)
         return
     except TokenExpired as error:
-        _token_expired(submission, str(error))
+        _token_expired(submission, error.reason)  # stored as its code
         return
     except NothingToConfirm as error:
         said = error.args[0] if error.args else str(error)  # a Reason: stored as its code

@@ -193,16 +193,15 @@ def _workflow(event: InboundEvent, document: object) -> Handled:
     subscriber of the topic gets every packet's event."""
     outcome = workflow_events.receive(document)
     if outcome.invalid:
-        detail = {"event": [outcome.invalid]}
-        handled = Handled(_invalid_status(event), InboundOutcome.INVALID, str(detail), detail)
-    elif outcome.retry:
+        handled = _invalid(_invalid_status(event), {"event": [outcome.invalid]})
+    elif outcome.retry and outcome.why:
         # Too early, or MOSIP's reason out of reach: the hub delivers it again (and the
         # status look-up finds it too); the row waits to be reprocessed meanwhile.
-        handled = Handled(503, InboundOutcome.KEPT_FOR_RETRY, outcome.result)
-    elif outcome.applied:
+        handled = _refused(503, InboundOutcome.KEPT_FOR_RETRY, outcome.why)
+    elif outcome.applied or not outcome.why:
         handled = Handled(200, InboundOutcome.ACCEPTED)
     else:
-        handled = Handled(200, InboundOutcome.REFUSED, outcome.result)
+        handled = _refused(200, InboundOutcome.REFUSED, outcome.why)
     return _finish(event, handled, outcome.submission)
 
 

@@ -34,6 +34,10 @@ CONFIRMABLE_ACTIONS = (REGISTER, APPROVE_CORRECTION)
 class TokenExpired(Exception):
     """No usable token: the record's expired and no system client is set."""
 
+    def __init__(self) -> None:
+        self.reason = Reason("token_expired")
+        super().__init__(str(self.reason))
+
 
 class NothingToConfirm(Exception):
     """OpenCRVS has no pending action for the record; the reason is for staff to read."""
@@ -52,7 +56,7 @@ class Target:
 def _record_token(submission: Submission) -> str:
     expires = submission.token_expires_at
     if not submission.token or (expires and expires <= timezone.now()):
-        raise TokenExpired("The record's OpenCRVS token expired before confirmation.")
+        raise TokenExpired()
     return submission.token
 
 

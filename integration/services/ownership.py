@@ -19,8 +19,9 @@ from django.db.models import QuerySet
 
 from integration.models import ActionOutcome, BulkJob, StaffAction, Submission
 from integration.models.console import ASSIGN, NOTE
+from integration.reasons import Reason
 from integration.roles import GROUP_NAMES, Role
-from integration.services.staff_actions import Actor, display_name
+from integration.services.staff_actions import Actor, display_name, words_of
 
 ASSIGNABLE_ROLES = (Role.SUPPORT, Role.ADMIN)
 
@@ -59,7 +60,8 @@ def assign(
         )
         if submission is None:
             entry.outcome = ActionOutcome.FAILED
-            entry.message = f"There is no record with id {submission_id}."
+            for name, value in words_of(Reason("no_such_record", id=submission_id)).items():
+                setattr(entry, name, value)
             entry.save()
             return entry
         entry.submission = submission

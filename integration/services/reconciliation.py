@@ -35,12 +35,13 @@ from django.utils.translation import gettext_lazy
 from integration import app_settings
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs import REGISTER, OpenCrvsClient, TokenRejected, pending_action
-from integration.clients.opencrvs_auth import OpenCrvsAuth, may_search, search_scope_problem
+from integration.clients.opencrvs_auth import OpenCrvsAuth, may_search
 from integration.mapping.profiles import active_profiles
 from integration.models import ReconciliationRun, SourceFormat, StaffAction, Status, Submission
 from integration.models.console import TAKE_IN, ActionOutcome
 from integration.models.reconciliation import Done, Finding
 from integration.models.submission import Step
+from integration.reasons import Reason, stored_reason
 from integration.services import intake, lifecycle
 from integration.services.record_token import RecordToken
 
@@ -54,7 +55,8 @@ MAX_CONFIRMATIONS = 3
 
 
 class NotReady(Exception):
-    """The reconciliation cannot run: no system client, or one that may not search."""
+    """The reconciliation cannot run: no system client, or one that may not search.
+    Raised with a Reason: the run stores it as its code."""
 
 
 @dataclass
@@ -129,10 +131,10 @@ NO_SYSTEM_CLIENT = gettext_lazy(
 
 def _system_token(auth: OpenCrvsAuth) -> str:
     if not auth.configured:
-        raise NotReady(str(NO_SYSTEM_CLIENT))
+        raise NotReady(Reason("reconciliation_no_system_client"))
     token = auth.system_token()
     if not may_search(token):
-        raise NotReady(search_scope_problem())
+        raise NotReady(Reason("reconciliation_no_search_scope"))
     return token
 
 
@@ -156,7 +158,7 @@ def take_in(event_id: str, auth: OpenCrvsAuth | None = None) -> tuple[Submission
     there is nothing to confirm. Raises intake.NotConfigured or RemoteError."""
     auth = auth or OpenCrvsAuth()
     if not auth.configured:
-        raise RemoteError(str(NO_SYSTEM_CLIENT), retriable=False)
+        raise RemoteError(Reason("reconciliation_no_system_client"), retriable=False)
     event = OpenCrvsClient().get_event(event_id, auth.system_token(), None)
     pending = pending_action(event)
     waits = pending is not None and pending.get("type") == REGISTER
@@ -185,13 +187,13 @@ def reconcile() -> ReconciliationRun | None:
     try:
         _reconcile(run, auth, start, now)
     except NotReady as error:
-        run.error = str(error)
+        _stopped(run, error.args[0])
         log.warning("reconciliation with OpenCRVS cannot run: %s", error)
     except RemoteError as error:
-        run.error = error.message
+        _stopped(run, error.reason)
         log.warning("reconciliation with OpenCRVS failed: %s", error.message)
     except Exception as exc:  # noqa: BLE001 - the run says so; beat tries again next time
-        run.error = _("Unexpected error: %(kind)s") % {"kind": type(exc).__name__}
+        _stopped(run, Reason("run_unexpected", kind=type(exc).__name__))
         log.exception("reconciliation with OpenCRVS failed")
     run.finished_at = timezone.now()
     run.findings = run.findings[:MAX_FINDINGS]
@@ -199,17 +201,24 @@ def reconcile() -> ReconciliationRun | None:
     return run
 
 
+def _stopped(run: ReconciliationRun, why: object) -> None:
+    """Why the run could not run: its English text, and its code for the console."""
+    stored = stored_reason(why)
+    run.error = stored["last_error"]
+    run.reason_code, run.reason_params = stored["reason_code"], stored["reason_params"]
+
+
 def _reconcile(run: ReconciliationRun, auth: OpenCrvsAuth, start: datetime, end: datetime):
     token = _system_token(auth)
     types = event_type_ids()
     if not types:
-        raise NotReady(_("No active mapping profile takes OpenCRVS events: nothing to compare."))
+        raise NotReady(Reason("reconciliation_no_profile"))
     client = OpenCrvsClient()
     try:
         events = list_events(client, token, search_query(types, start, end))
     except TokenRejected as error:
         auth.forget_system_token()
-        raise NotReady(error.message) from error
+        raise NotReady(error.reason) from error
     run.events_seen = len(events)
     settled = end - timedelta(seconds=app_settings.RECONCILIATION_GRACE_SECONDS)
     ids = [e.id for e in events]
@@ -247,6 +256,14 @@ def _note(run: ReconciliationRun, event: Seen, finding: str, done: str, **extra)
     )
 
 
+def _detail(why: object) -> dict:
+    """A finding's `detail` (English) and, for a reason, its code and values: the console
+    shows it in the reader's language (integration.console.templatetags)."""
+    stored = stored_reason(why)
+    detail = {"detail": stored.pop("last_error")}
+    return {**detail, **stored} if stored["reason_code"] else detail
+
+
 def _missing(run: ReconciliationRun, event: Seen, auth: OpenCrvsAuth) -> None:
     run.missing += 1
     if app_settings.RECONCILIATION_MISSING == "list":
@@ -257,7 +274,7 @@ def _missing(run: ReconciliationRun, event: Seen, auth: OpenCrvsAuth) -> None:
         submission, _created = take_in(event.id, auth)
     except (intake.NotConfigured, intake.EventConflict, RemoteError) as error:
         detail = getattr(error, "message", None) or str(error)
-        _note(run, event, Finding.MISSING, Done.FAILED, detail=detail)
+        _note(run, event, Finding.MISSING, Done.FAILED, **_detail(getattr(error, "reason", error)))
         log.warning("reconciliation: event %s could not be taken in: %s", event.id, detail)
         return
     run.taken_in += 1
@@ -272,11 +289,8 @@ def _still_waiting(run: ReconciliationRun, event: Seen, record: Submission) -> N
     accepted = record.attempts.filter(step=Step.CONFIRM, error="", http_status=200).count()
     if accepted >= MAX_CONFIRMATIONS:
         # OpenCRVS accepts and still shows it waiting: asking again would loop for ever.
-        detail = _(
-            "OpenCRVS accepted the confirmation %(n)s times and still shows the event "
-            "waiting: a person checks it in OpenCRVS."
-        ) % {"n": accepted}
-        _note(run, event, Finding.STILL_WAITING, Done.FAILED, submission=record.pk, detail=detail)
+        detail = _detail(Reason("reconciliation_confirmed_often", n=accepted))
+        _note(run, event, Finding.STILL_WAITING, Done.FAILED, submission=record.pk, **detail)
         log.warning("reconciliation: record %s confirmed %s times, OpenCRVS still waits",
                     record.pk, accepted)  # fmt: skip
         return
@@ -295,15 +309,17 @@ def _still_waiting(run: ReconciliationRun, event: Seen, record: Submission) -> N
 def take_in_by_person(event_id: str, user, reason: str = "") -> Submission:
     """The console's action for an event a run listed: taken in, and audited."""
     submission, created = take_in(event_id)
-    message = (
-        _("Taken in from OpenCRVS as record %(pk)s.")
+    said = (
+        Reason("taken_in", pk=submission.pk)
         if created
-        else _("The portal holds this event already (record %(pk)s).")
-    ) % {"pk": submission.pk}
+        else Reason("taken_in_already", pk=submission.pk)
+    )
     StaffAction.objects.create(
         kind=TAKE_IN,
         outcome=ActionOutcome.DONE,
-        message=message,
+        message=str(said),  # English in the audit log; its code for pages
+        message_code=said.code,
+        message_params=said.stored()["reason_params"],
         reason=reason or _("Listed by the reconciliation with OpenCRVS."),
         actor=user,
         actor_name=user.get_username(),

@@ -27,8 +27,10 @@ from integration.models import (
 )
 from integration.models.console import ERASE
 from integration.models.submission import FINAL_STATUSES, Status
+from integration.reasons import Reason
 from integration.services.lifecycle import reason_columns
 from integration.services.retention_inbound import erase_inbound, prune_inbound
+from integration.services.staff_actions import words_of
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -58,7 +60,9 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
             run.inbound_events_deleted = prune_inbound(prune_before)
             run.inbound_events_erased = erase_inbound(erase_before)
         except Exception as exc:
-            run.error = f"{type(exc).__name__}: stopped part-way; the next run continues"
+            stopped = Reason("retention_stopped", error=type(exc).__name__)
+            run.error, run.reason_code = str(stopped), stopped.code
+            run.reason_params = stopped.stored()["reason_params"]
             log.exception("retention run %s stopped", run.pk)
     run.finished_at = timezone.now()
     run.save()
@@ -125,7 +129,8 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
         for entry in StaffAction.objects.filter(submission=submission).exclude(kind=ERASE):
             entry.reason = mask_message(entry.reason, values)
             entry.message = mask_message(entry.message, values)
-            entry.save(update_fields=["reason", "message"])
+            entry.message_params = masked_params(entry.message_params, values)
+            entry.save(update_fields=["reason", "message", "message_params"])
         StaffAction.objects.create(
             kind=ERASE,
             outcome=ActionOutcome.DONE,
@@ -135,9 +140,7 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             status_before=submission.status,
             status_after=submission.status,
             reason=f"{days} days after the record ended ({submission.updated_at:%Y-%m-%d}).",
-            message="Erased the raw request, the fields sent to MOSIP, the VIDs, the token, "
-            "personal values in its messages and staff notes, and the requests and replies "
-            f"quoted in {scrubbed} call records. Kept its identifiers, statuses and timestamps.",
+            **words_of(Reason("personal_data_erased", calls=scrubbed)),
             created_at=now,
         )
     return scrubbed

@@ -25,8 +25,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from integration import app_settings
 from integration.clients.http import RemoteError
@@ -44,33 +42,10 @@ from integration.models import (
     TransactionId,
 )
 from integration.models.submission import FailureKind, Step
-from integration.reasons import Readable, Reason
+from integration.reasons import Reason
 from integration.services import lifecycle
 from integration.services.opencrvs_access import TokenExpired, action_token
 from integration.services.packet import assign_transaction_id
-
-# What an action did, as its audit entry keeps it (English, `str()`) and as the person who
-# acted reads it at once (`StaffAction.readable`, in their language).
-Words = str | Readable
-CHANGED_MEANWHILE = gettext_lazy("It changed meanwhile.")
-RESUMED = gettext_lazy(
-    "Queued to resume MOSIP transaction id %(old)s: MOSIP may hold its packet already, so no "
-    "new packet is made."
-)
-QUEUED = gettext_lazy("Queued for delivery under MOSIP transaction id %(new)s.")
-QUEUED_AGAIN = gettext_lazy(
-    "Queued for delivery under MOSIP transaction id %(new)s (was %(old)s, which MOSIP refused "
-    "or never received)."
-)
-QUEUED_CONFIRMATION = gettext_lazy("Queued for confirmation in OpenCRVS.")
-TOKEN_GONE = gettext_lazy("The record's OpenCRVS token is gone, so OpenCRVS cannot be asked.")
-CANNOT_ASK = gettext_lazy("OpenCRVS cannot be asked: %(error)s")
-NOT_REJECTED = gettext_lazy("OpenCRVS did not reject it: %(error)s")
-REJECTED = gettext_lazy(
-    "Rejected in OpenCRVS; the record's token is wiped. The reason is kept here only: "
-    "OpenCRVS does not record it."
-)
-RESOLVED = gettext_lazy("Marked resolved; nothing more happens on its own and the token is wiped.")
 
 log = logging.getLogger(__name__)
 
@@ -99,32 +74,31 @@ def display_name(user: AbstractBaseUser) -> str:
 
 
 def why_not(kind: str, submission: Submission) -> str:
-    """Why this action cannot apply to the record as it is now; "" when it can."""
+    """Why this action cannot apply to the record as it is now, in the reader's
+    language; "" when it can."""
+    reason = blocked_by(kind, submission)
+    return reason.for_staff() if reason else ""
+
+
+def blocked_by(kind: str, submission: Submission) -> Reason | None:
+    """Why this action cannot apply to the record as it is now, as a reason code (the
+    status named by its label, a msgid: shown in the reader's language); None when it can."""
     status = Status(submission.status)
     if kind == ActionKind.RESUBMIT and status not in RESUBMITTABLE:
-        return _("A record that is “%(status)s” cannot be resubmitted.") % {"status": status.label}
+        return Reason("action_cannot_resubmit", status=status.label)
     if kind == ActionKind.RESUBMIT and submission.credential_received_at is not None:
         # A new packet would register the child in MOSIP a second time.
-        return _(
-            "MOSIP has already issued this record's credential: resubmitting would "
-            "register the person twice. Use “Retry the confirmation” instead."
-        )
+        return Reason("action_credential_issued")
     if kind == ActionKind.RETRY_CONFIRMATION:
         if status not in CONFIRMATION_RETRYABLE:
-            return _("A record that is “%(status)s” has no confirmation to retry.") % {
-                "status": status.label
-            }
+            return Reason("action_no_confirmation", status=status.label)
         if submission.credential_received_at is None:
-            return _("MOSIP has not issued the credential yet: resubmit instead.")
+            return Reason("action_not_issued_yet")
     if kind == ActionKind.REJECT and status not in REJECTABLE:
-        return _("A record that is “%(status)s” cannot be rejected from here.") % {
-            "status": status.label
-        }
+        return Reason("action_cannot_reject", status=status.label)
     if kind == ActionKind.RESOLVE and status not in RESOLVABLE:
-        return _("A record that is “%(status)s” cannot be marked resolved.") % {
-            "status": status.label
-        }
-    return ""
+        return Reason("action_cannot_resolve", status=status.label)
+    return None
 
 
 @dataclass
@@ -141,14 +115,16 @@ class ActionRequest:
     def __post_init__(self) -> None:
         self.before = self.submission.status
 
-    def done(self, message: Words) -> StaffAction:
+    def done(self, message: Reason) -> StaffAction:
         return self._record(ActionOutcome.DONE, message)
 
-    def skipped(self, message: Words = "") -> StaffAction:
-        message = message or why_not(self.kind, self.submission) or Readable(CHANGED_MEANWHILE)
+    def skipped(self, message: Reason | None = None) -> StaffAction:
+        message = (
+            message or blocked_by(self.kind, self.submission) or Reason("action_changed_meanwhile")
+        )
         return self._record(ActionOutcome.SKIPPED, message)
 
-    def failed(self, message: Words) -> StaffAction:
+    def failed(self, message: Reason) -> StaffAction:
         return self._record(ActionOutcome.FAILED, message)
 
     def move(self, name: str, extra: Q | None = None, **changes) -> bool:
@@ -158,13 +134,14 @@ class ActionRequest:
         where = Q(status=self.before) & (extra or Q())
         return lifecycle.move(self.submission, name, where=where, **changes)
 
-    def _record(self, outcome: str, message: Words) -> StaffAction:
+    def _record(self, outcome: str, message: Reason) -> StaffAction:
         submission = self.submission
         after = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True)
         entry = StaffAction.objects.create(
             kind=self.kind,
             outcome=outcome,
-            message=str(message),  # English in the audit log
+            # English for the audit log; its code for pages (StaffAction.summary)
+            **words_of(message),
             reason=self.reason,
             actor=self.actor.user,
             actor_name=self.actor.name,
@@ -174,8 +151,17 @@ class ActionRequest:
             status_after=after.first() or "",
             job=self.job,
         )
-        entry.readable = message  # type: ignore[attr-defined]
         return entry
+
+
+def words_of(message: Reason) -> dict:
+    """An audit entry's columns for what happened: the English text, the code and values."""
+    stored = message.stored()
+    return {
+        "message": str(message),
+        "message_code": stored["reason_code"],
+        "message_params": stored["reason_params"],
+    }
 
 
 def mosip_may_hold(submission: Submission) -> bool:
@@ -226,11 +212,11 @@ def resubmit(
         old = submission.transaction_id
         enqueue_delivery(submission.pk)
         if resume:
-            return request.done(Readable(RESUMED, old=old))
+            return request.done(Reason("action_resumed", old=old))
         new = assign_transaction_id(submission, MosipSettings.load())
         if old:
-            return request.done(Readable(QUEUED_AGAIN, new=new, old=old))
-        return request.done(Readable(QUEUED, new=new))
+            return request.done(Reason("action_queued_again", new=new, old=old))
+        return request.done(Reason("action_queued", new=new))
 
 
 def retry_confirmation(
@@ -249,7 +235,7 @@ def retry_confirmation(
         if not moved:
             return request.skipped()
         enqueue_confirmation(submission.pk)
-        return request.done(Readable(QUEUED_CONFIRMATION))
+        return request.done(Reason("action_queued_confirmation"))
 
 
 INTERRUPTED_REJECTION = Reason("rejection_interrupted")
@@ -265,7 +251,7 @@ def reject(
     request = ActionRequest(ActionKind.REJECT, submission, actor, reason, job)
     auth = OpenCrvsAuth()
     if not submission.event_id or not (submission.token or auth.configured):
-        return request.skipped(Readable(TOKEN_GONE))
+        return request.skipped(Reason("action_token_gone"))
     # Up to three calls: the system client's token, its exchange, the rejection.
     lease = timezone.now() + timedelta(seconds=3 * (app_settings.HTTP_CONNECT_TIMEOUT
                                        + app_settings.HTTP_READ_TIMEOUT) + 30)  # fmt: skip
@@ -276,17 +262,17 @@ def reject(
         OpenCrvsClient().reject(submission, token=token)
     except TokenExpired as error:
         _put_back(submission, request.before)
-        return request.failed(Readable(CANNOT_ASK, error=str(error)))
+        return request.failed(Reason("action_cannot_ask", error=error.reason))
     except RemoteError as error:
         _put_back(submission, request.before)
-        return request.failed(Readable(NOT_REJECTED, error=error.reason))
+        return request.failed(Reason("action_not_rejected", error=error.reason))
     lifecycle.move(
         submission,
         "rejected",
         token="",
         next_attempt_at=None,
     )
-    return request.done(Readable(REJECTED))
+    return request.done(Reason("action_rejected"))
 
 
 def _put_back(submission: Submission, before: str) -> None:
@@ -314,7 +300,7 @@ def resolve(
         moved = request.move("resolve", token="", next_attempt_at=None)
         if not moved:
             return request.skipped()
-        return request.done(Readable(RESOLVED))
+        return request.done(Reason("action_resolved"))
 
 
 ACTIONS: dict[str, Callable[..., StaffAction]] = {
@@ -334,7 +320,7 @@ def perform(
         return StaffAction.objects.create(
             kind=kind,
             outcome=ActionOutcome.SKIPPED,
-            message=f"There is no record with id {submission_id}.",
+            **words_of(Reason("no_such_record", id=submission_id)),
             reason=reason,
             actor=actor.user,
             actor_name=actor.name,

@@ -20,6 +20,7 @@ from integration.clients.http import RemoteError
 from integration.clients.mosip import MosipClient
 from integration.models import MosipSettings
 from integration.models.websub import WebSubState, WebSubSubscription
+from integration.reasons import Reason, stored_reason
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION = 1  # the row's primary key
@@ -51,13 +52,13 @@ def subscribe(mode: str = "subscribe") -> WebSubSubscription | None:
             "callback_url": config.websub_callback_url,
             "mode": mode,
             "requested_at": timezone.now(),
-            "request_error": "",
+            **_request_error(""),
         },
     )
     try:
         MosipClient(config).subscribe(mode)
     except RemoteError as exc:
-        WebSubSubscription.objects.filter(pk=SUBSCRIPTION).update(request_error=exc.message[:500])
+        WebSubSubscription.objects.filter(pk=SUBSCRIPTION).update(**_request_error(exc.reason))
         raise
     return _subscribe_workflow(config, mode)
 
@@ -85,19 +86,37 @@ def _request_workflow(
             "callback_url": callback,
             "mode": mode,
             "requested_at": timezone.now(),
-            "request_error": "",
+            **_request_error(""),
         },
     )
     try:
         MosipClient(config).subscribe(mode, topic, callback)
     except RemoteError as exc:
-        WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).update(
-            request_error=exc.message[:500]
-        )
-        sub.request_error = exc.message[:500]
+        failed = _request_error(exc.reason)
+        WebSubSubscription.objects.filter(pk=WORKFLOW_SUBSCRIPTION).update(**failed)
+        for name, value in failed.items():
+            setattr(sub, name, value)
         log.warning("WebSub %s of %s failed: %s (the status look-up still finds "
                     "rejections)", mode, topic, exc.message)  # fmt: skip
     return sub
+
+
+def _request_error(error: object) -> dict:
+    """The columns of a refused request: its English text, and its code and values to
+    show it in the reader's language (a plain text, or none, clears them)."""
+    stored = stored_reason(error)
+    return {
+        "request_error": stored["last_error"][:500],
+        "request_reason_code": stored["reason_code"],
+        "request_reason_params": stored["reason_params"],
+    }
+
+
+def request_error(sub: WebSubSubscription) -> str:
+    """Why the last request failed, in the reader's language (the hub's own words quoted
+    after it); a row written before codes shows its stored text."""
+    reason = Reason.load(sub.request_reason_code, sub.request_reason_params)
+    return reason.for_staff_quoting() if reason else sub.request_error
 
 
 def subscribe_if_configured() -> bool | None:
@@ -174,7 +193,7 @@ class Standing:
                 "manage.py subscribe_websub so the hub delivers to the new callback."
             )
         if self.state == WebSubState.FAILED:
-            error = f" ({sub.request_error})" if detailed else ""
+            error = f" ({request_error(sub)})" if detailed else ""
             return _(
                 "The last WebSub subscription request failed%(error)s: credentials may not "
                 "be delivered. Run manage.py subscribe_websub once MOSIP's hub is reachable."
@@ -213,7 +232,7 @@ class Standing:
                 "manage.py subscribe_websub so the hub follows."
             )
         if self.state == WebSubState.FAILED:
-            error = f" ({sub.request_error})" if detailed else ""
+            error = f" ({request_error(sub)})" if detailed else ""
             if sub.mode == "unsubscribe":
                 return _(
                     "The last request to unsubscribe from MOSIP's workflow events failed"

@@ -13,22 +13,25 @@ import logging
 from dataclasses import dataclass
 
 from integration.models import Submission
+from integration.reasons import Reason
 from integration.services import mosip_status
 
 log = logging.getLogger(__name__)
 
 
-# What mosip_status answers when the event should come again, and why (kept on the row).
+# What mosip_status answers when the event should come again, and why (kept on the row,
+# as a code: the Inbound page shows it in the reader's language).
 RETRY = {
-    "unanswered": "MOSIP's transaction search did not answer: its reason is read later",
-    "not_started_yet": "the workflow start is not recorded yet: the event came first",
+    "unanswered": Reason("workflow_unanswered"),
+    "not_started_yet": Reason("workflow_not_started_yet"),
 }
 
 
 @dataclass
 class WorkflowEventOutcome:
     applied: bool  # the event named a record of ours and was acted on
-    result: str = ""  # what mosip_status made of it, or why it was ignored
+    result: str = ""  # what mosip_status made of it
+    why: Reason | None = None  # why it was ignored, or is to come again
     invalid: str = ""  # not a workflow-completed event: why
     retry: bool = False  # MOSIP's reason was out of reach: deliver it again
     submission: Submission | None = None
@@ -46,12 +49,12 @@ def receive(document: object) -> WorkflowEventOutcome:
     submission = Submission.objects.filter(transaction_id=rid).first()
     if submission is None:
         # Every subscriber of the topic gets every packet's event, not only ours.
-        return WorkflowEventOutcome(False, result="no record has this registration id: ignored")
+        return WorkflowEventOutcome(False, why=Reason("workflow_unknown_record"))
     result = result.strip().upper()
     done = mosip_status.workflow_ended(submission, result)
     if done in RETRY:
-        log.info("submission %s: MOSIP's workflow ended %s; %s", submission.pk, result,
-                 RETRY[done])  # fmt: skip
-        return WorkflowEventOutcome(False, RETRY[done], retry=True, submission=submission)
+        why = RETRY[done]
+        log.info("submission %s: MOSIP's workflow ended %s; %s", submission.pk, result, why)
+        return WorkflowEventOutcome(False, done, why, retry=True, submission=submission)
     log.info("submission %s: MOSIP's workflow ended %s (%s)", submission.pk, result, done)
     return WorkflowEventOutcome(True, done, submission=submission)

@@ -210,6 +210,7 @@ def test_every_reason_reads_in_french():
     values |= {"action": "A", "credential_type": "'x'", "readable": "vercred", "key": "VID"}
     values |= {"transaction_id": "1", "codes": "IDA-MLC-001"}
     values |= {"process": "CRVS_NEW", "choices": "female, male", "part": "'x'"}
+    values |= {"old": "1", "new": "2", "id": 7, "n": 3, "pk": 8, "calls": 4}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
@@ -499,3 +500,118 @@ def test_the_verification_admin_says_why_in_french(admin_client_, verification_r
     assert "Les informations d’utilisateur d’E-Signet ont été refusées" in html
     assert " error at " not in html  # the page's title
     assert not [words for words in VERIFY_ENGLISH if words in visible_text(html)]
+
+
+# --- What else staff read: bulk jobs and the audit log, runs, workflow events -------------
+STAFF_ENGLISH = (
+    "There is no record with id",
+    "cannot be marked resolved",
+    "Marked resolved",
+    "It changed meanwhile",
+    "stopped part-way",
+    "The job stopped",
+    "no record has this registration id",
+    "transaction search did not answer",
+)
+
+
+def test_a_bulk_jobs_page_and_the_audit_log_say_what_happened_in_french(
+    support, support_client, make_submission
+):
+    """A job resolving a failed record, a confirmed one (skipped) and one since deleted:
+    each entry reads in French on the job's page and in the audit log; the audit entry's
+    own text stays English for auditors."""
+    from integration.console.tasks import run_bulk_job
+    from integration.models import BulkJob, StaffAction
+    from integration.services.bulk_jobs import start_bulk_job
+    from integration.services.staff_actions import Actor
+
+    failed = make_submission(Status.FAILED)
+    confirmed = make_submission(Status.CONFIRMED, token="")
+    gone = make_submission(Status.FAILED)
+    ids = [failed.pk, confirmed.pk, gone.pk]
+    job = start_bulk_job("resolve", Actor.of(support), "Réglé par téléphone", ids)
+    Submission.objects.filter(pk=gone.pk).delete()
+    run_bulk_job(job.pk)
+
+    missing = StaffAction.objects.get(job=job, submission=None)
+    assert missing.message == f"There is no record with id {gone.pk}."
+    assert (missing.message_code, missing.message_params) == ("no_such_record", {"id": gone.pk})
+    skipped = StaffAction.objects.get(job=job, submission=confirmed)
+    assert skipped.message == "A record that is “Confirmed” cannot be marked resolved."
+    for page in (
+        support_client.get(reverse("console:job", args=[job.pk]), **FRENCH),
+        support_client.get(reverse("console:audit"), {"job": job.pk}, **FRENCH),
+    ):
+        html = page.content.decode()
+        assert f"Il n’y a aucun enregistrement d’identifiant {gone.pk}." in html
+        assert "ne peut pas être marqué comme résolu" in html
+        assert "Marqué comme résolu ; plus rien ne se passe de lui-même" in html
+        assert not [words for words in STAFF_ENGLISH if words in visible_text(html)]
+
+    # A job stopped by an error says so in French; the error's text is marked as recorded.
+    BulkJob.objects.filter(pk=job.pk).update(state="failed", error="OperationalError: gone")
+    html = support_client.get(reverse("console:job", args=[job.pk]), **FRENCH).content.decode()
+    assert "La tâche s’est arrêtée sur une erreur" in html
+    assert "<code>OperationalError: gone</code>" in html
+    assert not [words for words in STAFF_ENGLISH if words in visible_text(html)]
+
+
+def test_a_stopped_retention_run_says_so_in_french_in_the_admin(admin_client_):
+    from integration.models import RetentionPolicy
+    from integration.services.retention import apply_retention
+
+    # A period no date can reach stops the run part-way, as any error would.
+    RetentionPolicy.objects.update_or_create(
+        pk=1, defaults={"enabled": True, "personal_data_days": 1_000_000}
+    )
+    run = apply_retention()
+    assert run.error == "OverflowError: stopped part-way; the next run continues"
+    assert run.reason_code == "retention_stopped"
+    listing = admin_client_.get(
+        reverse("admin:integration_retentionrun_changelist"), **FRENCH
+    ).content.decode()
+    assert "OverflowError : arrêté en cours de route ; le prochain passage reprend" in listing
+    assert not [words for words in STAFF_ENGLISH if words in visible_text(listing)]
+
+
+def test_an_ignored_workflow_event_says_why_in_french_on_the_inbound_page(support_client):
+    """MOSIP's workflow-completed event for another system's packet: kept, ignored, and
+    its reason stored as a code (English kept as the row's text)."""
+    import json
+
+    from integration.models import InboundEvent, InboundKind
+    from integration.services import inbound
+
+    body = json.dumps({"instanceId": "100019999999999", "resultCode": "REJECTED"}).encode()
+    event = InboundEvent.objects.create(kind=InboundKind.MOSIP_WORKFLOW, body=body)
+    handled = inbound.handle(event)
+    event.refresh_from_db()
+    assert handled.status == 200 and event.reason_code == "workflow_unknown_record"
+    assert event.error == "no record has this registration id: ignored"
+    html = support_client.get(reverse("console:inbound"), **FRENCH).content.decode()
+    assert "aucun enregistrement n’a cet identifiant d’enregistrement : ignoré" in html
+    assert not [words for words in STAFF_ENGLISH if words in visible_text(html)]
+
+
+def test_a_failed_websub_request_says_why_in_french(support_client, admin_client_):
+    """MOSIP out of reach when the portal subscribes: the dashboard and the MOSIP settings
+    page say why in French; the row keeps the English text."""
+    from demo.stand_ins import configure_for_stand_ins
+    from integration.models import WebSubSubscription
+    from integration.services import websub
+
+    configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+    with pytest.raises(RemoteError):
+        websub.subscribe()
+    row = WebSubSubscription.objects.get(pk=websub.SUBSCRIPTION)
+    assert row.request_reason_code == "remote_unreachable"
+    assert row.request_error.startswith("could not connect to MOSIP")
+    cache.clear()
+    for page in (
+        support_client.get(reverse("console:dashboard"), **FRENCH),
+        admin_client_.get("/admin/integration/mosipsettings/1/change/", **FRENCH),
+    ):
+        html = page.content.decode()
+        assert "La dernière demande d’abonnement WebSub a échoué (connexion impossible à" in html
+        assert "could not connect" not in visible_text(html)

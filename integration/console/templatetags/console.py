@@ -187,3 +187,10 @@ def failure_reason(submission) -> str:
 def failure_sentence(submission) -> str:
     """The same on one line, for lists and titles."""
     return reason_text.sentence(submission)
+
+
+@register.filter
+def finding_detail(finding: dict) -> str:
+    """A reconciliation finding's detail in the reader's language (its stored English
+    when it has no code)."""
+    return reason_text.finding_sentence(finding)

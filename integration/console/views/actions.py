@@ -21,7 +21,6 @@ from integration.console.forms import (
 from integration.console.views.access import console_view, sees_personal_data
 from integration.models import ActionKind, ActionOutcome, Submission
 from integration.models.console import ASSIGN, BULK_KINDS
-from integration.reasons import staff_words
 from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import bulk_jobs, staff_actions
 from integration.services.staff_actions import Actor, why_not
@@ -41,8 +40,7 @@ def submission_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         entry = staff_actions.perform(kind, pk, Actor.of(request.user), form.cleaned_data["reason"])
         level = LEVELS.get(entry.outcome, messages.ERROR)
         # What it did in the reader's language (the audit log keeps the English).
-        said = staff_words(getattr(entry, "readable", entry.message))
-        shown = {"kind": entry.get_kind_display(), "said": said}
+        shown = {"kind": entry.get_kind_display(), "said": entry.summary}
         messages.add_message(request, level, _("%(kind)s: %(said)s") % shown)
         return redirect("console:submission", pk=pk)
     context = {

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from integration.clients.http import RemoteError
 from integration.clients.opencrvs_auth import OpenCrvsAuth
 from integration.console.views.access import console_view
+from integration.reasons import staff_words
 from integration.roles import ACT_ON_SUBMISSIONS
 from integration.services import intake, reconciliation
 
@@ -37,12 +38,12 @@ def reconciliation_take_in(request: HttpRequest) -> HttpResponse:
     try:
         submission = reconciliation.take_in_by_person(event_id, request.user)
     except (intake.NotConfigured, intake.EventConflict) as error:
-        messages.error(request, str(error))
+        messages.error(request, staff_words(error))
     except RemoteError as error:
         messages.error(
             request,
             _("OpenCRVS did not give the event %(id)s: %(error)s")
-            % {"id": event_id, "error": error.message},
+            % {"id": event_id, "error": staff_words(error)},
         )
     else:
         messages.success(
