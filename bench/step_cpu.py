@@ -31,7 +31,7 @@ from django.db import connection
 
 from demo.stand_ins import configure_for_stand_ins
 from integration import tasks
-from tests.record_walk import walk_one_record
+from tests.support.record_walk import walk_one_record
 
 STEPS = ("intake", "delivery", "credential callback", "confirmation")
 FLOORS = ("floor: a request refused at authentication", "floor: a task with nothing to claim")

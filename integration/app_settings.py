@@ -14,7 +14,7 @@ django-environ and, when an attribute is read, `django.conf.settings`.
   `settings.PORTAL_...`. Each read goes to `django.conf.settings` at that moment, so
   `override_settings` and pytest-django's `settings` fixture still change them.
 - The README's table and `.env.example` are written from these declarations
-  (`manage.py settings_doc --write`); tests/test_settings_home.py keeps them equal.
+  (`manage.py settings_doc --write`); tests/project/test_settings_home.py keeps them equal.
 
 Settings an admin edits (MOSIP, OpenCRVS, IDA, E-Signet, mappings) are database rows, not
 these.

@@ -6,7 +6,7 @@ existed; pages render the code in the reader's language. A remote system's own w
 (MOSIP's `errors[].message`, an HTTP reply's detail) are never translated: they are kept
 apart as `verbatim` and shown quoted, marked as that system's text.
 
-To add a reason: add a code here with a gettext_lazy sentence (tests/test_translations.py
+To add a reason: add a code here with a gettext_lazy sentence (tests/project/test_translations.py
 fails otherwise), its French entry at the end of locale/fr/LC_MESSAGES/django.po, and
 raise or store `Reason("code", ...)` (integration.reasons.Reason) where it happens.
 """

@@ -309,7 +309,7 @@ if read("CELERY_WORKER_CONCURRENCY"):
     CELERY_WORKER_CONCURRENCY = int(read("CELERY_WORKER_CONCURRENCY"))
 # CELERY_WORKER_PREFETCH_MULTIPLIER (set above, 1): one message ahead per thread; with
 # more, kombu 5.7 crashes acknowledging the messages taken ahead after a Redis restart
-# (tests/test_worker_heartbeat.py fails).
+# (tests/worker/test_worker_heartbeat.py fails).
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -28,7 +28,7 @@ from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
 from tests.support.worker import QuickToStop
 
-pytest_plugins = ["tests.own_services"]  # own_redis: a Redis a test may stop
+pytest_plugins = ["tests.support.own_services"]  # own_redis: a Redis a test may stop
 
 
 @pytest.fixture(autouse=True)

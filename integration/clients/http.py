@@ -255,7 +255,7 @@ class _Session(requests.Session):
 
     Without it every call pays those scans again; nothing else changes. It rests on
     requests calling `merge_environment_settings` with these arguments for each request:
-    tests/test_fast_paths.py fails when a release stops doing so."""
+    tests/e2e/test_fast_paths.py fails when a release stops doing so."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -62,7 +62,7 @@ def _token_cache_key(auth_url: str, client_id: str) -> str:
 # This process's copies of the tokens in the shared cache: token and until when (monotonic).
 # Why: without them every MOSIP call reads and decrypts the token from Redis (a round trip
 # each), and an emptied or restarting cache makes the process authenticate again although
-# it holds a valid token. tests/test_fast_paths.py pins one auth call for many deliveries.
+# it holds a valid token. tests/e2e/test_fast_paths.py pins one auth call for many deliveries.
 _tokens_here: dict[str, tuple[str, float]] = {}
 
 

@@ -5,12 +5,12 @@ the credentials v1 context) against a fresh copy of the active context on every 
 its cache of processed contexts never hits and each check re-processes the same terms
 (about 60 % of the time per credential). ``_Processor`` hands pyld the same copy for the
 same active context, which lets that cache work; the output is unchanged
-(tests/test_ld_proof.py compares it with plain pyld).
+(tests/crypto/test_ld_proof.py compares it with plain pyld).
 
 ``_process_context`` and ``_clone_active_context`` are pyld's private methods: a release
 may rename them, change their parameters or stop copying the context this way, and the
 override would then break canonicalization or quietly stop caching. So pyld is pinned
-exactly in pyproject.toml, and tests/test_ld_canon_pin.py fails on a release that changes
+exactly in pyproject.toml, and tests/crypto/test_ld_canon_pin.py fails on a release that changes
 what the override relies on; re-read this class before raising the pin.
 """
 

@@ -11,7 +11,7 @@ from integration.monitoring.waiting import MOSIP, OPENCRVS
 # The one rule: every call record (`Attempt`) of a step counts for the system the step
 # calls, on the dashboard's *Last contact*, in /healthz and in /metrics, whatever the
 # step (auth, look-up, status, re-request, search ...). A new step is added here once, with
-# its system, and counts everywhere; tests/test_remote_steps.py refuses a step left out.
+# its system, and counts everywhere; tests/monitoring/test_remote_steps.py refuses a step left out.
 # `None`: not a call the portal makes to a remote system. The credential callback is
 # MOSIP calling us (its key-document fetches go to whichever host the allowlist names),
 # so it is counted apart (see metrics), never as MOSIP failing; mapping is our own work.

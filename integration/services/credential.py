@@ -216,7 +216,7 @@ def receive_credential(event: dict) -> CredentialOutcome:
 # cheap: Django builds each of a Submission's 30-odd columns into the query and back.
 # Without it the callback reads the whole row (the stored request, the encrypted token);
 # with it, a field read but not named here costs one more query each: add it here.
-# tests/test_fast_paths.py checks the look-up selects these columns and no deferred one.
+# tests/e2e/test_fast_paths.py checks the look-up selects these columns and no deferred one.
 CALLBACK_FIELDS = ("status", "event_type", "confirm_in_opencrvs", "transaction_id", "vid",
                    "claimed_at", "credential_received_at")  # fmt: skip
 

@@ -8,7 +8,7 @@ process must still hold the record's lease, renewed by a heartbeat while it work
 the lease runs out (its process died) the sweep hands the record back.
 
 To add a state, add it to `Status` and list its moves in `MOVES`: every other module
-asks for a move by name. `tests/test_lifecycle.py` fails if anything else writes
+asks for a move by name. `tests/services/test_lifecycle.py` fails if anything else writes
 `status`, and the model refuses such writes.
 
 The lifecycle also keeps a record's failure fields (`FAILURE_FIELDS`): a move writes a
@@ -298,7 +298,7 @@ def _update_returning(rows, values: dict) -> Submission | None:
     instead of an UPDATE and a SELECT (every task starts with one)."""
     # Why: without it every claim costs a second round trip (the SELECT). What it rests on:
     # Django's UpdateQuery.add_update_values and its compiler's as_sql (Django pinned to
-    # 5.2.x); tests/test_fast_paths.py fails on a release that changes them.
+    # 5.2.x); tests/e2e/test_fast_paths.py fails on a release that changes them.
     query = rows.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(rows.db).as_sql()

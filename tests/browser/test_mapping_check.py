@@ -15,7 +15,7 @@ from integration.services.staff_actions import Actor, resubmit
 from tests.browser.conftest import screenshot
 from tests.browser.test_tour import AXE, AXE_TAGS, SIZES, open_context
 from tests.fixtures import birth_request
-from tests.mapping import load_defaults_with_address_default
+from tests.support.mapping_defaults import load_defaults_with_address_default
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,7 @@
 """Each call's request as sent, on the record's timeline beside its reply: support reads
 it whole, auditors its head only (method, URL, redacted headers), and retention erases it
-with the replies (integration.clients.sent makes the excerpt: tests/test_request_excerpt.py)."""
+with the replies (integration.clients.sent makes the excerpt:
+tests/services/test_request_excerpt.py)."""
 
 from datetime import timedelta
 

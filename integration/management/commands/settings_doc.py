@@ -1,6 +1,6 @@
 """The README's table of environment variables and `.env.example`, written from the
 declarations in integration/app_settings.py: `manage.py settings_doc` prints both,
-`--write` puts them in place. tests/test_settings_home.py fails when they differ."""
+`--write` puts them in place. tests/project/test_settings_home.py fails when they differ."""
 
 import textwrap
 from pathlib import Path
