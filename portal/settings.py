@@ -216,8 +216,12 @@ if _POSTGRES:
             f"{_db_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
         )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several processes (web, worker, beat) share the file in the demo.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes (web, worker, beat) share the file in the demo. A transaction
+    # takes the write lock when it begins (IMMEDIATE), waiting up to `timeout` for it:
+    # SQLite's default (DEFERRED) upgrades a reading transaction to a writing one, and
+    # when another process writes meanwhile it answers "database is locked" at once,
+    # without waiting (a mapping import beside a running worker did).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
