@@ -39,8 +39,8 @@ WARM_UP = 5
 
 
 @pytest.fixture
-def stand_ins(transactional_db, mosip, opencrvs, settings):
-    settings.PORTAL_CONFIG_CACHE = True  # as with Redis: settings rows kept per process
+def stand_ins(transactional_db, mosip, opencrvs, portal_settings):
+    portal_settings.CONFIG_CACHE = True  # as with Redis: settings rows kept per process
     configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     return mosip, opencrvs
 

@@ -26,6 +26,7 @@ from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
+from tests.support.portal_settings import PortalSettings
 from tests.support.worker import QuickToStop
 
 pytest_plugins = ["tests.support.own_services"]  # own_redis: a Redis a test may stop
@@ -43,6 +44,12 @@ def fresh_caches() -> Iterator[None]:
     public_keys.clear()
     config_cache.forget_all()
     forget_tokens_here()
+
+
+@pytest.fixture
+def portal_settings(settings) -> PortalSettings:
+    """The portal's own settings by the names code reads (`app_settings.X`), for one test."""
+    return PortalSettings(settings)
 
 
 @pytest.fixture

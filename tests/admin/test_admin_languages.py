@@ -106,8 +106,8 @@ def test_a_keystore_with_the_wrong_password_is_refused_in_french(admin_client):
     assert not MosipSettings.load().credential_keystore
 
 
-def test_an_address_the_portal_may_not_call_is_refused_in_french(admin_client, settings):
-    settings.PORTAL_OUTBOUND_HOSTS = []
+def test_an_address_the_portal_may_not_call_is_refused_in_french(admin_client, portal_settings):
+    portal_settings.OUTBOUND_HOSTS = []
     page = settings_page(OpenCrvsSettings)
     data = change_form_data(admin_client.get(page)) | {"gateway_url": "http://169.254.169.254/"}
 

@@ -83,8 +83,8 @@ def test_a_settings_url_may_not_reach_addresses_that_are_never_a_remote_system(
         "create_packet_url"][0]  # fmt: skip
 
 
-def test_the_operator_allowlist_limits_settings_urls(admin_client, mosip_settings, settings):
-    settings.PORTAL_OUTBOUND_HOSTS = ["mosip.internal:8080"]
+def test_the_operator_allowlist_limits_settings_urls(admin_client, mosip_settings, portal_settings):
+    portal_settings.OUTBOUND_HOSTS = ["mosip.internal:8080"]
     data = as_browser_sends(admin_client, MOSIP_PAGE)
     data["process_url"] = "http://somewhere-else.example:8080/workflow"
     errors = admin_client.post(MOSIP_PAGE, data).context["adminform"].form.errors

@@ -83,8 +83,8 @@ def test_a_missing_url_in_the_settings_fails_with_a_reason_instead_of_looping(co
     assert "not valid" in submission.last_error and "settings" in submission.last_error
 
 
-def test_a_record_that_keeps_killing_its_worker_ends_failed(db, settings):
-    settings.PORTAL_MAX_ATTEMPTS = 3
+def test_a_record_that_keeps_killing_its_worker_ends_failed(db, portal_settings):
+    portal_settings.MAX_ATTEMPTS = 3
     long_ago = timezone.now() - timedelta(hours=1)
     submission = Submission.objects.create(
         event_type="birth",

@@ -116,9 +116,9 @@ def test_a_hub_that_cannot_reach_the_callback_is_reported(
 
 
 def test_a_denied_subscription_and_a_never_made_one_are_reported(
-    db, client, admin_client, settings
+    db, client, admin_client, portal_settings
 ):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
     reasons, state = websub_reasons(client)
     assert state == WebSubState.NEVER and "has not subscribed" in reasons[0]
@@ -160,10 +160,10 @@ def test_a_denied_workflow_subscription_is_reported_apart_from_the_credential_on
     db,
     client,
     admin_client,
-    settings,
+    portal_settings,
     admin_user,  # noqa: F811
 ):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
     config = MosipSettings.load()
     for pk, topic, callback in [
@@ -209,14 +209,14 @@ def test_a_denied_workflow_subscription_is_reported_apart_from_the_credential_on
 
 
 def test_an_emptied_workflow_topic_is_unsubscribed_at_the_hub_and_shown_off(
-    served_portal, mosip, opencrvs, transactional_db, client, admin_client, settings
+    served_portal, mosip, opencrvs, transactional_db, client, admin_client, portal_settings
 ):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     configure_for_stand_ins(mosip.url, opencrvs.url, served_portal)
     call_command("subscribe_websub", "--timeout", "20", stdout=StringIO())
     assert mosip.hub.wait_for_subscription(topic=WORKFLOW_TOPIC, timeout=10)
 
-    settings.PORTAL_MOSIP_WORKFLOW_TOPIC = ""
+    portal_settings.MOSIP_WORKFLOW_TOPIC = ""
     # The hub still delivers the old topic until the next subscription tells it.
     body = client.get("/healthz").json()
     assert body["websub"]["workflow_events"] == WebSubState.CHANGED

@@ -36,8 +36,8 @@ def test_each_http_status_class(server, status, retriable):
     assert "quota gone" in error.message  # the remote system's own words
 
 
-def test_a_timeout_is_retriable(server, settings):
-    settings.PORTAL_HTTP_READ_TIMEOUT = 0.2
+def test_a_timeout_is_retriable(server, portal_settings):
+    portal_settings.HTTP_READ_TIMEOUT = 0.2
     server.replies["/slow"] = Reply(delay=1.0)
     error = outcome(f"{server.url}/slow")
     assert error.retriable and "no answer in time from the test system" in error.message
@@ -63,14 +63,14 @@ def test_connections_are_reused(server):
     assert len(server.hits) == 3 and len(ports) == 1
 
 
-def test_only_hosts_the_operator_allows_are_called(server, settings):
+def test_only_hosts_the_operator_allows_are_called(server, portal_settings):
     server.replies["/x"] = Reply()
-    settings.PORTAL_OUTBOUND_HOSTS = ["mosip.example.org", "*.opencrvs.example.org"]
+    portal_settings.OUTBOUND_HOSTS = ["mosip.example.org", "*.opencrvs.example.org"]
     with pytest.raises(DestinationRefused, match="not in PORTAL_OUTBOUND_HOSTS"):
         send("GET", f"{server.url}/x")
     assert server.hits == []
 
-    settings.PORTAL_OUTBOUND_HOSTS = [f"127.0.0.1:{server.url.rsplit(':', 1)[1]}"]
+    portal_settings.OUTBOUND_HOSTS = [f"127.0.0.1:{server.url.rsplit(':', 1)[1]}"]
     assert send("GET", f"{server.url}/x").status_code == 200
 
 

@@ -53,15 +53,15 @@ def dns(monkeypatch) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("url", METADATA_FORMS)
-def test_every_spelling_of_the_metadata_address_is_refused(url, settings):
-    settings.PORTAL_OUTBOUND_HOSTS = []
+def test_every_spelling_of_the_metadata_address_is_refused(url, portal_settings):
+    portal_settings.OUTBOUND_HOSTS = []
     assert "never a remote system" in str(destination_problem(url))  # the admin's check
     with pytest.raises(DestinationRefused):
         send("GET", url)
 
 
-def test_a_listed_host_is_still_refused_when_it_is_the_metadata_address(settings):
-    settings.PORTAL_OUTBOUND_HOSTS = ["169.254.169.254"]
+def test_a_listed_host_is_still_refused_when_it_is_the_metadata_address(portal_settings):
+    portal_settings.OUTBOUND_HOSTS = ["169.254.169.254"]
     assert "never a remote system" in str(destination_problem("http://169.254.169.254/"))
 
 
@@ -72,13 +72,13 @@ def test_a_name_resolving_to_link_local_is_refused_before_connecting(dns, addres
         send("GET", "http://metadata.example.test/latest/meta-data/", what="MOSIP auth")
 
 
-def test_dns_rebinding_between_calls_is_refused(dns, settings):
+def test_dns_rebinding_between_calls_is_refused(dns, portal_settings):
     """The name passes the URL check and its first connection is genuine; then DNS says
     metadata. Each new connection checks the address it connects to."""
     with ScriptedServer() as server:
         server.replies["/x"] = Reply()
         port = server.url.rsplit(":", 1)[1]
-        settings.PORTAL_OUTBOUND_HOSTS = [f"mosip.example.test:{port}"]
+        portal_settings.OUTBOUND_HOSTS = [f"mosip.example.test:{port}"]
         dns["mosip.example.test"] = "127.0.0.1"
         assert send("GET", f"http://mosip.example.test:{port}/x").status_code == 200
         http._forget_session()  # the kept connection gone, as after an idle timeout

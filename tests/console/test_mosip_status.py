@@ -101,11 +101,11 @@ def test_two_look_ups_at_once_ask_mosip_for_a_credential_once(configured, mosip,
 
 
 def test_metrics_count_open_records_by_mosips_status(
-    configured, mosip, client, settings, make_submission
+    configured, mosip, client, portal_settings, make_submission
 ):
     from tests.support.metrics import METRICS_TOKEN, scrape, value
 
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     processing = [make_submission(Status.AWAITING_CREDENTIAL) for _ in range(2)]
     unknown = make_submission(Status.AWAITING_CREDENTIAL)
     for submission in processing:

@@ -142,22 +142,22 @@ def test_those_who_may_not_see_personal_data_read_it_masked(auditor_client, unma
     assert "31st of Jan" not in html  # neither the reason nor its call on the timeline
 
 
-def test_retries_used_up_say_so_and_why_in_french(support_client, make_submission, settings):
+def test_retries_used_up_say_so_and_why_in_french(support_client, make_submission, portal_settings):
     record = make_submission(Status.RECEIVED, last_error="")
-    Submission.objects.filter(pk=record.pk).update(retry_count=settings.PORTAL_MAX_ATTEMPTS - 1)
+    Submission.objects.filter(pk=record.pk).update(retry_count=portal_settings.MAX_ATTEMPTS - 1)
     try:
         raise_for_status(mosip_reply(503, '{"message": "upstream unavailable"}'), "MOSIP auth")
     except RemoteError as error:
         failed = fail_as_a_worker_would(record, error, Step.AUTH)
     assert failed.status == Status.FAILED and failed.reason_code == "gave_up"
-    attempts = settings.PORTAL_MAX_ATTEMPTS
+    attempts = portal_settings.MAX_ATTEMPTS
     assert failed.last_error == (
         f"Gave up after {attempts} attempts: MOSIP auth answered HTTP 503: upstream unavailable"
     )
     html = support_client.get(
         reverse("console:submission", args=[failed.pk]), **FRENCH
     ).content.decode()
-    attempts = settings.PORTAL_MAX_ATTEMPTS
+    attempts = portal_settings.MAX_ATTEMPTS
     assert (
         f"Abandon après {attempts} tentatives : Authentification MOSIP a répondu HTTP 503" in html
     )

@@ -96,8 +96,8 @@ def test_one_process_authenticates_at_mosip_once_for_many_deliveries(
 
 # --- the credential callback's look-up, limited to its columns (credential._find) ----------
 @pytest.fixture
-def stack(transactional_db, mosip, opencrvs, settings):
-    settings.PORTAL_CONFIG_CACHE = True  # settings rows kept per process, as with Redis
+def stack(transactional_db, mosip, opencrvs, settings, portal_settings):
+    portal_settings.CONFIG_CACHE = True  # settings rows kept per process, as with Redis
     configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     return mosip, opencrvs
 

@@ -25,8 +25,8 @@ BUDGET = {"intake": 2, "delivery": 9, "credential callback": 8, "confirmation": 
 
 
 @pytest.fixture
-def stack(transactional_db, mosip, opencrvs, settings):
-    settings.PORTAL_CONFIG_CACHE = True  # as with Redis: settings rows kept per process
+def stack(transactional_db, mosip, opencrvs, settings, portal_settings):
+    portal_settings.CONFIG_CACHE = True  # as with Redis: settings rows kept per process
     configure_for_stand_ins(mosip.url, opencrvs.url, "http://127.0.0.1:1")
     return mosip, opencrvs
 

@@ -45,7 +45,7 @@ def until(check, timeout: float = 10) -> None:
 
 
 def test_a_rejection_reaches_the_portal_as_a_workflow_event_and_is_remembered(
-    live_server, transactional_db, tmp_path, settings
+    live_server, transactional_db, tmp_path, portal_settings
 ):
     mosip = DurableMosip(tmp_path)
     mosip.start()
@@ -81,7 +81,7 @@ def test_a_rejection_reaches_the_portal_as_a_workflow_event_and_is_remembered(
     # The topic emptied: the next subscription unsubscribes it, and the journal keeps that.
     again.start(port=int(mosip.url.rsplit(":", 1)[1]))  # where the suite restarts it
     try:
-        settings.PORTAL_MOSIP_WORKFLOW_TOPIC = ""
+        portal_settings.MOSIP_WORKFLOW_TOPIC = ""
         websub.subscribe()
         until(lambda: not again.hub.active(WORKFLOW_TOPIC))
         until(lambda: "unsubscription" in again.journal.path.read_text())

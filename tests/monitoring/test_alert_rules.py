@@ -34,8 +34,8 @@ def test_the_alerts_fire_on_the_series_they_watch():
 
 
 @pytest.mark.django_db
-def test_every_metric_the_rules_use_is_served(client, settings):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+def test_every_metric_the_rules_use_is_served(client, portal_settings):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     served = {name for name, _labels in scrape(client.get)}
     rules = yaml.safe_load((RULES_DIR / "alerts.yml").read_text())["groups"][0]["rules"]
     used = {name for rule in rules for name in re.findall(r"\b(portal_[a-z_]+)", rule["expr"])}

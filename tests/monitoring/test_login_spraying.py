@@ -16,8 +16,8 @@ def sign_in(client, username: str, password: str, address: str):
     )
 
 
-def test_one_account_tried_from_twenty_addresses_shows_in_metrics(client, settings):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+def test_one_account_tried_from_twenty_addresses_shows_in_metrics(client, portal_settings):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     get_user_model().objects.create_superuser("root", password="the-right-password-1")
     before = scrape(client.get)
     assert value(before, "portal_login_failures_top_account") == 0
@@ -35,10 +35,10 @@ def test_one_account_tried_from_twenty_addresses_shows_in_metrics(client, settin
     assert b"root" not in text.content  # no account is named
 
 
-def test_failures_outside_the_window_do_not_count(client, settings):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+def test_failures_outside_the_window_do_not_count(client, portal_settings):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     for n in range(4):
         sign_in(client, "root", "wrong", f"198.51.100.{n + 1}")
     assert value(scrape(client.get), "portal_login_failure_addresses_top_account") == 4
-    settings.PORTAL_METRICS_WINDOW_SECONDS = 0.0
+    portal_settings.METRICS_WINDOW_SECONDS = 0.0
     assert value(scrape(client.get), "portal_login_failures_top_account") == 0

@@ -48,8 +48,8 @@ def call(step: str, seconds_ago: float, error: str = "", http_status=None, ms: i
 
 
 @pytest.fixture
-def token(settings):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+def token(portal_settings):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
 
 
 def test_metrics_are_closed_until_configured(client, settings):
@@ -67,10 +67,10 @@ def test_metrics_need_the_token(client, token):
     assert right["Content-Type"].startswith("text/plain")
 
 
-def test_metrics_can_be_limited_to_networks(client, settings):
-    settings.PORTAL_METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+def test_metrics_can_be_limited_to_networks(client, portal_settings):
+    portal_settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     assert client.get("/metrics").status_code == 403  # the test client is 127.0.0.1
-    settings.PORTAL_METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8", "127.0.0.0/8"]
+    portal_settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8", "127.0.0.0/8"]
     assert client.get("/metrics").status_code == 200
 
 
@@ -135,8 +135,8 @@ def test_metrics_say_what_is_where(client, token):
     assert ("portal_queue_messages", frozenset({("queue", "celery")})) in samples
 
 
-def test_health_is_degraded_when_records_wait_past_the_threshold(client, settings):
-    settings.PORTAL_HEALTH_OPENCRVS_WAIT_SECONDS = 600
+def test_health_is_degraded_when_records_wait_past_the_threshold(client, portal_settings):
+    portal_settings.HEALTH_OPENCRVS_WAIT_SECONDS = 600
     record(
         Status.CREDENTIAL_RECEIVED,
         credential_received_at=timezone.now() - timedelta(minutes=15),
@@ -151,8 +151,8 @@ def test_health_is_degraded_when_records_wait_past_the_threshold(client, setting
     assert body["checks"] == {"database": "ok", "broker": "ok"}
 
 
-def test_health_is_degraded_not_down_while_a_remote_fails(client, settings):
-    settings.PORTAL_HEALTH_FAILING_SECONDS = 300
+def test_health_is_degraded_not_down_while_a_remote_fails(client, portal_settings):
+    portal_settings.HEALTH_FAILING_SECONDS = 300
     call(Step.CONFIRM, 900, http_status=200)
     call(Step.CONFIRM, 600, error="OpenCRVS answered HTTP 502: Bad gateway", http_status=502)
     call(Step.CONFIRM, 60, error="OpenCRVS answered HTTP 502: Bad gateway", http_status=502)
@@ -166,7 +166,7 @@ def test_health_is_degraded_not_down_while_a_remote_fails(client, settings):
     assert client.get("/healthz").json()["status"] == "ok"
 
 
-def test_a_short_blip_is_not_degraded(client, settings):
-    settings.PORTAL_HEALTH_FAILING_SECONDS = 300
+def test_a_short_blip_is_not_degraded(client, portal_settings):
+    portal_settings.HEALTH_FAILING_SECONDS = 300
     call(Step.AUTH, 30, error="could not connect")
     assert client.get("/healthz").json()["status"] == "ok"

@@ -19,10 +19,10 @@ def pipeline(live_pipeline):
 
 
 @pytest.fixture
-def watched(settings):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
-    settings.PORTAL_HEALTH_FAILING_SECONDS = 1.0
-    settings.PORTAL_METRICS_WINDOW_SECONDS = 600.0
+def watched(portal_settings):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.HEALTH_FAILING_SECONDS = 1.0
+    portal_settings.METRICS_WINDOW_SECONDS = 600.0
 
 
 def _get(url, headers=None):

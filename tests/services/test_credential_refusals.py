@@ -29,10 +29,10 @@ def support_client(db):
 
 
 def test_a_credential_refused_on_our_side_needs_a_person_until_reprocessed(
-    configured, client, mosip, support_client, settings
+    configured, client, mosip, support_client, settings, portal_settings
 ):
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     record = waiting_for("100017000000020", "2027R1")
     other = waiting_for("100017000000021", "2027R2")  # waits, nothing refused: moving
     keystore, cert = new_keystore("right-pw")  # the partner certificate MOSIP holds

@@ -109,10 +109,10 @@ MOSIP_ERRORS = {"response": None, "errors": [{"errorCode": "KER-001", "message":
     ],
 )
 def test_mosip_answers_decide_between_retry_and_failure(
-    configured, answering, settings, django_capture_on_commit_callbacks,
+    configured, answering, portal_settings, django_capture_on_commit_callbacks,
     status, body, delay, expected,
 ):  # fmt: skip
-    settings.PORTAL_HTTP_READ_TIMEOUT = 0.5
+    portal_settings.HTTP_READ_TIMEOUT = 0.5
     answering.status, answering.body, answering.delay = status, body, delay
     point("create_packet_url", f"{answering.url}/createPacket")
 
@@ -192,10 +192,10 @@ def test_after_mosip_said_no_a_resubmission_makes_a_new_packet(
 
 
 def test_a_timeout_at_create_packet_resumes_the_same_transaction(
-    configured, answering, settings, django_capture_on_commit_callbacks
+    configured, answering, portal_settings, django_capture_on_commit_callbacks
 ):
     """A timeout says nothing about whether MOSIP created the packet."""
-    settings.PORTAL_HTTP_READ_TIMEOUT, settings.PORTAL_MAX_ATTEMPTS = 0.3, 1
+    portal_settings.HTTP_READ_TIMEOUT, portal_settings.MAX_ATTEMPTS = 0.3, 1
     answering.delay = 1.0
     point("create_packet_url", f"{answering.url}/createPacket")
     submission = deliver(stored(), django_capture_on_commit_callbacks)

@@ -38,10 +38,10 @@ def test_a_worker_whose_record_was_taken_sends_nothing(client, configured, mosip
     assert not submission.attempts.exists()
 
 
-def test_a_call_ends_inside_the_lease(client, configured, mosip, opencrvs, settings):
-    settings.PORTAL_LEASE_SECONDS = 5.0
-    settings.PORTAL_LEASE_MARGIN_SECONDS = 3.0
-    settings.PORTAL_HTTP_READ_TIMEOUT = 30.0
+def test_a_call_ends_inside_the_lease(client, configured, mosip, opencrvs, portal_settings):
+    portal_settings.LEASE_SECONDS = 5.0
+    portal_settings.LEASE_MARGIN_SECONDS = 3.0
+    portal_settings.HTTP_READ_TIMEOUT = 30.0
     submission = lifecycle.claim(received(client, opencrvs, "2026F2").pk, "claim_delivery")
     mosip.controls.latency_seconds = 4.0
     with lifecycle.heartbeat(submission):
@@ -71,12 +71,12 @@ def test_a_workflow_an_earlier_worker_started_is_not_started_again(
 
 
 def test_a_packet_an_earlier_try_sent_is_not_sent_again_when_mosip_holds_it(
-    client, configured, mosip, opencrvs, settings
+    client, configured, mosip, opencrvs, portal_settings
 ):
     # MOSIP writes the packet, but its answer is lost on the way back (the call times
     # out): to the worker this is a createPacket without a recorded answer, as it is to
     # the worker after one that lost its lease mid-call.
-    settings.PORTAL_HTTP_READ_TIMEOUT = 1.0
+    portal_settings.HTTP_READ_TIMEOUT = 1.0
     held_back = {"createPacket": 1}
     answer = mosip.on_create_packet
 

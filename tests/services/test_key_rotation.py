@@ -154,9 +154,9 @@ def test_saving_the_form_without_an_upload_keeps_the_keystores_as_they_are(
 
 
 def test_the_previous_websub_secret_is_accepted_until_the_overlap_ends(
-    admin_client, configured, mosip, client, settings
+    admin_client, configured, mosip, client, portal_settings
 ):
-    settings.PORTAL_WEBSUB_SECRET_OVERLAP_HOURS = 2
+    portal_settings.WEBSUB_SECRET_OVERLAP_HOURS = 2
     config = save_mosip_form(admin_client, websub_secret="websub-secret-2027")
     assert config.websub_secret == "websub-secret-2027"
     assert config.previous_websub_secret == DEMO_WEBSUB_SECRET
@@ -213,17 +213,17 @@ def test_the_settings_page_never_shows_the_previous_secrets(admin_client, config
     [("token-2027", 200), ("token-2026", 200), ("token-2025", 401), ("", 401)],
 )
 def test_the_current_and_the_previous_metrics_tokens_are_both_accepted(
-    client, settings, sent, status
+    client, portal_settings, sent, status
 ):
-    settings.PORTAL_METRICS_TOKEN = "token-2027"
-    settings.PORTAL_METRICS_PREVIOUS_TOKEN = "token-2026"
+    portal_settings.METRICS_TOKEN = "token-2027"
+    portal_settings.METRICS_PREVIOUS_TOKEN = "token-2026"
     response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {sent}")
     assert response.status_code == status
 
 
-def test_without_a_previous_metrics_token_only_the_current_one_is_accepted(client, settings):
-    settings.PORTAL_METRICS_TOKEN = "token-2027"
-    settings.PORTAL_METRICS_PREVIOUS_TOKEN = ""
+def test_without_a_previous_metrics_token_only_the_current_one_is_accepted(client, portal_settings):
+    portal_settings.METRICS_TOKEN = "token-2027"
+    portal_settings.METRICS_PREVIOUS_TOKEN = ""
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer token-2027").status_code == 200
 

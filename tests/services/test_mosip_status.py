@@ -17,12 +17,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def quick(settings):
-    settings.PORTAL_MOSIP_STATUS_AFTER_SECONDS = 0
-    settings.PORTAL_MOSIP_STATUS_INTERVAL_SECONDS = 0
-    settings.PORTAL_MOSIP_UNKNOWN_GRACE_SECONDS = 0.5
-    settings.PORTAL_CREDENTIAL_WAIT_SECONDS = 0.5
-    settings.PORTAL_CREDENTIAL_REQUESTS_MAX = 2
+def quick(settings, portal_settings):
+    portal_settings.MOSIP_STATUS_AFTER_SECONDS = 0
+    portal_settings.MOSIP_STATUS_INTERVAL_SECONDS = 0
+    portal_settings.MOSIP_UNKNOWN_GRACE_SECONDS = 0.5
+    portal_settings.CREDENTIAL_WAIT_SECONDS = 0.5
+    portal_settings.CREDENTIAL_REQUESTS_MAX = 2
     return settings
 
 

@@ -57,15 +57,15 @@ def test_a_retry_is_not_claimed_before_it_is_due(db):
     assert lifecycle.claim(submission.pk, "claim_delivery") is None
 
 
-def test_backoff_grows_and_is_capped(settings):
-    settings.PORTAL_RETRY_BASE_SECONDS, settings.PORTAL_RETRY_MAX_SECONDS = 10, 60
+def test_backoff_grows_and_is_capped(portal_settings):
+    portal_settings.RETRY_BASE_SECONDS, portal_settings.RETRY_MAX_SECONDS = 10, 60
     assert 5 <= progress.backoff_seconds(1) <= 10
     assert 20 <= progress.backoff_seconds(3) <= 40
     assert 30 <= progress.backoff_seconds(10) <= 60
 
 
-def test_retries_end_in_failed_at_the_limit(db, settings):
-    settings.PORTAL_MAX_ATTEMPTS = 3
+def test_retries_end_in_failed_at_the_limit(db, portal_settings):
+    portal_settings.MAX_ATTEMPTS = 3
     submission = a_submission()
     for _ in range(3):
         Submission.objects.filter(pk=submission.pk).update(next_attempt_at=None)
@@ -98,14 +98,16 @@ def test_a_worker_whose_lease_was_taken_over_can_no_longer_move_the_record(db):
     assert Submission.objects.get().status == Status.AWAITING_CREDENTIAL
 
 
-def test_a_working_worker_keeps_its_lease_and_a_killed_one_loses_it(transactional_db, settings):
+def test_a_working_worker_keeps_its_lease_and_a_killed_one_loses_it(
+    transactional_db, portal_settings
+):
     """The heartbeat renews the lease while the call runs; once it stops (the worker was
     killed), the record is handed back as soon as the lease runs out, not after minutes."""
     import time
 
     from integration.services.sweep import sweep
 
-    settings.PORTAL_LEASE_SECONDS = 0.6
+    portal_settings.LEASE_SECONDS = 0.6
     submission = a_submission()
     claimed = lifecycle.claim(submission.pk, "claim_delivery")
     with lifecycle.heartbeat(claimed):
@@ -120,7 +122,7 @@ def test_a_working_worker_keeps_its_lease_and_a_killed_one_loses_it(transactiona
 
 
 def test_the_sweep_queues_a_lost_record_again_once_per_grace_period(
-    db, settings, django_capture_on_commit_callbacks
+    db, portal_settings, django_capture_on_commit_callbacks
 ):
     """A backlog must not grow by the sweep's own duplicates."""
     from datetime import timedelta
@@ -129,7 +131,7 @@ def test_the_sweep_queues_a_lost_record_again_once_per_grace_period(
 
     from integration.services.sweep import sweep
 
-    long_ago = timezone.now() - timedelta(seconds=settings.PORTAL_SWEEP_GRACE_SECONDS + 5)
+    long_ago = timezone.now() - timedelta(seconds=portal_settings.SWEEP_GRACE_SECONDS + 5)
     waiting = a_submission()
     Submission.objects.filter(pk=waiting.pk).update(updated_at=long_ago)
     with django_capture_on_commit_callbacks(execute=False) as queued:

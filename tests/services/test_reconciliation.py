@@ -114,9 +114,9 @@ def test_an_event_whose_country_config_call_was_lost_is_found_and_confirmed(reco
 
 @pytest.mark.e2e
 def test_a_confirmed_record_that_opencrvs_still_shows_waiting_is_confirmed_again(
-    reconciling, settings
+    reconciling, portal_settings
 ):
-    settings.PORTAL_RECONCILIATION_GRACE_SECONDS = 0
+    portal_settings.RECONCILIATION_GRACE_SECONDS = 0
     opencrvs = reconciling.opencrvs
     document = waiting_event()
     event = opencrvs.add_event(document)
@@ -144,8 +144,8 @@ def test_a_confirmed_record_that_opencrvs_still_shows_waiting_is_confirmed_again
 
 
 @pytest.mark.e2e
-def test_with_list_a_person_takes_the_event_in_from_the_console(reconciling, settings):
-    settings.PORTAL_RECONCILIATION_MISSING = "list"
+def test_with_list_a_person_takes_the_event_in_from_the_console(reconciling, portal_settings):
+    portal_settings.RECONCILIATION_MISSING = "list"
     opencrvs = reconciling.opencrvs
     event = opencrvs.lose_delivery(waiting_event())
     run = reconciliation.reconcile()
@@ -261,9 +261,11 @@ def test_without_a_system_client_no_run_is_made_and_the_page_says_why(configured
 
 
 @pytest.mark.django_db
-def test_metrics_count_the_differences_of_the_latest_run(client, settings, configured, opencrvs):
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
-    settings.PORTAL_RECONCILIATION_MISSING = "list"
+def test_metrics_count_the_differences_of_the_latest_run(
+    client, portal_settings, configured, opencrvs
+):
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.RECONCILIATION_MISSING = "list"
     load_defaults_with_address_default()
     use_system_client(opencrvs)
     opencrvs.lose_delivery(waiting_event())
@@ -304,10 +306,10 @@ def test_run_now_queues_a_run_that_the_worker_makes(reconciling):
 
 @pytest.mark.django_db
 def test_a_record_opencrvs_accepted_three_times_and_still_shows_waiting_is_left_to_a_person(
-    client, settings, configured, opencrvs
+    client, portal_settings, configured, opencrvs
 ):
-    settings.PORTAL_RECONCILIATION_GRACE_SECONDS = 0
-    settings.PORTAL_METRICS_TOKEN = METRICS_TOKEN
+    portal_settings.RECONCILIATION_GRACE_SECONDS = 0
+    portal_settings.METRICS_TOKEN = METRICS_TOKEN
     load_defaults_with_address_default()
     use_system_client(opencrvs)
     event = opencrvs.add_event(waiting_event())

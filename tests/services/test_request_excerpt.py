@@ -78,8 +78,8 @@ def test_a_large_or_streamed_body_stays_bounded():
 
 
 @pytest.mark.django_db
-def test_a_call_that_got_no_answer_keeps_what_was_sent(settings):
-    settings.PORTAL_HTTP_READ_TIMEOUT = 0.2
+def test_a_call_that_got_no_answer_keeps_what_was_sent(portal_settings):
+    portal_settings.HTTP_READ_TIMEOUT = 0.2
     with ScriptedServer() as server:
         server.replies["/slow"] = Reply(delay=1.0)
         url = f"{server.url}/slow"
@@ -92,8 +92,8 @@ def test_a_call_that_got_no_answer_keeps_what_was_sent(settings):
 
 
 @pytest.mark.django_db
-def test_a_call_refused_before_it_left_records_no_request(settings):
-    settings.PORTAL_OUTBOUND_HOSTS = ["mosip.example"]
+def test_a_call_refused_before_it_left_records_no_request(portal_settings):
+    portal_settings.OUTBOUND_HOSTS = ["mosip.example"]
     url = "http://127.0.0.1:9/createPacket"
     with pytest.raises(RemoteError), recorded_call(Step.CREATE_PACKET, url, None) as call:
         call.response = send("PUT", url, what="MOSIP", json={})

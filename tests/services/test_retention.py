@@ -181,8 +181,8 @@ def test_the_policy_can_be_turned_off_and_is_in_the_admin(admin_client):
 
 
 @pytest.mark.django_db
-def test_a_backlog_is_erased_over_several_runs(settings):
-    settings.PORTAL_RETENTION_MAX_RECORDS_PER_RUN = 2
+def test_a_backlog_is_erased_over_several_runs(portal_settings):
+    portal_settings.RETENTION_MAX_RECORDS_PER_RUN = 2
     long_ago = timezone.now() - timedelta(days=200)
     for n in range(3):
         body = birth_request(f"2026R6{n}", f"R6{n}")

@@ -53,8 +53,8 @@ def _admin_saves_in_another_process(cache_dir: Path, center_id: str) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, check=True, timeout=60)  # noqa: S603
 
 
-def test_a_per_process_cache_keeps_nothing_and_a_shared_one_does(settings):
-    settings.PORTAL_CONFIG_CACHE = None
+def test_a_per_process_cache_keeps_nothing_and_a_shared_one_does(settings, portal_settings):
+    portal_settings.CONFIG_CACHE = None
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert not config_cache.enabled()  # another process would never learn of a save
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",

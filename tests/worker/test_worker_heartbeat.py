@@ -29,8 +29,8 @@ def test_no_worker_ever_is_reported(client, db):
     assert any("no worker has ever reported" in reason for reason in body["reasons"])
 
 
-def test_a_silent_worker_is_reported_and_a_live_one_is_not(client, db, settings):
-    settings.PORTAL_WORKER_SILENT_SECONDS = 60
+def test_a_silent_worker_is_reported_and_a_live_one_is_not(client, db, portal_settings):
+    portal_settings.WORKER_SILENT_SECONDS = 60
     WorkerHeartbeat.objects.create(hostname="w1", seen_at=timezone.now() - timedelta(minutes=5))
     assert any("no worker has reported for 5 min" in r for r in reasons(client))
 
@@ -73,6 +73,7 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
     mosip,
     opencrvs,
     settings,
+    portal_settings,
     tmp_path,
 ):
     """The reported failure: kombu `AttributeError ... 'hostname'` after a Redis restart
@@ -131,6 +132,6 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
         worker.wait(timeout=30)
     assert "AttributeError" not in worker_log(log), worker_log(log)
 
-    settings.PORTAL_WORKER_SILENT_SECONDS = 1
+    portal_settings.WORKER_SILENT_SECONDS = 1
     time.sleep(1.5)
     assert any("no worker has reported for" in r for r in reasons(client))
