@@ -119,16 +119,16 @@ def pipeline(live_pipeline):
 
 
 @pytest.fixture
-def oidc(settings, oidc_provider) -> Provider:
+def oidc(portal_settings, oidc_provider) -> Provider:
     """The portal configured for the provider, as OIDC_* environment variables would."""
     issuer = oidc_provider.issuer
-    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{issuer}/auth"
-    settings.OIDC_OP_TOKEN_ENDPOINT = f"{issuer}/token"
-    settings.OIDC_OP_USER_ENDPOINT = f"{issuer}/me"
-    settings.OIDC_OP_JWKS_ENDPOINT = f"{issuer}/jwks"
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_PROVIDER_NAME = PROVIDER_NAME
+    portal_settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{issuer}/auth"
+    portal_settings.OIDC_OP_TOKEN_ENDPOINT = f"{issuer}/token"
+    portal_settings.OIDC_OP_USER_ENDPOINT = f"{issuer}/me"
+    portal_settings.OIDC_OP_JWKS_ENDPOINT = f"{issuer}/jwks"
+    portal_settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    portal_settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    portal_settings.OIDC_PROVIDER_NAME = PROVIDER_NAME
     return oidc_provider
 
 

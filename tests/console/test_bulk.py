@@ -141,8 +141,8 @@ def test_every_record_matching_the_filters(support_client, make_submission):
     assert other.status == Status.FAILED
 
 
-def test_too_many_matching_records_are_refused(support_client, make_submission, settings):
-    settings.CONSOLE_BULK_LIMIT = 2
+def test_too_many_matching_records_are_refused(support_client, make_submission, portal_settings):
+    portal_settings.CONSOLE_BULK_LIMIT = 2
     for _ in range(3):
         make_submission(Status.FAILED)
     reply = support_client.post(

@@ -87,17 +87,17 @@ def test_last_contact_with_each_system():
     assert opencrvs.last_ok == now - timedelta(hours=1) and not opencrvs.failing
 
 
-def test_the_dashboard_is_cached_briefly(support_client, make_submission, settings):
-    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60
+def test_the_dashboard_is_cached_briefly(support_client, make_submission, portal_settings):
+    portal_settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60
     support_client.get(reverse("console:dashboard"))
     make_submission(Status.FAILED)
     assert support_client.get(reverse("console:dashboard")).context["dash"].needs_action == 0
 
 
 def test_auditors_see_failure_reasons_and_errors_without_personal_data(
-    support_client, auditor_client, make_submission, settings
+    support_client, auditor_client, make_submission, portal_settings
 ):
-    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60  # each role gets its own cached version
+    portal_settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 60  # each role gets its own cached version
     make_submission(
         Status.FAILED,
         failed_step=Step.MAPPING,

@@ -73,8 +73,10 @@ def test_a_bad_date_range_is_explained(support_client):
     assert "The end date is before the start date." in reply.content.decode()
 
 
-def test_pages_follow_a_cursor_both_ways_and_never_count(support_client, make_submission, settings):
-    settings.CONSOLE_PAGE_SIZE = 3
+def test_pages_follow_a_cursor_both_ways_and_never_count(
+    support_client, make_submission, portal_settings
+):
+    portal_settings.CONSOLE_PAGE_SIZE = 3
     start = timezone.now() - timedelta(hours=1)
     made = [
         make_submission(Status.CONFIRMED, token="", created_at=start + timedelta(minutes=n))

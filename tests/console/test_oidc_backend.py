@@ -17,12 +17,12 @@ def sign_in(claims: dict):
     return backend.update_user(users[0], claims) if users else backend.create_user(claims)
 
 
-def test_the_role_claim_maps_to_roles(settings):
+def test_the_role_claim_maps_to_roles(portal_settings):
     assert roles_from_claims({"groups": ["support", "other"]}) == {Role.SUPPORT}
     assert roles_from_claims({"groups": "auditor integration-admin"}) == {Role.AUDITOR, Role.ADMIN}
     assert roles_from_claims({"groups": []}) == set()
-    settings.OIDC_ROLES_CLAIM = "realm_access.roles"
-    settings.OIDC_SUPPORT_ROLES = ["crvs-helpdesk"]
+    portal_settings.OIDC_ROLES_CLAIM = "realm_access.roles"
+    portal_settings.OIDC_SUPPORT_ROLES = ["crvs-helpdesk"]
     assert roles_from_claims({"realm_access": {"roles": ["crvs-helpdesk"]}}) == {Role.SUPPORT}
 
 

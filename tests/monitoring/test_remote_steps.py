@@ -38,11 +38,11 @@ def _closed_port() -> int:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("outage", ["http_5xx", "no_answer"])
-def test_an_opencrvs_auth_outage_shows_everywhere(live_pipeline, settings, portal_settings, outage):
+def test_an_opencrvs_auth_outage_shows_everywhere(live_pipeline, portal_settings, outage):
     portal_settings.METRICS_TOKEN = METRICS_TOKEN
     portal_settings.HEALTH_FAILING_SECONDS = 1.0
     portal_settings.METRICS_WINDOW_SECONDS = 600.0
-    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
+    portal_settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
     with OpenCrvsStandIn(controls=Controls(down=True)) as auth_service:
         config = OpenCrvsSettings.load()
         # OpenCRVS's auth service is its own host; the gateway stays up.

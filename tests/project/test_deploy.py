@@ -111,8 +111,8 @@ def test_password_sign_in_is_locked_after_five_wrong_passwords(client):
 
 
 @pytest.mark.django_db
-def test_behind_the_proxy_the_lock_follows_the_address_the_proxy_saw(client, settings):
-    settings.BEHIND_TLS_PROXY = True
+def test_behind_the_proxy_the_lock_follows_the_address_the_proxy_saw(client, portal_settings):
+    portal_settings.BEHIND_TLS_PROXY = True
     get_user_model().objects.create_superuser("root", password="the-right-password-1")
     attacker = {"HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}  # forged left part
     for n in range(5):

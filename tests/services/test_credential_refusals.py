@@ -29,9 +29,9 @@ def support_client(db):
 
 
 def test_a_credential_refused_on_our_side_needs_a_person_until_reprocessed(
-    configured, client, mosip, support_client, settings, portal_settings
+    configured, client, mosip, support_client, portal_settings
 ):
-    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
+    portal_settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
     portal_settings.METRICS_TOKEN = METRICS_TOKEN
     record = waiting_for("100017000000020", "2027R1")
     other = waiting_for("100017000000021", "2027R2")  # waits, nothing refused: moving
