@@ -269,6 +269,9 @@ REASONS = {
         "%(calls)s call records. Kept its identifiers, statuses and timestamps."
     ),
     "run_unexpected": _("Unexpected error: %(kind)s"),
+    # Why the retention policy erased a record (the erase entry's "why"; `ended` is an
+    # ISO date)
+    "retention_due": _("%(days)s days after the record ended (%(ended)s)."),
     # The reconciliation with OpenCRVS (integration.services.reconciliation): why a run
     # could not run, why it could not act on an event, what a person's take-in did
     "reconciliation_no_system_client": _(
@@ -288,6 +291,21 @@ REASONS = {
     ),
     "taken_in": _("Taken in from OpenCRVS as record %(pk)s."),
     "taken_in_already": _("The portal holds this event already (record %(pk)s)."),
+    "taken_in_listed": _("Listed by the reconciliation with OpenCRVS."),
+    # An event the portal cannot take in (integration.services.intake): OpenCRVS reads
+    # the English text in the API's answer, staff the code (the reconciliation's page)
+    "intake_no_profile": _(
+        "No active mapping profile answers to event type '%(type)s'; an integration admin "
+        "can add one in the admin."
+    ),
+    "intake_no_certificate_number": _(
+        "The '%(profile)s' profile made no usable certificate number (%(number)s)."
+    ),
+    "intake_event_conflict": _(
+        "Certificate number %(number)s belongs to another OpenCRVS event (tracking id "
+        "%(tracking_id)s); this token is for event %(event_id)s. A token confirms one "
+        "record only."
+    ),
 }
 
 # How a remote's own words follow the sentence in the English text, when not ": …".

@@ -17,7 +17,7 @@ class AttemptInline(admin.TabularInline):
         "step",
         "http_status",
         "duration_ms",
-        "error",
+        "failure_reason",
         "url",
         "request_excerpt",
         "response_excerpt",
@@ -25,6 +25,12 @@ class AttemptInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("error"))
+    def failure_reason(self, obj: Attempt) -> str:
+        """The call's reason in the reader's language (its code, stored since migration
+        0033), the remote's own words marked apart; an older row's text as stored."""
+        return reason_text.rendered(obj) if obj.error else ""
 
 
 @admin.register(Submission)
@@ -45,8 +51,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
     exclude = ["token", "last_error"]  # last_error is shown as `failure_reason`
 
     def get_readonly_fields(self, request, obj=None):
-        # The reason in the reader's language, not its English text and stored code.
+        # The reason in the reader's language, not its English text and stored code, nor
+        # the dashboard's English keys for grouping alike reasons.
         hidden = {"token", "last_error", "reason_code", "reason_params"}
+        hidden |= {"reason_key", "masked_reason_key"}
         fields = [f.name for f in self.model._meta.fields if f.name not in hidden]
         return [*fields, "failure_reason"]
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from integration import app_settings
@@ -23,6 +24,13 @@ class ActionKind(models.TextChoices):
 # The audit trail also records what no person asked for: the retention policy erasing a
 # record's personal data (not a staff action, so not an ActionKind).
 ERASE = "erase"
+# Who did what no person asked for: stored as a msgid in `actor_name` (English in the
+# audit entry), shown in the reader's language (StaffAction.who).
+RETENTION_POLICY = gettext_noop("Retention policy")
+PORTAL_ACTORS = frozenset({RETENTION_POLICY})
+# Where an audit entry written by the portal itself keeps its "why" as a code: among
+# `message_params`, beside its English in `reason` (staff_actions.words_of).
+WHY = "why"
 # Who looks after a record, and notes on it (integration.services.ownership): audited like
 # the actions, but they change nothing in the record's flow, so they are not ActionKinds.
 ASSIGN = "assign"
@@ -191,6 +199,22 @@ class StaffAction(models.Model):
         if self.message:
             return _("Assigned to %(name)s.") % {"name": self.message}
         return _("No longer assigned to anyone.")
+
+    @property
+    def why(self) -> str:
+        """Why it was done, in the reader's language when the portal itself wrote it (the
+        retention policy, the reconciliation's take-in): a person's words as written."""
+        said = Reason.load(self.message_code, self.message_params)
+        why = said.params.get(WHY) if said is not None else None
+        return why.for_staff() if isinstance(why, Reason) else self.reason
+
+    @property
+    def who(self) -> str:
+        """Who did it: a person's name as stored; the portal's own policy in the reader's
+        language."""
+        if self.actor_id is None and self.actor_name in PORTAL_ACTORS:
+            return gettext(self.actor_name)
+        return self.actor_name
 
 
 class OidcIdentity(models.Model):

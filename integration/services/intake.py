@@ -21,6 +21,7 @@ from integration.mapping.profiles import profile_for
 from integration.models import EventType, IntakeRepeat, Submission
 from integration.models.mapping import MappingProfile, SourceFormat
 from integration.models.submission import FINAL_STATUSES
+from integration.reasons import Reason
 from integration.services import lifecycle
 from integration.services.record_token import RecordToken
 
@@ -29,7 +30,17 @@ WEBHOOK_TOPICS = {"BIRTH_REGISTERED": EventType.BIRTH, "DEATH_REGISTERED": Event
 MAX_KEY = 64  # tracking ids and certificate numbers are short; longer ones are not ours
 
 
-class NotConfigured(ValueError):
+class Refused(ValueError):
+    """A record the portal cannot take, raised with a Reason: str() is its English
+    sentence (OpenCRVS reads it in the API's answer), `reason` its code for staff (the
+    reconciliation's flash and findings)."""
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
+
+
+class NotConfigured(Refused):
     """The portal cannot take this record until an admin configures it."""
 
 
@@ -72,10 +83,7 @@ def from_correction_request(body: dict, token: RecordToken) -> Incoming:
 def _profile(source_format: str, type_id: str) -> MappingProfile:
     profile = profile_for(source_format, type_id)
     if profile is None:
-        raise NotConfigured(
-            f"No active mapping profile answers to event type '{type_id}'; "
-            "an integration admin can add one in the admin."
-        )
+        raise NotConfigured(Reason("intake_no_profile", type=type_id))
     return profile
 
 
@@ -84,7 +92,7 @@ def from_event_document(event: dict, token: RecordToken) -> Incoming:
     number = certificate_number(profile, source_document(SourceFormat.EVENT, event))
     if not number or len(number) > MAX_KEY:
         raise NotConfigured(
-            f"The '{profile.name}' profile made no usable certificate number ({number!r})."
+            Reason("intake_no_certificate_number", profile=profile.name, number=repr(number))
         )
     return Incoming(
         SourceFormat.EVENT, profile.event_type, event["type"], _short(event["trackingId"]),
@@ -113,7 +121,7 @@ def from_webhook(bundle: dict, topic: str, raw_body: bytes) -> Incoming:
     )
 
 
-class EventConflict(ValueError):
+class EventConflict(Refused):
     """A known certificate number with another OpenCRVS event's token: refused (409)."""
 
 
@@ -194,9 +202,12 @@ def _repeated(submission: Submission, incoming: Incoming) -> Submission:
         log.warning("record %s: its certificate number came with another event's token",
                     submission.pk)  # fmt: skip
         raise EventConflict(
-            f"Certificate number {incoming.certificate_number} belongs to another OpenCRVS "
-            f"event (tracking id {submission.tracking_id}); this token is for event "
-            f"{token.event_id}. A token confirms one record only."
+            Reason(
+                "intake_event_conflict",
+                number=incoming.certificate_number,
+                tracking_id=submission.tracking_id,
+                event_id=token.event_id,
+            )
         )
     if incoming.certificate_number != submission.certificate_number:
         IntakeRepeat.objects.create(

@@ -29,7 +29,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integration import app_settings
@@ -44,6 +43,7 @@ from integration.models.submission import Step
 from integration.reasons import Reason, stored_reason
 from integration.services import intake, lifecycle
 from integration.services.record_token import RecordToken
+from integration.services.staff_actions import words_of
 
 log = logging.getLogger(__name__)
 PAGE = 100  # core's default and a sensible page
@@ -317,10 +317,8 @@ def take_in_by_person(event_id: str, user, reason: str = "") -> Submission:
     StaffAction.objects.create(
         kind=TAKE_IN,
         outcome=ActionOutcome.DONE,
-        message=str(said),  # English in the audit log; its code for pages
-        message_code=said.code,
-        message_params=said.stored()["reason_params"],
-        reason=reason or _("Listed by the reconciliation with OpenCRVS."),
+        # English in the audit log; codes for pages (the portal's own reason too)
+        **words_of(said, why=reason or Reason("taken_in_listed")),
         actor=user,
         actor_name=user.get_username(),
         submission=submission,

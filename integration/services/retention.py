@@ -25,7 +25,7 @@ from integration.models import (
     Submission,
     VerificationRecord,
 )
-from integration.models.console import ERASE
+from integration.models.console import ERASE, RETENTION_POLICY
 from integration.models.submission import FINAL_STATUSES, Status
 from integration.reasons import Reason
 from integration.services.lifecycle import reason_columns
@@ -35,7 +35,7 @@ from integration.services.staff_actions import words_of
 log = logging.getLogger(__name__)
 BATCH = 500
 ERASED = "[erased]"
-ACTOR = "Retention policy"
+ACTOR = RETENTION_POLICY  # a msgid: the audit log names it in the reader's language
 OPEN_STATUSES = [status for status in Status.values if status not in FINAL_STATUSES]
 
 
@@ -139,8 +139,10 @@ def erase(submission: Submission, days: int, now: datetime) -> int:
             tracking_id=submission.tracking_id,
             status_before=submission.status,
             status_after=submission.status,
-            reason=f"{days} days after the record ended ({submission.updated_at:%Y-%m-%d}).",
-            **words_of(Reason("personal_data_erased", calls=scrubbed)),
+            **words_of(
+                Reason("personal_data_erased", calls=scrubbed),
+                why=Reason("retention_due", days=days, ended=f"{submission.updated_at:%Y-%m-%d}"),
+            ),
             created_at=now,
         )
     return scrubbed

@@ -41,6 +41,7 @@ from integration.models import (
     Submission,
     TransactionId,
 )
+from integration.models.console import WHY
 from integration.models.submission import FailureKind, Step
 from integration.reasons import Reason
 from integration.services import lifecycle
@@ -154,14 +155,25 @@ class ActionRequest:
         return entry
 
 
-def words_of(message: Reason) -> dict:
-    """An audit entry's columns for what happened: the English text, the code and values."""
+def words_of(message: Reason, why: Reason | str | None = None) -> dict:
+    """An audit entry's columns for what happened: the English text, the code and values.
+    With `why`, its `reason` too: a person's words as they are, or the portal's own reason
+    (retention, the reconciliation) in English, its code kept among the values
+    (StaffAction.why shows it in the reader's language)."""
     stored = message.stored()
-    return {
+    columns = {
         "message": str(message),
         "message_code": stored["reason_code"],
         "message_params": stored["reason_params"],
     }
+    if isinstance(why, Reason):
+        # As a cause is stored (integration.reasons): read back as a Reason.
+        why_stored = {"code": why.code, "params": why.stored()["reason_params"]}
+        columns["message_params"] = {**columns["message_params"], WHY: why_stored}
+        columns["reason"] = str(why)
+    elif why is not None:
+        columns["reason"] = why
+    return columns
 
 
 def mosip_may_hold(submission: Submission) -> bool:

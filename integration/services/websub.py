@@ -155,6 +155,15 @@ def denied(topic: str, reason: str) -> None:
         log.warning("MOSIP's WebSub hub denied the subscription to %s", topic)
 
 
+def _hub_words(words: str) -> str:
+    """The hub's own reason inside a sentence, in parentheses and marked as its words (never
+    translated), or nothing."""
+    if not words:
+        return ""
+    marked = _("in the hub's own words, not translated: “%(words)s”") % {"words": words}
+    return f" ({marked})"
+
+
 @dataclass
 class Standing:
     state: str
@@ -205,7 +214,7 @@ class Standing:
                 "fix it and run manage.py subscribe_websub."
             ) % {"callback": callback, "why": hosts}
         if self.state == WebSubState.DENIED:
-            reason = f" ({sub.denied_reason})" if detailed and sub.denied_reason else ""
+            reason = _hub_words(sub.denied_reason) if detailed else ""
             return _(
                 "MOSIP's WebSub hub denied the subscription%(reason)s: no credential is delivered."
             ) % {"reason": reason}
@@ -252,7 +261,7 @@ class Standing:
                 "reaches it and run manage.py subscribe_websub."
             ) % {"callback": callback, "later": later}
         if self.state == WebSubState.DENIED:
-            reason = f" ({sub.denied_reason})" if detailed and sub.denied_reason else ""
+            reason = _hub_words(sub.denied_reason) if detailed else ""
             return _(
                 "MOSIP's WebSub hub denied the subscription to workflow events%(reason)s: "
                 "%(later)s. If this MOSIP does not publish the topic, set "

@@ -211,6 +211,8 @@ def test_every_reason_reads_in_french():
     values |= {"transaction_id": "1", "codes": "IDA-MLC-001"}
     values |= {"process": "CRVS_NEW", "choices": "female, male", "part": "'x'"}
     values |= {"old": "1", "new": "2", "id": 7, "n": 3, "pk": 8, "calls": 4}
+    values |= {"days": 90, "ended": "2026-01-31", "profile": "P", "number": "N"}
+    values |= {"tracking_id": "T", "event_id": "E"}
     for code, sentence in REASONS.items():
         with translation.override("en"):
             english = str(sentence) % values
@@ -615,3 +617,138 @@ def test_a_failed_websub_request_says_why_in_french(support_client, admin_client
         html = page.content.decode()
         assert "La dernière demande d’abonnement WebSub a échoué (connexion impossible à" in html
         assert "could not connect" not in visible_text(html)
+
+
+# --- What the portal itself writes: retention's entry, intake's refusals, the calls table ---
+PORTAL_ENGLISH = (
+    "Retention policy",
+    "days after the record ended",
+    "Erased the raw request",
+    "No active mapping profile",
+    "belongs to another OpenCRVS event",
+)
+
+
+def test_retentions_erase_entry_says_who_and_why_in_french(support_client, make_submission):
+    """The audit entry keeps its English words; the audit log and the record's timeline
+    name the policy and say why in the reader's language."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integration.models import StaffAction
+    from integration.services.retention import erase
+
+    ended = make_submission(Status.CONFIRMED, token="")
+    Submission.objects.filter(pk=ended.pk).update(updated_at=timezone.now() - timedelta(days=91))
+    ended.refresh_from_db()
+    erase(ended, 90, timezone.now())
+    entry = StaffAction.objects.get(submission=ended, kind="erase")
+    day = f"{ended.updated_at:%Y-%m-%d}"
+    assert (entry.actor_name, entry.reason) == (
+        "Retention policy",
+        f"90 days after the record ended ({day}).",
+    )
+    assert entry.message_params["why"] == {
+        "code": "retention_due",
+        "params": {"days": 90, "ended": day},
+    }
+    for page in (
+        support_client.get(reverse("console:audit"), **FRENCH),
+        support_client.get(reverse("console:submission", args=[ended.pk]), **FRENCH),
+    ):
+        html = page.content.decode()
+        assert "Politique de conservation" in html
+        assert f"90 jours après la fin du dossier ({day})." in html
+        assert "Effacé la requête brute" in html
+        assert not [words for words in PORTAL_ENGLISH if words in visible_text(html)]
+    english = support_client.get(reverse("console:audit")).content.decode()
+    assert "Retention policy" in english and "90 days after the record ended" in english
+
+
+def test_a_record_intake_refuses_reads_in_french_and_stays_english_for_opencrvs(
+    make_submission,
+):
+    from integration.services import intake
+    from integration.services.record_token import RecordToken
+
+    event = {"id": "e-1", "type": "v2.unknown", "trackingId": "B1", "actions": []}
+    with pytest.raises(intake.NotConfigured) as refused:
+        intake.from_event_document(event, RecordToken(raw="", claims={"eventId": "e-1"}))
+    assert str(refused.value) == (
+        "No active mapping profile answers to event type 'v2.unknown'; an integration admin "
+        "can add one in the admin."
+    )
+    with translation.override("fr"):
+        assert staff_words(refused.value) == (
+            "Aucun profil de correspondance actif ne répond au type d’événement « v2.unknown » ; "
+            "un administrateur de l’intégration peut en ajouter un dans l’administration."
+        )
+
+    held = make_submission(Status.CONFIRMED, event_id="e-2")
+    token = RecordToken(raw="t", claims={"eventId": "e-3", "actionId": "a"})
+    incoming = intake.Incoming(
+        "event", "birth", "v2.birth", "B2", held.certificate_number, {}, token
+    )
+    with pytest.raises(intake.EventConflict) as conflict:
+        intake.receive(incoming)
+    assert str(conflict.value).startswith(
+        f"Certificate number {held.certificate_number} belongs to another OpenCRVS event"
+    )
+    with translation.override("fr"):
+        said = staff_words(conflict.value)
+    assert said.startswith(f"Le n° d’acte {held.certificate_number} appartient à un autre")
+    assert "ce jeton est celui de l’événement e-3" in said
+
+
+def test_the_records_admin_shows_each_calls_reason_in_french(admin_client_, unmappable):
+    """The calls table, as the record's page: the reason in French, a remote's own words
+    in a block marked as its verbatim text."""
+    from integration.models import Attempt
+
+    said = refused_by_mosip().reason
+    Attempt.objects.create(
+        submission=unmappable,
+        step=Step.CREATE_PACKET,
+        url="http://mosip.test/packet",
+        http_status=400,
+        error=str(said),
+        **said.stored(),
+    )
+    change = reverse("admin:integration_submission_change", args=[unmappable.pk])
+    html = admin_client_.get(change, **FRENCH).content.decode()
+    calls = html[html.index('id="attempts-group"') :]
+    assert "ne respecte pas le format du schéma d’identité" in calls
+    assert "MOSIP (création du paquet) a répondu HTTP 400" in calls
+    assert f"<code>{MOSIP_SAYS}</code>" in calls
+    assert not [words for words in ENGLISH if words in visible_text(html)]
+
+
+def test_the_hubs_denial_is_marked_as_its_own_words(admin_client_):
+    from django.utils import timezone
+
+    from demo.stand_ins import configure_for_stand_ins
+    from integration.models import MosipSettings, WebSubSubscription
+    from integration.services import websub
+
+    configure_for_stand_ins("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+    config = MosipSettings.load()
+    WebSubSubscription.objects.create(
+        pk=websub.SUBSCRIPTION,
+        hub_url=config.websub_hub_url,
+        topic=config.websub_topic,
+        callback_url=config.websub_callback_url,
+        mode="subscribe",
+        requested_at=timezone.now(),
+    )
+    websub.denied(config.websub_topic, "topic not registered")
+    assert websub.standing().state == "denied"
+    with translation.override("fr"):
+        problem = websub.standing().problem()
+    assert problem.startswith(
+        "Le hub WebSub de MOSIP a refusé l’abonnement (dans les propres mots du hub, non "
+        "traduits : « topic not registered »)"
+    )
+    cache.clear()
+    html = admin_client_.get("/admin/integration/mosipsettings/1/change/", **FRENCH)
+    assert "non traduits : « topic not registered »" in html.content.decode()

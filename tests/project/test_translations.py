@@ -239,6 +239,8 @@ FAILURE_MODULES = [
     ROOT / "integration" / "services" / "retention.py",
     ROOT / "integration" / "services" / "reconciliation.py",
     ROOT / "integration" / "services" / "websub.py",
+    # What intake refuses: OpenCRVS reads the English, staff the code
+    ROOT / "integration" / "services" / "intake.py",
 ]
 # Where a failure's words go: an error raised for a record, a failure, a stored reason.
 REASON_CALLS = {"RemoteError", "DestinationRefused", "Failure", "MappingFailed"}
@@ -255,6 +257,7 @@ REASON_CALLS |= {"TransformError"}
 # VerificationError(...) alone is the answer to OpenCRVS's form (English); staff read check.fail
 REASON_CALLS |= {"Handled", "_refused", "TokenRefused"}
 REASON_CALLS |= {"NotReady", "WorkflowEventOutcome", "words_of"}
+REASON_CALLS |= {"NotConfigured", "EventConflict"}
 # progress.fail(record, move, step, reason) and retry_later(record, move, fail, step, reason);
 # a move's failure, RecordFailure(reason, step, kind)
 REASON_ARGUMENT = {"fail": 3, "retry_later": 4, "RecordFailure": 0}
@@ -342,6 +345,9 @@ def test_the_reason_scan_finds_a_verification_row_written_in_place(tmp_path):
 # (`reason_code`, `message_code`, ...), never a literal, nor gettext at write time (the
 # worker's language, not the reader's).
 STORED_FIELDS = {"last_error", "error", "message", "request_error", "error_message"}
+# An audit entry's "why" and "who": a person's words, or the portal's own as a code (a
+# Reason passed to words_of(..., why=...)) and a msgid (StaffAction.why, .who).
+STORED_FIELDS |= {"reason", "actor_name"}
 STORING_CALLS = {"create", "update", "update_or_create", "get_or_create", "StaffAction"}
 
 
@@ -399,11 +405,16 @@ def test_the_stored_sentence_scan_finds_words_and_gettext_at_write_time(tmp_path
         '    StaffAction.objects.create(message=f"There is no record with id {n}.")\n'
         '    Sub.objects.filter(pk=1).update(request_error="")\n'
         '    entry.message = str(Reason("no_such_record", id=n))\n'
+        '    StaffAction(reason=_("Listed by a run."), actor_name="Retention policy")\n'
+        '    StaffAction(reason=f"{n} days after the record ended.")\n'
     )
     assert sentences_stored(module) == [
         "2: : stopped part-way",
         "3: _(...) at write time",
         "4: There is no record with id ",
+        "7: _(...) at write time",
+        "7: Retention policy",
+        "8:  days after the record ended.",
     ]
 
 

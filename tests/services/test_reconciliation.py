@@ -168,6 +168,34 @@ def test_with_list_a_person_takes_the_event_in_from_the_console(reconciling, por
 
 
 @pytest.mark.django_db
+def test_a_take_in_reads_in_french(configured, opencrvs):
+    """Why an event cannot be taken in, and why one was: in the reader's language on the
+    console; the audit entry keeps English (OpenCRVS reads intake's refusals in English)."""
+    use_system_client(opencrvs)
+    event = opencrvs.lose_delivery(waiting_event())
+    support = client_for(make_user("sam", Role.SUPPORT))
+    take_in = reverse("console:reconciliation-take-in")
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+    # No mapping profile takes the event yet.
+    page = support.post(take_in, {"event_id": event.id}, follow=True, **french).content.decode()
+    assert "Aucun profil de correspondance actif ne répond au type d’événement" in page
+    assert "No active mapping profile" not in page
+    assert not Submission.objects.exists()
+
+    load_defaults_with_address_default()
+    support.post(take_in, {"event_id": event.id}, **french)
+    [audit] = StaffAction.objects.filter(kind="take_in")
+    assert audit.reason == "Listed by the reconciliation with OpenCRVS."
+    page = support.get(reverse("console:audit"), **french).content.decode()
+    assert "Listé par le rapprochement avec OpenCRVS." in page
+    assert "Pris en charge depuis OpenCRVS comme dossier" in page
+    assert "Listed by the reconciliation" not in page
+    page = support.get(reverse("console:audit")).content.decode()
+    assert "Listed by the reconciliation with OpenCRVS." in page
+
+
+@pytest.mark.django_db
 def test_an_auditor_sees_the_runs_and_may_not_take_in(configured, opencrvs):
     use_system_client(opencrvs)
     ReconciliationRun.objects.create(finished_at=timezone.now(), events_seen=3, missing=1,
