@@ -1,8 +1,8 @@
 """Every deployment setting has one home, integration/app_settings.py: the README's table
 and `.env.example` list exactly the variables declared there, with their defaults; the
 settings module reads the environment only through it; code reads the portal's settings
-from it, never `settings.PORTAL_...` (nor CONSOLE_*, OIDC_*, BEHIND_TLS_PROXY,
-FIELD_ENCRYPTION_KEYS); and what it declares is what the portal does."""
+from it, never from Django's settings by the variable's name (PORTAL_*, CONSOLE_*,
+OIDC_*, BEHIND_TLS_PROXY, FIELD_ENCRYPTION_KEYS); and what it declares is what the portal does."""
 
 import re
 from pathlib import Path
@@ -85,7 +85,9 @@ def test_gunicorn_reads_the_declared_defaults():
         assert default == env_text(DECLARED[name].default), name
 
 
-def test_code_sees_the_environment_overrides_and_secret_files(monkeypatch, tmp_path, settings):
+def test_code_sees_the_environment_overrides_and_secret_files(
+    monkeypatch, tmp_path, portal_settings
+):
     # Typed from the environment, as declared.
     monkeypatch.setenv("PORTAL_LEASE_SECONDS", "4.5")
     monkeypatch.setenv("PORTAL_OUTBOUND_HOSTS", "mosip.example.org,*.opencrvs.example.org")
@@ -99,7 +101,7 @@ def test_code_sees_the_environment_overrides_and_secret_files(monkeypatch, tmp_p
     # Code reads the Django setting at each use: test overrides apply.
     with override_settings(PORTAL_STALE_CLAIM_SECONDS=7):
         assert app_settings.STALE_CLAIM_SECONDS == 7
-    settings.PORTAL_MAX_ATTEMPTS = 3  # as tests' portal_settings.MAX_ATTEMPTS does
+    portal_settings.MAX_ATTEMPTS = 3  # pytest-django's settings, by the attribute's name
     assert app_settings.MAX_ATTEMPTS == 3
 
 
