@@ -37,6 +37,19 @@ class WorkflowEventOutcome:
     submission: Submission | None = None
 
 
+# MOSIP sends one event per packet (PROCESSED for nearly all): the look-up reads only the
+# columns the decision needs, not the whole row (its stored request, its encrypted token,
+# decrypted on load), as the credential callback does (services/credential.py,
+# CALLBACK_FIELDS). A rejection reads more, one query per field: rare, and not here.
+EVENT_FIELDS = ("status", "credential_received_at", "transaction_id", "claimed_at")
+
+
+def _find(rid: str) -> Submission | None:
+    # A transaction id is unique: at most one row, so no ORDER BY is needed.
+    found = Submission.objects.filter(transaction_id=rid).only(*EVENT_FIELDS)[:1]
+    return next(iter(found), None)
+
+
 def receive(document: object) -> WorkflowEventOutcome:
     """Apply one delivery of the workflow-completed topic."""
     if not isinstance(document, dict):
@@ -46,7 +59,7 @@ def receive(document: object) -> WorkflowEventOutcome:
         return WorkflowEventOutcome(
             False, invalid="Expected `instanceId` and `resultCode` strings."
         )
-    submission = Submission.objects.filter(transaction_id=rid).first()
+    submission = _find(rid)
     if submission is None:
         # Every subscriber of the topic gets every packet's event, not only ours.
         return WorkflowEventOutcome(False, why=Reason("workflow_unknown_record"))
