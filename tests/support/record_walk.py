@@ -14,7 +14,8 @@ from mocks import mosip_issuer as issuer
 from mocks.examples import birth_request
 from mocks.websub import hub_signature
 
-# Runs one step: its name ("intake", "delivery", "credential callback", "confirmation")
+# Runs one step: its name ("intake", "delivery", "workflow event", "credential callback",
+# "confirmation")
 # and the action to run, whose result it returns.
 StepRunner = Callable[[str, Callable[[], Any]], Any]
 
@@ -31,13 +32,22 @@ def walk_one_record(client, mosip, opencrvs, number: str, step: StepRunner) -> N
     submission.refresh_from_db()
     assert submission.status == Status.AWAITING_CREDENTIAL, submission.last_error
 
+    # MOSIP's workflow manager announces the end of every packet's workflow.
+    ended = json.dumps({"instanceId": submission.transaction_id, "resultCode": "PROCESSED",
+                        "workflowType": "NEW", "errorCode": None}).encode()  # fmt: skip
+    secret = MosipSettings.load().websub_secret
+    answer = step("workflow event", lambda: client.post(
+        "/websub/callback/workflow", ended, content_type="application/json",
+        headers={"X-Hub-Signature": hub_signature(secret, ended)},
+    ))  # fmt: skip
+    assert answer.status_code == 200, answer.content
+
     packet = mosip.packets[submission.transaction_id]
     vid = issuer.new_vid()
     credential = mosip.build_credential(submission.transaction_id, packet["process"],
                                         packet["fields"], vid)  # fmt: skip
     event = issuer.callback_body(submission.transaction_id, mosip.encrypt_credential(credential))
     body = json.dumps(event).encode()
-    secret = MosipSettings.load().websub_secret
     answer = step("credential callback", lambda: client.post(
         "/websub/callback", body, content_type="application/json",
         headers={"X-Hub-Signature": hub_signature(secret, body)},
