@@ -6,9 +6,9 @@
     STEPS_RECORDS=200 STEPS_PROFILE=/tmp/steps.prof ...          # more records; a cProfile
 
 Takes STEPS_RECORDS (100) birth registrations through intake (the Django test client), delivery,
-the credential callback and confirmation (called as the worker calls them), against the
-MOSIP and OpenCRVS stand-ins, and prints the median and p90 CPU of each step, measured with
-`time.thread_time()` of the thread running it: the stand-ins (other threads) and
+MOSIP's workflow event, the credential callback and confirmation (called as the worker calls
+them), against the MOSIP and OpenCRVS stand-ins, and prints the median and p90 CPU of each
+step, measured with `time.thread_time()` of the thread running it: the stand-ins (other threads) and
 PostgreSQL (another process) are not counted. The whole-stack figures come from
 bench/throughput.py; this one is for comparing a change before and after, because a 2-core
 VM's speed drifts between runs of the whole stack. The first five records are left out
@@ -33,7 +33,7 @@ from demo.stand_ins import configure_for_stand_ins
 from integration import tasks
 from tests.support.record_walk import walk_one_record
 
-STEPS = ("intake", "delivery", "credential callback", "confirmation")
+STEPS = ("intake", "delivery", "workflow event", "credential callback", "confirmation")
 FLOORS = ("floor: a request refused at authentication", "floor: a task with nothing to claim")
 WARM_UP = 5
 
@@ -70,7 +70,7 @@ class Steps:
             medians[step] = statistics.median(kept)
             p90 = kept[int(0.9 * (len(kept) - 1))]
             rows.append(f"| {step} | {medians[step]:.2f} | {p90:.2f} |")
-        rows.insert(2 + len(STEPS), f"| all four | {sum(medians[s] for s in STEPS):.2f} | |")
+        rows.insert(2 + len(STEPS), f"| all steps | {sum(medians[s] for s in STEPS):.2f} | |")
         floor = 2 * sum(medians[f] for f in FLOORS)
         rows.append(f"| floor of a record (two requests, two tasks) | {floor:.2f} | |")
         if self.profile_to:
