@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from integration import app_settings, config_cache
+from integration import config_cache
 from integration.fields import EncryptedBinaryField, encrypted_fields, forget_keys
 from integration.models import EventType, Status, Submission
 from integration.models.settings import SingletonModel
@@ -19,9 +19,9 @@ OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 
 @pytest.fixture
-def keys(settings):
+def keys(portal_settings):
     def use(*keys: str) -> None:
-        app_settings.FIELD_ENCRYPTION_KEYS = list(keys)
+        portal_settings.FIELD_ENCRYPTION_KEYS = list(keys)  # put back after the test
         forget_keys()
         config_cache.forget_all()
 
