@@ -17,6 +17,7 @@ from axes.models import AccessAttempt
 from celery import current_app as celery_app
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -352,12 +353,18 @@ class PortalCollector(Collector):
 
 
 def broker_queue_depth() -> int | None:
+    """Task messages waiting in the queue, or None when the broker does not answer."""
     try:
         with celery_app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)
-            declared = connection.default_channel.queue_declare(
-                queue=celery_app.conf.task_default_queue, passive=True
-            )
+            try:
+                declared = connection.default_channel.queue_declare(
+                    queue=celery_app.conf.task_default_queue, passive=True
+                )
+            except ChannelError:
+                # "No such queue": Redis keeps no key for an empty list, so an idle queue
+                # is answered this way. The broker answered: it is up, the queue empty.
+                return 0
             return declared.message_count
     except Exception:  # noqa: BLE001 - an unreachable broker is reported, not raised
         return None

@@ -15,6 +15,7 @@ from integration.models import (
     VerificationRecord,
 )
 from integration.models.submission import Step
+from portal.celery import app as celery_app
 from tests.fixtures import birth_request
 from tests.support.metrics import METRICS_TOKEN, a_worker_reported, scrape, total, value  # noqa: F401
 
@@ -170,3 +171,13 @@ def test_a_short_blip_is_not_degraded(client, portal_settings):
     portal_settings.HEALTH_FAILING_SECONDS = 300
     call(Step.AUTH, 30, error="could not connect")
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_an_idle_broker_is_up_with_an_empty_queue(client, token):
+    """Nothing waiting: Redis then keeps no key for the queue at all, and asking for it
+    answers "no such queue". That is an idle broker, not one out of reach (the alert on
+    portal_broker_up would page for every quiet night)."""
+    celery_app.control.purge()
+    samples = scrape(client.get)
+    assert value(samples, "portal_broker_up") == 1
+    assert value(samples, "portal_queue_messages", queue=celery_app.conf.task_default_queue) == 0
