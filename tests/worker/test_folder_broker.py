@@ -56,7 +56,8 @@ def test_publishing_tasks_to_the_folder_broker_logs_no_warning(tmp_path, caplog,
         "data_folder_out": str(tmp_path),
         "control_folder": str(tmp_path / "control"),
     }
-    app = Celery("folder-broker-test", broker="filesystem://")
+    # Not made the current app: monitoring reads the broker through the current one.
+    app = Celery("folder-broker-test", broker="filesystem://", set_as_current=False)
     app.conf.broker_transport_options = options
 
     with caplog.at_level(logging.WARNING):

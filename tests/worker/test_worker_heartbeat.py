@@ -96,7 +96,7 @@ def test_a_real_worker_survives_redis_restarts_and_goes_silent_when_killed(
          "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    sender = Celery()
+    sender = Celery(set_as_current=False)  # the portal's app stays the current one
     try:
         _wait(lambda: _last_beat() is not None, 60, "the worker's first heartbeat")
 
