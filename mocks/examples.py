@@ -2,6 +2,9 @@
 (docs/protocols.md#registration-request),
 for the demo, the benchmarks and the tests."""
 
+import uuid
+from datetime import UTC, datetime
+
 
 def birth_request(number: str = "2026B46964567", tracking_id: str = "B46964567") -> dict:
     """A registration request as the reference country config sends it."""
@@ -43,3 +46,23 @@ def death_request(number: str = "2026D12345678", tracking_id: str = "D12345678")
         "metaInfo": {},
         "audit": {},
     }
+
+
+def waiting_event(declaration: dict, at: datetime | None = None) -> dict:
+    """An OpenCRVS v2 birth EventDocument, declared at `at` (now by default) and sent for
+    external validation (its REGISTER action requested), as `GET /events/{id}` answers it
+    (docs/protocols.md, (14))."""
+    when = (at or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "v2.birth",
+        "trackingId": "B" + uuid.uuid4().hex[:7].upper(),
+        "createdAt": when,
+        "updatedAt": when,
+        "actions": [
+            {"id": str(uuid.uuid4()), "type": "DECLARE", "status": "Accepted",
+             "createdAt": when, "declaration": declaration},
+            {"id": str(uuid.uuid4()), "type": "REGISTER", "status": "Requested",
+             "createdAt": when, "declaration": {}},
+        ],
+    }  # fmt: skip

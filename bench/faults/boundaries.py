@@ -42,11 +42,9 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -63,6 +61,7 @@ from bench.faults.__main__ import (
     server_errors,
 )
 from bench.faults.pgcluster import StandbyPair
+from mocks import examples
 
 # Every twentieth event's call from the country config is lost (5 %).
 LOST_EVERY = 20
@@ -93,20 +92,7 @@ DECLARATION = {
 
 def waiting_event() -> dict:
     """An event declared and sent for external validation (REGISTER requested)."""
-    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    return {
-        "id": str(uuid.uuid4()),
-        "type": "v2.birth",
-        "trackingId": "B" + uuid.uuid4().hex[:7].upper(),
-        "createdAt": at,
-        "updatedAt": at,
-        "actions": [
-            {"id": str(uuid.uuid4()), "type": "DECLARE", "status": "Accepted",
-             "createdAt": at, "declaration": DECLARATION},
-            {"id": str(uuid.uuid4()), "type": "REGISTER", "status": "Requested",
-             "createdAt": at, "declaration": {}},
-        ],
-    }  # fmt: skip
+    return examples.waiting_event(DECLARATION)
 
 
 class TimedAnswers(Counter):

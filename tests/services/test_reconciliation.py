@@ -5,7 +5,6 @@ so, not a crash. The portal is served by gunicorn with a real worker; OpenCRVS a
 are the stand-ins, answering core's search and event shapes."""
 
 import time
-import uuid
 from datetime import timedelta
 
 import jwt
@@ -26,6 +25,7 @@ from integration.models import (
 from integration.models.submission import Step
 from integration.roles import Role
 from integration.services import reconciliation
+from mocks import examples
 from mocks.opencrvs import SYSTEM_CLIENT
 from tests.api.test_other_formats import BIRTH
 from tests.console.conftest import client_for, make_user
@@ -43,21 +43,8 @@ def use_system_client(opencrvs, client=SYSTEM_CLIENT) -> None:
 
 
 def waiting_event(minutes_ago: float = 60) -> dict:
-    """A birth declared and sent for external validation (REGISTER requested)."""
-    at = (timezone.now() - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
-    return {
-        "id": str(uuid.uuid4()),
-        "type": "v2.birth",
-        "trackingId": "B" + uuid.uuid4().hex[:7].upper(),
-        "createdAt": at,
-        "updatedAt": at,
-        "actions": [
-            {"id": str(uuid.uuid4()), "type": "DECLARE", "status": "Accepted",
-             "createdAt": at, "declaration": BIRTH},
-            {"id": str(uuid.uuid4()), "type": "REGISTER", "status": "Requested",
-             "createdAt": at, "declaration": {}},
-        ],
-    }  # fmt: skip
+    """A birth declared an hour ago and sent for external validation (REGISTER requested)."""
+    return examples.waiting_event(BIRTH, timezone.now() - timedelta(minutes=minutes_ago))
 
 
 def wait_until(condition, timeout: float = 20.0, what: str = "") -> None:
