@@ -1,11 +1,6 @@
 """Shared fixtures: the stand-in servers, the portal configured against them, and the
 whole pipeline (the portal under gunicorn + a real Celery worker) for end-to-end tests."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,9 +8,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 
 from demo.stand_ins import configure_for_stand_ins
 from integration import config_cache
@@ -26,6 +19,7 @@ from integration.services.record_token import public_keys
 from mocks.mosip import MosipStandIn
 from mocks.opencrvs import OpenCrvsStandIn
 from portal.celery import app as celery_app
+from tests.support import gunicorn
 from tests.support.portal_settings import PortalSettings
 from tests.support.worker import QuickToStop
 
@@ -126,51 +120,13 @@ class Pipeline:
         raise AssertionError(f"fewer than {failures} failed attempts for {certificate_number}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def served_portal(django_db_setup) -> Iterator[str]:
-    """The portal under gunicorn with its production settings file (portal/gunicorn_conf.py),
-    on the test database, broker and cache: what OpenCRVS and MOSIP talk to in production.
-    One for the session, like Django's live server; its cache is the tests' (cleared
-    between tests)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PORTAL_SERVED_DATABASE": str(connection.settings_dict["NAME"]),
-        "PORTAL_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "PORTAL_ACCESS_LOG": "",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py"]
-    # A fixed argument list of our own program, no shell.
-    process = subprocess.Popen(  # noqa: S603
-        [*command, "portal.wsgi"], cwd=settings.BASE_DIR, env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            assert process.poll() is None, "gunicorn exited at start"
-            try:
-                requests.get(f"{url}/websub/callback?hub.challenge=up", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-                time.sleep(0.1)
+    """The portal under gunicorn (tests/support/gunicorn.py) on the test database, broker
+    and cache. One for the session, like Django's live server; its cache is the tests'
+    (cleared between tests)."""
+    with gunicorn.served_portal("/websub/callback?hub.challenge=up") as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGQUIT)  # quick shutdown: the tests are over
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import _free_port
+from tests.support.gunicorn import free_port
 
 
 def documented_settings() -> dict[str, str]:
@@ -36,7 +36,7 @@ def documented_settings() -> dict[str, str]:
 
 @pytest.fixture
 def production_portal(transactional_db, tmp_path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "web.log"
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"PORTAL_INTERNAL_HOSTS"}},

@@ -3,22 +3,16 @@ gunicorn thread: /healthz and real requests are answered meanwhile, and a reques
 complete within PORTAL_REQUEST_READ_TIMEOUT is answered 408 and its connection closed.
 The portal is served by gunicorn with its production settings file, over real sockets."""
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from django.conf import settings
-from django.db import connection
 
 from portal.gunicorn_worker import request_is_complete
-from tests.conftest import _free_port
+from tests.support import gunicorn
 
 SLOW_CLIENTS = 40
 BODY = b'{"trackingId": "' + b"x" * 100 + b'"}'
@@ -31,38 +25,10 @@ HEAD = (
 @pytest.fixture
 def portal(transactional_db) -> Iterator[str]:
     """gunicorn as deployed (one process of four threads), the read timeout at 6 s."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PORTAL_SERVED_DATABASE": str(connection.settings_dict["NAME"]),
-        "PORTAL_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "PORTAL_WEB_THREADS": "4",
-        "PORTAL_ACCESS_LOG": "",
-        "PORTAL_REQUEST_READ_TIMEOUT": "6",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py", "portal.wsgi"]
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "gunicorn exited at start"
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-                time.sleep(0.2)
+    with gunicorn.served_portal(
+        "/healthz", PORTAL_WEB_THREADS="4", PORTAL_REQUEST_READ_TIMEOUT="6"
+    ) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Trickle:

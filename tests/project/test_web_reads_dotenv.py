@@ -17,8 +17,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from tests.conftest import _free_port
 from tests.support.environment import deployed_environment
+from tests.support.gunicorn import free_port
 
 CODE = ("bin", "portal", "integration", "templates", "static", "locale", "manage.py")
 GUNICORN_VARIABLES = (
@@ -55,7 +55,7 @@ def clean_environment(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def web(copy, tmp_path) -> Iterator[dict]:
-    port = _free_port()
+    port = free_port()
     access_log = tmp_path / "access.log"
     (copy / ".env").write_text(
         "\n".join(
